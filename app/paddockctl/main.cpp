@@ -1,0 +1,113 @@
+// paddockctl: Paddock's command line and headless engine. Core only: no QtGui, no QtWidgets.
+#include "config/Paths.h"
+#include "config/Settings.h"
+#include "engine/ConfigWriter.h"
+#include "engine/Engine.h"
+#include "engine/TerminationSignals.h"
+#include "log/AppLog.h"
+
+#include <QCommandLineParser>
+#include <QCoreApplication>
+#include <QTextStream>
+
+#include <cstdio>
+#include <unistd.h>
+
+using namespace paddock;
+
+namespace {
+
+QTextStream &out()
+{
+    static QTextStream stream(stdout);
+    return stream;
+}
+
+QTextStream &err()
+{
+    static QTextStream stream(stderr);
+    return stream;
+}
+
+QString tr(const char *text)
+{
+    return QCoreApplication::translate("paddockctl", text);
+}
+
+int serve()
+{
+    Engine engine;
+    Settings settings(Settings::defaultFilePath());
+    if (auto loaded = settings.load(); !loaded)
+        engine.reportProblem(QStringLiteral("settings"), loaded.error());
+    settings.setWriter([&engine](const QString &path, const QByteArray &data) {
+        engine.configWriter()->write(path, data);
+    });
+
+    TerminationSignals termination;
+    int exitCode = 0;
+    QObject::connect(&termination, &TerminationSignals::received, &engine, [&](int number) {
+        out() << tr("paddockctl: stopping (signal %1)").arg(number) << Qt::endl;
+        QCoreApplication::quit();
+    });
+    bool announced = false;
+    QObject::connect(&engine, &Engine::stateChanged, &engine, [&](Engine::State state) {
+        if ((state == Engine::State::Running || state == Engine::State::Degraded) && !announced) {
+            announced = true;
+            out() << tr("paddockctl: engine ready (pid %1, configuration in %2)")
+                         .arg(::getpid())
+                         .arg(Paths::configDir())
+                  << Qt::endl;
+            for (const Error &problem : engine.problems())
+                err() << tr("paddockctl: problem: %1").arg(problem.text()) << Qt::endl;
+        } else if (state == Engine::State::Failed) {
+            for (const Error &problem : engine.problems())
+                err() << tr("paddockctl: %1").arg(problem.text()) << Qt::endl;
+            exitCode = 1;
+            QCoreApplication::quit();
+        }
+    });
+    engine.start();
+    QCoreApplication::exec();
+    (void)settings.flush();
+    engine.stop();
+    out() << tr("paddockctl: stopped") << Qt::endl;
+    return exitCode;
+}
+
+} // namespace
+
+int main(int argc, char *argv[])
+{
+    QCoreApplication app(argc, argv);
+    QCoreApplication::setApplicationName(QStringLiteral("paddock"));
+    QCoreApplication::setOrganizationDomain(QStringLiteral("paddock.io"));
+    QCoreApplication::setApplicationVersion(QStringLiteral(PADDOCK_VERSION));
+    AppLog log;
+
+    QCommandLineParser parser;
+    parser.setApplicationDescription(tr("Paddock command line and headless engine."));
+    parser.addHelpOption();
+    parser.addVersionOption();
+    const QCommandLineOption configDir(QStringLiteral("config-dir"),
+                                       tr("Use DIR for configuration instead of $XDG_CONFIG_HOME/paddock."),
+                                       tr("DIR"));
+    parser.addOption(configDir);
+    parser.addPositionalArgument(QStringLiteral("command"),
+                                 tr("serve: run the engine without a window until SIGINT or SIGTERM."));
+    parser.process(app);
+
+    if (parser.isSet(configDir))
+        Paths::setConfigDirOverride(parser.value(configDir));
+
+    const QStringList args = parser.positionalArguments();
+    if (args.isEmpty()) {
+        err() << parser.helpText();
+        return 2;
+    }
+    if (args.first() == QLatin1StringView("serve") && args.size() == 1)
+        return serve();
+    err() << tr("paddockctl: unknown command \"%1\"; see paddockctl --help").arg(args.join(QLatin1Char(' ')))
+          << Qt::endl;
+    return 2;
+}

@@ -1,0 +1,175 @@
+#include "engine/Engine.h"
+
+#include "engine/ConfigWriter.h"
+
+#include <QLoggingCategory>
+#include <QThread>
+
+Q_LOGGING_CATEGORY(lcEngine, "paddock.engine")
+
+namespace paddock {
+
+Engine::Engine(QObject *parent)
+    : QObject(parent)
+{
+    auto writer = std::make_unique<ConfigWriter>();
+    m_configWriter = writer.get();
+    addService(std::move(writer));
+}
+
+Engine::~Engine()
+{
+    stop();
+}
+
+void Engine::addService(std::unique_ptr<EngineService> service)
+{
+    Q_ASSERT(m_state == State::Stopped);
+    EngineService *s = service.get();
+    connect(s, &EngineService::problem, this, &Engine::reportProblem);
+    connect(s, &EngineService::recovered, this, &Engine::clearProblem);
+    m_services.push_back(Slot{std::move(service), nullptr, false});
+}
+
+void Engine::start()
+{
+    if (m_state != State::Stopped)
+        return;
+    m_startFailed = false;
+    setState(State::Starting);
+    for (Slot &slot : m_services) {
+        slot.thread = new QThread(this);
+        slot.thread->setObjectName(QStringLiteral("paddock-") + slot.service->name());
+        slot.service->moveToThread(slot.thread);
+        slot.thread->start();
+        EngineService *service = slot.service.get();
+        QMetaObject::invokeMethod(
+            service,
+            [this, service] {
+                const Result<void> result = service->start();
+                QMetaObject::invokeMethod(this, [this, service, result] { serviceStarted(service, result); },
+                                          Qt::QueuedConnection);
+            },
+            Qt::QueuedConnection);
+    }
+    if (m_services.empty())
+        updateState();
+}
+
+void Engine::serviceStarted(EngineService *service, const Result<void> &result)
+{
+    for (Slot &slot : m_services) {
+        if (slot.service.get() != service)
+            continue;
+        slot.started = result.has_value();
+        if (!result) {
+            m_startFailed = true;
+            reportProblem(QStringLiteral("start:") + service->name(), result.error());
+            qCWarning(lcEngine) << "service" << service->name() << "failed to start:" << result.error().text();
+        }
+    }
+    updateState();
+}
+
+void Engine::stop()
+{
+    if (m_state == State::Stopped)
+        return;
+    setState(State::Stopping);
+    for (auto it = m_services.rbegin(); it != m_services.rend(); ++it) {
+        if (!it->thread)
+            continue;
+        EngineService *service = it->service.get();
+        // Queued behind everything already asked of the service, so its pending work is done first.
+        // Back to this thread afterwards so that the service stays usable (in place) once stopped.
+        QThread *home = thread();
+        QMetaObject::invokeMethod(
+            service,
+            [service, home] {
+                service->stop();
+                service->moveToThread(home);
+            },
+            Qt::BlockingQueuedConnection);
+        it->thread->quit();
+        it->thread->wait();
+        delete it->thread;
+        it->thread = nullptr;
+        it->started = false;
+    }
+    setState(State::Stopped);
+}
+
+void Engine::updateState()
+{
+    if (m_state == State::Stopping || m_state == State::Stopped)
+        return;
+    if (m_startFailed) {
+        setState(State::Failed);
+        return;
+    }
+    for (const Slot &slot : m_services)
+        if (!slot.started)
+            return; // still Starting
+    setState(m_problems.isEmpty() ? State::Running : State::Degraded);
+}
+
+void Engine::setState(State state)
+{
+    if (m_state == state)
+        return;
+    m_state = state;
+    qCInfo(lcEngine).noquote() << "engine" << stateName(state);
+    emit stateChanged(state);
+}
+
+void Engine::reportProblem(const QString &key, const Error &error)
+{
+    m_problems.insert(key, error);
+    qCWarning(lcEngine).noquote() << error.text();
+    emit problemsChanged();
+    updateState();
+}
+
+void Engine::clearProblem(const QString &key)
+{
+    if (m_problems.remove(key) == 0)
+        return;
+    emit problemsChanged();
+    updateState();
+}
+
+QString Engine::stateName(State state)
+{
+    switch (state) {
+    case State::Stopped:
+        return tr("stopped");
+    case State::Starting:
+        return tr("starting");
+    case State::Running:
+        return tr("running");
+    case State::Degraded:
+        return tr("running with problems");
+    case State::Failed:
+        return tr("failed");
+    case State::Stopping:
+        return tr("stopping");
+    }
+    return {};
+}
+
+QString Engine::statusText() const
+{
+    if (m_problems.isEmpty())
+        return tr("Paddock engine: %1").arg(stateName(m_state));
+    return tr("Paddock engine: %1 (%n problem(s))", nullptr, int(m_problems.size())).arg(stateName(m_state));
+}
+
+QStringList Engine::threadNames() const
+{
+    QStringList names;
+    for (const Slot &slot : m_services)
+        names << QStringLiteral("paddock-") + slot.service->name();
+    return names;
+}
+
+} // namespace paddock

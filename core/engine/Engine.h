@@ -1,0 +1,79 @@
+#pragma once
+
+#include "common/Error.h"
+#include "engine/EngineService.h"
+
+#include <QMap>
+#include <QObject>
+
+#include <memory>
+#include <vector>
+
+class QThread;
+
+namespace paddock {
+
+class ConfigWriter;
+
+// Owns Paddock's long-lived components, each on its own named thread, starts them in order and
+// stops them in reverse order. The GUI and `paddockctl serve` both run one; the UI talks to core
+// through it.
+class Engine final : public QObject
+{
+    Q_OBJECT
+    Q_DISABLE_COPY_MOVE(Engine)
+
+public:
+    enum class State { Stopped, Starting, Running, Degraded, Failed, Stopping };
+    Q_ENUM(State)
+
+    explicit Engine(QObject *parent = nullptr);
+    ~Engine() override;
+
+    // Adds a component; only before start().
+    void addService(std::unique_ptr<EngineService> service);
+
+    // Starts every component on its thread; returns at once. stateChanged() tells when it is
+    // Running (or Failed).
+    void start();
+    // Stops every component in reverse order and waits for their threads. For shutdown only.
+    void stop();
+
+    State state() const { return m_state; }
+    static QString stateName(State state);
+    // One line for the tray and the status bar.
+    QString statusText() const;
+
+    // Problems that the user has to hear about, keyed so that a repeat replaces the old one.
+    QList<Error> problems() const { return m_problems.values(); }
+    void reportProblem(const QString &key, const Error &error);
+    void clearProblem(const QString &key);
+
+    ConfigWriter *configWriter() const { return m_configWriter; }
+    // The threads' names, in start order (paddock-<service>).
+    QStringList threadNames() const;
+
+signals:
+    void stateChanged(paddock::Engine::State state);
+    void problemsChanged();
+
+private:
+    struct Slot
+    {
+        std::unique_ptr<EngineService> service;
+        QThread *thread = nullptr;
+        bool started = false;
+    };
+
+    void setState(State state);
+    void serviceStarted(EngineService *service, const Result<void> &result);
+    void updateState();
+
+    std::vector<Slot> m_services;
+    ConfigWriter *m_configWriter = nullptr;
+    QMap<QString, Error> m_problems;
+    State m_state = State::Stopped;
+    bool m_startFailed = false;
+};
+
+} // namespace paddock

@@ -1,0 +1,83 @@
+# Shared by scripts/setup, scripts/in-root, scripts/run and scripts/test. Sourced, not run.
+# shellcheck shell=bash
+
+PADDOCK_SRC=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+PADDOCK_ROOT=${PADDOCK_ROOT:-/var/tmp/paddock-root}
+PADDOCK_MIRROR=${PADDOCK_MIRROR:-http://deb.debian.org/debian}
+PADDOCK_SUITE=trixie
+
+# Everything Paddock builds, tests and benchmarks with (Debian 13 package names).
+PADDOCK_PACKAGES=(
+  # toolchain
+  g++ cmake ninja-build ccache pkg-config git make file dpkg-dev fakeroot ca-certificates curl binutils
+  clang libclang-rt-dev llvm clang-format
+  # Qt 6 and KDE frameworks
+  qt6-base-dev qt6-base-dev-tools qt6-charts-dev qt6-svg-dev qt6-tools-dev qt6-tools-dev-tools
+  qt6-l10n-tools libqt6sql6-sqlite qt6-qpa-plugins libqt6svg6 qt6-svg-plugins qt6-image-formats-plugins
+  libkf6syntaxhighlighting-dev qtkeychain-qt6-dev
+  # other libraries
+  libgit2-dev nlohmann-json3-dev libcurl4-openssl-dev libllhttp-dev libsqlite3-dev sqlite3
+  libbenchmark-dev
+  # desktop test harness: X server, tray host, screenshots, fonts
+  xvfb xauth x11-utils xdotool stalonetray imagemagick fonts-dejavu-core
+  # D-Bus and a real Secret Service
+  dbus dbus-x11 gnome-keyring libsecret-tools
+  # containers
+  podman runc netavark aardvark-dns passt fuse-overlayfs uidmap iproute2 iptables nftables
+  busybox-static procps
+  # packaging checks
+  desktop-file-utils appstream
+  # Cedar reference implementation (npm) for later tests and benchmarks
+  nodejs npm
+  # proxy baseline for later benchmarks
+  tinyproxy
+)
+
+die() { printf 'paddock: %s\n' "$*" >&2; exit 1; }
+note() { [ -n "${PADDOCK_QUIET:-}" ] || printf 'paddock: %s\n' "$*" >&2; }
+
+# Native when this system already is Debian 13 or newer (or has its packages); otherwise a build root.
+paddock_native() {
+  if [ -n "${PADDOCK_IN_ROOT:-}" ]; then return 0; fi
+  case "${PADDOCK_FORCE_ROOT:-}" in 1 | yes | true) return 1 ;; esac
+  [ -r /etc/os-release ] || return 1
+  # shellcheck disable=SC1091
+  . /etc/os-release
+  case "${VERSION_CODENAME:-}" in trixie | forky | sid) return 0 ;; esac
+  if [ "${ID:-}" = debian ] && [ "${VERSION_ID%%.*}" -ge 13 ] 2>/dev/null; then return 0; fi
+  # Another distribution with the same packages (e.g. a recent Ubuntu) works natively too.
+  if command -v apt-cache >/dev/null && apt-cache show libkf6syntaxhighlighting-dev >/dev/null 2>&1; then
+    return 0
+  fi
+  return 1
+}
+
+# Packages are recorded after a successful install; a changed list triggers another install.
+paddock_packages_stamp() { printf '%s\n' "${PADDOCK_PACKAGES[@]}" | sha256sum | cut -d' ' -f1; }
+
+paddock_mount() { # SRC DST [mount options...]
+  local src=$1 dst=$2
+  shift 2
+  mkdir -p "$dst"
+  mountpoint -q "$dst" || mount "$@" "$src" "$dst"
+}
+
+# Mounts the build root needs: itself as a mount point (podman wants that), the kernel file
+# systems with the cgroup tree, a tmpfs /run, and the repository at the same path as outside.
+paddock_root_mounts() {
+  local r=$PADDOCK_ROOT
+  mountpoint -q "$r" || mount --bind "$r" "$r"
+  paddock_mount proc "$r/proc" -t proc
+  paddock_mount /sys "$r/sys" --rbind
+  paddock_mount /dev "$r/dev" --bind
+  paddock_mount /dev/pts "$r/dev/pts" --bind
+  paddock_mount /dev/shm "$r/dev/shm" --bind
+  paddock_mount tmpfs "$r/run" -t tmpfs -o mode=755,nosuid,nodev
+  mkdir -p "$r/run/lock" "$r/run/user" && chmod 1777 "$r/run/lock"
+  paddock_mount "$PADDOCK_SRC" "$r$PADDOCK_SRC" --bind
+  # The shared folder beside the repository (Cedar conformance tests, design notes), if present.
+  if [ -d "$PADDOCK_SRC/../shared" ]; then
+    paddock_mount "$(cd "$PADDOCK_SRC/../shared" && pwd)" "$r$(cd "$PADDOCK_SRC/.." && pwd)/shared" --bind -o ro
+  fi
+  cp -L /etc/resolv.conf "$r/etc/resolv.conf" 2>/dev/null || true
+}

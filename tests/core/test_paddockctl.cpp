@@ -1,0 +1,97 @@
+// paddockctl as a user runs it: --version, serve until SIGTERM/SIGINT, errors for bad commands.
+#include <QElapsedTimer>
+#include <QFile>
+#include <QProcess>
+#include <QTemporaryDir>
+#include <QTest>
+
+#include <csignal>
+
+class TestPaddockctl : public QObject
+{
+    Q_OBJECT
+
+    QString ctl() const { return qEnvironmentVariable("PADDOCKCTL"); }
+
+private slots:
+    void initTestCase() { QVERIFY2(QFile::exists(ctl()), "PADDOCKCTL must name the built paddockctl"); }
+
+    void version()
+    {
+        QProcess p;
+        p.start(ctl(), {QStringLiteral("--version")});
+        QVERIFY(p.waitForFinished(10000));
+        QCOMPARE(p.exitCode(), 0);
+        QCOMPARE(QString::fromUtf8(p.readAllStandardOutput()).trimmed(),
+                 QStringLiteral("paddock " PADDOCK_VERSION));
+    }
+
+    void unknownCommandIsAnError()
+    {
+        QProcess p;
+        p.start(ctl(), {QStringLiteral("frobnicate")});
+        QVERIFY(p.waitForFinished(10000));
+        QCOMPARE(p.exitCode(), 2);
+        const QString err = QString::fromUtf8(p.readAllStandardError());
+        QVERIFY2(err.contains(QStringLiteral("frobnicate")) && err.contains(QStringLiteral("--help")), qPrintable(err));
+    }
+
+    void serveRunsUntilSignalled_data()
+    {
+        QTest::addColumn<int>("signalNumber");
+        QTest::newRow("SIGTERM") << SIGTERM;
+        QTest::newRow("SIGINT") << SIGINT;
+    }
+
+    void serveRunsUntilSignalled()
+    {
+        QFETCH(int, signalNumber);
+        QTemporaryDir config;
+        QProcess p;
+        p.start(ctl(), {QStringLiteral("--config-dir"), config.path(), QStringLiteral("serve")});
+        QVERIFY(p.waitForStarted());
+        QElapsedTimer clock;
+        clock.start();
+        QByteArray out;
+        while (!out.contains("engine ready") && clock.elapsed() < 10000) {
+            p.waitForReadyRead(200);
+            out += p.readAllStandardOutput();
+        }
+        QVERIFY2(out.contains("engine ready"), out.constData());
+        QVERIFY(out.contains(config.path().toUtf8())); // says where its configuration is
+        QTest::qWait(200);
+        QCOMPARE(p.state(), QProcess::Running); // it keeps running
+        ::kill(pid_t(p.processId()), signalNumber);
+        QVERIFY(p.waitForFinished(10000));
+        out += p.readAllStandardOutput();
+        QCOMPARE(p.exitStatus(), QProcess::NormalExit);
+        QCOMPARE(p.exitCode(), 0);
+        QVERIFY2(out.contains("stopped"), out.constData());
+    }
+
+    void serveReportsABrokenSettingsFileButRuns()
+    {
+        QTemporaryDir config;
+        QFile f(config.filePath(QStringLiteral("settings.json")));
+        QVERIFY(f.open(QIODevice::WriteOnly));
+        f.write("{\"version\": 1,\n \"closeToTray\": maybe}");
+        f.close();
+        QProcess p;
+        p.start(ctl(), {QStringLiteral("--config-dir"), config.path(), QStringLiteral("serve")});
+        QVERIFY(p.waitForStarted());
+        QElapsedTimer clock;
+        clock.start();
+        QByteArray err;
+        while (!err.contains("settings.json:2:") && clock.elapsed() < 10000) {
+            p.waitForReadyRead(200);
+            err += p.readAllStandardError();
+        }
+        QVERIFY2(err.contains("settings.json:2:"), err.constData());
+        ::kill(pid_t(p.processId()), SIGTERM);
+        QVERIFY(p.waitForFinished(10000));
+        QCOMPARE(p.exitCode(), 0);
+    }
+};
+
+QTEST_GUILESS_MAIN(TestPaddockctl)
+#include "test_paddockctl.moc"

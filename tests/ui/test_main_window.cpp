@@ -1,0 +1,216 @@
+// The main window as a user meets it (offscreen platform, so no tray: closing quits).
+#include "AboutDialog.h"
+#include "DesktopShell.h"
+#include "LogModel.h"
+#include "LogPage.h"
+#include "MainWindow.h"
+#include "PreferencesDialog.h"
+#include "config/Settings.h"
+#include "engine/Engine.h"
+#include "log/AppLog.h"
+
+#include <QAction>
+#include <QApplication>
+#include <QCheckBox>
+#include <QDialogButtonBox>
+#include <QElapsedTimer>
+#include <QLabel>
+#include <QListWidget>
+#include <QPushButton>
+#include <QSignalSpy>
+#include <QStatusBar>
+#include <QTableView>
+#include <QTemporaryDir>
+#include <QTest>
+
+using namespace paddock;
+
+class TestMainWindow : public QObject
+{
+    Q_OBJECT
+
+    QTemporaryDir m_dir;
+    QString settingsPath() const { return m_dir.filePath(QStringLiteral("settings.json")); }
+
+    template <typename Dialog>
+    static Dialog *waitForDialog(const char *name)
+    {
+        QElapsedTimer clock;
+        clock.start();
+        while (clock.elapsed() < 5000) {
+            auto *dialog = qobject_cast<Dialog *>(QApplication::activeModalWidget());
+            if (dialog && dialog->objectName() == QLatin1StringView(name) && dialog->isVisible())
+                return dialog;
+            QTest::qWait(10);
+        }
+        return nullptr;
+    }
+
+private slots:
+    void opensWithItsPagesAndEngineState()
+    {
+        AppLog log;
+        Settings settings(settingsPath());
+        Engine engine;
+        engine.start();
+        DesktopShell shell(settings, engine, &log);
+        shell.start(false);
+        MainWindow *w = shell.mainWindow();
+        QVERIFY(QTest::qWaitForWindowExposed(w));
+        QCOMPARE(w->windowTitle(), QStringLiteral("Paddock"));
+        QVERIFY(w->pageIds().contains(QStringLiteral("log")));
+        QCOMPARE(w->currentPageId(), QStringLiteral("log"));
+        auto *status = w->findChild<QLabel *>(QStringLiteral("engineStatus"));
+        QVERIFY(status);
+        QTRY_VERIFY(status->text().contains(Engine::stateName(Engine::State::Running)));
+
+        // What Paddock logs shows up on the log page.
+        auto *view = w->findChild<QTableView *>(QStringLiteral("logView"));
+        QVERIFY(view && view->isVisible());
+        qWarning("paddock test message 4711");
+        QTRY_VERIFY(view->model()->match(view->model()->index(0, LogModel::MessageColumn), Qt::DisplayRole,
+                                         QStringLiteral("paddock test message 4711"))
+                        .size() == 1);
+        engine.stop();
+    }
+
+    void problemsShowInABannerAndTheStatusBar()
+    {
+        Settings settings(settingsPath());
+        Engine engine;
+        engine.start();
+        DesktopShell shell(settings, engine, nullptr);
+        shell.start(false);
+        MainWindow *w = shell.mainWindow();
+        QVERIFY(QTest::qWaitForWindowExposed(w));
+        auto *banner = w->findChild<QWidget *>(QStringLiteral("problemBanner"));
+        auto *text = w->findChild<QLabel *>(QStringLiteral("problemText"));
+        QVERIFY(banner && text);
+        QVERIFY(!banner->isVisible());
+        engine.reportProblem(QStringLiteral("x"), Error{Error::Code::Parse, QStringLiteral("not valid JSON"),
+                                                        QStringLiteral("/cfg/settings.json:3:7"),
+                                                        QStringLiteral("Fix or remove the file.")});
+        QVERIFY(banner->isVisible());
+        QVERIFY(text->text().contains(QStringLiteral("/cfg/settings.json:3:7: not valid JSON")));
+        QVERIFY(text->text().contains(QStringLiteral("Fix or remove the file.")));
+        QVERIFY(w->findChild<QLabel *>(QStringLiteral("engineStatus"))->text().contains(QStringLiteral("1 problem")));
+        engine.clearProblem(QStringLiteral("x"));
+        QVERIFY(!banner->isVisible());
+        engine.stop();
+    }
+
+    void aboutDialogFromTheHelpMenu()
+    {
+        Settings settings(settingsPath());
+        Engine engine;
+        DesktopShell shell(settings, engine, nullptr);
+        shell.start(false);
+        MainWindow *w = shell.mainWindow();
+        QVERIFY(QTest::qWaitForWindowExposed(w));
+        w->findChild<QAction *>(QStringLiteral("aboutAction"))->trigger();
+        auto *about = waitForDialog<AboutDialog>("aboutDialog");
+        QVERIFY(about);
+        QVERIFY(about->findChild<QLabel *>(QStringLiteral("aboutTitle"))->text().contains(QStringLiteral(PADDOCK_VERSION)));
+        auto *buttons = about->findChild<QDialogButtonBox *>(QStringLiteral("aboutButtons"));
+        QTest::mouseClick(buttons->button(QDialogButtonBox::Close), Qt::LeftButton);
+        QTRY_VERIFY(QApplication::activeModalWidget() == nullptr);
+    }
+
+    void preferencesWithoutATray()
+    {
+        Settings settings(settingsPath());
+        Engine engine;
+        DesktopShell shell(settings, engine, nullptr);
+        shell.start(false);
+        MainWindow *w = shell.mainWindow();
+        QVERIFY(QTest::qWaitForWindowExposed(w));
+        w->findChild<QAction *>(QStringLiteral("preferencesAction"))->trigger();
+        auto *prefs = waitForDialog<PreferencesDialog>("preferencesDialog");
+        QVERIFY(prefs);
+        // The offscreen platform has no tray: the option is off limits and the dialog says why.
+        QVERIFY(!prefs->findChild<QCheckBox *>(QStringLiteral("closeToTrayCheck"))->isEnabled());
+        QVERIFY(prefs->findChild<QLabel *>(QStringLiteral("noTrayLabel")));
+        QVERIFY(prefs->findChild<QLabel *>(QStringLiteral("settingsLocation"))->text().contains(settingsPath()));
+        QTest::mouseClick(prefs->findChild<QDialogButtonBox *>()->button(QDialogButtonBox::Cancel), Qt::LeftButton);
+        QTRY_VERIFY(QApplication::activeModalWidget() == nullptr);
+    }
+
+    void preferencesApplyOnOkOnly()
+    {
+        Settings settings(settingsPath());
+        {
+            PreferencesDialog prefs(settings, true);
+            prefs.show();
+            auto *check = prefs.findChild<QCheckBox *>(QStringLiteral("closeToTrayCheck"));
+            QVERIFY(check->isEnabled() && check->isChecked());
+            QTest::mouseClick(check, Qt::LeftButton);
+            QVERIFY(!check->isChecked());
+            QTest::mouseClick(prefs.findChild<QDialogButtonBox *>()->button(QDialogButtonBox::Cancel), Qt::LeftButton);
+            QCOMPARE(settings.closeToTray(), true);
+        }
+        {
+            PreferencesDialog prefs(settings, true);
+            prefs.show();
+            QTest::mouseClick(prefs.findChild<QCheckBox *>(QStringLiteral("closeToTrayCheck")), Qt::LeftButton);
+            QTest::mouseClick(prefs.findChild<QDialogButtonBox *>()->button(QDialogButtonBox::Ok), Qt::LeftButton);
+            QCOMPARE(settings.closeToTray(), false);
+        }
+    }
+
+    void closingWithoutATrayQuits()
+    {
+        Settings settings(settingsPath());
+        Engine engine;
+        DesktopShell shell(settings, engine, nullptr);
+        shell.start(false);
+        QVERIFY(QTest::qWaitForWindowExposed(shell.mainWindow()));
+        QVERIFY(!shell.hidesOnClose());
+        QSignalSpy quit(&shell, &DesktopShell::quitRequested);
+        shell.mainWindow()->close();
+        QCOMPARE(quit.count(), 1);
+    }
+
+    void quitFromTheMenuAndTheKeyboard()
+    {
+        Settings settings(settingsPath());
+        Engine engine;
+        DesktopShell shell(settings, engine, nullptr);
+        shell.start(false);
+        MainWindow *w = shell.mainWindow();
+        QVERIFY(QTest::qWaitForWindowActive(w));
+        QSignalSpy quit(&shell, &DesktopShell::quitRequested);
+        w->findChild<QAction *>(QStringLiteral("quitAction"))->trigger();
+        QCOMPARE(quit.count(), 1);
+        QTest::keyClick(w, Qt::Key_Q, Qt::ControlModifier);
+        QCOMPARE(quit.count(), 2);
+    }
+
+    void geometryAndPageSurviveARestart()
+    {
+        QTemporaryDir dir;
+        const QString path = dir.filePath(QStringLiteral("settings.json"));
+        {
+            Settings settings(path);
+            QVERIFY(settings.load().has_value());
+            Engine engine;
+            DesktopShell shell(settings, engine, nullptr);
+            shell.start(false);
+            QVERIFY(QTest::qWaitForWindowExposed(shell.mainWindow()));
+            shell.mainWindow()->resize(777, 555);
+            QTRY_COMPARE(shell.mainWindow()->size(), QSize(777, 555));
+            shell.quit(); // saves the window's state; the settings are written when they go
+        }
+        Settings settings(path);
+        QVERIFY(settings.load().has_value());
+        QVERIFY(!settings.mainWindowGeometry().isEmpty());
+        QCOMPARE(settings.currentPage(), QStringLiteral("log"));
+        Engine engine;
+        DesktopShell shell(settings, engine, nullptr);
+        shell.start(false);
+        QVERIFY(QTest::qWaitForWindowExposed(shell.mainWindow()));
+        QCOMPARE(shell.mainWindow()->size(), QSize(777, 555));
+    }
+};
+
+QTEST_MAIN(TestMainWindow)
+#include "test_main_window.moc"

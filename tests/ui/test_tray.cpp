@@ -1,0 +1,166 @@
+// The tray as a user meets it: a real X server (Xvfb) with a real tray host (stalonetray), both
+// started by scripts/test.
+#include "DesktopShell.h"
+#include "MainWindow.h"
+#include "TrayIcon.h"
+#include "config/Settings.h"
+#include "engine/Engine.h"
+
+#include <QAction>
+#include <QApplication>
+#include <QMenu>
+#include <QProcess>
+#include <QSignalSpy>
+#include <QSystemTrayIcon>
+#include <QTemporaryDir>
+#include <QTest>
+
+using namespace paddock;
+
+class TestTray : public QObject
+{
+    Q_OBJECT
+
+    QTemporaryDir m_dir;
+    std::unique_ptr<Settings> m_settings;
+    std::unique_ptr<Engine> m_engine;
+    std::unique_ptr<DesktopShell> m_shell;
+
+    MainWindow *window() const { return m_shell->mainWindow(); }
+    TrayIcon *tray() const { return m_shell->tray(); }
+
+private slots:
+    void initTestCase()
+    {
+        QVERIFY2(qEnvironmentVariableIsSet("DISPLAY"),
+                 "needs an X display with a system tray; run through scripts/test (Xvfb + stalonetray)");
+        QTRY_VERIFY2_WITH_TIMEOUT(QSystemTrayIcon::isSystemTrayAvailable(), "no system tray host on this display",
+                                  10000);
+    }
+
+    void init()
+    {
+        m_settings = std::make_unique<Settings>(m_dir.filePath(QStringLiteral("settings-%1.json")
+                                                                   .arg(QString::fromLatin1(QTest::currentTestFunction()))));
+        m_engine = std::make_unique<Engine>();
+        m_engine->start();
+        m_shell = std::make_unique<DesktopShell>(*m_settings, *m_engine, nullptr);
+        m_shell->start(false);
+        QVERIFY(QTest::qWaitForWindowExposed(window()));
+        QTRY_VERIFY(tray()->isVisible());
+    }
+
+    void cleanup()
+    {
+        m_shell.reset();
+        m_engine.reset();
+        m_settings.reset();
+    }
+
+    void iconAndMenuShowTheEngineState()
+    {
+        QTRY_COMPARE(m_engine->state(), Engine::State::Running);
+        QSystemTrayIcon *icon = tray()->systemTrayIcon();
+        QVERIFY(!icon->icon().isNull());
+        const qint64 normal = icon->icon().cacheKey();
+        QVERIFY(icon->toolTip().contains(Engine::stateName(Engine::State::Running)));
+        QVERIFY(tray()->statusAction()->text().contains(Engine::stateName(Engine::State::Running)));
+        QVERIFY(!tray()->statusAction()->isEnabled()); // a status line, not a command
+
+        m_engine->reportProblem(QStringLiteral("p"), Error{Error::Code::Io, QStringLiteral("disk full"), {}, {}});
+        QVERIFY(icon->icon().cacheKey() != normal); // the warning variant
+        QVERIFY(tray()->statusAction()->text().contains(QStringLiteral("1 problem")));
+        m_engine->clearProblem(QStringLiteral("p"));
+        QVERIFY(tray()->statusAction()->text().contains(Engine::stateName(Engine::State::Running)));
+    }
+
+    void menuShowsAndHidesTheWindow()
+    {
+        QAction *toggle = tray()->toggleAction();
+        emit tray()->menu()->aboutToShow();
+        QCOMPARE(toggle->text(), QStringLiteral("&Hide Paddock"));
+        toggle->trigger();
+        QTRY_VERIFY(!window()->isVisible());
+        QCOMPARE(toggle->text(), QStringLiteral("&Show Paddock"));
+        toggle->trigger();
+        QVERIFY(QTest::qWaitForWindowExposed(window()));
+        QCOMPARE(toggle->text(), QStringLiteral("&Hide Paddock"));
+    }
+
+    void clickingTheIconTogglesTheWindow()
+    {
+        // A real click on the icon in the tray host, through the X server.
+        QRect where;
+        QTRY_VERIFY((where = tray()->systemTrayIcon()->geometry()).isValid());
+        QSignalSpy activated(tray()->systemTrayIcon(), &QSystemTrayIcon::activated);
+        const QPoint c = where.center();
+        auto click = [&] {
+            QProcess xdotool;
+            xdotool.start(QStringLiteral("xdotool"), {QStringLiteral("mousemove"), QString::number(c.x()),
+                                                      QString::number(c.y()), QStringLiteral("click"), QStringLiteral("1")});
+            QVERIFY(xdotool.waitForFinished(5000));
+            QCOMPARE(xdotool.exitCode(), 0);
+        };
+        click();
+        QTRY_VERIFY(!window()->isVisible());
+        QVERIFY(activated.count() >= 1);
+        QTest::qWait(QApplication::doubleClickInterval() + 100); // not a double click
+        click();
+        QVERIFY(QTest::qWaitForWindowExposed(window()));
+    }
+
+    void closingHidesToTheTrayWithANoticeOnce()
+    {
+        QVERIFY(m_settings->closeToTray()); // the default
+        QVERIFY(!m_settings->closeToTrayNoticeShown());
+        QSignalSpy quit(m_shell.get(), &DesktopShell::quitRequested);
+        QVERIFY(window()->close() == false); // the close is turned into a hide
+        QVERIFY(!window()->isVisible());
+        QCOMPARE(quit.count(), 0);
+        QVERIFY(m_settings->closeToTrayNoticeShown());
+
+        tray()->toggleAction()->trigger();
+        QVERIFY(QTest::qWaitForWindowExposed(window()));
+        QSignalSpy changed(m_settings.get(), &Settings::changed);
+        window()->close();
+        QVERIFY(!window()->isVisible());
+        for (const auto &args : changed) // the notice is not shown (and recorded) again
+            QVERIFY(args.at(0).value<Settings::Key>() != Settings::Key::CloseToTrayNoticeShown);
+    }
+
+    void closingQuitsWhenTheSettingIsOff()
+    {
+        m_settings->setCloseToTray(false);
+        QSignalSpy quit(m_shell.get(), &DesktopShell::quitRequested);
+        window()->close();
+        QCOMPARE(quit.count(), 1);
+        QVERIFY(!m_settings->closeToTrayNoticeShown());
+    }
+
+    void quitFromTheTrayMenu()
+    {
+        QSignalSpy quit(m_shell.get(), &DesktopShell::quitRequested);
+        tray()->quitAction()->trigger();
+        QCOMPARE(quit.count(), 1);
+        // QApplication closes every window when it quits; the window must not hide and refuse then,
+        // or the quit would be cancelled and Paddock would keep running.
+        QVERIFY(window()->close());
+        QCOMPARE(quit.count(), 1);
+    }
+
+    void startMinimizedShowsOnlyTheTray()
+    {
+        Settings settings(m_dir.filePath(QStringLiteral("minimized.json")));
+        Engine engine;
+        DesktopShell shell(settings, engine, nullptr);
+        shell.start(true);
+        QTRY_VERIFY(shell.tray()->isVisible());
+        QTest::qWait(200);
+        QVERIFY(!shell.mainWindow()->isVisible());
+        shell.activate();
+        QVERIFY(QTest::qWaitForWindowExposed(shell.mainWindow()));
+    }
+};
+
+QTEST_MAIN(TestTray)
+#include "test_tray.moc"

@@ -1,0 +1,105 @@
+#include "DesktopShell.h"
+
+#include "AboutDialog.h"
+#include "Icons.h"
+#include "LogPage.h"
+#include "MainWindow.h"
+#include "PreferencesDialog.h"
+#include "TrayIcon.h"
+#include "config/Settings.h"
+#include "engine/Engine.h"
+
+#include <QWindow>
+
+namespace paddock {
+
+DesktopShell::DesktopShell(Settings &settings, Engine &engine, AppLog *log, QObject *parent)
+    : QObject(parent)
+    , m_settings(settings)
+    , m_engine(engine)
+    , m_window(new MainWindow(settings, engine))
+    , m_tray(nullptr)
+{
+    m_window->addPage(QStringLiteral("log"), Icons::themed(QStringLiteral("text-x-log"),
+                                                           Icons::themed(QStringLiteral("text-x-generic"))),
+                      tr("Log"), new LogPage(log));
+    m_window->restoreState();
+    m_window->setHideOnClose([this] { return hidesOnClose(); });
+    m_tray = new TrayIcon(engine, m_window, this);
+
+    connect(m_window, &MainWindow::quitRequested, this, &DesktopShell::quit);
+    connect(m_window, &MainWindow::preferencesRequested, this, &DesktopShell::openPreferences);
+    connect(m_window, &MainWindow::aboutRequested, this, &DesktopShell::openAbout);
+    connect(m_window, &MainWindow::hiddenOnClose, this, [this] {
+        if (!m_settings.closeToTrayNoticeShown()) {
+            m_tray->showHiddenNotice();
+            m_settings.setCloseToTrayNoticeShown(true);
+        }
+    });
+    connect(m_tray, &TrayIcon::toggleWindowRequested, this, &DesktopShell::toggleWindow);
+    connect(m_tray, &TrayIcon::quitRequested, this, &DesktopShell::quit);
+}
+
+DesktopShell::~DesktopShell()
+{
+    delete m_tray;
+    delete m_window;
+}
+
+void DesktopShell::start(bool minimized)
+{
+    m_tray->show();
+    if (minimized && TrayIcon::isAvailable())
+        return;
+    m_window->show();
+}
+
+bool DesktopShell::hidesOnClose() const
+{
+    return TrayIcon::isAvailable() && m_tray->isVisible() && m_settings.closeToTray();
+}
+
+void DesktopShell::activate()
+{
+    if (m_window->isMinimized())
+        m_window->setWindowState(m_window->windowState() & ~Qt::WindowMinimized);
+    m_window->show();
+    m_window->raise();
+    m_window->activateWindow();
+    if (QWindow *w = m_window->windowHandle())
+        w->requestActivate();
+}
+
+void DesktopShell::toggleWindow()
+{
+    if (m_window->isVisible() && !m_window->isMinimized()) {
+        m_window->saveState();
+        m_window->hide();
+    } else {
+        activate();
+    }
+}
+
+void DesktopShell::quit()
+{
+    if (m_window->isVisible())
+        m_window->saveState();
+    m_window->setQuitting();
+    emit quitRequested();
+}
+
+void DesktopShell::openPreferences()
+{
+    auto *dialog = new PreferencesDialog(m_settings, TrayIcon::isAvailable(), m_window);
+    dialog->setAttribute(Qt::WA_DeleteOnClose);
+    dialog->open();
+}
+
+void DesktopShell::openAbout()
+{
+    auto *dialog = new AboutDialog(m_window);
+    dialog->setAttribute(Qt::WA_DeleteOnClose);
+    dialog->open();
+}
+
+} // namespace paddock

@@ -1,0 +1,61 @@
+#pragma once
+
+#include <QMetaMethod>
+#include <QObject>
+
+class QAction;
+class QMenu;
+class QSystemTrayIcon;
+class QWidget;
+
+namespace paddock {
+
+class Engine;
+
+// Paddock in the system tray: an icon that shows the engine's state, a menu with a status line,
+// Show/Hide and Quit; a click toggles the main window.
+class TrayIcon final : public QObject
+{
+    Q_OBJECT
+    Q_DISABLE_COPY_MOVE(TrayIcon)
+
+public:
+    TrayIcon(Engine &engine, QWidget *window, QObject *parent = nullptr);
+    ~TrayIcon() override;
+
+    static bool isAvailable();
+    void show();
+    bool isVisible() const;
+
+    // Tells the user once that Paddock is still running after its window was closed.
+    void showHiddenNotice();
+
+    QSystemTrayIcon *systemTrayIcon() const { return m_tray; }
+    QMenu *menu() const { return m_menu; }
+    QAction *statusAction() const { return m_status; }
+    QAction *toggleAction() const { return m_toggle; }
+    QAction *quitAction() const { return m_quit; }
+    // Whether something acts on the menu's Quit (for --self-test).
+    bool isQuitConnected() const { return isSignalConnected(QMetaMethod::fromSignal(&TrayIcon::quitRequested)); }
+
+signals:
+    void toggleWindowRequested();
+    void quitRequested();
+
+protected:
+    bool eventFilter(QObject *watched, QEvent *event) override;
+
+private:
+    void updateState();
+    void updateToggleText();
+
+    Engine &m_engine;
+    QWidget *m_window;
+    QMenu *m_menu;
+    QSystemTrayIcon *m_tray;
+    QAction *m_status;
+    QAction *m_toggle;
+    QAction *m_quit;
+};
+
+} // namespace paddock
