@@ -8,7 +8,9 @@
 
 #include <QCommandLineParser>
 #include <QCoreApplication>
+#include <QLocale>
 #include <QTextStream>
+#include <QTranslator>
 
 #include <cstdio>
 #include <unistd.h>
@@ -29,10 +31,10 @@ QTextStream &err()
     return stream;
 }
 
-QString tr(const char *text)
+struct Text
 {
-    return QCoreApplication::translate("paddockctl", text);
-}
+    Q_DECLARE_TR_FUNCTIONS(paddockctl)
+};
 
 int serve()
 {
@@ -47,22 +49,22 @@ int serve()
     TerminationSignals termination;
     int exitCode = 0;
     QObject::connect(&termination, &TerminationSignals::received, &engine, [&](int number) {
-        out() << tr("paddockctl: stopping (signal %1)").arg(number) << Qt::endl;
+        out() << Text::tr("paddockctl: stopping (signal %1)").arg(number) << Qt::endl;
         QCoreApplication::quit();
     });
     bool announced = false;
     QObject::connect(&engine, &Engine::stateChanged, &engine, [&](Engine::State state) {
         if ((state == Engine::State::Running || state == Engine::State::Degraded) && !announced) {
             announced = true;
-            out() << tr("paddockctl: engine ready (pid %1, configuration in %2)")
+            out() << Text::tr("paddockctl: engine ready (pid %1, configuration in %2)")
                          .arg(::getpid())
                          .arg(Paths::configDir())
                   << Qt::endl;
             for (const Error &problem : engine.problems())
-                err() << tr("paddockctl: problem: %1").arg(problem.text()) << Qt::endl;
+                err() << Text::tr("paddockctl: problem: %1").arg(problem.text()) << Qt::endl;
         } else if (state == Engine::State::Failed) {
             for (const Error &problem : engine.problems())
-                err() << tr("paddockctl: %1").arg(problem.text()) << Qt::endl;
+                err() << Text::tr("paddockctl: %1").arg(problem.text()) << Qt::endl;
             exitCode = 1;
             QCoreApplication::quit();
         }
@@ -71,7 +73,7 @@ int serve()
     QCoreApplication::exec();
     (void)settings.flush();
     engine.stop();
-    out() << tr("paddockctl: stopped") << Qt::endl;
+    out() << Text::tr("paddockctl: stopped") << Qt::endl;
     return exitCode;
 }
 
@@ -84,17 +86,20 @@ int main(int argc, char *argv[])
     QCoreApplication::setOrganizationDomain(QStringLiteral("paddock.io"));
     QCoreApplication::setApplicationVersion(QStringLiteral(PADDOCK_VERSION));
     AppLog log;
+    auto *translator = new QTranslator(&app);
+    if (translator->load(QLocale(), QStringLiteral("paddock"), QStringLiteral("_"), QStringLiteral(":/i18n")))
+        QCoreApplication::installTranslator(translator);
 
     QCommandLineParser parser;
-    parser.setApplicationDescription(tr("Paddock command line and headless engine."));
+    parser.setApplicationDescription(Text::tr("Paddock command line and headless engine."));
     parser.addHelpOption();
     parser.addVersionOption();
     const QCommandLineOption configDir(QStringLiteral("config-dir"),
-                                       tr("Use DIR for configuration instead of $XDG_CONFIG_HOME/paddock."),
-                                       tr("DIR"));
+                                       Text::tr("Use DIR for configuration instead of $XDG_CONFIG_HOME/paddock."),
+                                       Text::tr("DIR"));
     parser.addOption(configDir);
     parser.addPositionalArgument(QStringLiteral("command"),
-                                 tr("serve: run the engine without a window until SIGINT or SIGTERM."));
+                                 Text::tr("serve: run the engine without a window until SIGINT or SIGTERM."));
     parser.process(app);
 
     if (parser.isSet(configDir))
@@ -107,7 +112,7 @@ int main(int argc, char *argv[])
     }
     if (args.first() == QLatin1StringView("serve") && args.size() == 1)
         return serve();
-    err() << tr("paddockctl: unknown command \"%1\"; see paddockctl --help").arg(args.join(QLatin1Char(' ')))
+    err() << Text::tr("paddockctl: unknown command \"%1\"; see paddockctl --help").arg(args.join(QLatin1Char(' ')))
           << Qt::endl;
     return 2;
 }

@@ -12,10 +12,10 @@
 namespace paddock::AtomicFile {
 
 namespace {
-QString tr(const char *text)
+struct Text
 {
-    return QCoreApplication::translate("paddock::AtomicFile", text);
-}
+    Q_DECLARE_TR_FUNCTIONS(paddock::AtomicFile)
+};
 
 void syncDirectory(const QString &dir)
 {
@@ -37,16 +37,16 @@ Result<void> write(const QString &path, const QByteArray &data)
     const QFileInfo info(path);
     const QString dir = info.absolutePath();
     if (!QDir().mkpath(dir))
-        return fail(Error::Code::Io, tr("cannot create the folder"), dir, tr("Check its permissions and free space."));
+        return fail(Error::Code::Io, Text::tr("cannot create the folder"), dir, Text::tr("Check its permissions and free space."));
 
     QSaveFile file(path);
     if (!file.open(QIODevice::WriteOnly))
-        return fail(Error::Code::Io, tr("cannot write: %1").arg(file.errorString()), path,
-                    tr("Check the folder's permissions and free space."));
+        return fail(Error::Code::Io, Text::tr("cannot write: %1").arg(file.errorString()), path,
+                    Text::tr("Check the folder's permissions and free space."));
     if (file.write(data) != data.size()) {
         const QString reason = file.errorString();
         file.cancelWriting();
-        return fail(Error::Code::Io, tr("cannot write: %1").arg(reason), path, tr("Check free space."));
+        return fail(Error::Code::Io, Text::tr("cannot write: %1").arg(reason), path, Text::tr("Check free space."));
     }
 
     // Keep the version being replaced. A hard link costs nothing and is itself atomic.
@@ -56,14 +56,14 @@ Result<void> write(const QString &path, const QByteArray &data)
         ::unlink(to.constData());
         if (::link(from.constData(), to.constData()) != 0 && !QFile::copy(path, bak)) {
             file.cancelWriting();
-            return fail(Error::Code::Io, tr("cannot keep the previous version"), bak,
-                        tr("Check the folder's permissions and free space."));
+            return fail(Error::Code::Io, Text::tr("cannot keep the previous version"), bak,
+                        Text::tr("Check the folder's permissions and free space."));
         }
     }
 
     if (!file.commit()) // flushes, fsyncs and renames over `path`
-        return fail(Error::Code::Io, tr("cannot replace the file: %1").arg(file.errorString()), path,
-                    tr("Check the folder's permissions and free space."));
+        return fail(Error::Code::Io, Text::tr("cannot replace the file: %1").arg(file.errorString()), path,
+                    Text::tr("Check the folder's permissions and free space."));
     syncDirectory(dir);
     return {};
 }
@@ -72,10 +72,10 @@ Result<QByteArray> read(const QString &path)
 {
     QFile file(path);
     if (!file.exists())
-        return fail(Error::Code::NotFound, tr("no such file"), path);
+        return fail(Error::Code::NotFound, Text::tr("no such file"), path);
     if (!file.open(QIODevice::ReadOnly))
-        return fail(Error::Code::Io, tr("cannot read: %1").arg(file.errorString()), path,
-                    tr("Check the file's permissions."));
+        return fail(Error::Code::Io, Text::tr("cannot read: %1").arg(file.errorString()), path,
+                    Text::tr("Check the file's permissions."));
     return file.readAll();
 }
 

@@ -36,6 +36,19 @@ private slots:
         QVERIFY2(err.contains(QStringLiteral("frobnicate")) && err.contains(QStringLiteral("--help")), qPrintable(err));
     }
 
+    void speaksGermanInAGermanLocale()
+    {
+        QProcess p;
+        QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+        env.insert(QStringLiteral("LC_ALL"), QStringLiteral("de_DE.UTF-8"));
+        env.insert(QStringLiteral("LANG"), QStringLiteral("de_DE.UTF-8"));
+        p.setProcessEnvironment(env);
+        p.start(ctl(), {QStringLiteral("frobnicate")});
+        QVERIFY(p.waitForFinished(10000));
+        const QString err = QString::fromUtf8(p.readAllStandardError());
+        QVERIFY2(err.contains(QStringLiteral("unbekannter Befehl „frobnicate“")), qPrintable(err));
+    }
+
     void serveRunsUntilSignalled_data()
     {
         QTest::addColumn<int>("signalNumber");

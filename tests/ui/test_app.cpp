@@ -87,6 +87,21 @@ private slots:
         QVERIFY(out.trimmed().endsWith(QStringLiteral("self-test passed")));
     }
 
+    void selfTestInGerman()
+    {
+        QProcess p;
+        QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+        env.insert(QStringLiteral("LC_ALL"), QStringLiteral("de_DE.UTF-8"));
+        env.insert(QStringLiteral("LANG"), QStringLiteral("de_DE.UTF-8"));
+        p.setProcessEnvironment(env);
+        p.start(app(), {QStringLiteral("--self-test")});
+        QVERIFY(p.waitForFinished(60000));
+        const QString out = QString::fromUtf8(p.readAllStandardOutput());
+        QCOMPARE(p.exitCode(), 0);
+        QVERIFY2(out.contains(QStringLiteral("ok: das Symbol in der Kontrollleiste wird angezeigt")), qPrintable(out));
+        QVERIFY(out.trimmed().endsWith(QStringLiteral("Selbsttest bestanden")));
+    }
+
     void secondLaunchRaisesTheFirst()
     {
         QProcess first;
