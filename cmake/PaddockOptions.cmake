@@ -19,3 +19,7 @@ if(PADDOCK_SANITIZE)
     -fno-sanitize-recover=undefined)
   target_link_options(paddock_options INTERFACE -fsanitize=address,undefined)
 endif()
+if(PADDOCK_FUZZ)
+  # Coverage feedback from everything the fuzz targets reach, not only the targets themselves.
+  target_compile_options(paddock_options INTERFACE -fsanitize=fuzzer-no-link)
+endif()

@@ -396,6 +396,10 @@
         <source>&quot;%1&quot; must be %2</source>
         <translation>„%1“ muss %2 sein</translation>
     </message>
+    <message>
+        <source>a key contains a control character</source>
+        <translation>ein Schlüssel enthält ein Steuerzeichen</translation>
+    </message>
 </context>
 <context>
     <name>paddock::SingleInstance</name>

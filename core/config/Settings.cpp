@@ -7,6 +7,7 @@
 #include <QJsonDocument>
 #include <QMetaEnum>
 
+#include <algorithm>
 #include <cctype>
 
 namespace paddock {
@@ -156,7 +157,13 @@ Result<void> Settings::load()
         m_loadError = bytes.error();
         return std::unexpected(*m_loadError);
     }
-    const QByteArray &text = *bytes;
+    return parse(*bytes);
+}
+
+Result<void> Settings::parse(const QByteArray &text)
+{
+    m_loadError.reset();
+    m_values = {};
     const QString keep = tr("Paddock uses its defaults and will not save settings until the file is fixed "
                             "or removed (the previous version, if any, is %1).")
                              .arg(AtomicFile::backupPath(m_path));
@@ -181,6 +188,17 @@ Result<void> Settings::load()
                           .arg(version.toInt())
                           .arg(SchemaVersion),
                       positionOfKey(text, "version"));
+    // Qt's JSON keeps control characters in keys, but its lookups do not treat them consistently.
+    for (auto it = root.constBegin(); it != root.constEnd(); ++it) {
+        const QString key = it.key();
+        const auto bad = std::find_if(key.cbegin(), key.cend(), [](QChar c) { return c.unicode() < 0x20; });
+        if (bad != key.cend()) {
+            // Point at the key: its text up to the control character, after its opening quote.
+            const QByteArray start = '"' + key.left(bad - key.cbegin()).toUtf8();
+            return reject(tr("a key contains a control character"),
+                          TextPosition::at(text, std::max<qsizetype>(0, text.indexOf(start))));
+        }
+    }
     for (const auto &k : keyTable) {
         const QJsonValue v = root.value(QLatin1StringView(k.name));
         if (!v.isUndefined() && !jsonHasType(k.type, v))

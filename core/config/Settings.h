@@ -46,6 +46,8 @@ public:
     // Reads the file. A missing file means defaults. A file that cannot be used is left untouched,
     // the defaults apply, changes are not saved this session, and the error says where and why.
     Result<void> load();
+    // load() without the file: reads settings from `text` (errors name filePath()).
+    Result<void> parse(const QByteArray &text);
     const std::optional<Error> &loadError() const { return m_loadError; }
     bool isWritable() const { return !m_loadError.has_value(); }
     QString filePath() const { return m_path; }

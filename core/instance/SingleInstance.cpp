@@ -69,22 +69,38 @@ void SingleInstance::acceptConnections()
                     socket->abort();
                 return;
             }
-            const QJsonObject message = QJsonDocument::fromJson(socket->readLine(MaxMessage)).object();
-            if (message.value(QLatin1StringView("version")).toInt() != ProtocolVersion ||
-                message.value(QLatin1StringView("command")).toString() != QLatin1StringView("activate")) {
+            const std::optional<QStringList> arguments = parseActivation(socket->readLine(MaxMessage));
+            if (!arguments) {
                 socket->write("error\n");
                 socket->disconnectFromServer();
                 return;
             }
-            QStringList arguments;
-            for (const QJsonValue &v : message.value(QLatin1StringView("arguments")).toArray())
-                arguments << v.toString();
             socket->write("ok\n");
             socket->flush();
             socket->disconnectFromServer();
-            emit activationRequested(arguments);
+            emit activationRequested(*arguments);
         });
     }
+}
+
+std::optional<QStringList> SingleInstance::parseActivation(const QByteArray &line)
+{
+    if (line.size() > MaxMessage)
+        return std::nullopt;
+    const QJsonObject message = QJsonDocument::fromJson(line).object();
+    if (message.value(QLatin1StringView("version")).toInt() != ProtocolVersion ||
+        message.value(QLatin1StringView("command")).toString() != QLatin1StringView("activate"))
+        return std::nullopt;
+    const QJsonValue args = message.value(QLatin1StringView("arguments"));
+    if (!args.isUndefined() && !args.isArray())
+        return std::nullopt;
+    QStringList arguments;
+    for (const QJsonValue &v : args.toArray()) {
+        if (!v.isString())
+            return std::nullopt;
+        arguments << v.toString();
+    }
+    return arguments;
 }
 
 Result<void> SingleInstance::activatePrimary(const QStringList &arguments, int timeoutMs)

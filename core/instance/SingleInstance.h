@@ -6,6 +6,7 @@
 #include <QObject>
 
 #include <memory>
+#include <optional>
 
 class QLocalServer;
 
@@ -31,6 +32,9 @@ public:
     // Secondary only: asks the first instance to come forward. Blocks for at most `timeoutMs`;
     // meant for the moment before a second launch exits, when there is no UI to block.
     Result<void> activatePrimary(const QStringList &arguments, int timeoutMs = 5000);
+
+    // The arguments of an activation request line, or nothing if the line is not one.
+    static std::optional<QStringList> parseActivation(const QByteArray &line);
 
     QString lockFilePath() const { return m_lockPath; }
     QString serverName() const { return m_serverName; }

@@ -120,6 +120,9 @@ private slots:
                                        << QStringLiteral("newer");
         QTest::newRow("wrong type") << QByteArray("{\"version\": 1,\n\n   \"closeToTray\": \"yes\"}")
                                     << QStringLiteral(":3:4") << QStringLiteral("closeToTray");
+        QTest::newRow("control character in a key")
+            << QByteArray("{\"version\": 1,\n \"currentPage\0x\": \"log\"}", 39) << QStringLiteral(":2:2")
+            << QStringLiteral("control character");
         QTest::newRow("bad base64") << QByteArray("{\"version\": 1, \"mainWindowGeometry\": \"!!!\"}")
                                     << QStringLiteral(":1:16") << QStringLiteral("mainWindowGeometry");
     }
