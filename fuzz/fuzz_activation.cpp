@@ -20,7 +20,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     const QJsonObject again{{QStringLiteral("version"), 1},
                             {QStringLiteral("command"), QStringLiteral("activate")},
                             {QStringLiteral("arguments"), QJsonArray::fromStringList(*arguments)}};
-    const auto reparsed = SingleInstance::parseActivation(QJsonDocument(again).toJson(QJsonDocument::Compact));
+    const auto reparsed =
+        SingleInstance::parseActivation(QJsonDocument(again).toJson(QJsonDocument::Compact));
     if (!reparsed || *reparsed != *arguments)
         __builtin_trap();
     return 0;

@@ -22,8 +22,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     Settings again(QStringLiteral("/nonexistent/settings.json"));
     if (!again.parse(settings.serialize()))
         __builtin_trap();
-    for (auto key : {Settings::Key::CloseToTray, Settings::Key::CloseToTrayNoticeShown, Settings::Key::MainWindowGeometry,
-                     Settings::Key::MainWindowState, Settings::Key::CurrentPage})
+    for (auto key :
+         {Settings::Key::CloseToTray, Settings::Key::CloseToTrayNoticeShown,
+          Settings::Key::MainWindowGeometry, Settings::Key::MainWindowState, Settings::Key::CurrentPage})
         if (again.value(key) != settings.value(key))
             __builtin_trap();
     return 0;

@@ -27,6 +27,18 @@
         <source>paddock: already running; raised its window</source>
         <translation>paddock: läuft bereits; sein Fenster wurde nach vorn geholt</translation>
     </message>
+    <message>
+        <source>Paddock cannot start</source>
+        <translation>Paddock kann nicht starten</translation>
+    </message>
+    <message>
+        <source>another Paddock is running with this configuration</source>
+        <translation>ein anderes Paddock läuft mit dieser Konfiguration</translation>
+    </message>
+    <message>
+        <source>Quit it, or give the self-test a configuration of its own with --config-dir.</source>
+        <translation>Beenden Sie es, oder geben Sie dem Selbsttest mit --config-dir eine eigene Konfiguration.</translation>
+    </message>
 </context>
 <context>
     <name>paddock::AboutDialog</name>

@@ -36,7 +36,8 @@ AboutDialog::AboutDialog(QWidget *parent)
     };
     addRow(tr("Configuration:"), Paths::configDir());
     addRow(tr("Data:"), Paths::dataDir());
-    addRow(tr("Qt:"), tr("%1 (built with %2)").arg(QString::fromLatin1(qVersion()), QStringLiteral(QT_VERSION_STR)));
+    addRow(tr("Qt:"),
+           tr("%1 (built with %2)").arg(QString::fromLatin1(qVersion()), QStringLiteral(QT_VERSION_STR)));
     addRow(tr("System:"), QSysInfo::prettyProductName());
     addRow(tr("Licence:"), tr("Apache License 2.0"));
 

@@ -9,6 +9,7 @@
 #include "config/Settings.h"
 #include "engine/Engine.h"
 
+#include <QStyle>
 #include <QWindow>
 
 namespace paddock {
@@ -20,8 +21,9 @@ DesktopShell::DesktopShell(Settings &settings, Engine &engine, AppLog *log, QObj
     , m_window(new MainWindow(settings, engine))
     , m_tray(nullptr)
 {
-    m_window->addPage(QStringLiteral("log"), Icons::themed(QStringLiteral("text-x-log"),
-                                                           Icons::themed(QStringLiteral("text-x-generic"))),
+    m_window->addPage(QStringLiteral("log"),
+                      Icons::themed(QStringLiteral("text-x-log"),
+                                    m_window->style()->standardIcon(QStyle::SP_FileDialogDetailedView)),
                       tr("Log"), new LogPage(log));
     m_window->restoreState();
     m_window->setHideOnClose([this] { return hidesOnClose(); });

@@ -4,7 +4,8 @@ namespace paddock::Icons {
 
 QIcon application()
 {
-    return QIcon::fromTheme(QStringLiteral(PADDOCK_APP_ID), QIcon(QStringLiteral(":/icons/io.paddock.Paddock.svg")));
+    return QIcon::fromTheme(QStringLiteral(PADDOCK_APP_ID),
+                            QIcon(QStringLiteral(":/icons/io.paddock.Paddock.svg")));
 }
 
 QIcon tray(Engine::State state)

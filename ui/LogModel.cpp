@@ -9,8 +9,7 @@ namespace paddock {
 LogModel::LogModel(qsizetype capacity, QObject *parent)
     : QAbstractTableModel(parent)
     , m_capacity(capacity)
-{
-}
+{}
 
 void LogModel::append(const QList<LogEntry> &entries)
 {

@@ -34,8 +34,8 @@ LogPage::LogPage(AppLog *log, QWidget *parent)
     m_view->horizontalHeader()->setSectionResizeMode(QHeaderView::Interactive);
     m_view->setColumnWidth(LogModel::TimeColumn, m_view->fontMetrics().horizontalAdvance(
                                                      QStringLiteral("0000-00-00 00:00:00.000  ")));
-    m_view->setColumnWidth(LogModel::CategoryColumn, m_view->fontMetrics().horizontalAdvance(
-                                                         QStringLiteral("paddock.engine.xxxxxx")));
+    m_view->setColumnWidth(LogModel::CategoryColumn,
+                           m_view->fontMetrics().horizontalAdvance(QStringLiteral("paddock.engine.xxxxxx")));
 
     auto *clear = new QPushButton(tr("&Clear"), this);
     clear->setObjectName(QStringLiteral("clearLogButton"));

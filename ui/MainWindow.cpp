@@ -73,6 +73,7 @@ MainWindow::MainWindow(Settings &settings, Engine &engine, QWidget *parent)
     splitter->addWidget(m_pages);
     splitter->setStretchFactor(1, 1);
     splitter->setChildrenCollapsible(false);
+    splitter->setSizes({180, 820});
 
     auto *central = new QWidget;
     auto *layout = new QVBoxLayout(central);
@@ -93,7 +94,8 @@ MainWindow::MainWindow(Settings &settings, Engine &engine, QWidget *parent)
     app->addSeparator();
     QAction *quit = app->addAction(Icons::themed(QStringLiteral("application-exit")), tr("&Quit"));
     quit->setObjectName(QStringLiteral("quitAction"));
-    quit->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_Q)); // not every platform theme binds QKeySequence::Quit
+    quit->setShortcut(
+        QKeySequence(Qt::CTRL | Qt::Key_Q)); // not every platform theme binds QKeySequence::Quit
     quit->setMenuRole(QAction::QuitRole);
     connect(quit, &QAction::triggered, this, &MainWindow::quitRequested);
 

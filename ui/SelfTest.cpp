@@ -23,32 +23,42 @@ SelfTest::SelfTest(DesktopShell &shell, Engine &engine, QObject *parent)
     connect(&m_poll, &QTimer::timeout, this, &SelfTest::poll);
 
     MainWindow *window = m_shell.mainWindow();
-    auto exposed = [window] { return window->isVisible() && window->windowHandle() && window->windowHandle()->isExposed(); };
+    auto exposed = [window] {
+        return window->isVisible() && window->windowHandle() && window->windowHandle()->isExposed();
+    };
 
     m_steps << Step{tr("the engine is running"),
-                    [this] { return m_engine.state() == Engine::State::Running || m_engine.state() == Engine::State::Degraded; },
+                    [this] {
+                        return m_engine.state() == Engine::State::Running ||
+                               m_engine.state() == Engine::State::Degraded;
+                    },
                     [this] { return tr("the engine is %1").arg(Engine::stateName(m_engine.state())); },
                     {}};
     m_steps << Step{tr("the main window is on screen"), exposed,
                     [] { return tr("the main window was not exposed by the window system"); },
                     [this] { m_shell.activate(); }};
-    m_steps << Step{tr("the main window has its pages"), [window] { return !window->pageIds().isEmpty(); },
+    m_steps << Step{tr("the main window has its pages"),
+                    [window] { return !window->pageIds().isEmpty(); },
                     [] { return tr("no pages in the main window"); },
                     {}};
     if (!TrayIcon::isAvailable()) {
-        m_report << tr("note: no system tray on this display; tray checks skipped (closing the window quits)");
+        m_report << tr(
+            "note: no system tray on this display; tray checks skipped (closing the window quits)");
         return;
     }
     TrayIcon *tray = m_shell.tray();
-    m_steps << Step{tr("the tray icon is shown"),
-                    [tray] { return tray->isVisible() && !tray->systemTrayIcon()->icon().isNull(); },
-                    [] { return tr("the tray icon is not visible or has no image (is the SVG icon plugin installed?)"); },
-                    {}};
+    m_steps << Step{
+        tr("the tray icon is shown"),
+        [tray] { return tray->isVisible() && !tray->systemTrayIcon()->icon().isNull(); },
+        [] { return tr("the tray icon is not visible or has no image (is the SVG icon plugin installed?)"); },
+        {}};
     m_steps << Step{tr("the tray menu has status, Show/Hide and Quit"),
                     [tray] {
                         const auto actions = tray->menu()->actions();
-                        return actions.contains(tray->statusAction()) && actions.contains(tray->toggleAction()) &&
-                               actions.contains(tray->quitAction()) && !tray->statusAction()->text().isEmpty();
+                        return actions.contains(tray->statusAction()) &&
+                               actions.contains(tray->toggleAction()) &&
+                               actions.contains(tray->quitAction()) &&
+                               !tray->statusAction()->text().isEmpty();
                     },
                     [] { return tr("the tray menu is incomplete"); },
                     {}};

@@ -34,9 +34,9 @@ private:
     struct Step
     {
         QString name;
-        std::function<bool()> done;    // polled until true or the step times out
-        std::function<QString()> why;  // said when it times out
-        std::function<void()> before;  // run once when the step begins
+        std::function<bool()> done;   // polled until true or the step times out
+        std::function<QString()> why; // said when it times out
+        std::function<void()> before; // run once when the step begins
     };
     void next();
     void poll();

@@ -36,7 +36,10 @@ public:
     QAction *toggleAction() const { return m_toggle; }
     QAction *quitAction() const { return m_quit; }
     // Whether something acts on the menu's Quit (for --self-test).
-    bool isQuitConnected() const { return isSignalConnected(QMetaMethod::fromSignal(&TrayIcon::quitRequested)); }
+    bool isQuitConnected() const
+    {
+        return isSignalConnected(QMetaMethod::fromSignal(&TrayIcon::quitRequested));
+    }
 
 signals:
     void toggleWindowRequested();

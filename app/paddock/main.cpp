@@ -14,6 +14,7 @@
 #include <QCommandLineParser>
 #include <QLibraryInfo>
 #include <QLocale>
+#include <QMessageBox>
 #include <QTranslator>
 
 #include <cstdio>
@@ -30,6 +31,24 @@ void installTranslations(QApplication &app)
     auto *own = new QTranslator(&app);
     if (own->load(QLocale(), QStringLiteral("paddock"), QStringLiteral("_"), QStringLiteral(":/i18n")))
         QApplication::installTranslator(own);
+}
+// Paddock cannot start. Launched from a desktop, stderr goes nowhere: say it in a window too.
+int startupFailure(QApplication &app, const Error &error)
+{
+    std::fprintf(stderr, "paddock: %s\n", qPrintable(error.text()));
+    if (QGuiApplication::platformName() == QLatin1StringView("offscreen") ||
+        QGuiApplication::platformName() == QLatin1StringView("minimal"))
+        return 1;
+    auto *box = new QMessageBox(
+        QMessageBox::Critical, QApplication::translate("main", "Paddock cannot start"),
+        error.where.isEmpty() ? error.message : error.where + QStringLiteral(": ") + error.message);
+    box->setObjectName(QStringLiteral("startupFailure"));
+    box->setInformativeText(error.hint);
+    box->setAttribute(Qt::WA_DeleteOnClose);
+    QObject::connect(box, &QMessageBox::finished, &app, &QCoreApplication::quit);
+    box->show();
+    QApplication::exec();
+    return 1;
 }
 } // namespace
 
@@ -52,8 +71,9 @@ int main(int argc, char *argv[])
     const QCommandLineOption minimized(QStringLiteral("minimized"),
                                        QApplication::translate("main", "Start in the system tray."));
     const QCommandLineOption selfTest(QStringLiteral("self-test"),
-                                      QApplication::translate("main", "Start, check the main window and the tray, "
-                                                                      "and exit with 0 or a reason."));
+                                      QApplication::translate("main",
+                                                              "Start, check the main window and the tray, "
+                                                              "and exit with 0 or a reason."));
     const QCommandLineOption configDir(
         QStringLiteral("config-dir"),
         QApplication::translate("main", "Use DIR for configuration instead of $XDG_CONFIG_HOME/paddock."),
@@ -66,16 +86,21 @@ int main(int argc, char *argv[])
     // One Paddock per user and configuration: a second launch raises the first and leaves.
     SingleInstance instance(Paths::configDir(), Paths::runtimeDir());
     auto role = instance.claim();
-    if (!role) {
-        std::fprintf(stderr, "paddock: %s\n", qPrintable(role.error().text()));
-        return 1;
-    }
+    if (!role)
+        return startupFailure(app, role.error());
     if (*role == SingleInstance::Role::Secondary) {
-        if (auto sent = instance.activatePrimary(QApplication::arguments()); !sent) {
-            std::fprintf(stderr, "paddock: %s\n", qPrintable(sent.error().text()));
-            return 1;
-        }
-        std::printf("%s\n", qPrintable(QApplication::translate("main", "paddock: already running; raised its window")));
+        if (parser.isSet(selfTest))
+            return startupFailure(
+                app, Error{Error::Code::Busy,
+                           QApplication::translate("main", "another Paddock is running with this "
+                                                           "configuration"),
+                           Paths::configDir(),
+                           QApplication::translate("main", "Quit it, or give the self-test a "
+                                                           "configuration of its own with --config-dir.")});
+        if (auto sent = instance.activatePrimary(QApplication::arguments()); !sent)
+            return startupFailure(app, sent.error());
+        std::printf("%s\n", qPrintable(QApplication::translate(
+                                "main", "paddock: already running; raised its window")));
         return 0;
     }
 
@@ -84,9 +109,8 @@ int main(int argc, char *argv[])
     Settings settings(Settings::defaultFilePath());
     if (auto loaded = settings.load(); !loaded)
         engine.reportProblem(QStringLiteral("settings"), loaded.error());
-    settings.setWriter([&engine](const QString &path, const QByteArray &data) {
-        engine.configWriter()->write(path, data);
-    });
+    settings.setWriter(
+        [&engine](const QString &path, const QByteArray &data) { engine.configWriter()->write(path, data); });
 
     DesktopShell shell(settings, engine, &log);
     QObject::connect(&shell, &DesktopShell::quitRequested, &app, &QCoreApplication::quit);

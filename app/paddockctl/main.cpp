@@ -42,9 +42,8 @@ int serve()
     Settings settings(Settings::defaultFilePath());
     if (auto loaded = settings.load(); !loaded)
         engine.reportProblem(QStringLiteral("settings"), loaded.error());
-    settings.setWriter([&engine](const QString &path, const QByteArray &data) {
-        engine.configWriter()->write(path, data);
-    });
+    settings.setWriter(
+        [&engine](const QString &path, const QByteArray &data) { engine.configWriter()->write(path, data); });
 
     TerminationSignals termination;
     int exitCode = 0;
@@ -94,9 +93,9 @@ int main(int argc, char *argv[])
     parser.setApplicationDescription(Text::tr("Paddock command line and headless engine."));
     parser.addHelpOption();
     parser.addVersionOption();
-    const QCommandLineOption configDir(QStringLiteral("config-dir"),
-                                       Text::tr("Use DIR for configuration instead of $XDG_CONFIG_HOME/paddock."),
-                                       Text::tr("DIR"));
+    const QCommandLineOption configDir(
+        QStringLiteral("config-dir"),
+        Text::tr("Use DIR for configuration instead of $XDG_CONFIG_HOME/paddock."), Text::tr("DIR"));
     parser.addOption(configDir);
     parser.addPositionalArgument(QStringLiteral("command"),
                                  Text::tr("serve: run the engine without a window until SIGINT or SIGTERM."));
@@ -112,7 +111,8 @@ int main(int argc, char *argv[])
     }
     if (args.first() == QLatin1StringView("serve") && args.size() == 1)
         return serve();
-    err() << Text::tr("paddockctl: unknown command \"%1\"; see paddockctl --help").arg(args.join(QLatin1Char(' ')))
+    err() << Text::tr("paddockctl: unknown command \"%1\"; see paddockctl --help")
+                 .arg(args.join(QLatin1Char(' ')))
           << Qt::endl;
     return 2;
 }

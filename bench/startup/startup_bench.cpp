@@ -46,7 +46,8 @@ Launch launch(const QString &app)
     for (const char *d : {"config", "data", "cache", "state"})
         QDir().mkpath(h + QLatin1Char('/') + QLatin1StringView(d));
     QDir().mkpath(h + QStringLiteral("/runtime"));
-    QFile::setPermissions(h + QStringLiteral("/runtime"), QFile::ReadOwner | QFile::WriteOwner | QFile::ExeOwner);
+    QFile::setPermissions(h + QStringLiteral("/runtime"),
+                          QFile::ReadOwner | QFile::WriteOwner | QFile::ExeOwner);
     env.insert(QStringLiteral("HOME"), h);
     env.insert(QStringLiteral("XDG_CONFIG_HOME"), h + QStringLiteral("/config"));
     env.insert(QStringLiteral("XDG_DATA_HOME"), h + QStringLiteral("/data"));
@@ -122,7 +123,8 @@ int main(int argc, char *argv[])
     const QString paddock = args.at(1);
     const int runs = std::max(10, args.size() > 2 ? args.at(2).toInt() : 12);
 
-    std::printf("bench/startup: %d cold starts of %s to the first painted main window\n", runs, qPrintable(paddock));
+    std::printf("bench/startup: %d cold starts of %s to the first painted main window\n", runs,
+                qPrintable(paddock));
     // One warm-up launch so that every measured run sees the same page cache.
     {
         Launch warm = launch(paddock);
@@ -152,13 +154,15 @@ int main(int argc, char *argv[])
     stop(l);
 
     std::printf("\nfirst paint: median %.1f ms (min %.1f, max %.1f)   target <= %.0f ms   %s\n", median,
-                times.first(), times.last(), TargetFirstPaintMs, median <= TargetFirstPaintMs ? "MET" : "MISSED");
+                times.first(), times.last(), TargetFirstPaintMs,
+                median <= TargetFirstPaintMs ? "MET" : "MISSED");
     std::printf("resident memory after start: %.1f MB   target <= %.0f MB   %s\n", rss, TargetRssMb,
                 rss <= TargetRssMb ? "MET" : "MISSED");
-    std::printf("CPU time over %d s idle: %.0f ms (%.2f%% of one core)   target ~0   %s\n", IdleSeconds, idleCpu,
-                idleCpu / (IdleSeconds * 10.0), idleCpu <= 20 ? "MET" : "MISSED");
-    std::printf("peer: Podman Desktop (Electron) is not installable here (no Debian or npm package); users report\n"
-                "      about 14 s to its window and hundreds of MB resident, i.e. ~%.0fx slower to first paint.\n",
-                14000.0 / median);
+    std::printf("CPU time over %d s idle: %.0f ms (%.2f%% of one core)   target ~0   %s\n", IdleSeconds,
+                idleCpu, idleCpu / (IdleSeconds * 10.0), idleCpu <= 20 ? "MET" : "MISSED");
+    std::printf(
+        "peer: Podman Desktop (Electron) is not installable here (no Debian or npm package); users report\n"
+        "      about 14 s to its window and hundreds of MB resident, i.e. ~%.0fx slower to first paint.\n",
+        14000.0 / median);
     return 0;
 }

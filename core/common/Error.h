@@ -35,8 +35,7 @@ struct Error
     }
 };
 
-template <typename T>
-using Result = std::expected<T, Error>;
+template <typename T> using Result = std::expected<T, Error>;
 
 inline std::unexpected<Error> fail(Error::Code code, QString message, QString where = {}, QString hint = {})
 {

@@ -37,7 +37,8 @@ Result<void> write(const QString &path, const QByteArray &data)
     const QFileInfo info(path);
     const QString dir = info.absolutePath();
     if (!QDir().mkpath(dir))
-        return fail(Error::Code::Io, Text::tr("cannot create the folder"), dir, Text::tr("Check its permissions and free space."));
+        return fail(Error::Code::Io, Text::tr("cannot create the folder"), dir,
+                    Text::tr("Check its permissions and free space."));
 
     QSaveFile file(path);
     if (!file.open(QIODevice::WriteOnly))
@@ -46,7 +47,8 @@ Result<void> write(const QString &path, const QByteArray &data)
     if (file.write(data) != data.size()) {
         const QString reason = file.errorString();
         file.cancelWriting();
-        return fail(Error::Code::Io, Text::tr("cannot write: %1").arg(reason), path, Text::tr("Check free space."));
+        return fail(Error::Code::Io, Text::tr("cannot write: %1").arg(reason), path,
+                    Text::tr("Check free space."));
     }
 
     // Keep the version being replaced. A hard link costs nothing and is itself atomic.

@@ -30,7 +30,8 @@ QString configDir()
         return configOverride();
     if (const QString env = fromEnv("PADDOCK_CONFIG_DIR"); !env.isEmpty())
         return env;
-    return QStandardPaths::writableLocation(QStandardPaths::GenericConfigLocation) + QStringLiteral("/paddock");
+    return QStandardPaths::writableLocation(QStandardPaths::GenericConfigLocation) +
+           QStringLiteral("/paddock");
 }
 
 QString dataDir()

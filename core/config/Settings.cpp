@@ -58,7 +58,7 @@ bool jsonHasType(Type type, const QJsonValue &v)
         return v.isBool();
     case Type::Bytes:
         return v.isString() && QByteArray::fromBase64Encoding(v.toString().toLatin1(),
-                                                               QByteArray::AbortOnBase64DecodingErrors)
+                                                              QByteArray::AbortOnBase64DecodingErrors)
                                        .decodingStatus == QByteArray::Base64DecodingStatus::Ok;
     case Type::String:
         return v.isString();
@@ -84,7 +84,9 @@ const char *typeDescription(Type type)
 qsizetype errorStart(const QByteArray &text, qsizetype offset)
 {
     auto isSpace = [](char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; };
-    auto isWord = [](char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '.' || c == '+'; };
+    auto isWord = [](char c) {
+        return std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '.' || c == '+';
+    };
     qsizetype at = std::min(offset, text.size());
     while (at > 0 && isSpace(text[at - 1]))
         --at;

@@ -27,7 +27,7 @@ public:
         CloseToTrayNoticeShown, // the one-time "still running in the tray" notice was shown
         MainWindowGeometry,
         MainWindowState,
-        CurrentPage,            // id of the page shown in the main window
+        CurrentPage, // id of the page shown in the main window
     };
     Q_ENUM(Key)
 

@@ -8,8 +8,7 @@ namespace paddock {
 
 ConfigWriter::ConfigWriter()
     : EngineService(QStringLiteral("config"))
-{
-}
+{}
 
 void ConfigWriter::write(const QString &path, const QByteArray &data)
 {

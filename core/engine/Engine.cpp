@@ -47,8 +47,8 @@ void Engine::start()
             service,
             [this, service] {
                 const Result<void> result = service->start();
-                QMetaObject::invokeMethod(this, [this, service, result] { serviceStarted(service, result); },
-                                          Qt::QueuedConnection);
+                QMetaObject::invokeMethod(
+                    this, [this, service, result] { serviceStarted(service, result); }, Qt::QueuedConnection);
             },
             Qt::QueuedConnection);
     }
@@ -65,7 +65,8 @@ void Engine::serviceStarted(EngineService *service, const Result<void> &result)
         if (!result) {
             m_startFailed = true;
             reportProblem(QStringLiteral("start:") + service->name(), result.error());
-            qCWarning(lcEngine) << "service" << service->name() << "failed to start:" << result.error().text();
+            qCWarning(lcEngine) << "service" << service->name()
+                                << "failed to start:" << result.error().text();
         }
     }
     updateState();

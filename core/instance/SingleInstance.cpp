@@ -18,7 +18,8 @@ constexpr qint64 MaxMessage = 64 * 1024;
 
 QString instanceId(const QString &key)
 {
-    const QByteArray hash = QCryptographicHash::hash(key.toUtf8(), QCryptographicHash::Sha256).toHex().left(12);
+    const QByteArray hash =
+        QCryptographicHash::hash(key.toUtf8(), QCryptographicHash::Sha256).toHex().left(12);
     return QStringLiteral("paddock-%1-%2").arg(::getuid()).arg(QString::fromLatin1(hash));
 }
 } // namespace

@@ -32,8 +32,7 @@ public:
         : EngineService(name)
         , m_journal(journal)
         , m_failure(std::move(failure))
-    {
-    }
+    {}
     Result<void> start() override
     {
         m_journal.add(QStringLiteral("start %1 on %2").arg(name(), QThread::currentThread()->objectName()));
@@ -54,7 +53,8 @@ private:
 QStringList osThreadNames()
 {
     QStringList names;
-    for (const QString &task : QDir(QStringLiteral("/proc/self/task")).entryList(QDir::Dirs | QDir::NoDotAndDotDot)) {
+    for (const QString &task :
+         QDir(QStringLiteral("/proc/self/task")).entryList(QDir::Dirs | QDir::NoDotAndDotDot)) {
         QFile comm(QStringLiteral("/proc/self/task/%1/comm").arg(task));
         if (comm.open(QIODevice::ReadOnly))
             names << QString::fromUtf8(comm.readAll()).trimmed();
@@ -83,7 +83,8 @@ private slots:
                  (QStringList{QStringLiteral("paddock-config"), QStringLiteral("paddock-audit"),
                               QStringLiteral("paddock-proxy")}));
         const QStringList os = osThreadNames();
-        QVERIFY2(os.contains(QStringLiteral("paddock-audit")) && os.contains(QStringLiteral("paddock-config")),
+        QVERIFY2(os.contains(QStringLiteral("paddock-audit")) &&
+                     os.contains(QStringLiteral("paddock-config")),
                  qPrintable(os.join(QLatin1Char(','))));
         QVERIFY(journal.events.contains(QStringLiteral("start audit on paddock-audit")));
         QVERIFY(journal.events.contains(QStringLiteral("start proxy on paddock-proxy")));

@@ -40,10 +40,11 @@ private slots:
             QSignalSpy done(&job, &QKeychain::Job::finished);
             job.start();
             QVERIFY(done.wait(15000));
-            QVERIFY2(job.error() == QKeychain::NoError,
-                     qPrintable(QStringLiteral("write: %1 (is gnome-keyring running and unlocked on the session "
-                                               "bus? scripts/test starts it)")
-                                    .arg(job.errorString())));
+            QVERIFY2(
+                job.error() == QKeychain::NoError,
+                qPrintable(QStringLiteral("write: %1 (is gnome-keyring running and unlocked on the session "
+                                          "bus? scripts/test starts it)")
+                               .arg(job.errorString())));
         }
         {
             QKeychain::ReadPasswordJob job(QString::fromLatin1(Service));

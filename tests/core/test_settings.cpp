@@ -107,17 +107,18 @@ private slots:
     void badFilesAreReportedAndLeftUntouched_data()
     {
         QTest::addColumn<QByteArray>("content");
-        QTest::addColumn<QString>("where");     // expected line:column suffix
-        QTest::addColumn<QString>("mentions");  // the message names this
+        QTest::addColumn<QString>("where");    // expected line:column suffix
+        QTest::addColumn<QString>("mentions"); // the message names this
         QTest::newRow("syntax") << QByteArray("{\n  \"version\": 1,\n  \"closeToTray\": tru\n}\n")
                                 << QStringLiteral(":3:18") << QStringLiteral("JSON");
         QTest::newRow("missing comma") << QByteArray("{\n  \"version\": 1\n  \"closeToTray\": true\n}\n")
                                        << QStringLiteral(":3:3") << QStringLiteral("JSON");
-        QTest::newRow("not an object") << QByteArray("[1]") << QStringLiteral(":1:1") << QStringLiteral("object");
+        QTest::newRow("not an object")
+            << QByteArray("[1]") << QStringLiteral(":1:1") << QStringLiteral("object");
         QTest::newRow("no version") << QByteArray("{\"closeToTray\": true}") << QStringLiteral(":1:1")
                                     << QStringLiteral("version");
-        QTest::newRow("newer version") << QByteArray("{\n\"version\": 99}") << QStringLiteral(":2:1")
-                                       << QStringLiteral("newer");
+        QTest::newRow("newer version")
+            << QByteArray("{\n\"version\": 99}") << QStringLiteral(":2:1") << QStringLiteral("newer");
         QTest::newRow("wrong type") << QByteArray("{\"version\": 1,\n\n   \"closeToTray\": \"yes\"}")
                                     << QStringLiteral(":3:4") << QStringLiteral("closeToTray");
         QTest::newRow("control character in a key")
@@ -141,7 +142,8 @@ private slots:
         QVERIFY(!result.has_value());
         QCOMPARE(result.error().code, Error::Code::Parse);
         QVERIFY2(result.error().where.startsWith(path + where), qPrintable(result.error().where));
-        QVERIFY2(result.error().message.contains(mentions, Qt::CaseInsensitive), qPrintable(result.error().message));
+        QVERIFY2(result.error().message.contains(mentions, Qt::CaseInsensitive),
+                 qPrintable(result.error().message));
         QVERIFY(!result.error().hint.isEmpty()); // says what to do
         QVERIFY(!s.isWritable());
         QCOMPARE(s.closeToTray(), true); // defaults apply
@@ -173,7 +175,9 @@ private slots:
         QTRY_COMPARE(engine.state(), Engine::State::Running);
         Settings s(dir.filePath(QStringLiteral("settings.json")));
         QSignalSpy written(engine.configWriter(), &ConfigWriter::written);
-        s.setWriter([&engine](const QString &path, const QByteArray &data) { engine.configWriter()->write(path, data); });
+        s.setWriter([&engine](const QString &path, const QByteArray &data) {
+            engine.configWriter()->write(path, data);
+        });
         s.setCloseToTray(false);
         QVERIFY(s.flush().has_value());
         QVERIFY(written.wait(5000));
@@ -191,7 +195,9 @@ private slots:
         engine.start();
         QTRY_COMPARE(engine.state(), Engine::State::Running);
         Settings s(dir.filePath(QStringLiteral("blocker/settings.json")));
-        s.setWriter([&engine](const QString &path, const QByteArray &data) { engine.configWriter()->write(path, data); });
+        s.setWriter([&engine](const QString &path, const QByteArray &data) {
+            engine.configWriter()->write(path, data);
+        });
         s.setCloseToTray(false);
         QVERIFY(s.flush().has_value());
         QTRY_COMPARE(engine.state(), Engine::State::Degraded);

@@ -3,12 +3,12 @@
 #include <QFile>
 #include <QLocalServer>
 #include <QLocalSocket>
-#include <QThread>
 #include <QProcess>
 #include <QSignalSpy>
 #include <QSysInfo>
 #include <QTemporaryDir>
 #include <QTest>
+#include <QThread>
 
 using namespace paddock;
 
@@ -42,11 +42,13 @@ private slots:
         std::unique_ptr<QThread> client(QThread::create([&] {
             SingleInstance second(QStringLiteral("/cfg"), dir.path());
             if (second.claim().value() == SingleInstance::Role::Secondary)
-                sent = second.activatePrimary({QStringLiteral("paddock"), QStringLiteral("--minimized")}, 5000);
+                sent =
+                    second.activatePrimary({QStringLiteral("paddock"), QStringLiteral("--minimized")}, 5000);
         }));
         client->start();
         QVERIFY(activated.wait(5000));
-        QTRY_VERIFY_WITH_TIMEOUT(client->isFinished(), 5000); // the first instance answers from its event loop
+        QTRY_VERIFY_WITH_TIMEOUT(client->isFinished(),
+                                 5000); // the first instance answers from its event loop
         QVERIFY2(sent.has_value(), qPrintable(sent ? QString() : sent.error().text()));
         QCOMPARE(activated.at(0).at(0).toStringList(),
                  (QStringList{QStringLiteral("paddock"), QStringLiteral("--minimized")}));
@@ -80,7 +82,8 @@ private slots:
         }));
         client->start();
         QVERIFY(activated.wait(5000)); // the new primary really listens
-        QTRY_VERIFY_WITH_TIMEOUT(client->isFinished(), 5000); // the first instance answers from its event loop
+        QTRY_VERIFY_WITH_TIMEOUT(client->isFinished(),
+                                 5000); // the first instance answers from its event loop
     }
 
     void liveButSilentPrimaryIsReportedNotHungOn()

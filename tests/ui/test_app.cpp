@@ -38,7 +38,8 @@ class TestApp : public QObject
         QElapsedTimer clock;
         clock.start();
         while (clock.elapsed() < 10000) {
-            if (!runtime.entryList({QStringLiteral("paddock-*.sock")}, QDir::AllEntries | QDir::System).isEmpty())
+            if (!runtime.entryList({QStringLiteral("paddock-*.sock")}, QDir::AllEntries | QDir::System)
+                     .isEmpty())
                 return true;
             QTest::qWait(50);
         }
@@ -71,7 +72,8 @@ private slots:
         QProcess p;
         p.start(app(), {QStringLiteral("--version")});
         QVERIFY(p.waitForFinished(10000));
-        QCOMPARE(QString::fromUtf8(p.readAllStandardOutput()).trimmed(), QStringLiteral("paddock " PADDOCK_VERSION));
+        QCOMPARE(QString::fromUtf8(p.readAllStandardOutput()).trimmed(),
+                 QStringLiteral("paddock " PADDOCK_VERSION));
     }
 
     void selfTestPasses()
@@ -98,7 +100,8 @@ private slots:
         QVERIFY(p.waitForFinished(60000));
         const QString out = QString::fromUtf8(p.readAllStandardOutput());
         QCOMPARE(p.exitCode(), 0);
-        QVERIFY2(out.contains(QStringLiteral("ok: das Symbol in der Kontrollleiste wird angezeigt")), qPrintable(out));
+        QVERIFY2(out.contains(QStringLiteral("ok: das Symbol in der Kontrollleiste wird angezeigt")),
+                 qPrintable(out));
         QVERIFY(out.trimmed().endsWith(QStringLiteral("Selbsttest bestanden")));
     }
 
@@ -116,9 +119,37 @@ private slots:
         second.start(app(), {});
         QVERIFY(second.waitForFinished(10000));
         QCOMPARE(second.exitCode(), 0);
-        QVERIFY(QString::fromUtf8(second.readAllStandardOutput()).contains(QStringLiteral("already running")));
+        QVERIFY(
+            QString::fromUtf8(second.readAllStandardOutput()).contains(QStringLiteral("already running")));
         QTRY_COMPARE_WITH_TIMEOUT(visibleWindows().size(), 1, 10000); // the first one's window
         QCOMPARE(first.state(), QProcess::Running);
+        terminate(first);
+    }
+
+    void selfTestRefusesToRunBesideAnotherInstance()
+    {
+        QProcess first;
+        first.start(app(), {QStringLiteral("--minimized")});
+        QVERIFY(first.waitForStarted());
+        QVERIFY(waitForListening());
+
+        QProcess second;
+        second.start(app(), {QStringLiteral("--self-test")});
+        QVERIFY(second.waitForStarted());
+        // Launched from a desktop there is no terminal: the reason comes in a window. Close it.
+        QString box;
+        QTRY_VERIFY_WITH_TIMEOUT(!(box = xdotool({QStringLiteral("search"), QStringLiteral("--onlyvisible"),
+                                                  QStringLiteral("--name"), QStringLiteral("cannot start")}))
+                                      .isEmpty(),
+                                 10000);
+        xdotool({QStringLiteral("key"), QStringLiteral("--window"), box.split(QLatin1Char('\n')).first(),
+                 QStringLiteral("Return")});
+        QVERIFY(second.waitForFinished(10000));
+        QCOMPARE(second.exitCode(), 1);
+        const QString err = QString::fromUtf8(second.readAllStandardError());
+        QVERIFY2(err.contains(QStringLiteral("another Paddock is running")) &&
+                     err.contains(QStringLiteral("--config-dir")),
+                 qPrintable(err));
         terminate(first);
     }
 
@@ -129,14 +160,16 @@ private slots:
         QVERIFY(p.waitForStarted());
         QStringList windows;
         QTRY_VERIFY_WITH_TIMEOUT(!(windows = visibleWindows()).isEmpty(), 10000);
-        xdotool({QStringLiteral("windowsize"), windows.first(), QStringLiteral("733"), QStringLiteral("511")});
+        xdotool(
+            {QStringLiteral("windowsize"), windows.first(), QStringLiteral("733"), QStringLiteral("511")});
         QTRY_VERIFY_WITH_TIMEOUT(xdotool({QStringLiteral("getwindowgeometry"), windows.first()})
                                      .contains(QStringLiteral("733x511")),
                                  5000);
         QTest::qWait(300); // let the resize reach the application
         terminate(p);      // SIGTERM quits in order, saving the window's state
 
-        const QString settingsPath = qEnvironmentVariable("XDG_CONFIG_HOME") + QStringLiteral("/paddock/settings.json");
+        const QString settingsPath =
+            qEnvironmentVariable("XDG_CONFIG_HOME") + QStringLiteral("/paddock/settings.json");
         QFile f(settingsPath);
         QVERIFY2(f.open(QIODevice::ReadOnly), qPrintable(settingsPath));
         const QJsonObject stored = QJsonDocument::fromJson(f.readAll()).object();

@@ -11,7 +11,8 @@ QList<LogEntry> entries(int from, int count, QtMsgType type = QtInfoMsg)
 {
     QList<LogEntry> list;
     for (int i = from; i < from + count; ++i)
-        list << LogEntry{QDateTime::currentDateTimeUtc(), type, QStringLiteral("paddock.test"), QString::number(i)};
+        list << LogEntry{QDateTime::currentDateTimeUtc(), type, QStringLiteral("paddock.test"),
+                         QString::number(i)};
     return list;
 }
 } // namespace
@@ -56,7 +57,8 @@ private slots:
         QCOMPARE(model.index(1, LogModel::LevelColumn).data().toString(), LogModel::levelName(QtWarningMsg));
         QVERIFY(!model.index(0, LogModel::LevelColumn).data(Qt::ForegroundRole).isValid());
         QVERIFY(model.index(1, LogModel::LevelColumn).data(Qt::ForegroundRole).isValid());
-        QCOMPARE(model.headerData(LogModel::MessageColumn, Qt::Horizontal).toString(), QStringLiteral("Message"));
+        QCOMPARE(model.headerData(LogModel::MessageColumn, Qt::Horizontal).toString(),
+                 QStringLiteral("Message"));
     }
 };
 

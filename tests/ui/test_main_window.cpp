@@ -32,8 +32,7 @@ class TestMainWindow : public QObject
     QTemporaryDir m_dir;
     QString settingsPath() const { return m_dir.filePath(QStringLiteral("settings.json")); }
 
-    template <typename Dialog>
-    static Dialog *waitForDialog(const char *name)
+    template <typename Dialog> static Dialog *waitForDialog(const char *name)
     {
         QElapsedTimer clock;
         clock.start();
@@ -68,8 +67,9 @@ private slots:
         auto *view = w->findChild<QTableView *>(QStringLiteral("logView"));
         QVERIFY(view && view->isVisible());
         qWarning("paddock test message 4711");
-        QTRY_VERIFY(view->model()->match(view->model()->index(0, LogModel::MessageColumn), Qt::DisplayRole,
-                                         QStringLiteral("paddock test message 4711"))
+        QTRY_VERIFY(view->model()
+                        ->match(view->model()->index(0, LogModel::MessageColumn), Qt::DisplayRole,
+                                QStringLiteral("paddock test message 4711"))
                         .size() == 1);
         engine.stop();
     }
@@ -93,7 +93,9 @@ private slots:
         QVERIFY(banner->isVisible());
         QVERIFY(text->text().contains(QStringLiteral("/cfg/settings.json:3:7: not valid JSON")));
         QVERIFY(text->text().contains(QStringLiteral("Fix or remove the file.")));
-        QVERIFY(w->findChild<QLabel *>(QStringLiteral("engineStatus"))->text().contains(QStringLiteral("1 problem")));
+        QVERIFY(w->findChild<QLabel *>(QStringLiteral("engineStatus"))
+                    ->text()
+                    .contains(QStringLiteral("1 problem")));
         engine.clearProblem(QStringLiteral("x"));
         QVERIFY(!banner->isVisible());
         engine.stop();
@@ -110,7 +112,9 @@ private slots:
         w->findChild<QAction *>(QStringLiteral("aboutAction"))->trigger();
         auto *about = waitForDialog<AboutDialog>("aboutDialog");
         QVERIFY(about);
-        QVERIFY(about->findChild<QLabel *>(QStringLiteral("aboutTitle"))->text().contains(QStringLiteral(PADDOCK_VERSION)));
+        QVERIFY(about->findChild<QLabel *>(QStringLiteral("aboutTitle"))
+                    ->text()
+                    .contains(QStringLiteral(PADDOCK_VERSION)));
         auto *buttons = about->findChild<QDialogButtonBox *>(QStringLiteral("aboutButtons"));
         QTest::mouseClick(buttons->button(QDialogButtonBox::Close), Qt::LeftButton);
         QTRY_VERIFY(QApplication::activeModalWidget() == nullptr);
@@ -130,8 +134,10 @@ private slots:
         // The offscreen platform has no tray: the option is off limits and the dialog says why.
         QVERIFY(!prefs->findChild<QCheckBox *>(QStringLiteral("closeToTrayCheck"))->isEnabled());
         QVERIFY(prefs->findChild<QLabel *>(QStringLiteral("noTrayLabel")));
-        QVERIFY(prefs->findChild<QLabel *>(QStringLiteral("settingsLocation"))->text().contains(settingsPath()));
-        QTest::mouseClick(prefs->findChild<QDialogButtonBox *>()->button(QDialogButtonBox::Cancel), Qt::LeftButton);
+        QVERIFY(
+            prefs->findChild<QLabel *>(QStringLiteral("settingsLocation"))->text().contains(settingsPath()));
+        QTest::mouseClick(prefs->findChild<QDialogButtonBox *>()->button(QDialogButtonBox::Cancel),
+                          Qt::LeftButton);
         QTRY_VERIFY(QApplication::activeModalWidget() == nullptr);
     }
 
@@ -145,14 +151,17 @@ private slots:
             QVERIFY(check->isEnabled() && check->isChecked());
             QTest::mouseClick(check, Qt::LeftButton);
             QVERIFY(!check->isChecked());
-            QTest::mouseClick(prefs.findChild<QDialogButtonBox *>()->button(QDialogButtonBox::Cancel), Qt::LeftButton);
+            QTest::mouseClick(prefs.findChild<QDialogButtonBox *>()->button(QDialogButtonBox::Cancel),
+                              Qt::LeftButton);
             QCOMPARE(settings.closeToTray(), true);
         }
         {
             PreferencesDialog prefs(settings, true);
             prefs.show();
-            QTest::mouseClick(prefs.findChild<QCheckBox *>(QStringLiteral("closeToTrayCheck")), Qt::LeftButton);
-            QTest::mouseClick(prefs.findChild<QDialogButtonBox *>()->button(QDialogButtonBox::Ok), Qt::LeftButton);
+            QTest::mouseClick(prefs.findChild<QCheckBox *>(QStringLiteral("closeToTrayCheck")),
+                              Qt::LeftButton);
+            QTest::mouseClick(prefs.findChild<QDialogButtonBox *>()->button(QDialogButtonBox::Ok),
+                              Qt::LeftButton);
             QCOMPARE(settings.closeToTray(), false);
         }
     }

@@ -34,14 +34,14 @@ private slots:
     {
         QVERIFY2(qEnvironmentVariableIsSet("DISPLAY"),
                  "needs an X display with a system tray; run through scripts/test (Xvfb + stalonetray)");
-        QTRY_VERIFY2_WITH_TIMEOUT(QSystemTrayIcon::isSystemTrayAvailable(), "no system tray host on this display",
-                                  10000);
+        QTRY_VERIFY2_WITH_TIMEOUT(QSystemTrayIcon::isSystemTrayAvailable(),
+                                  "no system tray host on this display", 10000);
     }
 
     void init()
     {
-        m_settings = std::make_unique<Settings>(m_dir.filePath(QStringLiteral("settings-%1.json")
-                                                                   .arg(QString::fromLatin1(QTest::currentTestFunction()))));
+        m_settings = std::make_unique<Settings>(m_dir.filePath(
+            QStringLiteral("settings-%1.json").arg(QString::fromLatin1(QTest::currentTestFunction()))));
         m_engine = std::make_unique<Engine>();
         m_engine->start();
         m_shell = std::make_unique<DesktopShell>(*m_settings, *m_engine, nullptr);
@@ -67,7 +67,8 @@ private slots:
         QVERIFY(tray()->statusAction()->text().contains(Engine::stateName(Engine::State::Running)));
         QVERIFY(!tray()->statusAction()->isEnabled()); // a status line, not a command
 
-        m_engine->reportProblem(QStringLiteral("p"), Error{Error::Code::Io, QStringLiteral("disk full"), {}, {}});
+        m_engine->reportProblem(QStringLiteral("p"),
+                                Error{Error::Code::Io, QStringLiteral("disk full"), {}, {}});
         QVERIFY(icon->icon().cacheKey() != normal); // the warning variant
         QVERIFY(tray()->statusAction()->text().contains(QStringLiteral("1 problem")));
         m_engine->clearProblem(QStringLiteral("p"));
@@ -77,7 +78,7 @@ private slots:
     void menuShowsAndHidesTheWindow()
     {
         QAction *toggle = tray()->toggleAction();
-        emit tray()->menu()->aboutToShow();
+        emit tray() -> menu()->aboutToShow();
         QCOMPARE(toggle->text(), QStringLiteral("&Hide Paddock"));
         toggle->trigger();
         QTRY_VERIFY(!window()->isVisible());
@@ -96,8 +97,9 @@ private slots:
         const QPoint c = where.center();
         auto click = [&] {
             QProcess xdotool;
-            xdotool.start(QStringLiteral("xdotool"), {QStringLiteral("mousemove"), QString::number(c.x()),
-                                                      QString::number(c.y()), QStringLiteral("click"), QStringLiteral("1")});
+            xdotool.start(QStringLiteral("xdotool"),
+                          {QStringLiteral("mousemove"), QString::number(c.x()), QString::number(c.y()),
+                           QStringLiteral("click"), QStringLiteral("1")});
             QVERIFY(xdotool.waitForFinished(5000));
             QCOMPARE(xdotool.exitCode(), 0);
         };
