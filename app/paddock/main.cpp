@@ -4,7 +4,6 @@
 #include "SelfTest.h"
 #include "config/Paths.h"
 #include "config/Settings.h"
-#include "engine/ConfigWriter.h"
 #include "engine/Engine.h"
 #include "engine/TerminationSignals.h"
 #include "instance/SingleInstance.h"
@@ -107,10 +106,7 @@ int main(int argc, char *argv[])
     AppLog log;
     Engine engine;
     Settings settings(Settings::defaultFilePath());
-    if (auto loaded = settings.load(); !loaded)
-        engine.reportProblem(QStringLiteral("settings"), loaded.error());
-    settings.setWriter(
-        [&engine](const QString &path, const QByteArray &data) { engine.configWriter()->write(path, data); });
+    engine.loadSettings(settings);
 
     DesktopShell shell(settings, engine, &log);
     QObject::connect(&shell, &DesktopShell::quitRequested, &app, &QCoreApplication::quit);

@@ -1,7 +1,6 @@
 // paddockctl: Paddock's command line and headless engine. Core only: no QtGui, no QtWidgets.
 #include "config/Paths.h"
 #include "config/Settings.h"
-#include "engine/ConfigWriter.h"
 #include "engine/Engine.h"
 #include "engine/TerminationSignals.h"
 #include "log/AppLog.h"
@@ -40,10 +39,7 @@ int serve()
 {
     Engine engine;
     Settings settings(Settings::defaultFilePath());
-    if (auto loaded = settings.load(); !loaded)
-        engine.reportProblem(QStringLiteral("settings"), loaded.error());
-    settings.setWriter(
-        [&engine](const QString &path, const QByteArray &data) { engine.configWriter()->write(path, data); });
+    engine.loadSettings(settings);
 
     TerminationSignals termination;
     int exitCode = 0;

@@ -1,5 +1,6 @@
 #include "engine/Engine.h"
 
+#include "config/Settings.h"
 #include "engine/ConfigWriter.h"
 
 #include <QLoggingCategory>
@@ -163,6 +164,15 @@ QString Engine::statusText() const
     if (m_problems.isEmpty())
         return tr("Paddock engine: %1").arg(stateName(m_state));
     return tr("Paddock engine: %1 (%n problem(s))", nullptr, int(m_problems.size())).arg(stateName(m_state));
+}
+
+void Engine::loadSettings(Settings &settings)
+{
+    if (auto loaded = settings.load(); !loaded)
+        reportProblem(QStringLiteral("settings"), loaded.error());
+    settings.setWriter([writer = m_configWriter](const QString &path, const QByteArray &data) {
+        writer->write(path, data);
+    });
 }
 
 QStringList Engine::threadNames() const

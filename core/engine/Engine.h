@@ -14,6 +14,7 @@ class QThread;
 namespace paddock {
 
 class ConfigWriter;
+class Settings;
 
 // Owns Paddock's long-lived components, each on its own named thread, starts them in order and
 // stops them in reverse order. The GUI and `paddockctl serve` both run one; the UI talks to core
@@ -50,6 +51,9 @@ public:
     void clearProblem(const QString &key);
 
     ConfigWriter *configWriter() const { return m_configWriter; }
+    // Loads `settings` (a file that cannot be used becomes a problem the user sees) and has their
+    // changes written on the config thread from now on.
+    void loadSettings(Settings &settings);
     // The threads' names, in start order (paddock-<service>).
     QStringList threadNames() const;
 

@@ -27,53 +27,44 @@ class TestEnvironment : public QObject
         return response + socket.readAll();
     }
 
+    // Runs one QtKeychain job to its end, as core/secrets will (asynchronously, no nested loop).
+    template <typename Job> static bool finish(Job &job, const QString &key)
+    {
+        job.setAutoDelete(false);
+        job.setKey(key);
+        QSignalSpy done(&job, &QKeychain::Job::finished);
+        job.start();
+        return done.wait(15000);
+    }
+
 private slots:
     void secretServiceStoresAndReturnsASecret()
     {
+        const QString service = QString::fromLatin1(Service);
         const QString key = QStringLiteral("probe-%1").arg(QCoreApplication::applicationPid());
         const QString value = QStringLiteral("s3cret ✓ value");
-        {
-            QKeychain::WritePasswordJob job(QString::fromLatin1(Service));
-            job.setAutoDelete(false);
-            job.setKey(key);
-            job.setTextData(value);
-            QSignalSpy done(&job, &QKeychain::Job::finished);
-            job.start();
-            QVERIFY(done.wait(15000));
-            QVERIFY2(
-                job.error() == QKeychain::NoError,
-                qPrintable(QStringLiteral("write: %1 (is gnome-keyring running and unlocked on the session "
-                                          "bus? scripts/test starts it)")
-                               .arg(job.errorString())));
-        }
-        {
-            QKeychain::ReadPasswordJob job(QString::fromLatin1(Service));
-            job.setAutoDelete(false);
-            job.setKey(key);
-            QSignalSpy done(&job, &QKeychain::Job::finished);
-            job.start();
-            QVERIFY(done.wait(15000));
-            QCOMPARE(job.error(), QKeychain::NoError);
-            QCOMPARE(job.textData(), value);
-        }
-        {
-            QKeychain::DeletePasswordJob job(QString::fromLatin1(Service));
-            job.setAutoDelete(false);
-            job.setKey(key);
-            QSignalSpy done(&job, &QKeychain::Job::finished);
-            job.start();
-            QVERIFY(done.wait(15000));
-            QCOMPARE(job.error(), QKeychain::NoError);
-        }
-        {
-            QKeychain::ReadPasswordJob job(QString::fromLatin1(Service));
-            job.setAutoDelete(false);
-            job.setKey(key);
-            QSignalSpy done(&job, &QKeychain::Job::finished);
-            job.start();
-            QVERIFY(done.wait(15000));
-            QCOMPARE(job.error(), QKeychain::EntryNotFound); // "nothing stored"
-        }
+
+        QKeychain::WritePasswordJob write(service);
+        write.setTextData(value);
+        QVERIFY(finish(write, key));
+        QVERIFY2(
+            write.error() == QKeychain::NoError,
+            qPrintable(QStringLiteral("write: %1 (is gnome-keyring running and unlocked on the session bus? "
+                                      "scripts/test starts it)")
+                           .arg(write.errorString())));
+
+        QKeychain::ReadPasswordJob read(service);
+        QVERIFY(finish(read, key));
+        QCOMPARE(read.error(), QKeychain::NoError);
+        QCOMPARE(read.textData(), value);
+
+        QKeychain::DeletePasswordJob remove(service);
+        QVERIFY(finish(remove, key));
+        QCOMPARE(remove.error(), QKeychain::NoError);
+
+        QKeychain::ReadPasswordJob gone(service);
+        QVERIFY(finish(gone, key));
+        QCOMPARE(gone.error(), QKeychain::EntryNotFound); // "nothing stored"
     }
 
     void containerEngineAnswersTheDockerApi()

@@ -154,6 +154,19 @@ private slots:
         QCOMPARE(AtomicFile::read(path).value(), content);
     }
 
+    void aBrokenFileBecomesAnEngineProblem()
+    {
+        QTemporaryDir dir;
+        writeFile(dir.filePath(QStringLiteral("settings.json")), "{\"version\": 1,\n\"closeToTray\": 3}");
+        Engine engine;
+        engine.start();
+        Settings s(dir.filePath(QStringLiteral("settings.json")));
+        engine.loadSettings(s);
+        QTRY_COMPARE(engine.state(), Engine::State::Degraded);
+        QCOMPARE(engine.problems().size(), 1);
+        QVERIFY(engine.problems().first().where.endsWith(QStringLiteral("settings.json:2:1")));
+    }
+
     void configDirOverride()
     {
         QTemporaryDir dir;

@@ -17,6 +17,7 @@
 #include <QLabel>
 #include <QListWidget>
 #include <QPushButton>
+#include <QScrollBar>
 #include <QSignalSpy>
 #include <QStatusBar>
 #include <QTableView>
@@ -71,6 +72,21 @@ private slots:
                         ->match(view->model()->index(0, LogModel::MessageColumn), Qt::DisplayRole,
                                 QStringLiteral("paddock test message 4711"))
                         .size() == 1);
+
+        // Clear empties the page; following can be turned off and the view then stays put.
+        auto *follow = w->findChild<QCheckBox *>(QStringLiteral("followCheck"));
+        QVERIFY(follow && follow->isChecked());
+        QTest::mouseClick(w->findChild<QPushButton *>(QStringLiteral("clearLogButton")), Qt::LeftButton);
+        QCOMPARE(view->model()->rowCount(), 0);
+        QTest::mouseClick(follow, Qt::LeftButton);
+        QVERIFY(!follow->isChecked());
+        for (int i = 0; i < 200; ++i)
+            qInfo("line %d", i);
+        QTRY_COMPARE(view->model()->rowCount(), 200);
+        QCOMPARE(view->rowAt(0), 0); // still at the top
+        QTest::mouseClick(follow, Qt::LeftButton);
+        QVERIFY(view->verticalScrollBar()->maximum() > 0);
+        QTRY_COMPARE(view->verticalScrollBar()->value(), view->verticalScrollBar()->maximum()); // back at the end
         engine.stop();
     }
 
