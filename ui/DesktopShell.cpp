@@ -5,6 +5,7 @@
 #include "LogPage.h"
 #include "MainWindow.h"
 #include "PreferencesDialog.h"
+#include "policy/PolicyEditorPage.h"
 #include "TrayIcon.h"
 #include "config/Settings.h"
 #include "engine/Engine.h"
@@ -19,8 +20,13 @@ DesktopShell::DesktopShell(Settings &settings, Engine &engine, AppLog *log, QObj
     , m_settings(settings)
     , m_engine(engine)
     , m_window(new MainWindow(settings, engine))
+    , m_policyPage(new PolicyEditorPage(*engine.policyStore()))
     , m_tray(nullptr)
 {
+    m_window->addPage(QStringLiteral("policies"),
+                      Icons::themed(QStringLiteral("security-high"),
+                                    m_window->style()->standardIcon(QStyle::SP_FileDialogContentsView)),
+                      tr("Policies"), m_policyPage);
     m_window->addPage(QStringLiteral("log"),
                       Icons::themed(QStringLiteral("text-x-log"),
                                     m_window->style()->standardIcon(QStyle::SP_FileDialogDetailedView)),
@@ -40,6 +46,7 @@ DesktopShell::DesktopShell(Settings &settings, Engine &engine, AppLog *log, QObj
     });
     connect(m_tray, &TrayIcon::toggleWindowRequested, this, &DesktopShell::toggleWindow);
     connect(m_tray, &TrayIcon::quitRequested, this, &DesktopShell::quit);
+    connect(m_tray, &TrayIcon::policiesRequested, this, &DesktopShell::showPolicies);
 }
 
 DesktopShell::~DesktopShell()
@@ -84,10 +91,25 @@ void DesktopShell::toggleWindow()
 
 void DesktopShell::quit()
 {
+    if (m_policyPage->isModified()) {
+        activate();
+        m_window->showPage(QStringLiteral("policies"));
+    }
+    m_policyPage->confirmDiscard([this] { quitNow(); });
+}
+
+void DesktopShell::quitNow()
+{
     if (m_window->isVisible())
         m_window->saveState();
     m_window->setQuitting();
     emit quitRequested();
+}
+
+void DesktopShell::showPolicies()
+{
+    activate();
+    m_window->showPage(QStringLiteral("policies"));
 }
 
 void DesktopShell::openPreferences()

@@ -8,6 +8,7 @@ namespace paddock {
 class AppLog;
 class Engine;
 class MainWindow;
+class PolicyEditorPage;
 class Settings;
 class TrayIcon;
 
@@ -27,8 +28,11 @@ public:
 
     void activate();
     void toggleWindow();
-    // Saves the window's state and asks the application to quit (quitRequested).
+    // Asks about unsaved policy edits, then quits (quitRequested), saving the window's state.
     void quit();
+    // Quits without asking (session end, SIGTERM): unsaved edits are dropped.
+    void quitNow();
+    void showPolicies();
     void openPreferences();
     void openAbout();
 
@@ -36,6 +40,7 @@ public:
     bool hidesOnClose() const;
 
     MainWindow *mainWindow() const { return m_window; }
+    PolicyEditorPage *policyPage() const { return m_policyPage; }
     TrayIcon *tray() const { return m_tray; }
 
 signals:
@@ -45,6 +50,7 @@ private:
     Settings &m_settings;
     Engine &m_engine;
     MainWindow *m_window;
+    PolicyEditorPage *m_policyPage;
     TrayIcon *m_tray;
 };
 

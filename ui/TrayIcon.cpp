@@ -24,6 +24,8 @@ TrayIcon::TrayIcon(Engine &engine, QWidget *window, QObject *parent)
     m_menu->addSeparator();
     m_toggle = m_menu->addAction(QString());
     m_toggle->setObjectName(QStringLiteral("trayToggleAction"));
+    m_policies = m_menu->addAction(tr("&Policies…"));
+    m_policies->setObjectName(QStringLiteral("trayPoliciesAction"));
     m_menu->addSeparator();
     m_quit = m_menu->addAction(Icons::themed(QStringLiteral("application-exit")), tr("&Quit Paddock"));
     m_quit->setObjectName(QStringLiteral("trayQuitAction"));
@@ -31,6 +33,7 @@ TrayIcon::TrayIcon(Engine &engine, QWidget *window, QObject *parent)
     m_tray->setContextMenu(m_menu);
     connect(m_toggle, &QAction::triggered, this, &TrayIcon::toggleWindowRequested);
     connect(m_quit, &QAction::triggered, this, &TrayIcon::quitRequested);
+    connect(m_policies, &QAction::triggered, this, &TrayIcon::policiesRequested);
     connect(m_tray, &QSystemTrayIcon::activated, this, [this](QSystemTrayIcon::ActivationReason reason) {
         if (reason == QSystemTrayIcon::Trigger || reason == QSystemTrayIcon::DoubleClick)
             emit toggleWindowRequested();

@@ -34,6 +34,7 @@ public:
     QMenu *menu() const { return m_menu; }
     QAction *statusAction() const { return m_status; }
     QAction *toggleAction() const { return m_toggle; }
+    QAction *policiesAction() const { return m_policies; }
     QAction *quitAction() const { return m_quit; }
     // Whether something acts on the menu's Quit (for --self-test).
     bool isQuitConnected() const
@@ -43,6 +44,7 @@ public:
 
 signals:
     void toggleWindowRequested();
+    void policiesRequested();
     void quitRequested();
 
 protected:
@@ -58,6 +60,7 @@ private:
     QSystemTrayIcon *m_tray;
     QAction *m_status;
     QAction *m_toggle;
+    QAction *m_policies;
     QAction *m_quit;
 };
 

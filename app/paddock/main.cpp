@@ -112,7 +112,7 @@ int main(int argc, char *argv[])
     QObject::connect(&shell, &DesktopShell::quitRequested, &app, &QCoreApplication::quit);
     QObject::connect(&instance, &SingleInstance::activationRequested, &shell, &DesktopShell::activate);
     TerminationSignals termination;
-    QObject::connect(&termination, &TerminationSignals::received, &shell, &DesktopShell::quit);
+    QObject::connect(&termination, &TerminationSignals::received, &shell, &DesktopShell::quitNow);
 
     engine.start();
     shell.start(parser.isSet(minimized) && !parser.isSet(selfTest));
@@ -123,7 +123,7 @@ int main(int argc, char *argv[])
         test = new SelfTest(shell, engine, &app);
         QObject::connect(test, &SelfTest::finished, &shell, [&exitCode, &shell](int code) {
             exitCode = code;
-            shell.quit();
+            shell.quitNow();
         });
         test->run();
     }

@@ -1,4 +1,5 @@
 // paddockctl: Paddock's command line and headless engine. Core only: no QtGui, no QtWidgets.
+#include "PolicyCommands.h"
 #include "config/Paths.h"
 #include "config/Settings.h"
 #include "engine/Engine.h"
@@ -94,7 +95,11 @@ int main(int argc, char *argv[])
         Text::tr("Use DIR for configuration instead of $XDG_CONFIG_HOME/paddock."), Text::tr("DIR"));
     parser.addOption(configDir);
     parser.addPositionalArgument(QStringLiteral("command"),
-                                 Text::tr("serve: run the engine without a window until SIGINT or SIGTERM."));
+                                 Text::tr("serve: run the engine without a window until SIGINT or SIGTERM.\n"
+                                         "policy validate|authorize: check Cedar policies (see paddockctl policy "
+                                         "COMMAND --help)."));
+    // Options after the command belong to it (paddockctl policy authorize --policies …).
+    parser.setOptionsAfterPositionalArgumentsMode(QCommandLineParser::ParseAsPositionalArguments);
     parser.process(app);
 
     if (parser.isSet(configDir))
@@ -107,6 +112,8 @@ int main(int argc, char *argv[])
     }
     if (args.first() == QLatin1StringView("serve") && args.size() == 1)
         return serve();
+    if (args.first() == QLatin1StringView("policy"))
+        return runPolicyCommand(args.mid(1));
     err() << Text::tr("paddockctl: unknown command \"%1\"; see paddockctl --help")
                  .arg(args.join(QLatin1Char(' ')))
           << Qt::endl;

@@ -1,7 +1,9 @@
 #include "engine/Engine.h"
 
 #include "config/Settings.h"
+#include "config/Paths.h"
 #include "engine/ConfigWriter.h"
+#include "policy/PolicyStore.h"
 
 #include <QLoggingCategory>
 #include <QThread>
@@ -10,12 +12,47 @@ Q_LOGGING_CATEGORY(lcEngine, "paddock.engine")
 
 namespace paddock {
 
+namespace {
+// Loads the policy sets off the UI thread; files that do not validate become problems to show.
+class PolicyService final : public EngineService
+{
+public:
+    explicit PolicyService(PolicyStore &store)
+        : EngineService(QStringLiteral("policy"))
+        , m_store(store)
+    {
+    }
+    Result<void> start() override
+    {
+        auto loaded = m_store.load();
+        if (!loaded)
+            return loaded;
+        for (const Error &problem : m_store.loadProblems())
+            emit this->problem(QStringLiteral("policy:") + problem.where, problem);
+        return {};
+    }
+    void stop() override {}
+
+private:
+    PolicyStore &m_store;
+};
+} // namespace
+
 Engine::Engine(QObject *parent)
     : QObject(parent)
+    , m_policyStore(new PolicyStore(Paths::configDir(), this))
 {
     auto writer = std::make_unique<ConfigWriter>();
     m_configWriter = writer.get();
     addService(std::move(writer));
+    addService(std::make_unique<PolicyService>(*m_policyStore));
+    // A set saved from the editor replaces one that failed to load: its problem is gone.
+    connect(m_policyStore, &PolicyStore::policiesChanged, this, [this](const QString &name) {
+        const QString file = m_policyStore->filePath(name);
+        for (const QString &key : m_problems.keys())
+            if (key.startsWith(QStringLiteral("policy:") + file))
+                clearProblem(key);
+    });
 }
 
 Engine::~Engine()

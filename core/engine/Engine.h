@@ -14,6 +14,7 @@ class QThread;
 namespace paddock {
 
 class ConfigWriter;
+class PolicyStore;
 class Settings;
 
 // Owns Paddock's long-lived components, each on its own named thread, starts them in order and
@@ -51,6 +52,8 @@ public:
     void clearProblem(const QString &key);
 
     ConfigWriter *configWriter() const { return m_configWriter; }
+    // The policy sets, loaded on the engine's policy thread when it starts.
+    PolicyStore *policyStore() const { return m_policyStore; }
     // Loads `settings` (a file that cannot be used becomes a problem the user sees) and has their
     // changes written on the config thread from now on.
     void loadSettings(Settings &settings);
@@ -75,6 +78,7 @@ private:
 
     std::vector<Slot> m_services;
     ConfigWriter *m_configWriter = nullptr;
+    PolicyStore *m_policyStore = nullptr;
     QMap<QString, Error> m_problems;
     State m_state = State::Stopped;
     bool m_startFailed = false;

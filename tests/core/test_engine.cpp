@@ -80,8 +80,8 @@ private slots:
         QCOMPARE(engine.state(), Engine::State::Starting); // start() does not wait
         QTRY_COMPARE(engine.state(), Engine::State::Running);
         QCOMPARE(engine.threadNames(),
-                 (QStringList{QStringLiteral("paddock-config"), QStringLiteral("paddock-audit"),
-                              QStringLiteral("paddock-proxy")}));
+                 (QStringList{QStringLiteral("paddock-config"), QStringLiteral("paddock-policy"),
+                              QStringLiteral("paddock-audit"), QStringLiteral("paddock-proxy")}));
         const QStringList os = osThreadNames();
         QVERIFY2(os.contains(QStringLiteral("paddock-audit")) &&
                      os.contains(QStringLiteral("paddock-config")),

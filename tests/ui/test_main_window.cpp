@@ -58,7 +58,9 @@ private slots:
         MainWindow *w = shell.mainWindow();
         QVERIFY(QTest::qWaitForWindowExposed(w));
         QCOMPARE(w->windowTitle(), QStringLiteral("Paddock"));
-        QVERIFY(w->pageIds().contains(QStringLiteral("log")));
+        QCOMPARE(w->pageIds(), (QStringList{QStringLiteral("policies"), QStringLiteral("log")}));
+        QCOMPARE(w->currentPageId(), QStringLiteral("policies")); // the first page
+        QVERIFY(w->showPage(QStringLiteral("log")));
         QCOMPARE(w->currentPageId(), QStringLiteral("log"));
         auto *status = w->findChild<QLabel *>(QStringLiteral("engineStatus"));
         QVERIFY(status);
@@ -222,6 +224,7 @@ private slots:
             shell.start(false);
             QVERIFY(QTest::qWaitForWindowExposed(shell.mainWindow()));
             shell.mainWindow()->resize(777, 555);
+            QVERIFY(shell.mainWindow()->showPage(QStringLiteral("log")));
             QTRY_COMPARE(shell.mainWindow()->size(), QSize(777, 555));
             shell.quit(); // saves the window's state; the settings are written when they go
         }

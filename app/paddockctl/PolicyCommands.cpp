@@ -1,0 +1,352 @@
+#include "PolicyCommands.h"
+
+#include "policy/Json.h"
+#include "policy/Parser.h"
+#include "policy/PolicySet.h"
+#include "policy/Schema.h"
+
+#include <QCommandLineParser>
+#include <QCoreApplication>
+#include <QFile>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QTextStream>
+
+#include <set>
+
+using namespace paddock::cedar;
+
+namespace {
+
+struct Text
+{
+    Q_DECLARE_TR_FUNCTIONS(paddockctl)
+};
+
+QTextStream &out()
+{
+    static QTextStream s(stdout);
+    return s;
+}
+
+QTextStream &err()
+{
+    static QTextStream s(stderr);
+    return s;
+}
+
+bool readFile(const QString &path, std::string &text)
+{
+    QFile f(path);
+    if (!f.open(QIODevice::ReadOnly)) {
+        err() << Text::tr("paddockctl: %1: cannot read: %2").arg(path, f.errorString()) << Qt::endl;
+        return false;
+    }
+    text = f.readAll().toStdString();
+    return true;
+}
+
+// Parses a policy file and prints its diagnostics (with the offending line and a caret).
+std::shared_ptr<const PolicySet> loadPolicies(const QString &path, bool &ok)
+{
+    std::string text;
+    ok = readFile(path, text);
+    if (!ok)
+        return nullptr;
+    Diagnostics diags;
+    auto set = PolicySet::parse(text, &diags);
+    for (const Diagnostic &d : diags)
+        err() << QString::fromStdString(formatDiagnostic(d, text, path.toStdString()));
+    ok = diags.empty();
+    return set;
+}
+
+int validate(const QStringList &args)
+{
+    QCommandLineParser parser;
+    parser.setApplicationDescription(Text::tr("Checks that Cedar policy files parse; prints every error with "
+                                              "its line and column."));
+    parser.addHelpOption();
+    parser.addPositionalArgument(QStringLiteral("files"), Text::tr("Policy files (.cedar)."), Text::tr("FILE…"));
+    parser.process(QStringList{QStringLiteral("paddockctl policy validate")} + args);
+    if (parser.positionalArguments().isEmpty()) {
+        err() << Text::tr("paddockctl policy validate: name at least one policy file") << Qt::endl;
+        return 2;
+    }
+    int failures = 0;
+    for (const QString &file : parser.positionalArguments()) {
+        bool ok = false;
+        const auto set = loadPolicies(file, ok);
+        if (ok)
+            out() << Text::tr("%1: valid (%n policies)", nullptr, int(set->policies().size())).arg(file) << Qt::endl;
+        else
+            ++failures;
+    }
+    return failures == 0 ? 0 : 1;
+}
+
+int authorize(const QStringList &args)
+{
+    QCommandLineParser parser;
+    parser.setApplicationDescription(Text::tr("Decides one request against a policy set and an entity store."));
+    parser.addHelpOption();
+    const QCommandLineOption policies(QStringLiteral("policies"), Text::tr("Policy file."), Text::tr("FILE"));
+    const QCommandLineOption entities(QStringLiteral("entities"), Text::tr("Entities (Cedar JSON)."), Text::tr("FILE"));
+    const QCommandLineOption principal(QStringLiteral("principal"), Text::tr("The principal, e.g. 'User::\"alice\"'."),
+                                       Text::tr("ENTITY"));
+    const QCommandLineOption action(QStringLiteral("action"), Text::tr("The action, e.g. 'Action::\"view\"'."),
+                                    Text::tr("ENTITY"));
+    const QCommandLineOption resource(QStringLiteral("resource"), Text::tr("The resource."), Text::tr("ENTITY"));
+    const QCommandLineOption context(QStringLiteral("context"), Text::tr("The context, a JSON object."),
+                                     Text::tr("JSON"));
+    const QCommandLineOption json(QStringLiteral("json"), Text::tr("Print the decision as JSON."));
+    parser.addOptions({policies, entities, principal, action, resource, context, json});
+    parser.process(QStringList{QStringLiteral("paddockctl policy authorize")} + args);
+    for (const auto *required : {&policies, &principal, &action, &resource}) {
+        if (!parser.isSet(*required)) {
+            err() << Text::tr("paddockctl policy authorize: --%1 is required").arg(required->names().first())
+                  << Qt::endl;
+            return 2;
+        }
+    }
+    bool ok = false;
+    const auto set = loadPolicies(parser.value(policies), ok);
+    if (!ok)
+        return 2;
+    Entities store;
+    if (parser.isSet(entities)) {
+        std::string text;
+        if (!readFile(parser.value(entities), text))
+            return 2;
+        auto list = entitiesFromJson(text);
+        if (!list) {
+            err() << parser.value(entities) << ": " << QString::fromStdString(list.error()) << Qt::endl;
+            return 2;
+        }
+        store = Entities(std::move(*list));
+    }
+    Request request;
+    const std::pair<const QCommandLineOption *, EntityUid *> uids[] = {
+        {&principal, &request.principal}, {&action, &request.action}, {&resource, &request.resource}};
+    for (const auto &[option, target] : uids) {
+        std::string error;
+        if (!parseEntityUid(parser.value(*option).toStdString(), *target, error)) {
+            err() << Text::tr("paddockctl policy authorize: --%1: %2")
+                         .arg(option->names().first(), QString::fromStdString(error))
+                  << Qt::endl;
+            return 2;
+        }
+    }
+    if (parser.isSet(context)) {
+        auto ctx = contextFromJson(parser.value(context).toStdString());
+        if (!ctx) {
+            err() << Text::tr("paddockctl policy authorize: --context: %1").arg(QString::fromStdString(ctx.error()))
+                  << Qt::endl;
+            return 2;
+        }
+        request.context = *ctx;
+    }
+    const Decision d = set->authorize(request, store);
+    if (parser.isSet(json)) {
+        QJsonArray reason, errors;
+        for (const std::string &id : d.reason)
+            reason.append(QString::fromStdString(id));
+        for (const PolicyError &e : d.errors)
+            errors.append(QJsonObject{{QStringLiteral("policy"), QString::fromStdString(e.policyId)},
+                                      {QStringLiteral("message"), QString::fromStdString(e.message)}});
+        out() << QJsonDocument(QJsonObject{{QStringLiteral("decision"), d.allowed ? QStringLiteral("allow")
+                                                                                   : QStringLiteral("deny")},
+                                           {QStringLiteral("reason"), reason},
+                                           {QStringLiteral("errors"), errors}})
+                     .toJson(QJsonDocument::Compact)
+              << Qt::endl;
+    } else {
+        out() << (d.allowed ? Text::tr("ALLOW") : Text::tr("DENY")) << Qt::endl;
+        QStringList reasons;
+        for (const std::string &id : d.reason)
+            reasons << QString::fromStdString(id);
+        out() << Text::tr("reason: %1").arg(reasons.isEmpty() ? Text::tr("no policy permits") : reasons.join(QStringLiteral(", ")))
+              << Qt::endl;
+        for (const PolicyError &e : d.errors)
+            out() << Text::tr("error in %1: %2").arg(QString::fromStdString(e.policyId), QString::fromStdString(e.message))
+                  << Qt::endl;
+    }
+    return d.allowed ? 0 : 1;
+}
+
+QString readText(const QString &path, QString &error)
+{
+    QFile f(path);
+    if (!f.open(QIODevice::ReadOnly)) {
+        error = Text::tr("%1: cannot read: %2").arg(path, f.errorString());
+        return {};
+    }
+    return QString::fromUtf8(f.readAll());
+}
+
+EntityUid uidFrom(const QJsonValue &v)
+{
+    const QJsonObject o = v.toObject();
+    return EntityUid{o.value(QStringLiteral("type")).toString().toStdString(),
+                     o.value(QStringLiteral("id")).toString().toStdString()};
+}
+
+// One test file in Cedar's integration-test format. Returns the number of failed requests
+// (a file that cannot be loaded counts as one failure per request, or one).
+int runTestFile(const QString &file, const QString &root, int &passed)
+{
+    QString error;
+    const QByteArray bytes = readText(file, error).toUtf8();
+    if (!error.isEmpty()) {
+        err() << error << Qt::endl;
+        return 1;
+    }
+    QJsonParseError parseError;
+    const QJsonObject test = QJsonDocument::fromJson(bytes, &parseError).object();
+    if (parseError.error != QJsonParseError::NoError) {
+        err() << file << ": " << parseError.errorString() << Qt::endl;
+        return 1;
+    }
+    auto resolve = [&](const QString &key) -> QString { return root + QLatin1Char('/') + test.value(key).toString(); };
+    const QJsonArray requests = test.value(QStringLiteral("requests")).toArray();
+    const int count = std::max<int>(1, int(requests.size()));
+
+    const std::string policyText = readText(resolve(QStringLiteral("policies")), error).toStdString();
+    const std::string entityText = readText(resolve(QStringLiteral("entities")), error).toStdString();
+    std::string schemaText;
+    if (test.contains(QStringLiteral("schema")))
+        schemaText = readText(resolve(QStringLiteral("schema")), error).toStdString();
+    if (!error.isEmpty()) {
+        err() << file << ": " << error << Qt::endl;
+        return count;
+    }
+    Diagnostics diags;
+    const auto policies = PolicySet::parse(policyText, &diags);
+    for (const Diagnostic &d : diags)
+        err() << QString::fromStdString(
+            formatDiagnostic(d, policyText, resolve(QStringLiteral("policies")).toStdString()));
+    if (!diags.empty())
+        return count;
+    std::shared_ptr<const Schema> schema;
+    if (!schemaText.empty()) {
+        SchemaParseResult parsed = parseSchema(schemaText);
+        for (const Diagnostic &d : parsed.diagnostics)
+            err() << QString::fromStdString(
+                formatDiagnostic(d, schemaText, resolve(QStringLiteral("schema")).toStdString()));
+        if (!parsed.schema)
+            return count;
+        schema = parsed.schema;
+    }
+    auto list = entitiesFromJson(entityText, schema.get());
+    if (!list) {
+        err() << resolve(QStringLiteral("entities")) << ": " << QString::fromStdString(list.error()) << Qt::endl;
+        return count;
+    }
+    const Entities entities(std::move(*list));
+
+    int failed = 0;
+    for (const QJsonValue &value : requests) {
+        const QJsonObject r = value.toObject();
+        const QString description = r.value(QStringLiteral("description")).toString();
+        Request request;
+        request.principal = uidFrom(r.value(QStringLiteral("principal")));
+        request.action = uidFrom(r.value(QStringLiteral("action")));
+        request.resource = uidFrom(r.value(QStringLiteral("resource")));
+        const QByteArray contextJson = QJsonDocument(r.value(QStringLiteral("context")).toObject()).toJson();
+        auto context = contextFromJson(contextJson.toStdString(), schema.get(), &request.action);
+        if (!context) {
+            err() << file << ": \"" << description << "\": context: " << QString::fromStdString(context.error())
+                  << Qt::endl;
+            ++failed;
+            continue;
+        }
+        request.context = *context;
+        const Decision d = policies->authorize(request, entities);
+
+        auto idSet = [](const QJsonValue &v) {
+            std::set<std::string> ids;
+            for (const QJsonValue &id : v.toArray())
+                ids.insert(id.toString().toStdString());
+            return ids;
+        };
+        const bool wantAllow = r.value(QStringLiteral("decision")).toString() == QLatin1StringView("allow");
+        const std::set<std::string> wantReason = idSet(r.value(QStringLiteral("reason")));
+        const std::set<std::string> wantErrors = idSet(r.value(QStringLiteral("errors")));
+        const std::set<std::string> gotReason(d.reason.begin(), d.reason.end());
+        std::set<std::string> gotErrors;
+        for (const PolicyError &e : d.errors)
+            gotErrors.insert(e.policyId);
+        auto join = [](const std::set<std::string> &ids) {
+            QStringList l;
+            for (const std::string &id : ids)
+                l << QString::fromStdString(id);
+            return QStringLiteral("[") + l.join(QStringLiteral(", ")) + QStringLiteral("]");
+        };
+        QStringList problems;
+        if (d.policyAllowed != wantAllow)
+            problems << Text::tr("decision %1, expected %2")
+                            .arg(d.policyAllowed ? QStringLiteral("allow") : QStringLiteral("deny"),
+                                 wantAllow ? QStringLiteral("allow") : QStringLiteral("deny"));
+        if (gotReason != wantReason)
+            problems << Text::tr("reason %1, expected %2").arg(join(gotReason), join(wantReason));
+        if (gotErrors != wantErrors) {
+            QString messages;
+            for (const PolicyError &e : d.errors)
+                messages += QStringLiteral("\n      %1: %2").arg(QString::fromStdString(e.policyId),
+                                                               QString::fromStdString(e.message));
+            problems << Text::tr("errors %1, expected %2").arg(join(gotErrors), join(wantErrors)) + messages;
+        }
+        if (problems.isEmpty()) {
+            ++passed;
+        } else {
+            ++failed;
+            out() << Text::tr("FAIL %1: \"%2\"").arg(file, description) << Qt::endl;
+            for (const QString &p : problems)
+                out() << QStringLiteral("    ") << p << Qt::endl;
+        }
+    }
+    return failed;
+}
+
+int test(const QStringList &args)
+{
+    QCommandLineParser parser;
+    parser.setApplicationDescription(Text::tr("Runs tests in Cedar's integration-test format and ends with "
+                                              "\"N passed, N failed\"."));
+    parser.addHelpOption();
+    const QCommandLineOption root(QStringLiteral("root"),
+                                  Text::tr("Resolve the paths inside the tests against DIR (default: the current "
+                                           "folder)."),
+                                  Text::tr("DIR"), QStringLiteral("."));
+    parser.addOption(root);
+    parser.addPositionalArgument(QStringLiteral("tests"), Text::tr("Test files (.json)."), Text::tr("TEST.json…"));
+    parser.process(QStringList{QStringLiteral("paddockctl policy test")} + args);
+    if (parser.positionalArguments().isEmpty()) {
+        err() << Text::tr("paddockctl policy test: name at least one test file") << Qt::endl;
+        return 2;
+    }
+    int passed = 0, failed = 0;
+    for (const QString &file : parser.positionalArguments())
+        failed += runTestFile(file, parser.value(root), passed);
+    out() << Text::tr("%1 passed, %2 failed").arg(passed).arg(failed) << Qt::endl;
+    return failed == 0 ? 0 : 1;
+}
+
+} // namespace
+
+int runPolicyCommand(const QStringList &arguments)
+{
+    const QString sub = arguments.value(0);
+    const QStringList rest = arguments.mid(1);
+    if (sub == QLatin1StringView("validate"))
+        return validate(rest);
+    if (sub == QLatin1StringView("authorize"))
+        return authorize(rest);
+    if (sub == QLatin1StringView("test"))
+        return test(rest);
+    err() << Text::tr("paddockctl policy: unknown command \"%1\"; the commands are validate, authorize and test")
+                 .arg(sub)
+          << Qt::endl;
+    return 2;
+}

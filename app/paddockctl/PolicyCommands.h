@@ -1,0 +1,6 @@
+#pragma once
+
+#include <QStringList>
+
+// `paddockctl policy …`: validate and authorize against Cedar policy files.
+int runPolicyCommand(const QStringList &arguments);
