@@ -28,6 +28,12 @@ public:
     const Entity *find(const EntityUid &uid) const;
     // `a in b`: equal, or b is an ancestor of a (through any chain of parents).
     bool isIn(const EntityUid &a, const EntityUid &b) const;
+    // All ancestors of `uid` (not itself), or null when it has none.
+    const std::unordered_set<EntityUid, EntityUidHash> *ancestors(const EntityUid &uid) const
+    {
+        const auto it = m_ancestors.find(uid);
+        return it == m_ancestors.end() || it->second.empty() ? nullptr : &it->second;
+    }
     size_t size() const { return m_entities.size(); }
     const std::unordered_map<EntityUid, Entity, EntityUidHash> &all() const { return m_entities; }
     // Adds entities not present yet (e.g. the actions a schema declares) and recomputes ancestors.

@@ -110,6 +110,26 @@ bool matchPattern(const std::vector<PatternPart> &pattern, std::string_view text
     return p == pattern.size();
 }
 
+const Entity *Evaluator::entityOf(const Value &v) const
+{
+    if (&v == &m_principal)
+        return m_principalEntity;
+    if (&v == &m_resource)
+        return m_resourceEntity;
+    return m_entities.find(v.asEntity());
+}
+
+bool Evaluator::isIn(const EntityUid &a, const EntityUid &b) const
+{
+    if (a == b)
+        return true;
+    const Ancestors *known = &a == &m_request.principal || a == m_request.principal ? m_principalAncestors
+                             : a == m_request.resource                             ? m_resourceAncestors
+                             : a == m_request.action                               ? m_actionAncestors
+                                                                                   : m_entities.ancestors(a);
+    return known && known->contains(b);
+}
+
 bool Evaluator::constraintMatches(const ScopeConstraint &c, const EntityUid &uid) const
 {
     switch (c.kind) {
@@ -119,13 +139,13 @@ bool Evaluator::constraintMatches(const ScopeConstraint &c, const EntityUid &uid
         return !c.entities.empty() && uid == c.entities.front();
     case ScopeConstraint::Kind::In:
         for (const EntityUid &e : c.entities)
-            if (m_entities.isIn(uid, e))
+            if (isIn(uid, e))
                 return true;
         return false;
     case ScopeConstraint::Kind::Is:
         return uid.type == c.entityType;
     case ScopeConstraint::Kind::IsIn:
-        return uid.type == c.entityType && !c.entities.empty() && m_entities.isIn(uid, c.entities.front());
+        return uid.type == c.entityType && !c.entities.empty() && isIn(uid, c.entities.front());
     }
     return false;
 }
@@ -142,11 +162,9 @@ std::expected<bool, EvalError> Evaluator::satisfied(const Policy &policy) const
     if (!scopeMatches(policy))
         return false;
     try {
-        for (const Condition &c : policy.conditions) {
-            const bool v = asBool(eval(*c.expr), c.when ? "when condition" : "unless condition");
-            if (v != c.when)
+        for (const Condition &c : policy.conditions)
+            if (evalBool(*c.expr, c.when ? "when condition" : "unless condition") != c.when)
                 return false;
-        }
         return true;
     } catch (EvalError &e) {
         return std::unexpected(std::move(e));
@@ -156,26 +174,49 @@ std::expected<bool, EvalError> Evaluator::satisfied(const Policy &policy) const
 std::expected<Value, EvalError> Evaluator::evaluate(const Expr &expr) const
 {
     try {
-        return eval(expr);
+        Value scratch;
+        return eval(expr, scratch);
     } catch (EvalError &e) {
         return std::unexpected(std::move(e));
     }
 }
 
-Value Evaluator::eval(const Expr &e) const
+bool Evaluator::evalBool(const Expr &e, const char *what) const
+{
+    Value tmp;
+    return asBool(eval(e, tmp), what);
+}
+
+bool Evaluator::inSet(const EntityUid &uid, const Value &b) const
+{
+    if (b.kind() == Value::Kind::Entity)
+        return isIn(uid, b.asEntity());
+    if (b.kind() == Value::Kind::Set) {
+        bool found = false;
+        for (const Value &v : b.asSet()) // every element must be an entity, even after a match
+            if (isIn(uid, asEntity(v, "element of the set right of in")))
+                found = true;
+        return found;
+    }
+    typeError("right of in", b, "entity or set of entities");
+}
+
+const Value &Evaluator::eval(const Expr &e, Value &out) const
 {
     using Op = Expr::Op;
+    static const Value True(true), False(false);
+    auto boolean = [](bool b) -> const Value & { return b ? True : False; };
     switch (e.op) {
     case Op::Literal:
         return e.value;
     case Op::Variable:
         switch (e.var) {
         case Var::Principal:
-            return Value(m_request.principal);
+            return m_principal;
         case Var::Action:
-            return Value(m_request.action);
+            return m_action;
         case Var::Resource:
-            return Value(m_request.resource);
+            return m_resource;
         case Var::Context:
             return m_request.context;
         }
@@ -183,33 +224,38 @@ Value Evaluator::eval(const Expr &e) const
     case Op::Slot:
         raise("a template slot was not linked");
     case Op::If:
-        return asBool(eval(*e.args[0]), "if condition") ? eval(*e.args[1]) : eval(*e.args[2]);
+        return evalBool(*e.args[0], "if condition") ? eval(*e.args[1], out) : eval(*e.args[2], out);
     case Op::And:
-        if (!asBool(eval(*e.args[0]), "left of &&"))
-            return Value(false);
-        return Value(asBool(eval(*e.args[1]), "right of &&"));
+        if (!evalBool(*e.args[0], "left of &&"))
+            return False;
+        return boolean(evalBool(*e.args[1], "right of &&"));
     case Op::Or:
-        if (asBool(eval(*e.args[0]), "left of ||"))
-            return Value(true);
-        return Value(asBool(eval(*e.args[1]), "right of ||"));
+        if (evalBool(*e.args[0], "left of ||"))
+            return True;
+        return boolean(evalBool(*e.args[1], "right of ||"));
     case Op::Not:
-        return Value(!asBool(eval(*e.args[0]), "operand of !"));
+        return boolean(!evalBool(*e.args[0], "operand of !"));
     case Op::Neg: {
-        const int64_t v = asLong(eval(*e.args[0]), "operand of -");
+        Value tmp;
+        const int64_t v = asLong(eval(*e.args[0], tmp), "operand of -");
         if (v == INT64_MIN)
             raise("integer overflow: -(" + std::to_string(v) + ")");
-        return Value(-v);
+        out = Value(-v);
+        return out;
     }
     case Op::Eq:
-        return Value(eval(*e.args[0]) == eval(*e.args[1]));
-    case Op::NotEq:
-        return Value(!(eval(*e.args[0]) == eval(*e.args[1])));
+    case Op::NotEq: {
+        Value ta, tb;
+        const bool equal = eval(*e.args[0], ta) == eval(*e.args[1], tb);
+        return boolean(e.op == Op::Eq ? equal : !equal);
+    }
     case Op::Less:
     case Op::LessEq:
     case Op::Greater:
     case Op::GreaterEq: {
-        const Value a = eval(*e.args[0]);
-        const Value b = eval(*e.args[1]);
+        Value ta, tb;
+        const Value &a = eval(*e.args[0], ta);
+        const Value &b = eval(*e.args[1], tb);
         int cmp = 0;
         if (a.kind() == Value::Kind::Long && b.kind() == Value::Kind::Long) {
             cmp = a.asLong() < b.asLong() ? -1 : a.asLong() > b.asLong() ? 1 : 0;
@@ -225,122 +271,116 @@ Value Evaluator::eval(const Expr &e) const
         }
         switch (e.op) {
         case Op::Less:
-            return Value(cmp < 0);
+            return boolean(cmp < 0);
         case Op::LessEq:
-            return Value(cmp <= 0);
+            return boolean(cmp <= 0);
         case Op::Greater:
-            return Value(cmp > 0);
+            return boolean(cmp > 0);
         default:
-            return Value(cmp >= 0);
+            return boolean(cmp >= 0);
         }
     }
     case Op::In: {
-        const Value a = eval(*e.args[0]);
-        const EntityUid &uid = asEntity(a, "left of in");
-        const Value b = eval(*e.args[1]);
-        if (b.kind() == Value::Kind::Entity)
-            return Value(m_entities.isIn(uid, b.asEntity()));
-        if (b.kind() == Value::Kind::Set) {
-            bool found = false;
-            for (const Value &v : b.asSet()) // every element must be an entity, even after a match
-                if (m_entities.isIn(uid, asEntity(v, "element of the set right of in")))
-                    found = true;
-            return Value(found);
-        }
-        typeError("right of in", b, "entity or set of entities");
+        Value ta, tb;
+        const EntityUid &uid = asEntity(eval(*e.args[0], ta), "left of in");
+        return boolean(inSet(uid, eval(*e.args[1], tb)));
     }
     case Op::Add:
     case Op::Sub:
     case Op::Mul: {
-        const int64_t a = asLong(eval(*e.args[0]), "arithmetic");
-        const int64_t b = asLong(eval(*e.args[1]), "arithmetic");
+        Value ta, tb;
+        const int64_t a = asLong(eval(*e.args[0], ta), "arithmetic");
+        const int64_t b = asLong(eval(*e.args[1], tb), "arithmetic");
         int64_t r = 0;
         const bool overflow = e.op == Op::Add   ? __builtin_add_overflow(a, b, &r)
                               : e.op == Op::Sub ? __builtin_sub_overflow(a, b, &r)
                                                 : __builtin_mul_overflow(a, b, &r);
         if (overflow)
-            raise("integer overflow: " + std::to_string(a) + (e.op == Op::Add ? " + " : e.op == Op::Sub ? " - " : " * ") +
-                  std::to_string(b));
-        return Value(r);
+            raise("integer overflow: " + std::to_string(a) +
+                  (e.op == Op::Add ? " + " : e.op == Op::Sub ? " - " : " * ") + std::to_string(b));
+        out = Value(r);
+        return out;
     }
     case Op::Has: {
-        const Value v = eval(*e.args[0]);
+        Value tmp;
+        const Value &v = eval(*e.args[0], tmp);
         if (v.kind() == Value::Kind::Record)
-            return Value(v.asRecord().contains(e.name));
+            return boolean(v.asRecord().contains(e.name));
         if (v.kind() == Value::Kind::Entity) {
-            const Entity *entity = m_entities.find(v.asEntity());
-            return Value(entity != nullptr && entity->attrs.contains(e.name));
+            const Entity *entity = entityOf(v);
+            return boolean(entity != nullptr && entity->attrs.contains(e.name));
         }
         typeError("left of has", v, "entity or record");
     }
     case Op::GetAttr: {
-        const Value v = eval(*e.args[0]);
+        Value tmp;
+        const Value &v = eval(*e.args[0], tmp);
+        const Value *found = nullptr;
         if (v.kind() == Value::Kind::Record) {
             const auto it = v.asRecord().find(e.name);
             if (it == v.asRecord().end())
                 raise("record does not have the attribute `" + e.name + "`");
-            return it->second;
-        }
-        if (v.kind() == Value::Kind::Entity) {
-            const Entity *entity = m_entities.find(v.asEntity());
+            found = &it->second;
+        } else if (v.kind() == Value::Kind::Entity) {
+            const Entity *entity = entityOf(v);
             if (!entity)
                 raise("entity " + v.asEntity().toString() + " does not exist");
             const auto it = entity->attrs.find(e.name);
             if (it == entity->attrs.end())
                 raise(v.asEntity().toString() + " does not have the attribute `" + e.name + "`");
-            return it->second;
+            found = &it->second; // lives in the store
+            return *found;
+        } else {
+            typeError(("attribute `" + e.name + "`").c_str(), v, "entity or record");
         }
-        typeError(("attribute `" + e.name + "`").c_str(), v, "entity or record");
+        if (&v == &tmp) { // a record computed here: its field must outlive `tmp`
+            out = *found;
+            return out;
+        }
+        return *found;
     }
-    case Op::Like:
-        return Value(matchPattern(e.pattern, asString(eval(*e.args[0]), "left of like")));
-    case Op::Is:
-        return Value(asEntity(eval(*e.args[0]), "left of is").type == e.name);
+    case Op::Like: {
+        Value tmp;
+        return boolean(matchPattern(e.pattern, asString(eval(*e.args[0], tmp), "left of like")));
+    }
+    case Op::Is: {
+        Value tmp;
+        return boolean(asEntity(eval(*e.args[0], tmp), "left of is").type == e.name);
+    }
     case Op::IsIn: {
-        const Value a = eval(*e.args[0]);
-        const EntityUid &uid = asEntity(a, "left of is");
+        Value ta, tb;
+        const EntityUid &uid = asEntity(eval(*e.args[0], ta), "left of is");
         if (uid.type != e.name)
-            return Value(false); // Cedar does not evaluate the container then
-        const Value b = eval(*e.args[1]);
-        if (b.kind() == Value::Kind::Entity)
-            return Value(m_entities.isIn(uid, b.asEntity()));
-        if (b.kind() == Value::Kind::Set) {
-            bool found = false;
-            for (const Value &v : b.asSet())
-                if (m_entities.isIn(uid, asEntity(v, "element of the set right of in")))
-                    found = true;
-            return Value(found);
-        }
-        typeError("right of in", b, "entity or set of entities");
+            return False; // Cedar does not evaluate the container then
+        return boolean(inSet(uid, eval(*e.args[1], tb)));
     }
     case Op::Contains: {
-        const Value s = eval(*e.args[0]);
-        const ValueSet &set = asSet(s, "contains");
-        return Value(contains(set, eval(*e.args[1])));
+        Value ta, tb;
+        const ValueSet &set = asSet(eval(*e.args[0], ta), "contains");
+        return boolean(contains(set, eval(*e.args[1], tb)));
     }
     case Op::ContainsAll:
     case Op::ContainsAny: {
-        const Value s = eval(*e.args[0]);
-        const Value o = eval(*e.args[1]);
-        const ValueSet &a = asSet(s, e.op == Op::ContainsAll ? "containsAll" : "containsAny");
-        const ValueSet &b = asSet(o, e.op == Op::ContainsAll ? "argument of containsAll" : "argument of containsAny");
+        Value ta, tb;
+        const ValueSet &a = asSet(eval(*e.args[0], ta), e.op == Op::ContainsAll ? "containsAll" : "containsAny");
+        const ValueSet &b = asSet(eval(*e.args[1], tb),
+                                  e.op == Op::ContainsAll ? "argument of containsAll" : "argument of containsAny");
         if (e.op == Op::ContainsAll)
-            return Value(std::all_of(b.begin(), b.end(), [&](const Value &v) { return contains(a, v); }));
-        return Value(std::any_of(b.begin(), b.end(), [&](const Value &v) { return contains(a, v); }));
+            return boolean(std::all_of(b.begin(), b.end(), [&](const Value &v) { return contains(a, v); }));
+        return boolean(std::any_of(b.begin(), b.end(), [&](const Value &v) { return contains(a, v); }));
     }
     case Op::IsEmpty: {
-        const Value s = eval(*e.args[0]);
-        return Value(asSet(s, "isEmpty").empty());
+        Value tmp;
+        return boolean(asSet(eval(*e.args[0], tmp), "isEmpty").empty());
     }
     case Op::GetTag:
     case Op::HasTag: {
-        const Value v = eval(*e.args[0]);
-        const EntityUid &uid = asEntity(v, e.op == Op::GetTag ? "getTag" : "hasTag");
-        const Value k = eval(*e.args[1]);
-        const std::string &key = asString(k, "tag name");
+        Value ta, tb;
+        const EntityUid &uid = asEntity(eval(*e.args[0], ta), e.op == Op::GetTag ? "getTag" : "hasTag");
+        const std::string &key = asString(eval(*e.args[1], tb), "tag name");
         const Entity *entity = m_entities.find(uid);
         if (e.op == Op::HasTag)
-            return Value(entity != nullptr && entity->tags.contains(key));
+            return boolean(entity != nullptr && entity->tags.contains(key));
         if (!entity)
             raise("entity " + uid.toString() + " does not exist");
         const auto it = entity->tags.find(key);
@@ -351,86 +391,100 @@ Value Evaluator::eval(const Expr &e) const
     case Op::SetLiteral: {
         ValueSet elements;
         elements.reserve(e.args.size());
-        for (const ExprPtr &a : e.args)
-            elements.push_back(eval(*a));
-        return Value::set(std::move(elements));
+        for (const ExprPtr &a : e.args) {
+            Value tmp;
+            elements.push_back(eval(*a, tmp));
+        }
+        out = Value::set(std::move(elements));
+        return out;
     }
     case Op::RecordLiteral: {
         ValueRecord fields;
-        for (size_t i = 0; i < e.args.size(); ++i)
-            fields.insert_or_assign(e.keys[i], eval(*e.args[i]));
-        return Value::record(std::move(fields));
+        for (size_t i = 0; i < e.args.size(); ++i) {
+            Value tmp;
+            fields.insert_or_assign(e.keys[i], eval(*e.args[i], tmp));
+        }
+        out = Value::record(std::move(fields));
+        return out;
     }
     case Op::Call: {
+        Value ta, tb;
         switch (e.fn) {
         case ExtFn::Ip:
-            return Value(orRaise(IpAddr::parse(asString(eval(*e.args[0]), "ip"))));
+            out = Value(orRaise(IpAddr::parse(asString(eval(*e.args[0], ta), "ip"))));
+            return out;
         case ExtFn::Decimal:
-            return Value(orRaise(Decimal::parse(asString(eval(*e.args[0]), "decimal"))));
+            out = Value(orRaise(Decimal::parse(asString(eval(*e.args[0], ta), "decimal"))));
+            return out;
         case ExtFn::Datetime:
-            return Value(orRaise(Datetime::parse(asString(eval(*e.args[0]), "datetime"))));
+            out = Value(orRaise(Datetime::parse(asString(eval(*e.args[0], ta), "datetime"))));
+            return out;
         case ExtFn::Duration:
-            return Value(orRaise(Duration::parse(asString(eval(*e.args[0]), "duration"))));
+            out = Value(orRaise(Duration::parse(asString(eval(*e.args[0], ta), "duration"))));
+            return out;
         default:
             break;
         }
-        const Value self = eval(*e.args[0]);
+        const Value &self = eval(*e.args[0], ta);
         switch (e.fn) {
         case ExtFn::IsIpv4:
-            return Value(asExt<IpAddr>(self, "isIpv4", "ipaddr").isIpv4());
+            return boolean(asExt<IpAddr>(self, "isIpv4", "ipaddr").isIpv4());
         case ExtFn::IsIpv6:
-            return Value(asExt<IpAddr>(self, "isIpv6", "ipaddr").isIpv6());
+            return boolean(asExt<IpAddr>(self, "isIpv6", "ipaddr").isIpv6());
         case ExtFn::IsLoopback:
-            return Value(asExt<IpAddr>(self, "isLoopback", "ipaddr").isLoopback());
+            return boolean(asExt<IpAddr>(self, "isLoopback", "ipaddr").isLoopback());
         case ExtFn::IsMulticast:
-            return Value(asExt<IpAddr>(self, "isMulticast", "ipaddr").isMulticast());
-        case ExtFn::IsInRange: {
-            const Value other = eval(*e.args[1]);
-            return Value(asExt<IpAddr>(self, "isInRange", "ipaddr")
-                             .isInRange(asExt<IpAddr>(other, "argument of isInRange", "ipaddr")));
-        }
+            return boolean(asExt<IpAddr>(self, "isMulticast", "ipaddr").isMulticast());
+        case ExtFn::IsInRange:
+            return boolean(asExt<IpAddr>(self, "isInRange", "ipaddr")
+                               .isInRange(asExt<IpAddr>(eval(*e.args[1], tb), "argument of isInRange", "ipaddr")));
         case ExtFn::LessThan:
         case ExtFn::LessThanOrEqual:
         case ExtFn::GreaterThan:
         case ExtFn::GreaterThanOrEqual: {
-            const Value other = eval(*e.args[1]);
             const Decimal &a = asExt<Decimal>(self, e.name.c_str(), "decimal");
-            const Decimal &b = asExt<Decimal>(other, ("argument of " + e.name).c_str(), "decimal");
+            const Decimal &b = asExt<Decimal>(eval(*e.args[1], tb), ("argument of " + e.name).c_str(), "decimal");
             switch (e.fn) {
             case ExtFn::LessThan:
-                return Value(a < b);
+                return boolean(a < b);
             case ExtFn::LessThanOrEqual:
-                return Value(a <= b);
+                return boolean(a <= b);
             case ExtFn::GreaterThan:
-                return Value(a > b);
+                return boolean(a > b);
             default:
-                return Value(a >= b);
+                return boolean(a >= b);
             }
         }
-        case ExtFn::Offset: {
-            const Value other = eval(*e.args[1]);
-            return Value(orRaise(asExt<Datetime>(self, "offset", "datetime")
-                                     .offset(asExt<Duration>(other, "argument of offset", "duration"))));
-        }
-        case ExtFn::DurationSince: {
-            const Value other = eval(*e.args[1]);
-            return Value(orRaise(asExt<Datetime>(self, "durationSince", "datetime")
-                                     .durationSince(asExt<Datetime>(other, "argument of durationSince", "datetime"))));
-        }
+        case ExtFn::Offset:
+            out = Value(orRaise(asExt<Datetime>(self, "offset", "datetime")
+                                    .offset(asExt<Duration>(eval(*e.args[1], tb), "argument of offset", "duration"))));
+            return out;
+        case ExtFn::DurationSince:
+            out = Value(orRaise(asExt<Datetime>(self, "durationSince", "datetime")
+                                    .durationSince(asExt<Datetime>(eval(*e.args[1], tb), "argument of durationSince",
+                                                                   "datetime"))));
+            return out;
         case ExtFn::ToDate:
-            return Value(orRaise(asExt<Datetime>(self, "toDate", "datetime").toDate()));
+            out = Value(orRaise(asExt<Datetime>(self, "toDate", "datetime").toDate()));
+            return out;
         case ExtFn::ToTime:
-            return Value(asExt<Datetime>(self, "toTime", "datetime").toTime());
+            out = Value(asExt<Datetime>(self, "toTime", "datetime").toTime());
+            return out;
         case ExtFn::ToMilliseconds:
-            return Value(asExt<Duration>(self, "toMilliseconds", "duration").toMilliseconds());
+            out = Value(asExt<Duration>(self, "toMilliseconds", "duration").toMilliseconds());
+            return out;
         case ExtFn::ToSeconds:
-            return Value(asExt<Duration>(self, "toSeconds", "duration").toSeconds());
+            out = Value(asExt<Duration>(self, "toSeconds", "duration").toSeconds());
+            return out;
         case ExtFn::ToMinutes:
-            return Value(asExt<Duration>(self, "toMinutes", "duration").toMinutes());
+            out = Value(asExt<Duration>(self, "toMinutes", "duration").toMinutes());
+            return out;
         case ExtFn::ToHours:
-            return Value(asExt<Duration>(self, "toHours", "duration").toHours());
+            out = Value(asExt<Duration>(self, "toHours", "duration").toHours());
+            return out;
         case ExtFn::ToDays:
-            return Value(asExt<Duration>(self, "toDays", "duration").toDays());
+            out = Value(asExt<Duration>(self, "toDays", "duration").toDays());
+            return out;
         default:
             break;
         }

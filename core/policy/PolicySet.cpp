@@ -44,44 +44,48 @@ void PolicySet::buildIndex()
     }
 }
 
-void PolicySet::candidates(const Request &request, const Entities &entities, std::vector<uint32_t> &out) const
+template <typename F>
+void PolicySet::forEachCandidate(const Request &request, const Entities &entities, F &&visit) const
 {
-    out = m_anyAction;
-    if (m_byAction.empty())
+    for (uint32_t i : m_anyAction)
+        visit(i);
+    const auto *groups = entities.ancestors(request.action);
+    if (!groups) { // the common case: an action in no group, one bucket, no merging
+        if (const auto it = m_byAction.find(request.action); it != m_byAction.end())
+            for (uint32_t i : it->second)
+                visit(i);
         return;
-    // The request's action and every group it is in (`action in Action::"group"`).
+    }
+    // The action and every group it is in (`action in Action::"group"`), each policy once.
+    std::vector<uint32_t> indices;
     auto add = [&](const EntityUid &a) {
-        const auto it = m_byAction.find(a);
-        if (it != m_byAction.end())
-            out.insert(out.end(), it->second.begin(), it->second.end());
+        if (const auto it = m_byAction.find(a); it != m_byAction.end())
+            indices.insert(indices.end(), it->second.begin(), it->second.end());
     };
     add(request.action);
-    if (const Entity *action = entities.find(request.action); action && !action->parents.empty()) {
-        for (const auto &[uid, list] : m_byAction)
-            if (!(uid == request.action) && entities.isIn(request.action, uid))
-                out.insert(out.end(), list.begin(), list.end());
-    }
-    std::sort(out.begin(), out.end());
-    out.erase(std::unique(out.begin(), out.end()), out.end());
+    for (const EntityUid &g : *groups)
+        add(g);
+    std::sort(indices.begin(), indices.end());
+    indices.erase(std::unique(indices.begin(), indices.end()), indices.end());
+    for (uint32_t i : indices)
+        visit(i);
 }
 
 Decision PolicySet::authorize(const Request &request, const Entities &entities, Mode mode) const
 {
     Decision d;
     const Evaluator evaluator(request, entities);
-    std::vector<uint32_t> indices;
-    candidates(request, entities, indices);
     std::vector<std::string> permits, forbids;
-    for (uint32_t i : indices) {
+    forEachCandidate(request, entities, [&](uint32_t i) {
         const Policy &p = m_policies[i];
         const auto result = evaluator.satisfied(p);
         if (!result) {
             d.errors.push_back(PolicyError{p.id, result.error().message});
-            continue;
+            return;
         }
         if (*result)
             (p.effect == Effect::Forbid ? forbids : permits).push_back(p.id);
-    }
+    });
     // Forbid overrides permit; with neither, the default is deny.
     d.policyAllowed = forbids.empty() && !permits.empty();
     d.reason = forbids.empty() ? std::move(permits) : std::move(forbids);

@@ -46,7 +46,9 @@ public:
 
 private:
     void buildIndex();
-    void candidates(const Request &request, const Entities &entities, std::vector<uint32_t> &out) const;
+    // Calls `visit` once for each policy whose action scope can admit the request.
+    template <typename F>
+    void forEachCandidate(const Request &request, const Entities &entities, F &&visit) const;
 
     std::vector<Policy> m_policies; // templates excluded from authorization
     // Policies whose action scope is `==` one action or `in` some actions, by those actions.

@@ -115,6 +115,7 @@ public:
     void run()
     {
         while (!at(K::End)) {
+            const size_t start = m_pos;
             try {
                 skipAnnotations();
                 if (atIdent("namespace")) {
@@ -122,10 +123,11 @@ public:
                     const std::string ns = path();
                     expect(K::LBrace);
                     while (!at(K::RBrace) && !at(K::End)) {
+                        const size_t start = m_pos;
                         try {
                             declaration(ns);
                         } catch (const Abort &) {
-                            recover();
+                            recover(true, start);
                         }
                     }
                     expect(K::RBrace);
@@ -133,7 +135,7 @@ public:
                     declaration({});
                 }
             } catch (const Abort &) {
-                recover();
+                recover(false, start);
             }
         }
     }
@@ -173,13 +175,17 @@ private:
             unexpected(what ? what : Lexer::describe(k));
         return next();
     }
-    void recover()
+    // Skips past the broken declaration: to just after its `;`, or (inside a namespace) to the
+    // namespace's closing `}`. Always consumes at least one token, so parsing cannot stall.
+    void recover(bool inNamespace, size_t start)
     {
         int depth = 0;
+        if (m_pos == start && !at(K::End))
+            next(); // the declaration failed on its first token: skip it
         while (!at(K::End)) {
             const K k = peek().kind;
-            if (depth == 0 && k == K::RBrace)
-                return; // the end of a namespace
+            if (depth == 0 && k == K::RBrace && inNamespace)
+                return; // the end of the namespace
             next();
             if (k == K::LBrace || k == K::LBracket || k == K::LParen)
                 ++depth;
