@@ -26,6 +26,32 @@ const Policy *PolicySet::find(const std::string &id) const
     return nullptr;
 }
 
+void PolicySet::Bucket::add(const Policy &p, uint32_t index)
+{
+    std::vector<uint32_t> *list = &rest;
+    if (p.resource.kind == ScopeConstraint::Kind::Eq && !p.resource.slot && !p.resource.entities.empty())
+        list = &byResource[p.resource.entities.front()];
+    else if (p.principal.kind == ScopeConstraint::Kind::Eq && !p.principal.slot && !p.principal.entities.empty())
+        list = &byPrincipal[p.principal.entities.front()];
+    if (list->empty() || list->back() != index) // `action in [A, A]` lists a policy once
+        list->push_back(index);
+}
+
+template <typename F>
+void PolicySet::Bucket::visit(const Request &request, F &&f) const
+{
+    for (uint32_t i : rest)
+        f(i);
+    if (!byResource.empty())
+        if (const auto it = byResource.find(request.resource); it != byResource.end())
+            for (uint32_t i : it->second)
+                f(i);
+    if (!byPrincipal.empty())
+        if (const auto it = byPrincipal.find(request.principal); it != byPrincipal.end())
+            for (uint32_t i : it->second)
+                f(i);
+}
+
 void PolicySet::buildIndex()
 {
     for (uint32_t i = 0; i < m_policies.size(); ++i) {
@@ -33,13 +59,10 @@ void PolicySet::buildIndex()
         if (p.isTemplate())
             continue;
         if (p.action.kind == ScopeConstraint::Kind::Eq || p.action.kind == ScopeConstraint::Kind::In) {
-            for (const EntityUid &a : p.action.entities) {
-                auto &list = m_byAction[a];
-                if (list.empty() || list.back() != i)
-                    list.push_back(i);
-            }
+            for (const EntityUid &a : p.action.entities)
+                m_byAction[a].add(p, i);
         } else {
-            m_anyAction.push_back(i);
+            m_anyAction.add(p, i);
         }
     }
 }
@@ -47,20 +70,18 @@ void PolicySet::buildIndex()
 template <typename F>
 void PolicySet::forEachCandidate(const Request &request, const Entities &entities, F &&visit) const
 {
-    for (uint32_t i : m_anyAction)
-        visit(i);
+    m_anyAction.visit(request, visit);
     const auto *groups = entities.ancestors(request.action);
     if (!groups) { // the common case: an action in no group, one bucket, no merging
         if (const auto it = m_byAction.find(request.action); it != m_byAction.end())
-            for (uint32_t i : it->second)
-                visit(i);
+            it->second.visit(request, visit);
         return;
     }
     // The action and every group it is in (`action in Action::"group"`), each policy once.
     std::vector<uint32_t> indices;
     auto add = [&](const EntityUid &a) {
         if (const auto it = m_byAction.find(a); it != m_byAction.end())
-            indices.insert(indices.end(), it->second.begin(), it->second.end());
+            it->second.visit(request, [&](uint32_t i) { indices.push_back(i); });
     };
     add(request.action);
     for (const EntityUid &g : *groups)

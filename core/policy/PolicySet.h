@@ -50,10 +50,22 @@ private:
     template <typename F>
     void forEachCandidate(const Request &request, const Entities &entities, F &&visit) const;
 
+    // Policies that may apply to one action, split further by a pinned resource or principal
+    // (`resource == E`, else `principal == E`), so that a request only visits those for its own.
+    struct Bucket
+    {
+        std::vector<uint32_t> rest;
+        std::unordered_map<EntityUid, std::vector<uint32_t>, EntityUidHash> byResource;
+        std::unordered_map<EntityUid, std::vector<uint32_t>, EntityUidHash> byPrincipal;
+        void add(const Policy &p, uint32_t index);
+        template <typename F>
+        void visit(const Request &request, F &&f) const;
+    };
+
     std::vector<Policy> m_policies; // templates excluded from authorization
     // Policies whose action scope is `==` one action or `in` some actions, by those actions.
-    std::unordered_map<EntityUid, std::vector<uint32_t>, EntityUidHash> m_byAction;
-    std::vector<uint32_t> m_anyAction; // the others (non-templates)
+    std::unordered_map<EntityUid, Bucket, EntityUidHash> m_byAction;
+    Bucket m_anyAction; // the others (non-templates)
 };
 
 } // namespace paddock::cedar
