@@ -3,6 +3,7 @@
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
+#include <unordered_set>
 
 namespace paddock::cedar {
 
@@ -231,6 +232,7 @@ std::expected<std::vector<Entity>, std::string> entitiesFromJson(std::string_vie
             failAt("entities", "expected a JSON array of entities");
         std::vector<Entity> out;
         out.reserve(j.size());
+        std::unordered_set<EntityUid, EntityUidHash> seen;
         for (size_t i = 0; i < j.size(); ++i) {
             const json &e = j[i];
             const std::string path = "entities[" + std::to_string(i) + "]";
@@ -238,6 +240,8 @@ std::expected<std::vector<Entity>, std::string> entitiesFromJson(std::string_vie
                 failAt(path, "expected an object with \"uid\", \"attrs\" and \"parents\"");
             Entity entity;
             entity.uid = uidFrom(e.at("uid"), path + ".uid");
+            if (!seen.insert(entity.uid).second)
+                failAt(path + ".uid", "duplicate entity " + entity.uid.toString());
             const EntityTypeDecl *decl = schema ? schema->entityType(entity.uid.type) : nullptr;
             if (e.contains("attrs")) {
                 if (!e.at("attrs").is_object())

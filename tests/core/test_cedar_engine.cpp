@@ -3,6 +3,7 @@
 #include "policy/Json.h"
 #include "policy/Parser.h"
 #include "policy/PolicySet.h"
+#include "policy/Schema.h"
 
 #include <QTest>
 
@@ -264,9 +265,48 @@ private slots:
         r = entitiesFromJson("[\n{\"uid\": }]");
         QVERIFY(!r);
         QVERIFY2(r.error().rfind("2:", 0) == 0, r.error().c_str());
+        r = entitiesFromJson(R"([{"uid": {"type": "U", "id": "a"}}, {"uid": {"type": "U", "id": "a"}}])");
+        QVERIFY(!r);
+        QVERIFY2(r.error().find("entities[1].uid: duplicate") != std::string::npos, r.error().c_str());
         r = entitiesFromJson(R"([{"uid": {"type": "User"}}])");
         QVERIFY(!r);
         QVERIFY2(r.error().find("entities[0].uid") != std::string::npos, r.error().c_str());
+    }
+
+    void schemaErrorsRecoverWithoutLooping()
+    {
+        // A stray `}` at the top level (a namespace line lost to a comment) once looped forever.
+        const SchemaParseResult r = parseSchema("// namespace Foo\nentity A;\n}\nentity B;\n");
+        QVERIFY(!r.schema);
+        QCOMPARE(int(r.diagnostics.front().span.line), 3);
+    }
+
+    void schemaResolvesNamesLikeCedar()
+    {
+        const SchemaParseResult r = parseSchema(R"(
+            namespace App {
+                type Name = String;
+                entity Group;
+                entity User in [Group] = { name: Name, boss?: User, ip: ipaddr, tags: Set<String> };
+                action view, edit in [view] appliesTo { principal: [User], resource: [Group], context: { n: Long } };
+            }
+            entity Global;
+        )");
+        QVERIFY2(r.schema, r.diagnostics.empty() ? "" : r.diagnostics.front().message.c_str());
+        const EntityTypeDecl *user = r.schema->entityType("App::User");
+        QVERIFY(user);
+        QCOMPARE(user->memberOf, std::vector<std::string>{"App::Group"});
+        QCOMPARE(user->shape->attributes.at("name").type->kind, SchemaType::Kind::String);
+        QCOMPARE(user->shape->attributes.at("boss").type->name, std::string("App::User"));
+        QVERIFY(!user->shape->attributes.at("boss").required);
+        QCOMPARE(user->shape->attributes.at("ip").type->kind, SchemaType::Kind::Extension);
+        QVERIFY(r.schema->action(EntityUid{"App::Action", "edit"}));
+        QCOMPARE(r.schema->action(EntityUid{"App::Action", "edit"})->memberOf.front(), (EntityUid{"App::Action", "view"}));
+        QVERIFY(r.schema->mayBeIn("App::User", "App::Group"));
+
+        const SchemaParseResult bad = parseSchema("entity User = { boss: Usr };");
+        QVERIFY(!bad.schema);
+        QVERIFY(bad.diagnostics.front().help.find("User") != std::string::npos); // did you mean
     }
 
     void cycleInParentsTerminates()
