@@ -40,6 +40,14 @@ void Entities::computeAncestors()
     }
 }
 
+std::optional<EntityUid> Entities::cycle() const
+{
+    for (const auto &[uid, ancestors] : m_ancestors)
+        if (ancestors.contains(uid))
+            return uid;
+    return std::nullopt;
+}
+
 const Entity *Entities::find(const EntityUid &uid) const
 {
     const auto it = m_entities.find(uid);

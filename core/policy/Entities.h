@@ -2,6 +2,7 @@
 
 #include "policy/Value.h"
 
+#include <optional>
 #include <string>
 #include <unordered_map>
 #include <unordered_set>
@@ -36,6 +37,9 @@ public:
     }
     size_t size() const { return m_entities.size(); }
     const std::unordered_map<EntityUid, Entity, EntityUidHash> &all() const { return m_entities; }
+    // An entity that is its own ancestor, if the parent relation has a cycle (Cedar refuses such
+    // stores).
+    std::optional<EntityUid> cycle() const;
     // Adds entities not present yet (e.g. the actions a schema declares) and recomputes ancestors.
     void addMissing(std::vector<Entity> entities);
 

@@ -273,6 +273,9 @@ std::expected<std::vector<Entity>, std::string> entitiesFromJson(std::string_vie
                     failAt(path, "unexpected key \"" + key + "\"");
             out.push_back(std::move(entity));
         }
+        // Cedar refuses a hierarchy with a cycle (an entity would be its own ancestor).
+        if (const auto loop = Entities(out).cycle())
+            failAt("entities", "the parents form a cycle through " + loop->toString());
         if (schema) { // the schema's actions, unless the file already lists them
             for (Entity &a : actionEntities(*schema)) {
                 const bool listed = std::any_of(out.begin(), out.end(), [&](const Entity &e) { return e.uid == a.uid; });
