@@ -11,16 +11,25 @@
 
 #include <benchmark/benchmark.h>
 
+#include <QCoreApplication>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QProcess>
+
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <fstream>
 #include <random>
+#include <map>
 #include <sstream>
 
 using namespace paddock::cedar;
 
 namespace {
+
+void record(const std::string &name, benchmark::State &state);
 
 std::string readFile(const std::string &path)
 {
@@ -194,6 +203,7 @@ void authorizeLatency(benchmark::State &state, const Workload &w)
     }
     state.counters["p50_us"] = percentile(samples, 0.50);
     state.counters["p99_us"] = percentile(samples, 0.99);
+    record(w.name, state);
 }
 
 void parse1000(benchmark::State &state)
@@ -206,10 +216,72 @@ void parse1000(benchmark::State &state)
     }
 }
 
+// Our own figures, kept for the comparison with the reference.
+std::map<std::string, std::pair<double, double>> g_ours; // workload -> p50, p99 (µs)
+
+void record(const std::string &name, benchmark::State &state)
+{
+    g_ours[name] = {state.counters["p50_us"], state.counters["p99_us"]};
+}
+
+QJsonObject uidJson(const EntityUid &u)
+{
+    return QJsonObject{{QStringLiteral("type"), QString::fromStdString(u.type)},
+                       {QStringLiteral("id"), QString::fromStdString(u.id)}};
+}
+
+// The same workload through cedar-wasm's pre-parsed stateful API (tools/cedar-reference).
+void comparePeer(const std::vector<const Workload *> &workloads)
+{
+    QProcess node;
+    node.start(QStringLiteral("node"),
+               {QString::fromStdString(sourceDir() + "/tools/cedar-reference/cedar-ref.mjs")});
+    if (!node.waitForStarted(10000)) {
+        std::printf("\npeer: node is not available (run scripts/setup); no comparison\n");
+        return;
+    }
+    std::printf("\n%-22s %10s %10s %12s %12s %8s\n", "workload (p50/p99 us)", "paddock", "", "cedar-wasm", "", "ratio");
+    for (const Workload *w : workloads) {
+        QJsonArray requests;
+        for (const auto &r : w->requests)
+            requests.append(QJsonObject{{QStringLiteral("principal"), uidJson(r.principal)},
+                                        {QStringLiteral("action"), uidJson(r.action)},
+                                        {QStringLiteral("resource"), uidJson(r.resource)},
+                                        {QStringLiteral("context"),
+                                         QJsonDocument::fromJson(QByteArray::fromStdString(r.contextJson)).object()}});
+        QJsonObject cmd{{QStringLiteral("cmd"), QStringLiteral("bench")},
+                        {QStringLiteral("policies"), QString::fromStdString(w->policies)},
+                        {QStringLiteral("entities"), QJsonDocument::fromJson(QByteArray::fromStdString(w->entitiesJson)).array()},
+                        {QStringLiteral("requests"), requests},
+                        {QStringLiteral("iterations"), w->requests.size() > 50 ? 20 : 300}};
+        if (!w->schema.empty())
+            cmd.insert(QStringLiteral("schema"), QString::fromStdString(w->schema));
+        node.write(QJsonDocument(cmd).toJson(QJsonDocument::Compact) + '\n');
+        while (!node.canReadLine())
+            if (!node.waitForReadyRead(300000)) {
+                std::printf("peer: no answer for %s\n", w->name.c_str());
+                return;
+            }
+        const QJsonObject a = QJsonDocument::fromJson(node.readLine()).object();
+        if (!a.value(QStringLiteral("error")).isNull()) {
+            std::printf("peer: %s: %s\n", w->name.c_str(), qPrintable(a.value(QStringLiteral("error")).toString()));
+            continue;
+        }
+        const double p50 = a.value(QStringLiteral("p50_us")).toDouble(), p99 = a.value(QStringLiteral("p99_us")).toDouble();
+        const auto [o50, o99] = g_ours[w->name];
+        std::printf("%-22s %10.3f %10.3f %12.2f %12.2f %7.0fx   (%s, %lld failures)\n", w->name.c_str(), o50, o99, p50,
+                    p99, o50 > 0 ? p50 / o50 : 0.0, qPrintable(a.value(QStringLiteral("api")).toString()),
+                    qint64(a.value(QStringLiteral("failures")).toInteger()));
+    }
+    node.closeWriteChannel();
+    node.waitForFinished(5000);
+}
+
 } // namespace
 
 int main(int argc, char **argv)
 {
+    QCoreApplication app(argc, argv);
     static const Workload restricted = restrictedWorkload();
     static const Workload s100 = syntheticWorkload(100);
     static const Workload s1000 = syntheticWorkload(1000);
@@ -220,5 +292,8 @@ int main(int argc, char **argv)
     benchmark::Initialize(&argc, argv);
     benchmark::RunSpecifiedBenchmarks();
     benchmark::Shutdown();
+    std::printf("\ntargets: restricted p50 <= 1 us, p99 <= 5 us; 1,000 policies p50 <= 10 us; >= 20x cedar-wasm;"
+                " parsing 1,000 policies <= 50 ms\n");
+    comparePeer({&restricted, &s100, &s1000});
     return 0;
 }
