@@ -1,9 +1,12 @@
 #include "PolicyCommands.h"
 
+#include "config/AtomicFile.h"
+#include "policy/Formatter.h"
 #include "policy/Json.h"
 #include "policy/Parser.h"
 #include "policy/PolicySet.h"
 #include "policy/Schema.h"
+#include "policy/Validator.h"
 
 #include <QCommandLineParser>
 #include <QCoreApplication>
@@ -13,6 +16,7 @@
 #include <QJsonObject>
 #include <QTextStream>
 
+#include <cstdio>
 #include <set>
 
 using namespace paddock::cedar;
@@ -47,19 +51,35 @@ bool readFile(const QString &path, std::string &text)
     return true;
 }
 
-// Parses a policy file and prints its diagnostics (with the offending line and a caret).
-std::shared_ptr<const PolicySet> loadPolicies(const QString &path, bool &ok)
+// Parses a policy file (and with a schema, validates it) and prints its diagnostics (with the
+// offending line and a caret). Warnings are printed but do not fail.
+std::shared_ptr<const PolicySet> loadPolicies(const QString &path, bool &ok, const Schema *schema = nullptr)
 {
     std::string text;
     ok = readFile(path, text);
     if (!ok)
         return nullptr;
-    Diagnostics diags;
-    auto set = PolicySet::parse(text, &diags);
+    ParseResult parsed = parsePolicies(text);
+    Diagnostics diags = std::move(parsed.diagnostics);
+    if (diags.empty() && schema)
+        diags = validatePolicies(parsed.policies, *schema);
     for (const Diagnostic &d : diags)
         err() << QString::fromStdString(formatDiagnostic(d, text, path.toStdString()));
-    ok = diags.empty();
-    return set;
+    ok = !hasErrors(diags);
+    return std::make_shared<const PolicySet>(std::move(parsed.policies));
+}
+
+std::shared_ptr<const Schema> loadSchema(const QString &path, bool &ok)
+{
+    std::string text;
+    ok = readFile(path, text);
+    if (!ok)
+        return nullptr;
+    SchemaParseResult parsed = parseSchema(text);
+    for (const Diagnostic &d : parsed.diagnostics)
+        err() << QString::fromStdString(formatDiagnostic(d, text, path.toStdString()));
+    ok = parsed.schema != nullptr;
+    return parsed.schema;
 }
 
 int validate(const QStringList &args)
@@ -68,8 +88,19 @@ int validate(const QStringList &args)
     parser.setApplicationDescription(Text::tr("Checks that Cedar policy files parse; prints every error with "
                                               "its line and column."));
     parser.addHelpOption();
+    const QCommandLineOption schemaOption(QStringLiteral("schema"),
+                                          Text::tr("Also check the policies against this schema (.cedarschema)."),
+                                          Text::tr("FILE"));
+    parser.addOption(schemaOption);
     parser.addPositionalArgument(QStringLiteral("files"), Text::tr("Policy files (.cedar)."), Text::tr("FILE…"));
     parser.process(QStringList{QStringLiteral("paddockctl policy validate")} + args);
+    std::shared_ptr<const Schema> schema;
+    if (parser.isSet(schemaOption)) {
+        bool ok = false;
+        schema = loadSchema(parser.value(schemaOption), ok);
+        if (!ok)
+            return 2;
+    }
     if (parser.positionalArguments().isEmpty()) {
         err() << Text::tr("paddockctl policy validate: name at least one policy file") << Qt::endl;
         return 2;
@@ -77,7 +108,7 @@ int validate(const QStringList &args)
     int failures = 0;
     for (const QString &file : parser.positionalArguments()) {
         bool ok = false;
-        const auto set = loadPolicies(file, ok);
+        const auto set = loadPolicies(file, ok, schema.get());
         if (ok)
             out() << Text::tr("%1: valid (%n policies)", nullptr, int(set->policies().size())).arg(file) << Qt::endl;
         else
@@ -246,6 +277,23 @@ int runTestFile(const QString &file, const QString &root, int &passed)
     const Entities entities(std::move(*list));
 
     int failed = 0;
+    // shouldValidate: the validator's verdict on the policies against the schema.
+    if (schema && test.contains(QStringLiteral("shouldValidate"))) {
+        const bool want = test.value(QStringLiteral("shouldValidate")).toBool();
+        const Diagnostics found = validatePolicies(policies->policies(), *schema);
+        if (hasErrors(found) == want) {
+            ++failed;
+            out() << Text::tr("FAIL %1: validation: expected %2, got %3")
+                         .arg(file, want ? QStringLiteral("valid") : QStringLiteral("invalid"),
+                              want ? QStringLiteral("invalid") : QStringLiteral("valid"))
+                  << Qt::endl;
+            for (const Diagnostic &d : found)
+                out() << QStringLiteral("    ")
+                      << QString::fromStdString(formatDiagnostic(d, policyText, resolve(QStringLiteral("policies")).toStdString()));
+        } else {
+            ++passed;
+        }
+    }
     for (const QJsonValue &value : requests) {
         const QJsonObject r = value.toObject();
         const QString description = r.value(QStringLiteral("description")).toString();
@@ -333,6 +381,73 @@ int test(const QStringList &args)
     return failed == 0 ? 0 : 1;
 }
 
+int format(const QStringList &args)
+{
+    QCommandLineParser parser;
+    parser.setApplicationDescription(Text::tr(
+        "Formats Cedar policy files in Paddock's canonical layout (close to `cedar format`), keeping "
+        "every comment. Prints the formatted text unless --check or --write is given. Exit status: 0 "
+        "done, 1 a file is not formatted (--check), 2 a file cannot be read, parsed or written."));
+    parser.addHelpOption();
+    const QCommandLineOption check(
+        QStringLiteral("check"),
+        Text::tr("Print only the names of the files that are not formatted, and exit with "
+                 "1 if there are any."));
+    const QCommandLineOption write(
+        QStringLiteral("write"),
+        Text::tr("Replace the files that are not formatted with their formatted text, "
+                 "keeping the previous version as FILE.bak."));
+    parser.addOptions({check, write});
+    parser.addPositionalArgument(QStringLiteral("files"), Text::tr("Policy files (.cedar)."),
+                                 Text::tr("FILE…"));
+    parser.process(QStringList{QStringLiteral("paddockctl policy format")} + args);
+    if (parser.positionalArguments().isEmpty()) {
+        err() << Text::tr("paddockctl policy format: name at least one policy file") << Qt::endl;
+        return 2;
+    }
+    bool failed = false, unformatted = false;
+    for (const QString &file : parser.positionalArguments()) {
+        std::string text;
+        if (!readFile(file, text)) {
+            failed = true;
+            continue;
+        }
+        const auto formatted = formatPolicies(text);
+        if (!formatted) {
+            for (const Diagnostic &d : formatted.error())
+                err() << QString::fromStdString(formatDiagnostic(d, text, file.toStdString()));
+            failed = true;
+            continue;
+        }
+        const bool changed = *formatted != text;
+        if (parser.isSet(check) && changed) {
+            unformatted = true;
+            out() << Text::tr("%1: not formatted").arg(file) << Qt::endl;
+        }
+        if (parser.isSet(write)) {
+            if (!changed)
+                continue;
+            const auto written = paddock::AtomicFile::write(file, QByteArray::fromStdString(*formatted));
+            if (!written) {
+                err() << Text::tr("paddockctl policy format: %1").arg(written.error().text()) << Qt::endl;
+                failed = true;
+            } else if (!parser.isSet(check)) {
+                out() << Text::tr("%1: formatted (the previous version is %2)")
+                             .arg(file, paddock::AtomicFile::backupPath(file))
+                      << Qt::endl;
+            }
+        } else if (!parser.isSet(check)) {
+            // The bytes as they are: a comment need not be valid UTF-8.
+            out().flush();
+            std::fwrite(formatted->data(), 1, formatted->size(), stdout);
+            std::fflush(stdout);
+        }
+    }
+    if (failed)
+        return 2;
+    return unformatted ? 1 : 0;
+}
+
 } // namespace
 
 int runPolicyCommand(const QStringList &arguments)
@@ -345,7 +460,10 @@ int runPolicyCommand(const QStringList &arguments)
         return authorize(rest);
     if (sub == QLatin1StringView("test"))
         return test(rest);
-    err() << Text::tr("paddockctl policy: unknown command \"%1\"; the commands are validate, authorize and test")
+    if (sub == QLatin1StringView("format"))
+        return format(rest);
+    err() << Text::tr("paddockctl policy: unknown command \"%1\"; the commands are validate, authorize, test "
+                      "and format")
                  .arg(sub)
           << Qt::endl;
     return 2;

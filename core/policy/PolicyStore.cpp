@@ -2,6 +2,7 @@
 
 #include "common/TextPosition.h"
 #include "config/AtomicFile.h"
+#include "policy/Validator.h"
 
 #include <algorithm>
 
@@ -193,6 +194,12 @@ PolicyCheck PolicyStore::check(const QString &text) const
     const std::string source = text.toStdString();
     cedar::ParseResult parsed = cedar::parsePolicies(source);
     result.diagnostics = std::move(parsed.diagnostics);
+    // Policies that parse are checked against the schema too (strict validation, as Cedar's).
+    if (result.errorCount() == 0)
+        if (const auto s = schema()) {
+            cedar::Diagnostics found = cedar::validatePolicies(parsed.policies, *s);
+            result.diagnostics.insert(result.diagnostics.end(), found.begin(), found.end());
+        }
     if (result.errorCount() == 0)
         result.policies = std::make_shared<const cedar::PolicySet>(std::move(parsed.policies));
     return result;
