@@ -96,7 +96,7 @@ int main(int argc, char *argv[])
     parser.addOption(configDir);
     parser.addPositionalArgument(QStringLiteral("command"),
                                  Text::tr("serve: run the engine without a window until SIGINT or SIGTERM.\n"
-                                         "policy validate|authorize: check Cedar policies (see paddockctl policy "
+                                         "policy validate|authorize|test|format: Cedar policies (see paddockctl policy "
                                          "COMMAND --help)."));
     // Options after the command belong to it (paddockctl policy authorize --policies …).
     parser.setOptionsAfterPositionalArgumentsMode(QCommandLineParser::ParseAsPositionalArguments);
