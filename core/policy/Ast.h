@@ -98,6 +98,9 @@ struct Expr
     std::vector<ExprPtr> args;
 };
 
+// A deep copy (for desugaring and template linking).
+ExprPtr cloneExpr(const Expr &e);
+
 enum class Effect : uint8_t { Permit, Forbid };
 
 // A scope element: `principal`, `principal == E`, `principal in E`, `principal is T`,

@@ -72,6 +72,12 @@ constexpr FunctionInfo functions[] = {
 
 ExprPtr clone(const Expr &e)
 {
+    return cloneExpr(e);
+}
+} // namespace
+
+ExprPtr cloneExpr(const Expr &e)
+{
     auto c = std::make_unique<Expr>();
     c->op = e.op;
     c->var = e.var;
@@ -83,9 +89,11 @@ ExprPtr clone(const Expr &e)
     c->keys = e.keys;
     c->pattern = e.pattern;
     for (const ExprPtr &a : e.args)
-        c->args.push_back(clone(*a));
+        c->args.push_back(cloneExpr(*a));
     return c;
 }
+
+namespace {
 
 Span join(const Span &a, const Span &b)
 {

@@ -18,6 +18,40 @@ PolicySet::PolicySet(std::vector<Policy> policies)
     buildIndex();
 }
 
+std::expected<Policy, std::string> PolicySet::link(const Policy &templ, std::string newId,
+                                                   const std::optional<EntityUid> &principal,
+                                                   const std::optional<EntityUid> &resource)
+{
+    if (!templ.isTemplate())
+        return std::unexpected("`" + templ.id + "` is not a template (it has no slots)");
+    if (templ.principal.slot.has_value() != principal.has_value())
+        return std::unexpected(principal ? "`" + templ.id + "` has no ?principal slot"
+                                         : "`" + templ.id + "` needs a value for ?principal");
+    if (templ.resource.slot.has_value() != resource.has_value())
+        return std::unexpected(resource ? "`" + templ.id + "` has no ?resource slot"
+                                        : "`" + templ.id + "` needs a value for ?resource");
+    Policy p;
+    p.id = std::move(newId);
+    p.effect = templ.effect;
+    p.principal = templ.principal;
+    p.action = templ.action;
+    p.resource = templ.resource;
+    p.annotations = templ.annotations;
+    p.span = templ.span;
+    p.effectSpan = templ.effectSpan;
+    if (principal) {
+        p.principal.slot.reset();
+        p.principal.entities = {*principal};
+    }
+    if (resource) {
+        p.resource.slot.reset();
+        p.resource.entities = {*resource};
+    }
+    for (const Condition &c : templ.conditions)
+        p.conditions.push_back(Condition{c.when, cloneExpr(*c.expr), c.span});
+    return p;
+}
+
 const Policy *PolicySet::find(const std::string &id) const
 {
     for (const Policy &p : m_policies)

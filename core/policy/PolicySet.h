@@ -4,7 +4,9 @@
 #include "policy/Evaluator.h"
 #include "policy/Parser.h"
 
+#include <expected>
 #include <memory>
+#include <optional>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -38,6 +40,12 @@ public:
     // Parses and compiles. With diagnostics, the set holds the policies that did parse.
     static std::shared_ptr<const PolicySet> parse(std::string_view source, Diagnostics *diagnostics = nullptr);
     explicit PolicySet(std::vector<Policy> policies);
+
+    // A policy made from a template by filling its slots (`?principal`, `?resource`), as Cedar's
+    // template linking does. Fails when a slot the template has is not given, or one it lacks is.
+    static std::expected<Policy, std::string> link(const Policy &templ, std::string newId,
+                                                   const std::optional<EntityUid> &principal,
+                                                   const std::optional<EntityUid> &resource);
 
     const std::vector<Policy> &policies() const { return m_policies; }
     const Policy *find(const std::string &id) const;

@@ -257,6 +257,30 @@ private slots:
         QCOMPARE(d.errors.size(), size_t(1)); // `broken` applies to every action and errors
     }
 
+    void templatesAreLinkedBeforeTheyApply()
+    {
+        ParseResult parsed = parsePolicies(R"(
+            @id("viewers") permit (principal == ?principal, action == Action::"view", resource in ?resource)
+            when { context.n > 1 };)");
+        QVERIFY(parsed.ok());
+        auto linked = PolicySet::link(parsed.policies[0], "alice-trip", EntityUid{"User", "alice"}, EntityUid{"Album", "trip"});
+        QVERIFY2(linked.has_value(), linked ? "" : linked.error().c_str());
+        QVERIFY(!linked->isTemplate());
+        std::vector<Policy> policies;
+        policies.push_back(std::move(parsed.policies[0]));
+        policies.push_back(std::move(*linked));
+        const PolicySet set(std::move(policies)); // the template itself never applies, unlinked
+        const Decision d = set.authorize(request(), entities());
+        QVERIFY(d.policyAllowed);
+        QCOMPARE(d.reason, std::vector<std::string>{"alice-trip"});
+        Request bob = request();
+        bob.principal = EntityUid{"User", "bob"};
+        QVERIFY(!set.authorize(bob, entities()).policyAllowed);
+        // Slots must match the template's.
+        QVERIFY(!PolicySet::link(set.policies()[0], "x", std::nullopt, EntityUid{"Album", "trip"}));
+        QVERIFY(!PolicySet::link(set.policies()[1], "y", EntityUid{"User", "a"}, std::nullopt)); // not a template
+    }
+
     void entitiesJsonErrorsSayWhere()
     {
         auto r = entitiesFromJson(R"([{"uid": {"type": "User", "id": "a"}, "attrs": {"x": 1.5}}])");
