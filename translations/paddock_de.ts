@@ -132,6 +132,10 @@
         <source>Log</source>
         <translation>Protokoll</translation>
     </message>
+    <message>
+        <source>Policies</source>
+        <translation>Richtlinien</translation>
+    </message>
 </context>
 <context>
     <name>paddock::Engine</name>
@@ -169,6 +173,37 @@
             <numerusform>Paddock-Dienst: %1 (%n Problem)</numerusform>
             <numerusform>Paddock-Dienst: %1 (%n Probleme)</numerusform>
         </translation>
+    </message>
+</context>
+<context>
+    <name>paddock::HistoryDialog</name>
+    <message>
+        <source>&amp;Revert to this version</source>
+        <translation>Auf diese Fassung &amp;zurücksetzen</translation>
+    </message>
+    <message>
+        <source>History of %1</source>
+        <translation>Verlauf von %1</translation>
+    </message>
+    <message>
+        <source>Saved versions, newest first. The diff shows what reverting would change in the editor&apos;s text.</source>
+        <translation>Gespeicherte Fassungen, die neueste zuerst. Der Vergleich zeigt, was das Zurücksetzen am Text im Editor ändern würde.</translation>
+    </message>
+    <message>
+        <source>Cannot revert: %1</source>
+        <translation>Zurücksetzen nicht möglich: %1</translation>
+    </message>
+    <message>
+        <source>No saved versions yet: every save adds one.</source>
+        <translation>Noch keine gespeicherten Fassungen: Jedes Speichern fügt eine hinzu.</translation>
+    </message>
+    <message>
+        <source>(identical to the editor&apos;s text)</source>
+        <translation>(identisch mit dem Text im Editor)</translation>
+    </message>
+    <message>
+        <source>(too large to show a diff; the versions differ)</source>
+        <translation>(zu groß für einen Vergleich; die Fassungen unterscheiden sich)</translation>
     </message>
 </context>
 <context>
@@ -250,6 +285,237 @@
     <message>
         <source>About &amp;Qt</source>
         <translation>Über &amp;Qt</translation>
+    </message>
+</context>
+<context>
+    <name>paddock::PolicyEditorPage</name>
+    <message>
+        <source>&amp;Save</source>
+        <translation>&amp;Speichern</translation>
+    </message>
+    <message>
+        <source>&amp;History…</source>
+        <translation>&amp;Verlauf …</translation>
+    </message>
+    <message>
+        <source>&amp;Import…</source>
+        <translation>&amp;Importieren …</translation>
+    </message>
+    <message>
+        <source>E&amp;xport…</source>
+        <translation>E&amp;xportieren …</translation>
+    </message>
+    <message>
+        <source>Check, save and enforce this policy set (Ctrl+S)</source>
+        <translation>Diesen Richtliniensatz prüfen, speichern und in Kraft setzen (Strg+S)</translation>
+    </message>
+    <message>
+        <source>Policy set:</source>
+        <translation>Richtliniensatz:</translation>
+    </message>
+    <message>
+        <source>Line</source>
+        <translation>Zeile</translation>
+    </message>
+    <message>
+        <source>Column</source>
+        <translation>Spalte</translation>
+    </message>
+    <message>
+        <source>Problem</source>
+        <translation>Problem</translation>
+    </message>
+    <message>
+        <source>Policy</source>
+        <translation>Richtlinie</translation>
+    </message>
+    <message>
+        <source>Error</source>
+        <translation>Fehler</translation>
+    </message>
+    <message>
+        <source>What if…</source>
+        <translation>Was wäre wenn …</translation>
+    </message>
+    <message>
+        <source>&amp;Evaluate</source>
+        <translation>&amp;Auswerten</translation>
+    </message>
+    <message>
+        <source>Principal:</source>
+        <translation>Principal:</translation>
+    </message>
+    <message>
+        <source>Action:</source>
+        <translation>Aktion:</translation>
+    </message>
+    <message>
+        <source>Resource:</source>
+        <translation>Ressource:</translation>
+    </message>
+    <message>
+        <source>Entities (JSON):</source>
+        <translation>Entitäten (JSON):</translation>
+    </message>
+    <message>
+        <source>Context (JSON):</source>
+        <translation>Kontext (JSON):</translation>
+    </message>
+    <message>
+        <source>Import Cedar policies</source>
+        <translation>Cedar-Richtlinien importieren</translation>
+    </message>
+    <message>
+        <source>Cedar policies (*.cedar)</source>
+        <translation>Cedar-Richtlinien (*.cedar)</translation>
+    </message>
+    <message>
+        <source>Export Cedar policies</source>
+        <translation>Cedar-Richtlinien exportieren</translation>
+    </message>
+    <message>
+        <source>Not saved: %1</source>
+        <translation>Nicht gespeichert: %1</translation>
+    </message>
+    <message>
+        <source>Saved and enforced: %1</source>
+        <translation>Gespeichert und in Kraft gesetzt: %1</translation>
+    </message>
+    <message>
+        <source>Unsaved changes</source>
+        <translation>Ungespeicherte Änderungen</translation>
+    </message>
+    <message>
+        <source>The policy set &quot;%1&quot; has changes that are not saved.</source>
+        <translation>Der Richtliniensatz „%1“ hat ungespeicherte Änderungen.</translation>
+    </message>
+    <message>
+        <source>Save them (they are checked first), discard them, or go back to editing?</source>
+        <translation>Möchten Sie sie speichern (sie werden zuerst geprüft), verwerfen oder zur Bearbeitung zurückkehren?</translation>
+    </message>
+    <message>
+        <source>Checking…</source>
+        <translation>Wird geprüft …</translation>
+    </message>
+    <message numerus="yes">
+        <source>Valid: %n policies</source>
+        <translation>
+            <numerusform>Gültig: %n Richtlinie</numerusform>
+            <numerusform>Gültig: %n Richtlinien</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source> (not saved)</source>
+        <translation> (nicht gespeichert)</translation>
+    </message>
+    <message numerus="yes">
+        <source>%n error(s)</source>
+        <translation>
+            <numerusform>%n Fehler</numerusform>
+            <numerusform>%n Fehler</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>Saving…</source>
+        <translation>Wird gespeichert …</translation>
+    </message>
+    <message>
+        <source>Reverted and enforced: %1</source>
+        <translation>Zurückgesetzt und in Kraft gesetzt: %1</translation>
+    </message>
+    <message>
+        <source>Cannot read %1</source>
+        <translation>%1 kann nicht gelesen werden</translation>
+    </message>
+    <message>
+        <source>Imported %1 (not saved)</source>
+        <translation>%1 importiert (nicht gespeichert)</translation>
+    </message>
+    <message>
+        <source>Exported to %1</source>
+        <translation>Nach %1 exportiert</translation>
+    </message>
+    <message>
+        <source>Cannot write %1</source>
+        <translation>%1 kann nicht geschrieben werden</translation>
+    </message>
+    <message>
+        <source>Fix the errors in the policies first.</source>
+        <translation>Beheben Sie zuerst die Fehler in den Richtlinien.</translation>
+    </message>
+    <message>
+        <source>%1: %2</source>
+        <translation>%1: %2</translation>
+    </message>
+    <message>
+        <source>Principal</source>
+        <translation>Principal</translation>
+    </message>
+    <message>
+        <source>Action</source>
+        <translation>Aktion</translation>
+    </message>
+    <message>
+        <source>Resource</source>
+        <translation>Ressource</translation>
+    </message>
+    <message>
+        <source>Entities</source>
+        <translation>Entitäten</translation>
+    </message>
+    <message>
+        <source>Context</source>
+        <translation>Kontext</translation>
+    </message>
+    <message>
+        <source>&lt;b&gt;ALLOW&lt;/b&gt;</source>
+        <translation>&lt;b&gt;ERLAUBT&lt;/b&gt;</translation>
+    </message>
+    <message>
+        <source>&lt;b&gt;DENY&lt;/b&gt;</source>
+        <translation>&lt;b&gt;VERWEHRT&lt;/b&gt;</translation>
+    </message>
+    <message>
+        <source>no policy permits</source>
+        <translation>keine Richtlinie erlaubt</translation>
+    </message>
+    <message>
+        <source>decided by %1</source>
+        <translation>entschieden durch %1</translation>
+    </message>
+</context>
+<context>
+    <name>paddock::PolicyStore</name>
+    <message numerus="yes">
+        <source>(%n more error(s) after this one)</source>
+        <translation>
+            <numerusform>(%n weiterer Fehler nach diesem)</numerusform>
+            <numerusform>(%n weitere Fehler nach diesem)</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>invalid policies</source>
+        <translation>ungültige Richtlinien</translation>
+    </message>
+    <message>
+        <source>Policies are checked without a schema until it is fixed.</source>
+        <translation>Bis das Schema berichtigt ist, werden Richtlinien ohne Schema geprüft.</translation>
+    </message>
+    <message>
+        <source>Until it is fixed, this policy set denies everything.</source>
+        <translation>Bis der Fehler behoben ist, verwehrt dieser Richtliniensatz alles.</translation>
+    </message>
+    <message>
+        <source>&quot;%1&quot; is not a valid policy set name</source>
+        <translation>„%1“ ist kein gültiger Name für einen Richtliniensatz</translation>
+    </message>
+    <message>
+        <source>Use letters, digits and dashes.</source>
+        <translation>Verwenden Sie Buchstaben, Ziffern und Bindestriche.</translation>
+    </message>
+    <message>
+        <source>not a version of &quot;%1&quot;</source>
+        <translation>keine Fassung von „%1“</translation>
     </message>
 </context>
 <context>
@@ -482,6 +748,10 @@
         <source>&amp;Show Paddock</source>
         <translation>Paddock &amp;anzeigen</translation>
     </message>
+    <message>
+        <source>&amp;Policies…</source>
+        <translation>&amp;Richtlinien …</translation>
+    </message>
 </context>
 <context>
     <name>paddockctl</name>
@@ -518,12 +788,201 @@
         <translation>VERZEICHNIS</translation>
     </message>
     <message>
-        <source>serve: run the engine without a window until SIGINT or SIGTERM.</source>
-        <translation>serve: den Dienst ohne Fenster bis SIGINT oder SIGTERM ausführen.</translation>
-    </message>
-    <message>
         <source>paddockctl: unknown command &quot;%1&quot;; see paddockctl --help</source>
         <translation>paddockctl: unbekannter Befehl „%1“; siehe paddockctl --help</translation>
+    </message>
+    <message>
+        <source>serve: run the engine without a window until SIGINT or SIGTERM.
+policy validate|authorize|test|format: Cedar policies (see paddockctl policy COMMAND --help).</source>
+        <translation>serve: den Dienst ohne Fenster bis SIGINT oder SIGTERM ausführen.
+policy validate|authorize|test|format: Cedar-Richtlinien (siehe paddockctl policy BEFEHL --help).</translation>
+    </message>
+    <message>
+        <source>paddockctl: %1: cannot read: %2</source>
+        <translation>paddockctl: %1: Lesen nicht möglich: %2</translation>
+    </message>
+    <message>
+        <source>Checks that Cedar policy files parse; prints every error with its line and column.</source>
+        <translation>Prüft, ob sich Cedar-Richtliniendateien parsen lassen; gibt jeden Fehler mit Zeile und Spalte aus.</translation>
+    </message>
+    <message>
+        <source>Also check the policies against this schema (.cedarschema).</source>
+        <translation>Die Richtlinien zusätzlich gegen dieses Schema (.cedarschema) prüfen.</translation>
+    </message>
+    <message>
+        <source>FILE</source>
+        <translation>DATEI</translation>
+    </message>
+    <message>
+        <source>Policy files (.cedar).</source>
+        <translation>Richtliniendateien (.cedar).</translation>
+    </message>
+    <message>
+        <source>FILE…</source>
+        <translation>DATEI…</translation>
+    </message>
+    <message>
+        <source>paddockctl policy validate: name at least one policy file</source>
+        <translation>paddockctl policy validate: Geben Sie mindestens eine Richtliniendatei an</translation>
+    </message>
+    <message numerus="yes">
+        <source>%1: valid (%n policies)</source>
+        <translation>
+            <numerusform>%1: gültig (%n Richtlinie)</numerusform>
+            <numerusform>%1: gültig (%n Richtlinien)</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>Decides one request against a policy set and an entity store.</source>
+        <translation>Entscheidet eine Anfrage anhand eines Richtliniensatzes und eines Entitätenspeichers.</translation>
+    </message>
+    <message>
+        <source>Policy file.</source>
+        <translation>Richtliniendatei.</translation>
+    </message>
+    <message>
+        <source>Entities (Cedar JSON).</source>
+        <translation>Entitäten (Cedar-JSON).</translation>
+    </message>
+    <message>
+        <source>The principal, e.g. &apos;User::&quot;alice&quot;&apos;.</source>
+        <translation>Der Principal, z. B. &apos;User::&quot;alice&quot;&apos;.</translation>
+    </message>
+    <message>
+        <source>ENTITY</source>
+        <translation>ENTITÄT</translation>
+    </message>
+    <message>
+        <source>The action, e.g. &apos;Action::&quot;view&quot;&apos;.</source>
+        <translation>Die Aktion, z. B. &apos;Action::&quot;view&quot;&apos;.</translation>
+    </message>
+    <message>
+        <source>The resource.</source>
+        <translation>Die Ressource.</translation>
+    </message>
+    <message>
+        <source>The context, a JSON object.</source>
+        <translation>Der Kontext, ein JSON-Objekt.</translation>
+    </message>
+    <message>
+        <source>JSON</source>
+        <translation>JSON</translation>
+    </message>
+    <message>
+        <source>Print the decision as JSON.</source>
+        <translation>Die Entscheidung als JSON ausgeben.</translation>
+    </message>
+    <message>
+        <source>paddockctl policy authorize: --%1 is required</source>
+        <translation>paddockctl policy authorize: --%1 ist erforderlich</translation>
+    </message>
+    <message>
+        <source>paddockctl policy authorize: --%1: %2</source>
+        <translation>paddockctl policy authorize: --%1: %2</translation>
+    </message>
+    <message>
+        <source>paddockctl policy authorize: --context: %1</source>
+        <translation>paddockctl policy authorize: --context: %1</translation>
+    </message>
+    <message>
+        <source>ALLOW</source>
+        <translation>ERLAUBT</translation>
+    </message>
+    <message>
+        <source>DENY</source>
+        <translation>VERWEHRT</translation>
+    </message>
+    <message>
+        <source>reason: %1</source>
+        <translation>Begründung: %1</translation>
+    </message>
+    <message>
+        <source>no policy permits</source>
+        <translation>keine Richtlinie erlaubt</translation>
+    </message>
+    <message>
+        <source>error in %1: %2</source>
+        <translation>Fehler in %1: %2</translation>
+    </message>
+    <message>
+        <source>%1: cannot read: %2</source>
+        <translation>%1: Lesen nicht möglich: %2</translation>
+    </message>
+    <message>
+        <source>FAIL %1: validation: expected %2, got %3</source>
+        <translation>FEHLGESCHLAGEN %1: Validierung: %2 erwartet, %3 erhalten</translation>
+    </message>
+    <message>
+        <source>decision %1, expected %2</source>
+        <translation>Entscheidung %1, erwartet %2</translation>
+    </message>
+    <message>
+        <source>reason %1, expected %2</source>
+        <translation>Begründung %1, erwartet %2</translation>
+    </message>
+    <message>
+        <source>errors %1, expected %2</source>
+        <translation>Fehler %1, erwartet %2</translation>
+    </message>
+    <message>
+        <source>FAIL %1: &quot;%2&quot;</source>
+        <translation>FEHLGESCHLAGEN %1: „%2“</translation>
+    </message>
+    <message>
+        <source>Runs tests in Cedar&apos;s integration-test format and ends with &quot;N passed, N failed&quot;.</source>
+        <translation>Führt Tests im Integrationstestformat von Cedar aus und endet mit „N bestanden, N fehlgeschlagen“.</translation>
+    </message>
+    <message>
+        <source>Resolve the paths inside the tests against DIR (default: the current folder).</source>
+        <translation>Die Pfade in den Tests relativ zu VERZEICHNIS auflösen (Vorgabe: der aktuelle Ordner).</translation>
+    </message>
+    <message>
+        <source>Test files (.json).</source>
+        <translation>Testdateien (.json).</translation>
+    </message>
+    <message>
+        <source>TEST.json…</source>
+        <translation>TEST.json…</translation>
+    </message>
+    <message>
+        <source>paddockctl policy test: name at least one test file</source>
+        <translation>paddockctl policy test: Geben Sie mindestens eine Testdatei an</translation>
+    </message>
+    <message>
+        <source>%1 passed, %2 failed</source>
+        <translation>%1 bestanden, %2 fehlgeschlagen</translation>
+    </message>
+    <message>
+        <source>Formats Cedar policy files in Paddock&apos;s canonical layout (close to `cedar format`), keeping every comment. Prints the formatted text unless --check or --write is given. Exit status: 0 done, 1 a file is not formatted (--check), 2 a file cannot be read, parsed or written.</source>
+        <translation>Formatiert Cedar-Richtliniendateien im kanonischen Layout von Paddock (nahe an `cedar format`) und behält dabei jeden Kommentar. Gibt den formatierten Text aus, sofern weder --check noch --write angegeben ist. Exit-Status: 0 erledigt, 1 eine Datei ist nicht formatiert (--check), 2 eine Datei kann nicht gelesen, geparst oder geschrieben werden.</translation>
+    </message>
+    <message>
+        <source>Print only the names of the files that are not formatted, and exit with 1 if there are any.</source>
+        <translation>Nur die Namen der nicht formatierten Dateien ausgeben und mit 1 beenden, falls es welche gibt.</translation>
+    </message>
+    <message>
+        <source>Replace the files that are not formatted with their formatted text, keeping the previous version as FILE.bak.</source>
+        <translation>Nicht formatierte Dateien durch ihren formatierten Text ersetzen und die vorherige Fassung als DATEI.bak aufbewahren.</translation>
+    </message>
+    <message>
+        <source>paddockctl policy format: name at least one policy file</source>
+        <translation>paddockctl policy format: Geben Sie mindestens eine Richtliniendatei an</translation>
+    </message>
+    <message>
+        <source>%1: not formatted</source>
+        <translation>%1: nicht formatiert</translation>
+    </message>
+    <message>
+        <source>paddockctl policy format: %1</source>
+        <translation>paddockctl policy format: %1</translation>
+    </message>
+    <message>
+        <source>%1: formatted (the previous version is %2)</source>
+        <translation>%1: formatiert (die vorherige Fassung ist %2)</translation>
+    </message>
+    <message>
+        <source>paddockctl policy: unknown command &quot;%1&quot;; the commands are validate, authorize, test and format</source>
+        <translation>paddockctl policy: unbekannter Befehl „%1“; die Befehle sind validate, authorize, test und format</translation>
     </message>
 </context>
 </TS>
