@@ -62,6 +62,8 @@ private slots:
         m_page->resize(1100, 700);
         m_page->show();
         QVERIFY(QTest::qWaitForWindowExposed(m_page.get()));
+        m_page->activateWindow(); // keyboard shortcuts (Ctrl+S) act in the active window
+        QVERIFY(QTest::qWaitForWindowActive(m_page.get()));
         QTRY_VERIFY(status()->text().startsWith(QStringLiteral("Valid")));
     }
 
@@ -82,24 +84,40 @@ private slots:
 
     void anErrorShowsAtItsLineAndGoesAwayWhenFixed()
     {
-        typeText(QStringLiteral("permit (principal, action, resource)\nwhen { principal.trust = \"full\" };\n"));
+        typeText(QStringLiteral("permit (principal, action == Paddock::Action::\"connect\", resource)\n"
+                                "when { resource.name = \"github.com\" };\n"));
         QTRY_VERIFY_WITH_TIMEOUT(status()->text().contains(QStringLiteral("error")), 5000);
         QCOMPARE(problems()->topLevelItemCount(), 1);
         QTreeWidgetItem *item = problems()->topLevelItem(0);
         QCOMPARE(item->text(0), QStringLiteral("2")); // line
-        QCOMPARE(item->text(1), QStringLiteral("24")); // column of the `=`
+        QCOMPARE(item->text(1), QStringLiteral("22")); // column of the `=`
         QCOMPARE(m_page->editor()->marks().size(), 1);
         QCOMPARE(m_page->editor()->marks().first().line, 2);
         // Clicking the problem puts the cursor there.
         QTest::mouseClick(problems()->viewport(), Qt::LeftButton, {}, problems()->visualItemRect(item).center());
         QCOMPARE(m_page->editor()->textCursor().blockNumber(), 1);
-        QCOMPARE(m_page->editor()->textCursor().positionInBlock(), 23);
+        QCOMPARE(m_page->editor()->textCursor().positionInBlock(), 21);
 
         // Fix it: `=` becomes `==`.
         QTest::keyClicks(m_page->editor(), QStringLiteral("="));
         QTRY_VERIFY_WITH_TIMEOUT(status()->text().startsWith(QStringLiteral("Valid")), 5000);
         QCOMPARE(problems()->topLevelItemCount(), 0);
         QVERIFY(m_page->editor()->marks().isEmpty());
+    }
+
+    void schemaErrorsShowWithSuggestions()
+    {
+        // Well-formed, but the schema has no `nam` on hosts: the validator says where and what was meant.
+        typeText(QStringLiteral("permit (principal, action == Paddock::Action::\"connect\", resource)\n"
+                                "when { resource.nam == \"github.com\" };\n"));
+        QTRY_VERIFY_WITH_TIMEOUT(status()->text().contains(QStringLiteral("error")), 5000);
+        QCOMPARE(problems()->topLevelItemCount(), 1);
+        QCOMPARE(problems()->topLevelItem(0)->text(0), QStringLiteral("2"));
+        QVERIFY2(problems()->topLevelItem(0)->text(2).contains(QStringLiteral("did you mean `name`")),
+                 qPrintable(problems()->topLevelItem(0)->text(2)));
+        QSignalSpy failed(m_page.get(), &PolicyEditorPage::saveFailed);
+        m_page->save();
+        QVERIFY(failed.wait(15000)); // refused like a syntax error
     }
 
     void whatIfEvaluatesTheEditorsText()
@@ -146,7 +164,7 @@ private slots:
         QVERIFY(m_page->isModified());
         QSignalSpy saved(m_page.get(), &PolicyEditorPage::saved);
         QTest::keyClick(m_page->editor(), Qt::Key_S, Qt::ControlModifier);
-        QVERIFY(saved.wait(5000));
+        QVERIFY(saved.wait(15000));
         QVERIFY(!m_page->isModified());
         QFile f(path);
         QVERIFY(f.open(QIODevice::ReadOnly));
@@ -157,7 +175,7 @@ private slots:
         typeText(original);
         QTRY_VERIFY(status()->text().startsWith(QStringLiteral("Valid")));
         m_page->save();
-        QVERIFY(saved.wait(5000));
+        QVERIFY(saved.wait(15000));
         QTRY_COMPARE(m_store->history(QStringLiteral("full")).size(), 2);
 
         m_page->showHistory();
@@ -171,7 +189,7 @@ private slots:
         auto *revert = history->findChild<QPushButton *>(QStringLiteral("revertButton"));
         QTRY_VERIFY(revert->isEnabled());
         QTest::mouseClick(revert, Qt::LeftButton);
-        QVERIFY(saved.wait(5000));
+        QVERIFY(saved.wait(15000));
         QVERIFY(m_page->editor()->toPlainText().contains(QStringLiteral("nothing")));
         QVERIFY(m_store->policies(QStringLiteral("full"))->find("nothing") != nullptr);
         QCOMPARE(m_store->history(QStringLiteral("full")).size(), 3); // a revert is a save too
@@ -188,7 +206,7 @@ private slots:
         typeText(broken);
         QSignalSpy failed(m_page.get(), &PolicyEditorPage::saveFailed);
         m_page->save();
-        QVERIFY(failed.wait(5000));
+        QVERIFY(failed.wait(15000));
         QVERIFY2(failed.at(0).at(0).toString().contains(QStringLiteral("full.cedar:1:")),
                  qPrintable(failed.at(0).at(0).toString()));
         QVERIFY(status()->text().startsWith(QStringLiteral("Not saved")));

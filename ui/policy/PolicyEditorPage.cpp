@@ -170,7 +170,7 @@ PolicyEditorPage::PolicyEditorPage(PolicyStore &store, QWidget *parent)
         connect(dialog, &QFileDialog::fileSelected, this, &PolicyEditorPage::exportFile);
         dialog->open();
     });
-    auto *saveShortcut = new QShortcut(QKeySequence::Save, this);
+    auto *saveShortcut = new QShortcut(QKeySequence(Qt::CTRL | Qt::Key_S), this); // not every theme binds ::Save
     connect(saveShortcut, &QShortcut::activated, this, &PolicyEditorPage::save);
     connect(&m_saveWatcher, &QFutureWatcher<Result<void>>::finished, this, [this] {
         const Result<void> result = m_saveWatcher.result();
