@@ -38,7 +38,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     request.principal = EntityUid{"User", "alice"};
     request.action = EntityUid{"Action", "view"};
     request.resource = EntityUid{"Group", "g"};
-    auto ctx = contextFromJson(R"({"n": 1, "s": "x", "set": [1, 2], "ip": {"__extn": {"fn": "ip", "arg": "::1"}}})");
+    auto ctx =
+        contextFromJson(R"({"n": 1, "s": "x", "set": [1, 2], "ip": {"__extn": {"fn": "ip", "arg": "::1"}}})");
     if (ctx)
         request.context = *ctx;
     const Decision a = set->authorize(request, store());

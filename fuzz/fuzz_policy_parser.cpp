@@ -18,7 +18,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     const std::string_view text(reinterpret_cast<const char *>(data), size);
     const ParseResult r = parsePolicies(text);
     for (const Diagnostic &d : r.diagnostics) {
-        if (d.span.offset + d.span.length > size || d.span.line == 0 || d.span.column == 0 || d.message.empty())
+        if (d.span.offset + d.span.length > size || d.span.line == 0 || d.span.column == 0 ||
+            d.message.empty())
             __builtin_trap();
         (void)formatDiagnostic(d, std::string(text), "fuzz.cedar");
     }

@@ -5,10 +5,10 @@
 #include "LogPage.h"
 #include "MainWindow.h"
 #include "PreferencesDialog.h"
-#include "policy/PolicyEditorPage.h"
 #include "TrayIcon.h"
 #include "config/Settings.h"
 #include "engine/Engine.h"
+#include "policy/PolicyEditorPage.h"
 
 #include <QStyle>
 #include <QWindow>

@@ -88,11 +88,12 @@ int validate(const QStringList &args)
     parser.setApplicationDescription(Text::tr("Checks that Cedar policy files parse; prints every error with "
                                               "its line and column."));
     parser.addHelpOption();
-    const QCommandLineOption schemaOption(QStringLiteral("schema"),
-                                          Text::tr("Also check the policies against this schema (.cedarschema)."),
-                                          Text::tr("FILE"));
+    const QCommandLineOption schemaOption(
+        QStringLiteral("schema"), Text::tr("Also check the policies against this schema (.cedarschema)."),
+        Text::tr("FILE"));
     parser.addOption(schemaOption);
-    parser.addPositionalArgument(QStringLiteral("files"), Text::tr("Policy files (.cedar)."), Text::tr("FILE…"));
+    parser.addPositionalArgument(QStringLiteral("files"), Text::tr("Policy files (.cedar)."),
+                                 Text::tr("FILE…"));
     parser.process(QStringList{QStringLiteral("paddockctl policy validate")} + args);
     std::shared_ptr<const Schema> schema;
     if (parser.isSet(schemaOption)) {
@@ -110,7 +111,8 @@ int validate(const QStringList &args)
         bool ok = false;
         const auto set = loadPolicies(file, ok, schema.get());
         if (ok)
-            out() << Text::tr("%1: valid (%n policies)", nullptr, int(set->policies().size())).arg(file) << Qt::endl;
+            out() << Text::tr("%1: valid (%n policies)", nullptr, int(set->policies().size())).arg(file)
+                  << Qt::endl;
         else
             ++failures;
     }
@@ -120,15 +122,18 @@ int validate(const QStringList &args)
 int authorize(const QStringList &args)
 {
     QCommandLineParser parser;
-    parser.setApplicationDescription(Text::tr("Decides one request against a policy set and an entity store."));
+    parser.setApplicationDescription(
+        Text::tr("Decides one request against a policy set and an entity store."));
     parser.addHelpOption();
     const QCommandLineOption policies(QStringLiteral("policies"), Text::tr("Policy file."), Text::tr("FILE"));
-    const QCommandLineOption entities(QStringLiteral("entities"), Text::tr("Entities (Cedar JSON)."), Text::tr("FILE"));
-    const QCommandLineOption principal(QStringLiteral("principal"), Text::tr("The principal, e.g. 'User::\"alice\"'."),
-                                       Text::tr("ENTITY"));
-    const QCommandLineOption action(QStringLiteral("action"), Text::tr("The action, e.g. 'Action::\"view\"'."),
-                                    Text::tr("ENTITY"));
-    const QCommandLineOption resource(QStringLiteral("resource"), Text::tr("The resource."), Text::tr("ENTITY"));
+    const QCommandLineOption entities(QStringLiteral("entities"), Text::tr("Entities (Cedar JSON)."),
+                                      Text::tr("FILE"));
+    const QCommandLineOption principal(
+        QStringLiteral("principal"), Text::tr("The principal, e.g. 'User::\"alice\"'."), Text::tr("ENTITY"));
+    const QCommandLineOption action(QStringLiteral("action"),
+                                    Text::tr("The action, e.g. 'Action::\"view\"'."), Text::tr("ENTITY"));
+    const QCommandLineOption resource(QStringLiteral("resource"), Text::tr("The resource."),
+                                      Text::tr("ENTITY"));
     const QCommandLineOption context(QStringLiteral("context"), Text::tr("The context, a JSON object."),
                                      Text::tr("JSON"));
     const QCommandLineOption json(QStringLiteral("json"), Text::tr("Print the decision as JSON."));
@@ -172,7 +177,8 @@ int authorize(const QStringList &args)
     if (parser.isSet(context)) {
         auto ctx = contextFromJson(parser.value(context).toStdString());
         if (!ctx) {
-            err() << Text::tr("paddockctl policy authorize: --context: %1").arg(QString::fromStdString(ctx.error()))
+            err() << Text::tr("paddockctl policy authorize: --context: %1")
+                         .arg(QString::fromStdString(ctx.error()))
                   << Qt::endl;
             return 2;
         }
@@ -186,8 +192,8 @@ int authorize(const QStringList &args)
         for (const PolicyError &e : d.errors)
             errors.append(QJsonObject{{QStringLiteral("policy"), QString::fromStdString(e.policyId)},
                                       {QStringLiteral("message"), QString::fromStdString(e.message)}});
-        out() << QJsonDocument(QJsonObject{{QStringLiteral("decision"), d.allowed ? QStringLiteral("allow")
-                                                                                   : QStringLiteral("deny")},
+        out() << QJsonDocument(QJsonObject{{QStringLiteral("decision"),
+                                            d.allowed ? QStringLiteral("allow") : QStringLiteral("deny")},
                                            {QStringLiteral("reason"), reason},
                                            {QStringLiteral("errors"), errors}})
                      .toJson(QJsonDocument::Compact)
@@ -197,10 +203,13 @@ int authorize(const QStringList &args)
         QStringList reasons;
         for (const std::string &id : d.reason)
             reasons << QString::fromStdString(id);
-        out() << Text::tr("reason: %1").arg(reasons.isEmpty() ? Text::tr("no policy permits") : reasons.join(QStringLiteral(", ")))
+        out() << Text::tr("reason: %1")
+                     .arg(reasons.isEmpty() ? Text::tr("no policy permits")
+                                            : reasons.join(QStringLiteral(", ")))
               << Qt::endl;
         for (const PolicyError &e : d.errors)
-            out() << Text::tr("error in %1: %2").arg(QString::fromStdString(e.policyId), QString::fromStdString(e.message))
+            out() << Text::tr("error in %1: %2")
+                         .arg(QString::fromStdString(e.policyId), QString::fromStdString(e.message))
                   << Qt::endl;
     }
     return d.allowed ? 0 : 1;
@@ -239,7 +248,9 @@ int runTestFile(const QString &file, const QString &root, int &passed)
         err() << file << ": " << parseError.errorString() << Qt::endl;
         return 1;
     }
-    auto resolve = [&](const QString &key) -> QString { return root + QLatin1Char('/') + test.value(key).toString(); };
+    auto resolve = [&](const QString &key) -> QString {
+        return root + QLatin1Char('/') + test.value(key).toString();
+    };
     const QJsonArray requests = test.value(QStringLiteral("requests")).toArray();
     const int count = std::max<int>(1, int(requests.size()));
 
@@ -271,7 +282,8 @@ int runTestFile(const QString &file, const QString &root, int &passed)
     }
     auto list = entitiesFromJson(entityText, schema.get());
     if (!list) {
-        err() << resolve(QStringLiteral("entities")) << ": " << QString::fromStdString(list.error()) << Qt::endl;
+        err() << resolve(QStringLiteral("entities")) << ": " << QString::fromStdString(list.error())
+              << Qt::endl;
         return count;
     }
     const Entities entities(std::move(*list));
@@ -289,7 +301,8 @@ int runTestFile(const QString &file, const QString &root, int &passed)
                   << Qt::endl;
             for (const Diagnostic &d : found)
                 out() << QStringLiteral("    ")
-                      << QString::fromStdString(formatDiagnostic(d, policyText, resolve(QStringLiteral("policies")).toStdString()));
+                      << QString::fromStdString(formatDiagnostic(
+                             d, policyText, resolve(QStringLiteral("policies")).toStdString()));
         } else {
             ++passed;
         }
@@ -304,8 +317,8 @@ int runTestFile(const QString &file, const QString &root, int &passed)
         const QByteArray contextJson = QJsonDocument(r.value(QStringLiteral("context")).toObject()).toJson();
         auto context = contextFromJson(contextJson.toStdString(), schema.get(), &request.action);
         if (!context) {
-            err() << file << ": \"" << description << "\": context: " << QString::fromStdString(context.error())
-                  << Qt::endl;
+            err() << file << ": \"" << description
+                  << "\": context: " << QString::fromStdString(context.error()) << Qt::endl;
             ++failed;
             continue;
         }
@@ -341,8 +354,8 @@ int runTestFile(const QString &file, const QString &root, int &passed)
         if (gotErrors != wantErrors) {
             QString messages;
             for (const PolicyError &e : d.errors)
-                messages += QStringLiteral("\n      %1: %2").arg(QString::fromStdString(e.policyId),
-                                                               QString::fromStdString(e.message));
+                messages += QStringLiteral("\n      %1: %2")
+                                .arg(QString::fromStdString(e.policyId), QString::fromStdString(e.message));
             problems << Text::tr("errors %1, expected %2").arg(join(gotErrors), join(wantErrors)) + messages;
         }
         if (problems.isEmpty()) {
@@ -363,12 +376,14 @@ int test(const QStringList &args)
     parser.setApplicationDescription(Text::tr("Runs tests in Cedar's integration-test format and ends with "
                                               "\"N passed, N failed\"."));
     parser.addHelpOption();
-    const QCommandLineOption root(QStringLiteral("root"),
-                                  Text::tr("Resolve the paths inside the tests against DIR (default: the current "
-                                           "folder)."),
-                                  Text::tr("DIR"), QStringLiteral("."));
+    const QCommandLineOption root(
+        QStringLiteral("root"),
+        Text::tr("Resolve the paths inside the tests against DIR (default: the current "
+                 "folder)."),
+        Text::tr("DIR"), QStringLiteral("."));
     parser.addOption(root);
-    parser.addPositionalArgument(QStringLiteral("tests"), Text::tr("Test files (.json)."), Text::tr("TEST.json…"));
+    parser.addPositionalArgument(QStringLiteral("tests"), Text::tr("Test files (.json)."),
+                                 Text::tr("TEST.json…"));
     parser.process(QStringList{QStringLiteral("paddockctl policy test")} + args);
     if (parser.positionalArguments().isEmpty()) {
         err() << Text::tr("paddockctl policy test: name at least one test file") << Qt::endl;

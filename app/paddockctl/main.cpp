@@ -94,10 +94,11 @@ int main(int argc, char *argv[])
         QStringLiteral("config-dir"),
         Text::tr("Use DIR for configuration instead of $XDG_CONFIG_HOME/paddock."), Text::tr("DIR"));
     parser.addOption(configDir);
-    parser.addPositionalArgument(QStringLiteral("command"),
-                                 Text::tr("serve: run the engine without a window until SIGINT or SIGTERM.\n"
-                                         "policy validate|authorize|test|format: Cedar policies (see paddockctl policy "
-                                         "COMMAND --help)."));
+    parser.addPositionalArgument(
+        QStringLiteral("command"),
+        Text::tr("serve: run the engine without a window until SIGINT or SIGTERM.\n"
+                 "policy validate|authorize|test|format: Cedar policies (see paddockctl policy "
+                 "COMMAND --help)."));
     // Options after the command belong to it (paddockctl policy authorize --policies …).
     parser.setOptionsAfterPositionalArgumentsMode(QCommandLineParser::ParseAsPositionalArguments);
     parser.process(app);

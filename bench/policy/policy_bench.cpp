@@ -21,8 +21,8 @@
 #include <chrono>
 #include <cstdio>
 #include <fstream>
-#include <random>
 #include <map>
+#include <random>
 #include <sstream>
 
 using namespace paddock::cedar;
@@ -66,20 +66,23 @@ Workload restrictedWorkload()
     w.name = "restricted";
     w.policies = readFile(sourceDir() + "/resources/policy/restricted.cedar");
     w.schema = readFile(sourceDir() + "/resources/policy/paddock.cedarschema");
-    std::string entities = R"([{"uid": {"type": "Paddock::Persona", "id": "agent"}, "attrs": {"trust": "restricted"}, "parents": []})";
-    const char *hosts[][2] = {{"github.com", "443"},         {"github.com", "22"},  {"api.anthropic.com", "443"},
-                              {"registry.npmjs.org", "443"}, {"evil.example", "443"}, {"github.com", "80"},
-                              {"pastebin.com", "443"},       {"api.openai.com", "443"}};
+    std::string entities =
+        R"([{"uid": {"type": "Paddock::Persona", "id": "agent"}, "attrs": {"trust": "restricted"}, "parents": []})";
+    const char *hosts[][2] = {{"github.com", "443"},        {"github.com", "22"},
+                              {"api.anthropic.com", "443"}, {"registry.npmjs.org", "443"},
+                              {"evil.example", "443"},      {"github.com", "80"},
+                              {"pastebin.com", "443"},      {"api.openai.com", "443"}};
     for (const auto &h : hosts) {
         const std::string id = std::string(h[0]) + ":" + h[1];
-        entities += R"(, {"uid": {"type": "Paddock::Host", "id": ")" + id + R"("}, "attrs": {"name": ")" + h[0] +
-                    R"(", "port": )" + h[1] + R"(}, "parents": []})";
-        w.requests.push_back({{"Paddock::Persona", "agent"}, {"Paddock::Action", "connect"}, {"Paddock::Host", id}, "{}"});
+        entities += R"(, {"uid": {"type": "Paddock::Host", "id": ")" + id + R"("}, "attrs": {"name": ")" +
+                    h[0] + R"(", "port": )" + h[1] + R"(}, "parents": []})";
+        w.requests.push_back(
+            {{"Paddock::Persona", "agent"}, {"Paddock::Action", "connect"}, {"Paddock::Host", id}, "{}"});
     }
     for (const char *branch : {"ai/refactor", "feature/login", "fix/typo", "main", "release/1.2", "wip"}) {
         const std::string id = std::string("repo:") + branch;
-        entities += R"(, {"uid": {"type": "Paddock::Branch", "id": ")" + id + R"("}, "attrs": {"name": ")" + branch +
-                    R"(", "repository": "repo"}, "parents": []})";
+        entities += R"(, {"uid": {"type": "Paddock::Branch", "id": ")" + id + R"("}, "attrs": {"name": ")" +
+                    branch + R"(", "repository": "repo"}, "parents": []})";
         w.requests.push_back({{"Paddock::Persona", "agent"},
                               {"Paddock::Action", "git-push"},
                               {"Paddock::Branch", id},
@@ -118,25 +121,26 @@ Workload syntheticWorkload(int n)
                         "\") && !(principal in Group::\"g" + std::to_string(g) + "\") };\n";
             break;
         default:
-            policies += "permit (principal is User, action in [Action::\"a" + std::to_string(a) + "\", Action::\"a" +
-                        std::to_string((a + 1) % actions) + "\"], resource) when { principal.name like \"u1*\" && " +
+            policies += "permit (principal is User, action in [Action::\"a" + std::to_string(a) +
+                        "\", Action::\"a" + std::to_string((a + 1) % actions) +
+                        "\"], resource) when { principal.name like \"u1*\" && " +
                         "context.hour >= 8 && context.hour < 18 };\n";
         }
     }
     w.policies = policies;
     std::string entities = "[";
     for (int g = 0; g < groups; ++g)
-        entities += (g ? ", " : "") + std::string(R"({"uid": {"type": "Group", "id": "g)") + std::to_string(g) +
-                    R"("}, "attrs": {}, "parents": []})";
+        entities += (g ? ", " : "") + std::string(R"({"uid": {"type": "Group", "id": "g)") +
+                    std::to_string(g) + R"("}, "attrs": {}, "parents": []})";
     for (int u = 0; u < users; ++u)
-        entities += R"(, {"uid": {"type": "User", "id": "u)" + std::to_string(u) + R"("}, "attrs": {"name": "u)" +
-                    std::to_string(u) + R"("}, "parents": [{"type": "Group", "id": "g)" + std::to_string(u % groups) +
-                    R"("}]})";
+        entities += R"(, {"uid": {"type": "User", "id": "u)" + std::to_string(u) +
+                    R"("}, "attrs": {"name": "u)" + std::to_string(u) +
+                    R"("}, "parents": [{"type": "Group", "id": "g)" + std::to_string(u % groups) + R"("}]})";
     for (int d = 0; d < docs; ++d)
         entities += R"(, {"uid": {"type": "Doc", "id": "d)" + std::to_string(d) +
-                    R"("}, "attrs": {"owner": {"__entity": {"type": "User", "id": "u)" + std::to_string(d % users) +
-                    R"("}}, "level": )" + std::to_string(d % 10) + R"(, "tags": ["secret)" + std::to_string(d % 50) +
-                    R"(", "public"]}, "parents": []})";
+                    R"("}, "attrs": {"owner": {"__entity": {"type": "User", "id": "u)" +
+                    std::to_string(d % users) + R"("}}, "level": )" + std::to_string(d % 10) +
+                    R"(, "tags": ["secret)" + std::to_string(d % 50) + R"(", "public"]}, "parents": []})";
     w.entitiesJson = entities + "]";
     for (int i = 0; i < 200; ++i)
         w.requests.push_back({{"User", "u" + std::to_string(rng() % users)},
@@ -240,18 +244,21 @@ void comparePeer(const std::vector<const Workload *> &workloads)
         std::printf("\npeer: node is not available (run scripts/setup); no comparison\n");
         return;
     }
-    std::printf("\n%-22s %10s %10s %12s %12s %8s\n", "workload (p50/p99 us)", "paddock", "", "cedar-wasm", "", "ratio");
+    std::printf("\n%-22s %10s %10s %12s %12s %8s\n", "workload (p50/p99 us)", "paddock", "", "cedar-wasm", "",
+                "ratio");
     for (const Workload *w : workloads) {
         QJsonArray requests;
         for (const auto &r : w->requests)
-            requests.append(QJsonObject{{QStringLiteral("principal"), uidJson(r.principal)},
-                                        {QStringLiteral("action"), uidJson(r.action)},
-                                        {QStringLiteral("resource"), uidJson(r.resource)},
-                                        {QStringLiteral("context"),
-                                         QJsonDocument::fromJson(QByteArray::fromStdString(r.contextJson)).object()}});
+            requests.append(
+                QJsonObject{{QStringLiteral("principal"), uidJson(r.principal)},
+                            {QStringLiteral("action"), uidJson(r.action)},
+                            {QStringLiteral("resource"), uidJson(r.resource)},
+                            {QStringLiteral("context"),
+                             QJsonDocument::fromJson(QByteArray::fromStdString(r.contextJson)).object()}});
         QJsonObject cmd{{QStringLiteral("cmd"), QStringLiteral("bench")},
                         {QStringLiteral("policies"), QString::fromStdString(w->policies)},
-                        {QStringLiteral("entities"), QJsonDocument::fromJson(QByteArray::fromStdString(w->entitiesJson)).array()},
+                        {QStringLiteral("entities"),
+                         QJsonDocument::fromJson(QByteArray::fromStdString(w->entitiesJson)).array()},
                         {QStringLiteral("requests"), requests},
                         {QStringLiteral("iterations"), w->requests.size() > 50 ? 20 : 300}};
         if (!w->schema.empty())
@@ -264,13 +271,16 @@ void comparePeer(const std::vector<const Workload *> &workloads)
             }
         const QJsonObject a = QJsonDocument::fromJson(node.readLine()).object();
         if (!a.value(QStringLiteral("error")).isNull()) {
-            std::printf("peer: %s: %s\n", w->name.c_str(), qPrintable(a.value(QStringLiteral("error")).toString()));
+            std::printf("peer: %s: %s\n", w->name.c_str(),
+                        qPrintable(a.value(QStringLiteral("error")).toString()));
             continue;
         }
-        const double p50 = a.value(QStringLiteral("p50_us")).toDouble(), p99 = a.value(QStringLiteral("p99_us")).toDouble();
+        const double p50 = a.value(QStringLiteral("p50_us")).toDouble(),
+                     p99 = a.value(QStringLiteral("p99_us")).toDouble();
         const auto [o50, o99] = g_ours[w->name];
-        std::printf("%-22s %10.3f %10.3f %12.2f %12.2f %7.0fx   (%s, %lld failures)\n", w->name.c_str(), o50, o99, p50,
-                    p99, o50 > 0 ? p50 / o50 : 0.0, qPrintable(a.value(QStringLiteral("api")).toString()),
+        std::printf("%-22s %10.3f %10.3f %12.2f %12.2f %7.0fx   (%s, %lld failures)\n", w->name.c_str(), o50,
+                    o99, p50, p99, o50 > 0 ? p50 / o50 : 0.0,
+                    qPrintable(a.value(QStringLiteral("api")).toString()),
                     qint64(a.value(QStringLiteral("failures")).toInteger()));
     }
     node.closeWriteChannel();
@@ -292,8 +302,9 @@ int main(int argc, char **argv)
     benchmark::Initialize(&argc, argv);
     benchmark::RunSpecifiedBenchmarks();
     benchmark::Shutdown();
-    std::printf("\ntargets: restricted p50 <= 1 us, p99 <= 5 us; 1,000 policies p50 <= 10 us; >= 20x cedar-wasm;"
-                " parsing 1,000 policies <= 50 ms\n");
+    std::printf(
+        "\ntargets: restricted p50 <= 1 us, p99 <= 5 us; 1,000 policies p50 <= 10 us; >= 20x cedar-wasm;"
+        " parsing 1,000 policies <= 50 ms\n");
     comparePeer({&restricted, &s100, &s1000});
     return 0;
 }

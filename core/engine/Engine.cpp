@@ -1,7 +1,7 @@
 #include "engine/Engine.h"
 
-#include "config/Settings.h"
 #include "config/Paths.h"
+#include "config/Settings.h"
 #include "engine/ConfigWriter.h"
 #include "policy/PolicyStore.h"
 
@@ -20,8 +20,7 @@ public:
     explicit PolicyService(PolicyStore &store)
         : EngineService(QStringLiteral("policy"))
         , m_store(store)
-    {
-    }
+    {}
     Result<void> start() override
     {
         auto loaded = m_store.load();

@@ -52,15 +52,15 @@ using ExprPtr = std::unique_ptr<Expr>;
 struct Expr
 {
     enum class Op : uint8_t {
-        Literal,   // value
-        Variable,  // var
-        Slot,      // slot
-        If,        // args: condition, then, else
-        And,       // args: left, right
+        Literal,  // value
+        Variable, // var
+        Slot,     // slot
+        If,       // args: condition, then, else
+        And,      // args: left, right
         Or,
-        Not,       // args: operand
+        Not, // args: operand
         Neg,
-        Eq,        // args: left, right
+        Eq, // args: left, right
         NotEq,
         Less,
         LessEq,
@@ -70,16 +70,16 @@ struct Expr
         Add,
         Sub,
         Mul,
-        Has,       // args: operand; name
-        GetAttr,   // args: operand; name
-        Like,      // args: operand; pattern
-        Is,        // args: operand; name (entity type)
-        IsIn,      // args: operand, container; name (entity type)
-        Contains,  // args: set, element
+        Has,      // args: operand; name
+        GetAttr,  // args: operand; name
+        Like,     // args: operand; pattern
+        Is,       // args: operand; name (entity type)
+        IsIn,     // args: operand, container; name (entity type)
+        Contains, // args: set, element
         ContainsAll,
         ContainsAny,
-        IsEmpty,   // args: set
-        GetTag,    // args: entity, key
+        IsEmpty, // args: set
+        GetTag,  // args: entity, key
         HasTag,
         SetLiteral,    // args: elements
         RecordLiteral, // args: values; keys

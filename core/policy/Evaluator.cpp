@@ -51,16 +51,14 @@ const ValueSet &asSet(const Value &v, const char *what)
     return v.asSet();
 }
 
-template <typename T>
-const T &asExt(const Value &v, const char *what, const char *expected)
+template <typename T> const T &asExt(const Value &v, const char *what, const char *expected)
 {
     if (!std::holds_alternative<T>(v.data))
         typeError(what, v, expected);
     return std::get<T>(v.data);
 }
 
-template <typename T>
-T orRaise(std::expected<T, std::string> r)
+template <typename T> T orRaise(std::expected<T, std::string> r)
 {
     if (!r)
         raise(std::move(r.error()));
@@ -124,9 +122,9 @@ bool Evaluator::isIn(const EntityUid &a, const EntityUid &b) const
     if (a == b)
         return true;
     const Ancestors *known = &a == &m_request.principal || a == m_request.principal ? m_principalAncestors
-                             : a == m_request.resource                             ? m_resourceAncestors
-                             : a == m_request.action                               ? m_actionAncestors
-                                                                                   : m_entities.ancestors(a);
+                             : a == m_request.resource                              ? m_resourceAncestors
+                             : a == m_request.action                                ? m_actionAncestors
+                                                                                    : m_entities.ancestors(a);
     return known && known->contains(b);
 }
 
@@ -297,7 +295,10 @@ const Value &Evaluator::eval(const Expr &e, Value &out) const
                                                 : __builtin_mul_overflow(a, b, &r);
         if (overflow)
             raise("integer overflow: " + std::to_string(a) +
-                  (e.op == Op::Add ? " + " : e.op == Op::Sub ? " - " : " * ") + std::to_string(b));
+                  (e.op == Op::Add   ? " + "
+                   : e.op == Op::Sub ? " - "
+                                     : " * ") +
+                  std::to_string(b));
         out = Value(r);
         return out;
     }
@@ -362,9 +363,10 @@ const Value &Evaluator::eval(const Expr &e, Value &out) const
     case Op::ContainsAll:
     case Op::ContainsAny: {
         Value ta, tb;
-        const ValueSet &a = asSet(eval(*e.args[0], ta), e.op == Op::ContainsAll ? "containsAll" : "containsAny");
-        const ValueSet &b = asSet(eval(*e.args[1], tb),
-                                  e.op == Op::ContainsAll ? "argument of containsAll" : "argument of containsAny");
+        const ValueSet &a =
+            asSet(eval(*e.args[0], ta), e.op == Op::ContainsAll ? "containsAll" : "containsAny");
+        const ValueSet &b = asSet(eval(*e.args[1], tb), e.op == Op::ContainsAll ? "argument of containsAll"
+                                                                                : "argument of containsAny");
         if (e.op == Op::ContainsAll)
             return boolean(std::all_of(b.begin(), b.end(), [&](const Value &v) { return contains(a, v); }));
         return boolean(std::any_of(b.begin(), b.end(), [&](const Value &v) { return contains(a, v); }));
@@ -436,14 +438,16 @@ const Value &Evaluator::eval(const Expr &e, Value &out) const
         case ExtFn::IsMulticast:
             return boolean(asExt<IpAddr>(self, "isMulticast", "ipaddr").isMulticast());
         case ExtFn::IsInRange:
-            return boolean(asExt<IpAddr>(self, "isInRange", "ipaddr")
-                               .isInRange(asExt<IpAddr>(eval(*e.args[1], tb), "argument of isInRange", "ipaddr")));
+            return boolean(
+                asExt<IpAddr>(self, "isInRange", "ipaddr")
+                    .isInRange(asExt<IpAddr>(eval(*e.args[1], tb), "argument of isInRange", "ipaddr")));
         case ExtFn::LessThan:
         case ExtFn::LessThanOrEqual:
         case ExtFn::GreaterThan:
         case ExtFn::GreaterThanOrEqual: {
             const Decimal &a = asExt<Decimal>(self, e.name.c_str(), "decimal");
-            const Decimal &b = asExt<Decimal>(eval(*e.args[1], tb), ("argument of " + e.name).c_str(), "decimal");
+            const Decimal &b =
+                asExt<Decimal>(eval(*e.args[1], tb), ("argument of " + e.name).c_str(), "decimal");
             switch (e.fn) {
             case ExtFn::LessThan:
                 return boolean(a < b);
@@ -456,13 +460,14 @@ const Value &Evaluator::eval(const Expr &e, Value &out) const
             }
         }
         case ExtFn::Offset:
-            out = Value(orRaise(asExt<Datetime>(self, "offset", "datetime")
-                                    .offset(asExt<Duration>(eval(*e.args[1], tb), "argument of offset", "duration"))));
+            out = Value(orRaise(
+                asExt<Datetime>(self, "offset", "datetime")
+                    .offset(asExt<Duration>(eval(*e.args[1], tb), "argument of offset", "duration"))));
             return out;
         case ExtFn::DurationSince:
             out = Value(orRaise(asExt<Datetime>(self, "durationSince", "datetime")
-                                    .durationSince(asExt<Datetime>(eval(*e.args[1], tb), "argument of durationSince",
-                                                                   "datetime"))));
+                                    .durationSince(asExt<Datetime>(
+                                        eval(*e.args[1], tb), "argument of durationSince", "datetime"))));
             return out;
         case ExtFn::ToDate:
             out = Value(orRaise(asExt<Datetime>(self, "toDate", "datetime").toDate()));

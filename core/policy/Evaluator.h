@@ -37,8 +37,7 @@ public:
         , m_principalAncestors(entities.ancestors(request.principal))
         , m_actionAncestors(entities.ancestors(request.action))
         , m_resourceAncestors(entities.ancestors(request.resource))
-    {
-    }
+    {}
 
     std::expected<Value, EvalError> evaluate(const Expr &expr) const;
     // Whether the scope of `policy` admits the request (never an error).

@@ -40,7 +40,8 @@ std::expected<json, std::string> parseJson(std::string_view text)
         std::string what = e.what();
         if (const size_t at = what.find("syntax error"); at != std::string::npos)
             what = what.substr(at);
-        return std::unexpected(std::to_string(line) + ":" + std::to_string(column) + ": invalid JSON: " + what);
+        return std::unexpected(std::to_string(line) + ":" + std::to_string(column) +
+                               ": invalid JSON: " + what);
     }
 }
 
@@ -103,8 +104,9 @@ Value valueFrom(const json &j, const std::string &path, int depth, const SchemaT
             ValueRecord fields;
             for (const auto &[key, value] : j.items()) {
                 const auto it = type->attributes.find(key);
-                fields.insert_or_assign(key, valueFrom(value, path + "." + key, depth + 1,
-                                                       it == type->attributes.end() ? nullptr : it->second.type.get()));
+                fields.insert_or_assign(
+                    key, valueFrom(value, path + "." + key, depth + 1,
+                                   it == type->attributes.end() ? nullptr : it->second.type.get()));
             }
             return Value::record(std::move(fields));
         }
@@ -174,8 +176,7 @@ Value valueFrom(const json &j, const std::string &path, int depth, const SchemaT
     }
 }
 
-template <typename T, typename F>
-std::expected<T, std::string> guarded(std::string_view text, F &&f)
+template <typename T, typename F> std::expected<T, std::string> guarded(std::string_view text, F &&f)
 {
     auto parsed = parseJson(text);
     if (!parsed)
@@ -249,7 +250,8 @@ std::expected<std::vector<Entity>, std::string> entitiesFromJson(std::string_vie
                 for (const auto &[key, value] : e.at("attrs").items()) {
                     const SchemaType *type = nullptr;
                     if (decl && decl->shape)
-                        if (const auto it = decl->shape->attributes.find(key); it != decl->shape->attributes.end())
+                        if (const auto it = decl->shape->attributes.find(key);
+                            it != decl->shape->attributes.end())
                             type = it->second.type.get();
                     entity.attrs.insert_or_assign(key, valueFrom(value, path + ".attrs." + key, 1, type));
                 }
@@ -265,8 +267,9 @@ std::expected<std::vector<Entity>, std::string> entitiesFromJson(std::string_vie
                 if (!e.at("tags").is_object())
                     failAt(path + ".tags", "expected an object");
                 for (const auto &[key, value] : e.at("tags").items())
-                    entity.tags.insert_or_assign(
-                        key, valueFrom(value, path + ".tags." + key, 1, decl && decl->tags ? decl->tags.get() : nullptr));
+                    entity.tags.insert_or_assign(key,
+                                                 valueFrom(value, path + ".tags." + key, 1,
+                                                           decl && decl->tags ? decl->tags.get() : nullptr));
             }
             for (const auto &[key, _] : e.items())
                 if (key != "uid" && key != "attrs" && key != "parents" && key != "tags")
@@ -278,7 +281,8 @@ std::expected<std::vector<Entity>, std::string> entitiesFromJson(std::string_vie
             failAt("entities", "the parents form a cycle through " + loop->toString());
         if (schema) { // the schema's actions, unless the file already lists them
             for (Entity &a : actionEntities(*schema)) {
-                const bool listed = std::any_of(out.begin(), out.end(), [&](const Entity &e) { return e.uid == a.uid; });
+                const bool listed =
+                    std::any_of(out.begin(), out.end(), [&](const Entity &e) { return e.uid == a.uid; });
                 if (!listed)
                     out.push_back(std::move(a));
             }

@@ -19,7 +19,7 @@ std::expected<EntityUid, std::string> entityUidFromJson(std::string_view json);
 // `ipaddr` becomes an IP address, {"type", "id"} declared as an entity becomes one), and the
 // actions the schema declares are added as entities with their groups as parents.
 std::expected<std::vector<Entity>, std::string> entitiesFromJson(std::string_view json,
-                                                                  const Schema *schema = nullptr);
+                                                                 const Schema *schema = nullptr);
 std::expected<Value, std::string> valueFromJson(std::string_view json);
 // A context: a JSON object (or empty text, meaning {}).
 // With a schema, values are read as the types the action's context declares.

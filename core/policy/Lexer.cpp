@@ -91,8 +91,8 @@ void Lexer::run()
         tokens.push_back(Token{kind, s.substr(start, len), spanAt(start, len)});
     };
     auto error = [&](size_t start, size_t len, std::string message, std::string help = {}) {
-        diagnostics.push_back(Diagnostic{Diagnostic::Severity::Error, spanAt(start, len), std::move(message),
-                                         std::move(help)});
+        diagnostics.push_back(
+            Diagnostic{Diagnostic::Severity::Error, spanAt(start, len), std::move(message), std::move(help)});
     };
     while (i < s.size()) {
         const char c = s[i];

@@ -28,19 +28,19 @@ struct Token
         At,
         Question,
         Colon,
-        Eq,      // ==
-        NotEq,   // !=
+        Eq,    // ==
+        NotEq, // !=
         Less,
         LessEq,
         Greater,
         GreaterEq,
-        And,     // &&
-        Or,      // ||
-        Not,     // !
+        And, // &&
+        Or,  // ||
+        Not, // !
         Plus,
         Minus,
         Star,
-        Assign,  // = (only to say that == was meant)
+        Assign, // = (only to say that == was meant)
         Invalid,
     };
     Kind kind = Kind::End;

@@ -12,8 +12,7 @@ using K = Token::Kind;
 constexpr int MaxDepth = 200; // nesting deeper than this is refused, not a stack overflow
 
 struct Abort
-{
-};
+{};
 
 const std::set<std::string_view, std::less<>> &reservedWords()
 {
@@ -109,8 +108,7 @@ public:
     Parser(const std::vector<Token> &tokens, Diagnostics &diagnostics)
         : m_t(tokens)
         , m_diags(diagnostics)
-    {
-    }
+    {}
 
     std::vector<Policy> policies()
     {
@@ -404,7 +402,8 @@ private:
                 c.entities.push_back(actionEntity());
             }
         } else if (atIdent("is")) {
-            fail(peek().span, "`is` cannot constrain the action", "use `action == Action::\"…\"` or `action in [...]`");
+            fail(peek().span, "`is` cannot constrain the action",
+                 "use `action == Action::\"…\"` or `action in [...]`");
         }
         c.span = join(c.span, m_t[m_pos > 0 ? m_pos - 1 : 0].span);
         return c;
@@ -808,7 +807,8 @@ private:
         case K::Question: {
             const Span s = next().span;
             const Token &name = expect(K::Ident, "`principal` or `resource`");
-            fail(join(s, name.span), "slots such as `?" + std::string(name.text) + "` may only appear in the scope");
+            fail(join(s, name.span),
+                 "slots such as `?" + std::string(name.text) + "` may only appear in the scope");
         }
         case K::Ident:
             return identifierExpr();
@@ -846,7 +846,8 @@ private:
                 if (f.name == name)
                     info = &f;
             if (!info)
-                fail(s, "`" + name + "` is not a function", "the functions are ip, decimal, datetime and duration");
+                fail(s, "`" + name + "` is not a function",
+                     "the functions are ip, decimal, datetime and duration");
             Span end;
             std::vector<ExprPtr> args = arguments(end);
             if (args.size() != 1)
@@ -928,7 +929,8 @@ bool parseEntityUid(std::string_view source, EntityUid &out, std::string &error)
     const ExprParseResult r = parseExpression(source);
     if (!r.diagnostics.empty() || !r.expr || r.expr->op != Expr::Op::Literal ||
         r.expr->value.kind() != Value::Kind::Entity) {
-        error = r.diagnostics.empty() ? "expected an entity such as User::\"alice\"" : r.diagnostics.front().message;
+        error = r.diagnostics.empty() ? "expected an entity such as User::\"alice\""
+                                      : r.diagnostics.front().message;
         return false;
     }
     out = r.expr->value.asEntity();

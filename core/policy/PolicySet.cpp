@@ -65,14 +65,14 @@ void PolicySet::Bucket::add(const Policy &p, uint32_t index)
     std::vector<uint32_t> *list = &rest;
     if (p.resource.kind == ScopeConstraint::Kind::Eq && !p.resource.slot && !p.resource.entities.empty())
         list = &byResource[p.resource.entities.front()];
-    else if (p.principal.kind == ScopeConstraint::Kind::Eq && !p.principal.slot && !p.principal.entities.empty())
+    else if (p.principal.kind == ScopeConstraint::Kind::Eq && !p.principal.slot &&
+             !p.principal.entities.empty())
         list = &byPrincipal[p.principal.entities.front()];
     if (list->empty() || list->back() != index) // `action in [A, A]` lists a policy once
         list->push_back(index);
 }
 
-template <typename F>
-void PolicySet::Bucket::visit(const Request &request, F &&f) const
+template <typename F> void PolicySet::Bucket::visit(const Request &request, F &&f) const
 {
     for (uint32_t i : rest)
         f(i);

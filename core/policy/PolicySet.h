@@ -25,8 +25,8 @@ struct PolicyError
 
 struct Decision
 {
-    bool allowed = false;       // the effective decision, after the mode
-    bool policyAllowed = false; // what the policies decided
+    bool allowed = false;            // the effective decision, after the mode
+    bool policyAllowed = false;      // what the policies decided
     std::vector<std::string> reason; // the determining policies
     std::vector<PolicyError> errors; // policies skipped because their condition raised an error
 };
@@ -38,7 +38,8 @@ class PolicySet
 {
 public:
     // Parses and compiles. With diagnostics, the set holds the policies that did parse.
-    static std::shared_ptr<const PolicySet> parse(std::string_view source, Diagnostics *diagnostics = nullptr);
+    static std::shared_ptr<const PolicySet> parse(std::string_view source,
+                                                  Diagnostics *diagnostics = nullptr);
     explicit PolicySet(std::vector<Policy> policies);
 
     // A policy made from a template by filling its slots (`?principal`, `?resource`), as Cedar's
@@ -66,8 +67,7 @@ private:
         std::unordered_map<EntityUid, std::vector<uint32_t>, EntityUidHash> byResource;
         std::unordered_map<EntityUid, std::vector<uint32_t>, EntityUidHash> byPrincipal;
         void add(const Policy &p, uint32_t index);
-        template <typename F>
-        void visit(const Request &request, F &&f) const;
+        template <typename F> void visit(const Request &request, F &&f) const;
     };
 
     std::vector<Policy> m_policies; // templates excluded from authorization

@@ -55,8 +55,7 @@ int PolicyCheck::warningCount() const
 PolicyStore::PolicyStore(QString configDir, QObject *parent)
     : QObject(parent)
     , m_dir(std::move(configDir))
-{
-}
+{}
 
 QStringList PolicyStore::defaultNames()
 {
@@ -113,8 +112,8 @@ Result<void> PolicyStore::load()
         if (!QFileInfo::exists(filePath(name)))
             if (auto written = AtomicFile::write(filePath(name), defaultText(name).toUtf8()); !written)
                 return std::unexpected(written.error());
-    const QStringList files =
-        QDir(m_dir + QStringLiteral("/policies")).entryList({QStringLiteral("*.cedar")}, QDir::Files, QDir::Name);
+    const QStringList files = QDir(m_dir + QStringLiteral("/policies"))
+                                  .entryList({QStringLiteral("*.cedar")}, QDir::Files, QDir::Name);
     for (const QString &file : files)
         if (auto loaded = loadOne(QFileInfo(file).completeBaseName()); !loaded)
             problems << loaded.error();
@@ -217,7 +216,8 @@ Result<void> PolicyStore::save(const QString &name, const QString &text)
     if (auto written = AtomicFile::write(filePath(name), bytes); !written)
         return written;
     const QString stamp = QDateTime::currentDateTimeUtc().toString(QLatin1StringView(HistoryStamp));
-    if (auto kept = AtomicFile::write(historyDir(name) + QLatin1Char('/') + stamp + QStringLiteral(".cedar"), bytes);
+    if (auto kept =
+            AtomicFile::write(historyDir(name) + QLatin1Char('/') + stamp + QStringLiteral(".cedar"), bytes);
         !kept)
         return kept;
     {
@@ -233,9 +233,11 @@ QList<PolicyStore::Version> PolicyStore::history(const QString &name) const
 {
     QList<Version> versions;
     const QDir dir(historyDir(name));
-    const QStringList files = dir.entryList({QStringLiteral("*.cedar")}, QDir::Files, QDir::Name | QDir::Reversed);
+    const QStringList files =
+        dir.entryList({QStringLiteral("*.cedar")}, QDir::Files, QDir::Name | QDir::Reversed);
     for (const QString &file : files) {
-        QDateTime time = QDateTime::fromString(QFileInfo(file).completeBaseName(), QLatin1StringView(HistoryStamp));
+        QDateTime time =
+            QDateTime::fromString(QFileInfo(file).completeBaseName(), QLatin1StringView(HistoryStamp));
         time.setTimeZone(QTimeZone::UTC);
         if (time.isValid())
             versions << Version{time, dir.filePath(file)};

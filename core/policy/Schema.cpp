@@ -12,8 +12,7 @@ namespace {
 using K = Token::Kind;
 
 struct Abort
-{
-};
+{};
 
 // A type as written, before names are resolved.
 struct RawType;
@@ -78,8 +77,8 @@ std::string qualify(const std::string &ns, const std::string &name)
 
 bool isBuiltinName(const std::string &name)
 {
-    static const std::set<std::string> builtins{"Long", "String", "Bool", "Boolean", "ipaddr", "decimal", "datetime",
-                                                "duration"};
+    static const std::set<std::string> builtins{"Long",   "String",  "Bool",     "Boolean",
+                                                "ipaddr", "decimal", "datetime", "duration"};
     return builtins.contains(name);
 }
 
@@ -105,8 +104,7 @@ public:
     SchemaParser(const std::vector<Token> &tokens, Diagnostics &diags)
         : m_t(tokens)
         , m_diags(diags)
-    {
-    }
+    {}
 
     std::vector<RawEntity> entities;
     std::vector<RawAction> actions;
@@ -459,8 +457,9 @@ public:
             d.span = e.span;
             for (const auto &[name, span] : e.memberOf)
                 d.memberOf.push_back(entityTypeName(name, e.ns, span));
-            d.shape = e.shape ? resolve(*e.shape, e.ns) : std::make_shared<SchemaType>(SchemaType{
-                                                              SchemaType::Kind::Record, {}, nullptr, {}, false});
+            d.shape = e.shape ? resolve(*e.shape, e.ns)
+                              : std::make_shared<SchemaType>(
+                                    SchemaType{SchemaType::Kind::Record, {}, nullptr, {}, false});
             if (e.tags)
                 d.tags = resolve(*e.tags, e.ns);
             d.enumIds = e.enumIds;
@@ -482,7 +481,8 @@ public:
                 if (d.context && d.context->kind != SchemaType::Kind::Record)
                     error(a.context->span, "an action's context must be a record type");
             } else {
-                d.context = std::make_shared<SchemaType>(SchemaType{SchemaType::Kind::Record, {}, nullptr, {}, false});
+                d.context = std::make_shared<SchemaType>(
+                    SchemaType{SchemaType::Kind::Record, {}, nullptr, {}, false});
             }
             const EntityUid uid = d.uid;
             if (schema->actions.contains(uid))
@@ -525,7 +525,8 @@ private:
             for (size_t i = 1; i <= a.size(); ++i) {
                 cur[0] = i;
                 for (size_t j = 1; j <= b.size(); ++j)
-                    cur[j] = std::min({prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1)});
+                    cur[j] =
+                        std::min({prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1)});
                 std::swap(prev, cur);
             }
             return prev[b.size()];

@@ -26,10 +26,10 @@ struct SchemaType
 {
     enum class Kind : uint8_t { Bool, Long, String, Entity, Set, Record, Extension };
     Kind kind = Kind::Bool;
-    std::string name;                             // entity type (qualified) or extension (ipaddr, decimal, ...)
-    SchemaTypePtr element;                        // for Set
+    std::string name;      // entity type (qualified) or extension (ipaddr, decimal, ...)
+    SchemaTypePtr element; // for Set
     std::map<std::string, SchemaAttribute> attributes; // for Record
-    bool open = false;                            // a record that admits undeclared attributes
+    bool open = false;                                 // a record that admits undeclared attributes
 
     std::string toString() const;
 };
@@ -46,12 +46,12 @@ struct EntityTypeDecl
 
 struct ActionDecl
 {
-    EntityUid uid;                     // type is `Action` or `Namespace::Action`
+    EntityUid uid; // type is `Action` or `Namespace::Action`
     std::vector<EntityUid> memberOf;
-    bool appliesToAnything = false;    // no appliesTo at all: the action applies to nothing
+    bool appliesToAnything = false; // no appliesTo at all: the action applies to nothing
     std::vector<std::string> principals;
     std::vector<std::string> resources;
-    SchemaTypePtr context;             // a record type
+    SchemaTypePtr context; // a record type
     Span span;
 };
 

@@ -6,8 +6,9 @@ namespace paddock::cedar {
 
 std::string formatDiagnostic(const Diagnostic &d, const std::string &source, const std::string &fileName)
 {
-    std::string out = fileName + ':' + std::to_string(d.span.line) + ':' + std::to_string(d.span.column) + ": " +
-                      (d.severity == Diagnostic::Severity::Error ? "error: " : "warning: ") + d.message + '\n';
+    std::string out = fileName + ':' + std::to_string(d.span.line) + ':' + std::to_string(d.span.column) +
+                      ": " + (d.severity == Diagnostic::Severity::Error ? "error: " : "warning: ") +
+                      d.message + '\n';
     const size_t start = std::min<size_t>(d.span.offset, source.size());
     size_t lineStart = source.rfind('\n', start == 0 ? 0 : start - 1);
     lineStart = (lineStart == std::string::npos || start == 0) ? 0 : lineStart + 1;

@@ -32,7 +32,7 @@ struct EntityUidHash
 };
 
 struct Value;
-using ValueSet = std::vector<Value>;            // no duplicates
+using ValueSet = std::vector<Value>;              // no duplicates
 using ValueRecord = std::map<std::string, Value>; // ordered by key
 
 // A Cedar value. Sets and records are immutable and shared.
@@ -46,42 +46,36 @@ struct Value
 
     Value()
         : data(false)
-    {
-    }
+    {}
     Value(bool b)
         : data(b)
-    {
-    }
+    {}
     Value(int64_t n)
         : data(n)
-    {
-    }
+    {}
     Value(std::string s)
         : data(std::move(s))
-    {
-    }
+    {}
     Value(EntityUid e)
         : data(std::move(e))
-    {
-    }
+    {}
     Value(IpAddr ip)
         : data(ip)
-    {
-    }
+    {}
     Value(Decimal d)
         : data(d)
-    {
-    }
+    {}
     Value(Datetime d)
         : data(d)
-    {
-    }
+    {}
     Value(Duration d)
         : data(d)
-    {
-    }
+    {}
     static Value set(ValueSet elements); // removes duplicates
-    static Value record(ValueRecord fields) { return Value(std::make_shared<const ValueRecord>(std::move(fields))); }
+    static Value record(ValueRecord fields)
+    {
+        return Value(std::make_shared<const ValueRecord>(std::move(fields)));
+    }
 
     Kind kind() const { return static_cast<Kind>(data.index()); }
     bool isBool() const { return kind() == Kind::Bool; }
@@ -102,12 +96,10 @@ struct Value
 private:
     explicit Value(std::shared_ptr<const ValueSet> s)
         : data(std::move(s))
-    {
-    }
+    {}
     explicit Value(std::shared_ptr<const ValueRecord> r)
         : data(std::move(r))
-    {
-    }
+    {}
 };
 
 // Quotes and escapes a string as Cedar writes it.

@@ -24,8 +24,7 @@ class Generator
 public:
     explicit Generator(uint64_t seed)
         : m_rng(seed)
-    {
-    }
+    {}
 
     int pick(int n) { return int(m_rng() % uint64_t(n)); }
     bool chance(int percent) { return pick(100) < percent; }
@@ -68,12 +67,13 @@ public:
                 out.append(e);
             }
         }
-        out.append(QJsonObject{{QStringLiteral("uid"), QJsonObject{{QStringLiteral("type"), QStringLiteral("Action")},
-                                                                    {QStringLiteral("id"), QStringLiteral("view")}}},
-                               {QStringLiteral("attrs"), QJsonObject{}},
-                               {QStringLiteral("parents"),
-                                QJsonArray{QJsonObject{{QStringLiteral("type"), QStringLiteral("Action")},
-                                                       {QStringLiteral("id"), QStringLiteral("read")}}}}});
+        out.append(QJsonObject{
+            {QStringLiteral("uid"), QJsonObject{{QStringLiteral("type"), QStringLiteral("Action")},
+                                                {QStringLiteral("id"), QStringLiteral("view")}}},
+            {QStringLiteral("attrs"), QJsonObject{}},
+            {QStringLiteral("parents"),
+             QJsonArray{QJsonObject{{QStringLiteral("type"), QStringLiteral("Action")},
+                                    {QStringLiteral("id"), QStringLiteral("read")}}}}});
         return out;
     }
 
@@ -99,8 +99,11 @@ public:
         case 3:
             return QJsonObject{{QStringLiteral("__entity"), uid(chance(50) ? "User" : "Group", pick(4))}};
         case 4:
-            return QJsonObject{{QStringLiteral("__extn"), QJsonObject{{QStringLiteral("fn"), QStringLiteral("ip")},
-                                                                     {QStringLiteral("arg"), chance(50) ? QStringLiteral("10.0.0.1") : QStringLiteral("192.168.0.0/16")}}}};
+            return QJsonObject{
+                {QStringLiteral("__extn"),
+                 QJsonObject{{QStringLiteral("fn"), QStringLiteral("ip")},
+                             {QStringLiteral("arg"),
+                              chance(50) ? QStringLiteral("10.0.0.1") : QStringLiteral("192.168.0.0/16")}}}};
         case 5: {
             QJsonArray set;
             for (int i = pick(3); i > 0; --i)
@@ -227,8 +230,10 @@ public:
         for (int i = pick(4); i > 0; --i)
             context.insert(QString::fromStdString(attrName()), attrValue(0));
         return QJsonObject{{QStringLiteral("principal"), uid(types[pick(3)], pick(5))},
-                           {QStringLiteral("action"), QJsonObject{{QStringLiteral("type"), QStringLiteral("Action")},
-                                                                  {QStringLiteral("id"), chance(70) ? QStringLiteral("view") : QStringLiteral("edit")}}},
+                           {QStringLiteral("action"),
+                            QJsonObject{{QStringLiteral("type"), QStringLiteral("Action")},
+                                        {QStringLiteral("id"),
+                                         chance(70) ? QStringLiteral("view") : QStringLiteral("edit")}}},
                            {QStringLiteral("resource"), uid(types[pick(3)], pick(5))},
                            {QStringLiteral("context"), context}};
     }
@@ -244,22 +249,24 @@ struct Outcome
     QString failure; // the call failed (e.g. a policy does not parse)
     bool operator==(const Outcome &o) const
     {
-        return decision == o.decision && reason == o.reason && errors == o.errors && failure.isEmpty() == o.failure.isEmpty();
+        return decision == o.decision && reason == o.reason && errors == o.errors &&
+               failure.isEmpty() == o.failure.isEmpty();
     }
     QString toString() const
     {
         if (!failure.isEmpty())
             return QStringLiteral("failed: ") + failure;
         QStringList r(reason.begin(), reason.end()), e(errors.begin(), errors.end());
-        return decision + QStringLiteral(" reason [") + r.join(QLatin1Char(',')) + QStringLiteral("] errors [") +
-               e.join(QLatin1Char(',')) + QLatin1Char(']');
+        return decision + QStringLiteral(" reason [") + r.join(QLatin1Char(',')) +
+               QStringLiteral("] errors [") + e.join(QLatin1Char(',')) + QLatin1Char(']');
     }
 };
 
 EntityUid toUid(const QJsonValue &v)
 {
     const QJsonObject o = v.toObject();
-    return {o.value(QStringLiteral("type")).toString().toStdString(), o.value(QStringLiteral("id")).toString().toStdString()};
+    return {o.value(QStringLiteral("type")).toString().toStdString(),
+            o.value(QStringLiteral("id")).toString().toStdString()};
 }
 
 Outcome ours(const std::string &policies, const QJsonArray &entities, const QJsonObject &request)
@@ -281,7 +288,8 @@ Outcome ours(const std::string &policies, const QJsonArray &entities, const QJso
     r.principal = toUid(request.value(QStringLiteral("principal")));
     r.action = toUid(request.value(QStringLiteral("action")));
     r.resource = toUid(request.value(QStringLiteral("resource")));
-    auto ctx = contextFromJson(QJsonDocument(request.value(QStringLiteral("context")).toObject()).toJson().toStdString());
+    auto ctx = contextFromJson(
+        QJsonDocument(request.value(QStringLiteral("context")).toObject()).toJson().toStdString());
     if (!ctx) {
         out.failure = QString::fromStdString(ctx.error());
         return out;
@@ -309,8 +317,9 @@ class TestCedarDifferential : public QObject
         m_node.write(QJsonDocument(command).toJson(QJsonDocument::Compact) + '\n');
         while (!m_node.canReadLine())
             if (!m_node.waitForReadyRead(30000))
-                return QJsonObject{{QStringLiteral("error"), QString(QStringLiteral("no answer from cedar-ref.mjs: ") +
-                                                                         QString::fromUtf8(m_node.readAllStandardError()))}};
+                return QJsonObject{
+                    {QStringLiteral("error"), QString(QStringLiteral("no answer from cedar-ref.mjs: ") +
+                                                      QString::fromUtf8(m_node.readAllStandardError()))}};
         return QJsonDocument::fromJson(m_node.readLine()).object();
     }
 
@@ -337,11 +346,13 @@ class TestCedarDifferential : public QObject
 private slots:
     void initTestCase()
     {
-        const QString script = qEnvironmentVariable("PADDOCK_SOURCE_DIR") + QStringLiteral("/tools/cedar-reference/cedar-ref.mjs");
+        const QString script = qEnvironmentVariable("PADDOCK_SOURCE_DIR") +
+                               QStringLiteral("/tools/cedar-reference/cedar-ref.mjs");
         m_node.start(QStringLiteral("node"), {script});
         QVERIFY2(m_node.waitForStarted(10000), "node did not start; run scripts/setup");
         const QJsonObject v = ask(QJsonObject{{QStringLiteral("cmd"), QStringLiteral("version")}});
-        QVERIFY2(v.value(QStringLiteral("error")).isNull() && !v.value(QStringLiteral("cedar")).toString().isEmpty(),
+        QVERIFY2(v.value(QStringLiteral("error")).isNull() &&
+                     !v.value(QStringLiteral("cedar")).toString().isEmpty(),
                  qPrintable(QString::fromUtf8(QJsonDocument(v).toJson()) +
                             QStringLiteral("\nrun scripts/setup (npm ci in tools/cedar-reference)")));
         qInfo("reference: cedar-wasm %s", qPrintable(v.value(QStringLiteral("cedar")).toString()));
@@ -355,8 +366,12 @@ private slots:
 
     void agreesWithTheReference()
     {
-        const uint64_t seed = qEnvironmentVariableIsSet("PADDOCK_DIFF_SEED") ? qEnvironmentVariable("PADDOCK_DIFF_SEED").toULongLong() : 20261122;
-        const int groups = qEnvironmentVariableIsSet("PADDOCK_DIFF_GROUPS") ? qEnvironmentVariableIntValue("PADDOCK_DIFF_GROUPS") : 150;
+        const uint64_t seed = qEnvironmentVariableIsSet("PADDOCK_DIFF_SEED")
+                                  ? qEnvironmentVariable("PADDOCK_DIFF_SEED").toULongLong()
+                                  : 20261122;
+        const int groups = qEnvironmentVariableIsSet("PADDOCK_DIFF_GROUPS")
+                               ? qEnvironmentVariableIntValue("PADDOCK_DIFF_GROUPS")
+                               : 150;
         Generator gen(seed);
         int cases = 0, disagreements = 0, allowed = 0, withErrors = 0;
         for (int g = 0; g < groups; ++g) {
@@ -385,17 +400,21 @@ private slots:
                 for (size_t i = 0; i < minimal.size();) {
                     std::vector<std::string> fewer = minimal;
                     fewer.erase(fewer.begin() + long(i));
-                    if (!fewer.empty() && !(ours(text(fewer), entities, request) == reference(text(fewer), entities, request)))
+                    if (!fewer.empty() &&
+                        !(ours(text(fewer), entities, request) == reference(text(fewer), entities, request)))
                         minimal = fewer;
                     else
                         ++i;
                 }
                 const Outcome ma = ours(text(minimal), entities, request);
                 const Outcome mb = reference(text(minimal), entities, request);
-                qWarning().noquote() << "DISAGREEMENT (seed" << seed << "group" << g << "request" << r << ")\n"
-                                     << "policies:\n" << QString::fromStdString(text(minimal))
+                qWarning().noquote() << "DISAGREEMENT (seed" << seed << "group" << g << "request" << r
+                                     << ")\n"
+                                     << "policies:\n"
+                                     << QString::fromStdString(text(minimal))
                                      << "request:" << QJsonDocument(request).toJson(QJsonDocument::Compact)
-                                     << "\nentities:" << QJsonDocument(entities).toJson(QJsonDocument::Compact)
+                                     << "\nentities:"
+                                     << QJsonDocument(entities).toJson(QJsonDocument::Compact)
                                      << "\npaddock:  " << ma.toString() << "\nreference:" << mb.toString();
                 if (disagreements >= 5)
                     break;
@@ -403,8 +422,8 @@ private slots:
             if (disagreements >= 5)
                 break;
         }
-        qInfo("%d cases compared with the reference (%d allowed, %d with policy errors), %d disagreements", cases,
-              allowed, withErrors, disagreements);
+        qInfo("%d cases compared with the reference (%d allowed, %d with policy errors), %d disagreements",
+              cases, allowed, withErrors, disagreements);
         QCOMPARE(disagreements, 0);
         // The generator must exercise both decisions and evaluation errors, or agreeing means little.
         QVERIFY(allowed > cases / 20 && allowed < cases - cases / 20);

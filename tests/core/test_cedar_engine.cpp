@@ -146,27 +146,30 @@ private slots:
         QTest::addColumn<QString>("mentions");
         QTest::newRow("missing semicolon") << "permit(principal, action, resource)" << 1 << 36 << "`;`";
         QTest::newRow("bad effect") << "allow(principal, action, resource);" << 1 << 1 << "permit";
-        QTest::newRow("single equals") << "permit(principal, action, resource) when { 1 = 1 };" << 1 << 46 << "`=`";
-        QTest::newRow("unknown variable") << "permit(principal, action, resource)\nwhen { user == 1 };" << 2 << 8
-                                          << "unknown variable";
-        QTest::newRow("too large integer") << "permit(principal, action, resource) when { 9223372036854775808 > 1 };"
-                                           << 1 << 44 << "64-bit";
+        QTest::newRow("single equals")
+            << "permit(principal, action, resource) when { 1 = 1 };" << 1 << 46 << "`=`";
+        QTest::newRow("unknown variable")
+            << "permit(principal, action, resource)\nwhen { user == 1 };" << 2 << 8 << "unknown variable";
+        QTest::newRow("too large integer")
+            << "permit(principal, action, resource) when { 9223372036854775808 > 1 };" << 1 << 44 << "64-bit";
         QTest::newRow("bad escape") << "permit(principal == User::\"a\\q\", action, resource);" << 1 << 27
                                     << "escape";
-        QTest::newRow("unknown method") << "permit(principal, action, resource) when { [].frob() };" << 1 << 47
-                                        << "not a method";
-        QTest::newRow("unknown function") << "permit(principal, action, resource) when { foo(\"x\") };" << 1 << 44
-                                          << "not a function";
-        QTest::newRow("action not an action") << "permit(principal, action == User::\"x\", resource);" << 1 << 29
-                                              << "not an action";
-        QTest::newRow("wrong slot") << "permit(principal == ?resource, action, resource);" << 1 << 21 << "cannot appear";
-        QTest::newRow("slot in condition") << "permit(principal, action, resource) when { ?principal };" << 1 << 44
-                                           << "scope";
-        QTest::newRow("reserved attribute") << "permit(principal, action, resource) when { principal.if };" << 1
-                                            << 54 << "reserved";
-        QTest::newRow("unterminated string") << "permit(principal == User::\"abc, action, resource);" << 1 << 27
-                                             << "unterminated";
-        QTest::newRow("empty condition") << "permit(principal, action, resource) when {};" << 1 << 43 << "empty";
+        QTest::newRow("unknown method")
+            << "permit(principal, action, resource) when { [].frob() };" << 1 << 47 << "not a method";
+        QTest::newRow("unknown function")
+            << "permit(principal, action, resource) when { foo(\"x\") };" << 1 << 44 << "not a function";
+        QTest::newRow("action not an action")
+            << "permit(principal, action == User::\"x\", resource);" << 1 << 29 << "not an action";
+        QTest::newRow("wrong slot") << "permit(principal == ?resource, action, resource);" << 1 << 21
+                                    << "cannot appear";
+        QTest::newRow("slot in condition")
+            << "permit(principal, action, resource) when { ?principal };" << 1 << 44 << "scope";
+        QTest::newRow("reserved attribute")
+            << "permit(principal, action, resource) when { principal.if };" << 1 << 54 << "reserved";
+        QTest::newRow("unterminated string")
+            << "permit(principal == User::\"abc, action, resource);" << 1 << 27 << "unterminated";
+        QTest::newRow("empty condition")
+            << "permit(principal, action, resource) when {};" << 1 << 43 << "empty";
         QTest::newRow("duplicate id") << "@id(\"a\") permit(principal, action, resource);\n@id(\"a\") "
                                          "forbid(principal, action, resource);"
                                       << 2 << 1 << "duplicate";
@@ -263,7 +266,8 @@ private slots:
             @id("viewers") permit (principal == ?principal, action == Action::"view", resource in ?resource)
             when { context.n > 1 };)");
         QVERIFY(parsed.ok());
-        auto linked = PolicySet::link(parsed.policies[0], "alice-trip", EntityUid{"User", "alice"}, EntityUid{"Album", "trip"});
+        auto linked = PolicySet::link(parsed.policies[0], "alice-trip", EntityUid{"User", "alice"},
+                                      EntityUid{"Album", "trip"});
         QVERIFY2(linked.has_value(), linked ? "" : linked.error().c_str());
         QVERIFY(!linked->isTemplate());
         std::vector<Policy> policies;
@@ -278,7 +282,8 @@ private slots:
         QVERIFY(!set.authorize(bob, entities()).policyAllowed);
         // Slots must match the template's.
         QVERIFY(!PolicySet::link(set.policies()[0], "x", std::nullopt, EntityUid{"Album", "trip"}));
-        QVERIFY(!PolicySet::link(set.policies()[1], "y", EntityUid{"User", "a"}, std::nullopt)); // not a template
+        QVERIFY(
+            !PolicySet::link(set.policies()[1], "y", EntityUid{"User", "a"}, std::nullopt)); // not a template
     }
 
     void entitiesJsonErrorsSayWhere()
@@ -325,7 +330,8 @@ private slots:
         QVERIFY(!user->shape->attributes.at("boss").required);
         QCOMPARE(user->shape->attributes.at("ip").type->kind, SchemaType::Kind::Extension);
         QVERIFY(r.schema->action(EntityUid{"App::Action", "edit"}));
-        QCOMPARE(r.schema->action(EntityUid{"App::Action", "edit"})->memberOf.front(), (EntityUid{"App::Action", "view"}));
+        QCOMPARE(r.schema->action(EntityUid{"App::Action", "edit"})->memberOf.front(),
+                 (EntityUid{"App::Action", "view"}));
         QVERIFY(r.schema->mayBeIn("App::User", "App::Group"));
 
         const SchemaParseResult bad = parseSchema("entity User = { boss: Usr };");

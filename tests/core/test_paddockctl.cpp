@@ -68,33 +68,60 @@ private slots:
                 *errOut = p.readAllStandardError();
             return p.exitCode();
         };
-        write(QStringLiteral("schema.cedarschema"), "entity User = { age: Long }; action view appliesTo { principal: [User], resource: [User] };");
-        write(QStringLiteral("good.cedar"), "permit(principal, action == Action::\"view\", resource)   when {principal.age>=18};");
-        write(QStringLiteral("bad.cedar"), "permit(principal, action, resource)\nwhen { principal.agee > 1 };");
+        write(QStringLiteral("schema.cedarschema"),
+              "entity User = { age: Long }; action view appliesTo { principal: [User], resource: [User] };");
+        write(QStringLiteral("good.cedar"),
+              "permit(principal, action == Action::\"view\", resource)   when {principal.age>=18};");
+        write(QStringLiteral("bad.cedar"),
+              "permit(principal, action, resource)\nwhen { principal.agee > 1 };");
         const QString schema = dir.filePath(QStringLiteral("schema.cedarschema"));
         QByteArray out, err;
-        QCOMPARE(run({QStringLiteral("validate"), QStringLiteral("--schema"), schema, dir.filePath(QStringLiteral("good.cedar"))}, &out), 0);
-        QCOMPARE(run({QStringLiteral("validate"), QStringLiteral("--schema"), schema, dir.filePath(QStringLiteral("bad.cedar"))}, &out, &err), 1);
+        QCOMPARE(run({QStringLiteral("validate"), QStringLiteral("--schema"), schema,
+                      dir.filePath(QStringLiteral("good.cedar"))},
+                     &out),
+                 0);
+        QCOMPARE(run({QStringLiteral("validate"), QStringLiteral("--schema"), schema,
+                      dir.filePath(QStringLiteral("bad.cedar"))},
+                     &out, &err),
+                 1);
         QVERIFY2(err.contains("bad.cedar:2:8:") && err.contains("did you mean `age`"), err.constData());
         QVERIFY(err.contains("^")); // the line, with a caret
 
         // authorize: the decision and its reason, as text and JSON; exit 0 allow, 1 deny.
-        write(QStringLiteral("entities.json"), R"([{"uid": {"type": "User", "id": "a"}, "attrs": {"age": 30}, "parents": []}])");
-        const QStringList request{QStringLiteral("authorize"), QStringLiteral("--policies"), dir.filePath(QStringLiteral("good.cedar")),
-                                  QStringLiteral("--entities"), dir.filePath(QStringLiteral("entities.json")),
-                                  QStringLiteral("--principal"), QStringLiteral("User::\"a\""), QStringLiteral("--action"),
-                                  QStringLiteral("Action::\"view\""), QStringLiteral("--resource"), QStringLiteral("User::\"a\""),
+        write(QStringLiteral("entities.json"),
+              R"([{"uid": {"type": "User", "id": "a"}, "attrs": {"age": 30}, "parents": []}])");
+        const QStringList request{QStringLiteral("authorize"),
+                                  QStringLiteral("--policies"),
+                                  dir.filePath(QStringLiteral("good.cedar")),
+                                  QStringLiteral("--entities"),
+                                  dir.filePath(QStringLiteral("entities.json")),
+                                  QStringLiteral("--principal"),
+                                  QStringLiteral("User::\"a\""),
+                                  QStringLiteral("--action"),
+                                  QStringLiteral("Action::\"view\""),
+                                  QStringLiteral("--resource"),
+                                  QStringLiteral("User::\"a\""),
                                   QStringLiteral("--json")};
         QCOMPARE(run(request, &out), 0);
         QCOMPARE(out.trimmed(), QByteArray(R"({"decision":"allow","errors":[],"reason":["policy0"]})"));
 
         // format: canonical text; --check names what is not formatted; --write fixes it.
-        QCOMPARE(run({QStringLiteral("format"), QStringLiteral("--check"), dir.filePath(QStringLiteral("good.cedar"))}, &out, &err), 1);
-        QCOMPARE(run({QStringLiteral("format"), QStringLiteral("--write"), dir.filePath(QStringLiteral("good.cedar"))}), 0);
-        QCOMPARE(run({QStringLiteral("format"), QStringLiteral("--check"), dir.filePath(QStringLiteral("good.cedar"))}), 0);
+        QCOMPARE(run({QStringLiteral("format"), QStringLiteral("--check"),
+                      dir.filePath(QStringLiteral("good.cedar"))},
+                     &out, &err),
+                 1);
+        QCOMPARE(run({QStringLiteral("format"), QStringLiteral("--write"),
+                      dir.filePath(QStringLiteral("good.cedar"))}),
+                 0);
+        QCOMPARE(run({QStringLiteral("format"), QStringLiteral("--check"),
+                      dir.filePath(QStringLiteral("good.cedar"))}),
+                 0);
         QFile formatted(dir.filePath(QStringLiteral("good.cedar")));
         QVERIFY(formatted.open(QIODevice::ReadOnly));
-        QCOMPARE(formatted.readAll(), QByteArray("permit (principal, action == Action::\"view\", resource)\nwhen { principal.age >= 18 };\n"));
+        QCOMPARE(
+            formatted.readAll(),
+            QByteArray(
+                "permit (principal, action == Action::\"view\", resource)\nwhen { principal.age >= 18 };\n"));
         QVERIFY(QFile::exists(dir.filePath(QStringLiteral("good.cedar.bak"))));
     }
 

@@ -88,7 +88,8 @@ private slots:
         QCOMPARE(view->rowAt(0), 0); // still at the top
         QTest::mouseClick(follow, Qt::LeftButton);
         QVERIFY(view->verticalScrollBar()->maximum() > 0);
-        QTRY_COMPARE(view->verticalScrollBar()->value(), view->verticalScrollBar()->maximum()); // back at the end
+        QTRY_COMPARE(view->verticalScrollBar()->value(),
+                     view->verticalScrollBar()->maximum()); // back at the end
         engine.stop();
     }
 

@@ -40,11 +40,11 @@ class TestPolicyEditor : public QObject
         editor->insertPlainText(text); // as a paste would (QTest types only plain ASCII keys)
     }
 
-    template <typename T>
-    static T *waitForModal(const char *name)
+    template <typename T> static T *waitForModal(const char *name)
     {
         for (int i = 0; i < 500; ++i) {
-            if (auto *w = qobject_cast<T *>(QApplication::activeModalWidget()); w && w->objectName() == QLatin1StringView(name))
+            if (auto *w = qobject_cast<T *>(QApplication::activeModalWidget());
+                w && w->objectName() == QLatin1StringView(name))
                 return w;
             QTest::qWait(10);
         }
@@ -89,12 +89,13 @@ private slots:
         QTRY_VERIFY_WITH_TIMEOUT(status()->text().contains(QStringLiteral("error")), 5000);
         QCOMPARE(problems()->topLevelItemCount(), 1);
         QTreeWidgetItem *item = problems()->topLevelItem(0);
-        QCOMPARE(item->text(0), QStringLiteral("2")); // line
+        QCOMPARE(item->text(0), QStringLiteral("2"));  // line
         QCOMPARE(item->text(1), QStringLiteral("22")); // column of the `=`
         QCOMPARE(m_page->editor()->marks().size(), 1);
         QCOMPARE(m_page->editor()->marks().first().line, 2);
         // Clicking the problem puts the cursor there.
-        QTest::mouseClick(problems()->viewport(), Qt::LeftButton, {}, problems()->visualItemRect(item).center());
+        QTest::mouseClick(problems()->viewport(), Qt::LeftButton, {},
+                          problems()->visualItemRect(item).center());
         QCOMPARE(m_page->editor()->textCursor().blockNumber(), 1);
         QCOMPARE(m_page->editor()->textCursor().positionInBlock(), 21);
 
@@ -133,7 +134,8 @@ private slots:
         action->setCurrentText(QStringLiteral("Paddock::Action::\"connect\""));
         resource->setText(QStringLiteral("Paddock::Host::\"github.com:443\""));
         QTest::mouseClick(evaluate, Qt::LeftButton);
-        QVERIFY2(decision->text().contains(QStringLiteral("ALLOW")) && decision->text().contains(QStringLiteral("github")),
+        QVERIFY2(decision->text().contains(QStringLiteral("ALLOW")) &&
+                     decision->text().contains(QStringLiteral("github")),
                  qPrintable(decision->text()));
 
         // A push to main: the entities in the panel describe it.
@@ -151,7 +153,8 @@ private slots:
         text.replace(QStringLiteral("resource.name == \"main\" || "), QString());
         m_page->editor()->setPlainText(text);
         QTest::mouseClick(evaluate, Qt::LeftButton);
-        QVERIFY2(decision->text().contains(QStringLiteral("DENY")) && decision->text().contains(QStringLiteral("no policy")),
+        QVERIFY2(decision->text().contains(QStringLiteral("DENY")) &&
+                     decision->text().contains(QStringLiteral("no policy")),
                  qPrintable(decision->text()));
     }
 
@@ -241,15 +244,19 @@ private slots:
 
     void commentToggling()
     {
-        typeText(QStringLiteral("permit (principal, action, resource);\nforbid (principal, action, resource);"));
+        typeText(
+            QStringLiteral("permit (principal, action, resource);\nforbid (principal, action, resource);"));
         CodeEditor *editor = m_page->editor();
         editor->selectAll();
         QTest::keyClick(editor, Qt::Key_Slash, Qt::ControlModifier);
         QCOMPARE(editor->toPlainText(),
-                 QStringLiteral("// permit (principal, action, resource);\n// forbid (principal, action, resource);"));
+                 QStringLiteral(
+                     "// permit (principal, action, resource);\n// forbid (principal, action, resource);"));
         editor->selectAll();
         QTest::keyClick(editor, Qt::Key_Slash, Qt::ControlModifier);
-        QCOMPARE(editor->toPlainText(), QStringLiteral("permit (principal, action, resource);\nforbid (principal, action, resource);"));
+        QCOMPARE(
+            editor->toPlainText(),
+            QStringLiteral("permit (principal, action, resource);\nforbid (principal, action, resource);"));
     }
 
     void diffShowsChanges()

@@ -20,8 +20,7 @@ public:
     explicit LineNumberArea(CodeEditor *editor)
         : QWidget(editor)
         , m_editor(editor)
-    {
-    }
+    {}
     QSize sizeHint() const override { return {m_editor->lineNumberAreaWidth(), 0}; }
 
 protected:
@@ -51,7 +50,8 @@ CodeEditor::CodeEditor(QWidget *parent)
     setLineWrapMode(QPlainTextEdit::NoWrap);
     setTabStopDistance(fontMetrics().horizontalAdvance(QLatin1Char(' ')) * 4);
     applyTheme();
-    connect(this, &QPlainTextEdit::blockCountChanged, this, [this] { setViewportMargins(lineNumberAreaWidth(), 0, 0, 0); });
+    connect(this, &QPlainTextEdit::blockCountChanged, this,
+            [this] { setViewportMargins(lineNumberAreaWidth(), 0, 0, 0); });
     connect(this, &QPlainTextEdit::updateRequest, this, [this](const QRect &rect, int dy) {
         if (dy)
             m_lineNumbers->scroll(0, dy);
@@ -125,10 +125,10 @@ void CodeEditor::paintLineNumbers(QPaintEvent *event)
     while (block.isValid() && top <= event->rect().bottom()) {
         if (block.isVisible() && bottom >= event->rect().top()) {
             const int number = block.blockNumber() + 1;
-            const bool marked = std::any_of(m_marks.begin(), m_marks.end(), [&](const Mark &m) {
-                return m.line == number && m.error;
-            });
-            QColor color = palette().color(block.blockNumber() == current ? QPalette::Text : QPalette::PlaceholderText);
+            const bool marked = std::any_of(m_marks.begin(), m_marks.end(),
+                                            [&](const Mark &m) { return m.line == number && m.error; });
+            QColor color =
+                palette().color(block.blockNumber() == current ? QPalette::Text : QPalette::PlaceholderText);
             if (marked)
                 color = QColor(0xc6, 0x28, 0x28);
             painter.setPen(color);
@@ -247,7 +247,8 @@ void CodeEditor::toggleComment()
     QTextCursor c = textCursor();
     const int start = document()->findBlock(c.selectionStart()).blockNumber();
     int end = document()->findBlock(c.selectionEnd()).blockNumber();
-    if (c.hasSelection() && end > start && document()->findBlock(c.selectionEnd()).position() == c.selectionEnd())
+    if (c.hasSelection() && end > start &&
+        document()->findBlock(c.selectionEnd()).position() == c.selectionEnd())
         --end; // a selection ending at a line's start does not take that line
     bool allCommented = true;
     for (int b = start; b <= end; ++b) {

@@ -42,8 +42,9 @@ HistoryDialog::HistoryDialog(PolicyStore &store, const QString &name, const QStr
     buttons->addButton(m_revert, QDialogButtonBox::ActionRole);
     connect(buttons, &QDialogButtonBox::rejected, this, &QDialog::reject);
     auto *layout = new QVBoxLayout(this);
-    layout->addWidget(new QLabel(tr("Saved versions, newest first. The diff shows what reverting would change in "
-                                    "the editor's text.")));
+    layout->addWidget(
+        new QLabel(tr("Saved versions, newest first. The diff shows what reverting would change in "
+                      "the editor's text.")));
     layout->addWidget(split, 1);
     layout->addWidget(buttons);
     resize(900, 560);

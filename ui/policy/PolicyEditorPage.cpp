@@ -155,22 +155,24 @@ PolicyEditorPage::PolicyEditorPage(PolicyStore &store, QWidget *parent)
     connect(history, &QPushButton::clicked, this, &PolicyEditorPage::showHistory);
     connect(evaluateButton, &QPushButton::clicked, this, &PolicyEditorPage::evaluate);
     connect(importButton, &QPushButton::clicked, this, [this] {
-        auto *dialog = new QFileDialog(this, tr("Import Cedar policies"), QString(), tr("Cedar policies (*.cedar)"));
+        auto *dialog =
+            new QFileDialog(this, tr("Import Cedar policies"), QString(), tr("Cedar policies (*.cedar)"));
         dialog->setAttribute(Qt::WA_DeleteOnClose);
         dialog->setFileMode(QFileDialog::ExistingFile);
         connect(dialog, &QFileDialog::fileSelected, this, &PolicyEditorPage::importFile);
         dialog->open();
     });
     connect(exportButton, &QPushButton::clicked, this, [this] {
-        auto *dialog = new QFileDialog(this, tr("Export Cedar policies"), m_current + QStringLiteral(".cedar"),
-                                       tr("Cedar policies (*.cedar)"));
+        auto *dialog = new QFileDialog(this, tr("Export Cedar policies"),
+                                       m_current + QStringLiteral(".cedar"), tr("Cedar policies (*.cedar)"));
         dialog->setAttribute(Qt::WA_DeleteOnClose);
         dialog->setAcceptMode(QFileDialog::AcceptSave);
         dialog->setDefaultSuffix(QStringLiteral("cedar"));
         connect(dialog, &QFileDialog::fileSelected, this, &PolicyEditorPage::exportFile);
         dialog->open();
     });
-    auto *saveShortcut = new QShortcut(QKeySequence(Qt::CTRL | Qt::Key_S), this); // not every theme binds ::Save
+    auto *saveShortcut =
+        new QShortcut(QKeySequence(Qt::CTRL | Qt::Key_S), this); // not every theme binds ::Save
     connect(saveShortcut, &QShortcut::activated, this, &PolicyEditorPage::save);
     connect(&m_saveWatcher, &QFutureWatcher<Result<void>>::finished, this, [this] {
         const Result<void> result = m_saveWatcher.result();
@@ -304,12 +306,14 @@ void PolicyEditorPage::showCheck(const PolicyCheck &result)
         QString message = QString::fromStdString(d.message);
         if (!d.help.empty())
             message += QStringLiteral(" — ") + QString::fromStdString(d.help);
-        marks << CodeEditor::Mark{int(d.span.line), int(d.span.column), int(std::max<uint32_t>(1, d.span.length)),
-                                  error, message};
-        auto *item = new QTreeWidgetItem(m_problems, {QString::number(d.span.line), QString::number(d.span.column), message});
+        marks << CodeEditor::Mark{int(d.span.line), int(d.span.column),
+                                  int(std::max<uint32_t>(1, d.span.length)), error, message};
+        auto *item = new QTreeWidgetItem(
+            m_problems, {QString::number(d.span.line), QString::number(d.span.column), message});
         item->setData(0, LineRole, int(d.span.line));
         item->setData(0, ColumnRole, int(d.span.column));
-        item->setIcon(2, style()->standardIcon(error ? QStyle::SP_MessageBoxCritical : QStyle::SP_MessageBoxWarning));
+        item->setIcon(
+            2, style()->standardIcon(error ? QStyle::SP_MessageBoxCritical : QStyle::SP_MessageBoxWarning));
     }
     m_editor->setMarks(marks);
     if (result.valid())
@@ -325,7 +329,8 @@ void PolicyEditorPage::setStatus(const QString &text, bool problem)
 {
     m_status->setText(text);
     QPalette p = m_status->palette();
-    p.setColor(QPalette::WindowText, problem ? QColor(0xc6, 0x28, 0x28) : palette().color(QPalette::WindowText));
+    p.setColor(QPalette::WindowText,
+               problem ? QColor(0xc6, 0x28, 0x28) : palette().color(QPalette::WindowText));
     m_status->setPalette(p);
 }
 
@@ -412,7 +417,8 @@ void PolicyEditorPage::evaluate()
     auto entities = cedar::entitiesFromJson(m_entities->toPlainText().toStdString(), schema.get());
     if (!entities)
         return fail(tr("Entities"), entities.error());
-    auto context = cedar::contextFromJson(m_context->toPlainText().toStdString(), schema.get(), &request.action);
+    auto context =
+        cedar::contextFromJson(m_context->toPlainText().toStdString(), schema.get(), &request.action);
     if (!context)
         return fail(tr("Context"), context.error());
     request.context = *context;
@@ -429,18 +435,21 @@ void PolicyEditorPage::evaluate()
             // The policy's last line: count the newlines in its span.
             const QString text = m_editor->toPlainText();
             const QByteArray utf8 = text.toUtf8();
-            for (uint32_t i = p->span.offset; i < p->span.offset + p->span.length && i < uint32_t(utf8.size()); ++i)
+            for (uint32_t i = p->span.offset;
+                 i < p->span.offset + p->span.length && i < uint32_t(utf8.size()); ++i)
                 if (utf8[i] == '\n')
                     ++last;
             lines << qMakePair(int(p->span.line), std::max(first, last));
         }
     }
-    m_editor->setHighlightedLines(lines, d.policyAllowed ? QColor(0xd4, 0xf0, 0xdc) : QColor(0xf8, 0xd7, 0xd4));
-    m_decision->setText(
-        (d.policyAllowed ? tr("<b>ALLOW</b>") : tr("<b>DENY</b>")) + QStringLiteral(" — ") +
-        (reasons.isEmpty() ? tr("no policy permits") : tr("decided by %1").arg(reasons.join(QStringLiteral(", ")))));
+    m_editor->setHighlightedLines(lines,
+                                  d.policyAllowed ? QColor(0xd4, 0xf0, 0xdc) : QColor(0xf8, 0xd7, 0xd4));
+    m_decision->setText((d.policyAllowed ? tr("<b>ALLOW</b>") : tr("<b>DENY</b>")) + QStringLiteral(" — ") +
+                        (reasons.isEmpty() ? tr("no policy permits")
+                                           : tr("decided by %1").arg(reasons.join(QStringLiteral(", ")))));
     for (const cedar::PolicyError &e : d.errors)
-        new QTreeWidgetItem(m_whatIfErrors, {QString::fromStdString(e.policyId), QString::fromStdString(e.message)});
+        new QTreeWidgetItem(m_whatIfErrors,
+                            {QString::fromStdString(e.policyId), QString::fromStdString(e.message)});
     emit evaluated();
 }
 

@@ -48,7 +48,7 @@ public:
     void evaluate();
 
 signals:
-    void checked(bool valid);      // a live check finished
+    void checked(bool valid); // a live check finished
     void saved(const QString &name);
     void saveFailed(const QString &message);
     void evaluated();
