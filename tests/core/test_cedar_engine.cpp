@@ -339,6 +339,40 @@ private slots:
         QVERIFY(bad.diagnostics.front().help.find("User") != std::string::npos); // did you mean
     }
 
+    void hostileInputGetsAClearErrorNotACrash()
+    {
+        // 10 MB of policies: parsed completely (no quadratic blow-up, no recursion per policy).
+        std::string big;
+        while (big.size() < 10 * 1024 * 1024)
+            big += "permit (principal == User::\"u" + std::to_string(big.size()) + "\", action, resource);\n";
+        const ParseResult many = parsePolicies(big);
+        QVERIFY(many.ok());
+        QVERIFY(many.policies.size() > 150000);
+        // A 10 MB string literal.
+        const std::string longString = "permit (principal, action, resource) when { \"" +
+                                       std::string(10 * 1024 * 1024, 'x') + "\" == \"\" };";
+        QVERIFY(parsePolicies(longString).ok());
+        // Invalid UTF-8 inside a string: an error at its place.
+        const ParseResult utf8 = parsePolicies("permit (principal == User::\"a\xff\", action, resource);");
+        QVERIFY(!utf8.ok());
+        QVERIFY2(utf8.diagnostics.front().message.find("UTF-8") != std::string::npos,
+                 utf8.diagnostics.front().message.c_str());
+        QCOMPARE(int(utf8.diagnostics.front().span.column), 30);
+        // Deep nesting in JSON values: refused with a message, not a stack overflow.
+        const std::string deep =
+            "[{\"uid\": {\"type\": \"U\", \"id\": \"a\"}, \"attrs\": {\"x\": " + std::string(100000, '[') +
+            std::string(100000, ']') + "}}]";
+        const auto list = entitiesFromJson(deep);
+        QVERIFY(!list);
+        QVERIFY2(list.error().find("nested too deeply") != std::string::npos ||
+                     list.error().find("depth") != std::string::npos,
+                 list.error().c_str());
+        // Huge integers in JSON.
+        const auto huge =
+            entitiesFromJson(R"([{"uid": {"type": "U", "id": "a"}, "attrs": {"x": 99999999999999999999}}])");
+        QVERIFY(!huge);
+    }
+
     void cyclesInParentsAreRefused()
     {
         // As the reference does ("input graph has a cycle"); computing ancestors still terminates.
