@@ -518,23 +518,10 @@ private:
     std::string suggestion(const std::string &name) const
     {
         // The declared name closest in spelling, if it is close.
-        auto distance = [](const std::string &a, const std::string &b) {
-            std::vector<size_t> prev(b.size() + 1), cur(b.size() + 1);
-            for (size_t j = 0; j <= b.size(); ++j)
-                prev[j] = j;
-            for (size_t i = 1; i <= a.size(); ++i) {
-                cur[0] = i;
-                for (size_t j = 1; j <= b.size(); ++j)
-                    cur[j] =
-                        std::min({prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1)});
-                std::swap(prev, cur);
-            }
-            return prev[b.size()];
-        };
         std::string best;
         size_t bestDistance = 3;
         for (const std::string &candidate : m_entityNames) {
-            const size_t d = distance(name, candidate);
+            const size_t d = editDistance(name, candidate);
             if (d < bestDistance) {
                 best = candidate;
                 bestDistance = d;

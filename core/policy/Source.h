@@ -27,6 +27,9 @@ struct Diagnostic
 
 using Diagnostics = std::vector<Diagnostic>;
 
+// Levenshtein distance, for "did you mean" suggestions.
+size_t editDistance(const std::string &a, const std::string &b);
+
 // Renders a diagnostic as `file:line:column: error: message`, then the source line with a caret
 // under the span and the help line.
 std::string formatDiagnostic(const Diagnostic &d, const std::string &source, const std::string &fileName);

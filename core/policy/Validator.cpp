@@ -362,23 +362,6 @@ const char *lubContextText(LubContext context)
     return "the operands";
 }
 
-// ---------------------------------------------------------------------------------------------
-// Edit distance for "did you mean" suggestions
-
-size_t editDistance(const std::string &a, const std::string &b)
-{
-    std::vector<size_t> prev(b.size() + 1), cur(b.size() + 1);
-    for (size_t j = 0; j <= b.size(); ++j)
-        prev[j] = j;
-    for (size_t i = 1; i <= a.size(); ++i) {
-        cur[0] = i;
-        for (size_t j = 1; j <= b.size(); ++j)
-            cur[j] = std::min({prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1)});
-        std::swap(prev, cur);
-    }
-    return prev[b.size()];
-}
-
 // The candidate closest in spelling, if it is close enough to be a plausible typo; a name that
 // only lacks its namespace (`User` for `App::User`) finds the qualified one.
 std::string closest(const std::string &word, const std::vector<std::string> &candidates)
