@@ -806,10 +806,6 @@ policy validate|authorize|test|format: Cedar-Richtlinien (siehe paddockctl polic
         <translation>Prüft, ob sich Cedar-Richtliniendateien parsen lassen; gibt jeden Fehler mit Zeile und Spalte aus.</translation>
     </message>
     <message>
-        <source>Also check the policies against this schema (.cedarschema).</source>
-        <translation>Die Richtlinien zusätzlich gegen dieses Schema (.cedarschema) prüfen.</translation>
-    </message>
-    <message>
         <source>FILE</source>
         <translation>DATEI</translation>
     </message>
@@ -983,6 +979,10 @@ policy validate|authorize|test|format: Cedar-Richtlinien (siehe paddockctl polic
     <message>
         <source>paddockctl policy: unknown command &quot;%1&quot;; the commands are validate, authorize, test and format</source>
         <translation>paddockctl policy: unbekannter Befehl „%1“; die Befehle sind validate, authorize, test und format</translation>
+    </message>
+    <message>
+        <source>Also check the policies against this schema (.cedarschema, or Cedar&apos;s JSON format).</source>
+        <translation>Die Richtlinien zusätzlich gegen dieses Schema prüfen (.cedarschema oder Cedars JSON-Format).</translation>
     </message>
 </context>
 </TS>

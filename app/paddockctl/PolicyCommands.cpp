@@ -75,7 +75,7 @@ std::shared_ptr<const Schema> loadSchema(const QString &path, bool &ok)
     ok = readFile(path, text);
     if (!ok)
         return nullptr;
-    SchemaParseResult parsed = parseSchema(text);
+    SchemaParseResult parsed = parseSchemaAnyFormat(text);
     for (const Diagnostic &d : parsed.diagnostics)
         err() << QString::fromStdString(formatDiagnostic(d, text, path.toStdString()));
     ok = parsed.schema != nullptr;
@@ -89,7 +89,8 @@ int validate(const QStringList &args)
                                               "its line and column."));
     parser.addHelpOption();
     const QCommandLineOption schemaOption(
-        QStringLiteral("schema"), Text::tr("Also check the policies against this schema (.cedarschema)."),
+        QStringLiteral("schema"),
+        Text::tr("Also check the policies against this schema (.cedarschema, or Cedar's JSON format)."),
         Text::tr("FILE"));
     parser.addOption(schemaOption);
     parser.addPositionalArgument(QStringLiteral("files"), Text::tr("Policy files (.cedar)."),
@@ -272,7 +273,7 @@ int runTestFile(const QString &file, const QString &root, int &passed)
         return count;
     std::shared_ptr<const Schema> schema;
     if (!schemaText.empty()) {
-        SchemaParseResult parsed = parseSchema(schemaText);
+        SchemaParseResult parsed = parseSchemaAnyFormat(schemaText);
         for (const Diagnostic &d : parsed.diagnostics)
             err() << QString::fromStdString(
                 formatDiagnostic(d, schemaText, resolve(QStringLiteral("schema")).toStdString()));

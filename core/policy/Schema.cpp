@@ -2,6 +2,8 @@
 
 #include "policy/Lexer.h"
 
+#include <nlohmann/json.hpp>
+
 #include <functional>
 #include <set>
 
@@ -70,6 +72,14 @@ struct RawCommon
     Span span;
 };
 
+// The declarations of a schema before names are resolved, from either format.
+struct RawSchema
+{
+    std::vector<RawEntity> entities;
+    std::vector<RawAction> actions;
+    std::vector<RawCommon> commons;
+};
+
 std::string qualify(const std::string &ns, const std::string &name)
 {
     return ns.empty() ? name : ns + "::" + name;
@@ -98,17 +108,13 @@ SchemaTypePtr builtinType(const std::string &name)
     return t;
 }
 
-class SchemaParser
+class SchemaParser : public RawSchema
 {
 public:
     SchemaParser(const std::vector<Token> &tokens, Diagnostics &diags)
         : m_t(tokens)
         , m_diags(diags)
     {}
-
-    std::vector<RawEntity> entities;
-    std::vector<RawAction> actions;
-    std::vector<RawCommon> commons;
 
     void run()
     {
@@ -432,7 +438,7 @@ private:
 class Resolver
 {
 public:
-    Resolver(SchemaParser &p, Diagnostics &diags)
+    Resolver(const RawSchema &p, Diagnostics &diags)
         : m_p(p)
         , m_diags(diags)
     {
@@ -594,12 +600,137 @@ private:
         return builtinType("Bool");
     }
 
-    SchemaParser &m_p;
+    const RawSchema &m_p;
     Diagnostics &m_diags;
     std::map<std::string, const RawCommon *> m_commons;
     std::set<std::string> m_entityNames;
     std::map<std::string, SchemaTypePtr> m_resolvedCommons;
     std::set<std::string> m_resolving;
+};
+
+// Cedar's JSON schema format: {"Namespace": {"entityTypes": {...}, "actions": {...},
+// "commonTypes": {...}}}, turned into the same declarations as the human-readable format.
+class JsonSchemaReader
+{
+public:
+    explicit JsonSchemaReader(Diagnostics &diags)
+        : m_diags(diags)
+    {}
+
+    bool read(const nlohmann::json &root, RawSchema &out)
+    {
+        if (!root.is_object())
+            return error("a JSON schema is an object of namespaces");
+        for (const auto &[ns, body] : root.items()) {
+            if (!body.is_object())
+                return error("namespace \"" + ns + "\": expected an object");
+            for (const auto &[key, _] : body.items())
+                if (key != "entityTypes" && key != "actions" && key != "commonTypes" && key != "annotations")
+                    return error("namespace \"" + ns + "\": unknown key \"" + key + "\"");
+            if (body.contains("commonTypes"))
+                for (const auto &[name, t] : body.at("commonTypes").items()) {
+                    RawCommon c;
+                    c.ns = ns;
+                    c.name = name;
+                    if (!(c.type = type(t, "commonTypes." + name)))
+                        return false;
+                    out.commons.push_back(std::move(c));
+                }
+            if (body.contains("entityTypes"))
+                for (const auto &[name, e] : body.at("entityTypes").items()) {
+                    RawEntity r;
+                    r.ns = ns;
+                    r.name = name;
+                    if (!e.is_object())
+                        return error("entityTypes." + name + ": expected an object");
+                    for (const auto &m : e.value("memberOfTypes", nlohmann::json::array()))
+                        if (m.is_string())
+                            r.memberOf.emplace_back(m.get<std::string>(), Span{});
+                    if (e.contains("shape") &&
+                        !(r.shape = type(e.at("shape"), "entityTypes." + name + ".shape")))
+                        return false;
+                    if (e.contains("tags") && !(r.tags = type(e.at("tags"), "entityTypes." + name + ".tags")))
+                        return false;
+                    for (const auto &id : e.value("enum", nlohmann::json::array()))
+                        if (id.is_string())
+                            r.enumIds.push_back(id.get<std::string>());
+                    out.entities.push_back(std::move(r));
+                }
+            if (body.contains("actions"))
+                for (const auto &[name, a] : body.at("actions").items()) {
+                    RawAction r;
+                    r.ns = ns;
+                    r.name = name;
+                    if (!a.is_object())
+                        return error("actions." + name + ": expected an object");
+                    for (const auto &m : a.value("memberOf", nlohmann::json::array())) {
+                        if (!m.is_object() || !m.contains("id") || !m.at("id").is_string())
+                            return error("actions." + name + ".memberOf: expected {\"id\": ...}");
+                        r.memberOf.push_back(
+                            RawActionRef{m.value("type", std::string()), m.at("id").get<std::string>(), {}});
+                    }
+                    if (a.contains("appliesTo") && !a.at("appliesTo").is_null()) {
+                        const auto &at = a.at("appliesTo");
+                        r.hasAppliesTo = true;
+                        for (const auto &t : at.value("principalTypes", nlohmann::json::array()))
+                            r.principals.emplace_back(t.get<std::string>(), Span{});
+                        for (const auto &t : at.value("resourceTypes", nlohmann::json::array()))
+                            r.resources.emplace_back(t.get<std::string>(), Span{});
+                        if (at.contains("context") &&
+                            !(r.context = type(at.at("context"), "actions." + name + ".context")))
+                            return false;
+                    }
+                    out.actions.push_back(std::move(r));
+                }
+        }
+        return true;
+    }
+
+private:
+    bool error(std::string message)
+    {
+        m_diags.push_back(Diagnostic{Diagnostic::Severity::Error, Span{}, std::move(message),
+                                     "see Cedar's JSON schema format (docs.cedarpolicy.com)"});
+        return false;
+    }
+
+    RawTypePtr type(const nlohmann::json &t, const std::string &where, int depth = 0)
+    {
+        if (depth > 100 || !t.is_object() || !t.contains("type") || !t.at("type").is_string()) {
+            error(where + ": expected a type such as {\"type\": \"String\"}");
+            return nullptr;
+        }
+        auto r = std::make_shared<RawType>();
+        const std::string kind = t.at("type").get<std::string>();
+        if (kind == "Set") {
+            r->kind = RawType::Kind::Set;
+            if (!t.contains("element") ||
+                !(r->element = type(t.at("element"), where + ".element", depth + 1)))
+                return nullptr;
+        } else if (kind == "Record") {
+            r->kind = RawType::Kind::Record;
+            const nlohmann::json attributes = t.value("attributes", nlohmann::json::object());
+            for (const auto &[name, a] : attributes.items()) {
+                RawAttr attr;
+                attr.name = name;
+                attr.required = !a.is_object() || a.value("required", true);
+                if (!(attr.type = type(a, where + "." + name, depth + 1)))
+                    return nullptr;
+                r->attrs.push_back(std::move(attr));
+            }
+        } else if (kind == "Entity" || kind == "Extension" || kind == "EntityOrCommon") {
+            if (!t.contains("name") || !t.at("name").is_string()) {
+                error(where + ": \"" + kind + "\" needs a \"name\"");
+                return nullptr;
+            }
+            r->name = t.at("name").get<std::string>();
+        } else {
+            r->name = kind; // Long, String, Boolean, or a common type's name
+        }
+        return r;
+    }
+
+    Diagnostics &m_diags;
 };
 
 } // namespace
@@ -674,6 +805,33 @@ SchemaParseResult parseSchema(std::string_view source)
     if (!result.diagnostics.empty())
         return result;
     Resolver resolver(parser, result.diagnostics);
+    result.schema = resolver.run();
+    return result;
+}
+
+SchemaParseResult parseSchemaAnyFormat(std::string_view source)
+{
+    const size_t first = source.find_first_not_of(" \t\r\n");
+    return first != std::string_view::npos && source[first] == '{' ? parseSchemaJson(source)
+                                                                   : parseSchema(source);
+}
+
+SchemaParseResult parseSchemaJson(std::string_view source)
+{
+    SchemaParseResult result;
+    nlohmann::json root;
+    try {
+        root = nlohmann::json::parse(source.begin(), source.end());
+    } catch (const nlohmann::json::exception &e) {
+        result.diagnostics.push_back(
+            Diagnostic{Diagnostic::Severity::Error, Span{}, std::string("invalid JSON: ") + e.what(), {}});
+        return result;
+    }
+    RawSchema raw;
+    JsonSchemaReader reader(result.diagnostics);
+    if (!reader.read(root, raw))
+        return result;
+    Resolver resolver(raw, result.diagnostics);
     result.schema = resolver.run();
     return result;
 }

@@ -55,7 +55,7 @@ struct ActionDecl
     Span span;
 };
 
-// A Cedar schema (from the human-readable .cedarschema format).
+// A Cedar schema, from either format.
 class Schema
 {
 public:
@@ -74,6 +74,9 @@ struct SchemaParseResult
     Diagnostics diagnostics;
 };
 
-SchemaParseResult parseSchema(std::string_view source); // human-readable format
+SchemaParseResult parseSchema(std::string_view source);     // human-readable format (.cedarschema)
+SchemaParseResult parseSchemaJson(std::string_view source); // Cedar's JSON schema format (.cedarschema.json)
+// Either format: JSON when the text starts with `{` (a human-readable schema never does).
+SchemaParseResult parseSchemaAnyFormat(std::string_view source);
 
 } // namespace paddock::cedar

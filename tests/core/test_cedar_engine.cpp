@@ -373,6 +373,53 @@ private slots:
         QVERIFY(!huge);
     }
 
+    void jsonSchemaMeansTheSameAsTheHumanFormat()
+    {
+        const SchemaParseResult human = parseSchema(R"(
+            namespace App {
+                type Name = String;
+                entity Group;
+                entity User in [Group] = { name: Name, boss?: User, ip: ipaddr, tags: Set<String> } tags Long;
+                action view appliesTo { principal: [User], resource: [Group], context: { n: Long } };
+                action edit in [view] appliesTo { principal: [User], resource: [Group], context: { n: Long } };
+            })");
+        const SchemaParseResult json = parseSchemaJson(R"({"App": {
+            "commonTypes": {"Name": {"type": "String"}},
+            "entityTypes": {
+                "Group": {},
+                "User": {"memberOfTypes": ["Group"], "tags": {"type": "Long"}, "shape": {"type": "Record", "attributes": {
+                    "name": {"type": "Name"}, "boss": {"type": "Entity", "name": "User", "required": false},
+                    "ip": {"type": "Extension", "name": "ipaddr"}, "tags": {"type": "Set", "element": {"type": "String"}}}}}},
+            "actions": {
+                "view": {"appliesTo": {"principalTypes": ["User"], "resourceTypes": ["Group"],
+                                       "context": {"type": "Record", "attributes": {"n": {"type": "Long"}}}}},
+                "edit": {"memberOf": [{"id": "view"}], "appliesTo": {"principalTypes": ["User"], "resourceTypes": ["Group"],
+                                       "context": {"type": "Record", "attributes": {"n": {"type": "Long"}}}}}}}})");
+        QVERIFY(human.schema);
+        QVERIFY2(json.schema, json.diagnostics.empty() ? "" : json.diagnostics.front().message.c_str());
+        QCOMPARE(json.schema->entityTypes.size(), human.schema->entityTypes.size());
+        for (const auto &[name, decl] : human.schema->entityTypes) {
+            const EntityTypeDecl *other = json.schema->entityType(name);
+            QVERIFY2(other, name.c_str());
+            QCOMPARE(other->memberOf, decl.memberOf);
+            QCOMPARE(other->shape->toString(), decl.shape->toString());
+            QCOMPARE(bool(other->tags), bool(decl.tags));
+        }
+        QCOMPARE(json.schema->actions.size(), human.schema->actions.size());
+        for (const auto &[uid, decl] : human.schema->actions) {
+            const ActionDecl *other = json.schema->action(uid);
+            QVERIFY2(other, uid.toString().c_str());
+            QCOMPARE(other->memberOf, decl.memberOf);
+            QCOMPARE(other->principals, decl.principals);
+            QCOMPARE(other->context->toString(), decl.context->toString());
+        }
+        const SchemaParseResult bad = parseSchemaJson(
+            R"({"App": {"entityTypes": {"U": {"shape": {"type": "Record", "attributes": {"x": {"type": "Nope"}}}}}}})");
+        QVERIFY(!bad.schema);
+        QVERIFY2(bad.diagnostics.front().message.find("Nope") != std::string::npos,
+                 bad.diagnostics.front().message.c_str());
+    }
+
     void cyclesInParentsAreRefused()
     {
         // As the reference does ("input graph has a cycle"); computing ancestors still terminates.
