@@ -5,6 +5,8 @@
 //   PADDOCK_DIFF_SEED, PADDOCK_DIFF_GROUPS override the seed and the number of policy sets.
 #include "policy/Json.h"
 #include "policy/PolicySet.h"
+#include "policy/Schema.h"
+#include "policy/Validator.h"
 
 #include <QJsonArray>
 #include <QJsonDocument>
@@ -428,6 +430,49 @@ private slots:
         // The generator must exercise both decisions and evaluation errors, or agreeing means little.
         QVERIFY(allowed > cases / 20 && allowed < cases - cases / 20);
         QVERIFY(withErrors > cases / 20);
+    }
+    // The strict validator's verdict (valid or not) on random policies against a fixed schema.
+    void validationAgreesWithTheReference()
+    {
+        static const char *schemaText = R"(
+            entity Group in [Group] = { p: Long, q: String, s: Set<String> };
+            entity User in [Group] = { p: Long, q?: String, r: Bool, s: Set<String>, t?: User } tags Long;
+            entity Doc in [User, Group] = { p?: Long, q: String, r?: Bool, t: User };
+            action read;
+            action view in [read] appliesTo { principal: [User, Group], resource: [Doc, User], context: { p: Long, q?: String } };
+            action edit appliesTo { principal: [User], resource: [Doc], context: {} };
+        )";
+        const SchemaParseResult schema = parseSchema(schemaText);
+        QVERIFY(schema.schema);
+        const uint64_t seed = qEnvironmentVariableIsSet("PADDOCK_DIFF_SEED")
+                                  ? qEnvironmentVariable("PADDOCK_DIFF_SEED").toULongLong()
+                                  : 20261122;
+        Generator gen(seed + 1);
+        int cases = 0, valid = 0, disagreements = 0;
+        for (int i = 0; i < 1500 && disagreements < 5; ++i) {
+            const std::string policy = gen.policy(i);
+            const ParseResult parsed = parsePolicies(policy);
+            if (!parsed.ok())
+                continue;
+            ++cases;
+            const bool ours = !hasErrors(validatePolicies(parsed.policies, *schema.schema));
+            const QJsonObject a =
+                ask(QJsonObject{{QStringLiteral("cmd"), QStringLiteral("validate")},
+                                {QStringLiteral("policies"), QString::fromStdString(policy)},
+                                {QStringLiteral("schema"), QString::fromLatin1(schemaText)}});
+            const bool theirs = a.value(QStringLiteral("valid")).toBool();
+            valid += ours;
+            if (ours != theirs) {
+                ++disagreements;
+                qWarning().noquote() << "VALIDATION DISAGREEMENT:\n"
+                                     << QString::fromStdString(policy)
+                                     << "paddock:" << (ours ? "valid" : "invalid")
+                                     << "reference:" << QJsonDocument(a).toJson(QJsonDocument::Compact);
+            }
+        }
+        qInfo("%d policies validated by both (%d valid), %d disagreements", cases, valid, disagreements);
+        QCOMPARE(disagreements, 0);
+        QVERIFY(valid > cases / 20 && valid < cases - cases / 20); // both verdicts are exercised
     }
 };
 
