@@ -121,10 +121,10 @@ bool Evaluator::isIn(const EntityUid &a, const EntityUid &b) const
 {
     if (a == b)
         return true;
-    const Ancestors *known = &a == &m_request.principal || a == m_request.principal ? m_principalAncestors
-                             : a == m_request.resource                              ? m_resourceAncestors
-                             : a == m_request.action                                ? m_actionAncestors
-                                                                                    : m_entities.ancestors(a);
+    const Ancestors *known = a == m_request.principal  ? m_principalAncestors
+                             : a == m_request.resource ? m_resourceAncestors
+                             : a == m_request.action   ? m_actionAncestors
+                                                       : m_entities.ancestors(a);
     return known && known->contains(b);
 }
 
