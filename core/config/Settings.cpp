@@ -9,11 +9,12 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cmath>
 
 namespace paddock {
 
 namespace {
-enum class Type { Bool, Bytes, String };
+enum class Type { Bool, Bytes, String, Count }; // Count: a whole number, 0 or more
 
 struct KeyInfo
 {
@@ -28,6 +29,9 @@ constexpr KeyInfo keyTable[] = {
     {Settings::Key::MainWindowGeometry, "mainWindowGeometry", Type::Bytes},
     {Settings::Key::MainWindowState, "mainWindowState", Type::Bytes},
     {Settings::Key::CurrentPage, "currentPage", Type::String},
+    {Settings::Key::AuditRetentionDays, "auditRetentionDays", Type::Count},
+    {Settings::Key::AuditMaxSizeMb, "auditMaxSizeMb", Type::Count},
+    {Settings::Key::DenyNotifications, "denyNotifications", Type::Bool},
 };
 
 const KeyInfo &info(Settings::Key key)
@@ -47,6 +51,8 @@ QJsonValue toJson(Type type, const QVariant &v)
         return QString::fromLatin1(v.toByteArray().toBase64());
     case Type::String:
         return v.toString();
+    case Type::Count:
+        return v.toInt();
     }
     return {};
 }
@@ -62,6 +68,9 @@ bool jsonHasType(Type type, const QJsonValue &v)
                                        .decodingStatus == QByteArray::Base64DecodingStatus::Ok;
     case Type::String:
         return v.isString();
+    case Type::Count:
+        return v.isDouble() && v.toDouble() >= 0 && v.toDouble() <= 1e9 &&
+               v.toDouble() == std::floor(v.toDouble());
     }
     return false;
 }
@@ -75,6 +84,8 @@ const char *typeDescription(Type type)
         return QT_TRANSLATE_NOOP("paddock::Settings", "a base64 string");
     case Type::String:
         return QT_TRANSLATE_NOOP("paddock::Settings", "a string");
+    case Type::Count:
+        return QT_TRANSLATE_NOOP("paddock::Settings", "a whole number from 0 to 1000000000");
     }
     return "";
 }
@@ -144,6 +155,12 @@ QVariant Settings::defaultValue(Key key)
         return QByteArray();
     case Key::CurrentPage:
         return QString();
+    case Key::AuditRetentionDays:
+        return 0;
+    case Key::AuditMaxSizeMb:
+        return 0;
+    case Key::DenyNotifications:
+        return true;
     }
     return {};
 }
@@ -224,6 +241,8 @@ QVariant Settings::value(Key key) const
         return QByteArray::fromBase64(v.toString().toLatin1());
     case Type::String:
         return v.toString();
+    case Type::Count:
+        return v.toInt();
     }
     return defaultValue(key);
 }

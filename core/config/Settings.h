@@ -27,7 +27,10 @@ public:
         CloseToTrayNoticeShown, // the one-time "still running in the tray" notice was shown
         MainWindowGeometry,
         MainWindowState,
-        CurrentPage, // id of the page shown in the main window
+        CurrentPage,        // id of the page shown in the main window
+        AuditRetentionDays, // audit events older than this many days are pruned; 0 keeps all
+        AuditMaxSizeMb,     // the audit log is pruned down to this size; 0 for no limit
+        DenyNotifications,  // the tray tells about bursts of denies
     };
     Q_ENUM(Key)
 
@@ -64,6 +67,9 @@ public:
     QByteArray mainWindowGeometry() const { return value(Key::MainWindowGeometry).toByteArray(); }
     QByteArray mainWindowState() const { return value(Key::MainWindowState).toByteArray(); }
     QString currentPage() const { return value(Key::CurrentPage).toString(); }
+    int auditRetentionDays() const { return value(Key::AuditRetentionDays).toInt(); }
+    int auditMaxSizeMb() const { return value(Key::AuditMaxSizeMb).toInt(); }
+    bool denyNotifications() const { return value(Key::DenyNotifications).toBool(); }
 
     void setWriter(Writer writer) { m_writer = std::move(writer); }
     // Hands pending changes to the writer now (or writes them here when there is no writer).

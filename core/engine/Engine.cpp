@@ -1,10 +1,13 @@
 #include "engine/Engine.h"
 
+#include "audit/AuditStore.h"
 #include "config/Paths.h"
 #include "config/Settings.h"
 #include "engine/ConfigWriter.h"
 #include "policy/PolicyStore.h"
 
+#include <QCoreApplication>
+#include <QJsonObject>
 #include <QLoggingCategory>
 #include <QThread>
 
@@ -44,6 +47,15 @@ Engine::Engine(QObject *parent)
     auto writer = std::make_unique<ConfigWriter>();
     m_configWriter = writer.get();
     addService(std::move(writer));
+    // The audit log starts before everything that records into it and stops after it.
+    auto audit = std::make_unique<AuditStore>(AuditStore::defaultDatabasePath());
+    m_auditStore = audit.get();
+    addService(std::move(audit));
+    m_policyStore->setAuditStore(m_auditStore);
+    connect(m_auditStore, &AuditStore::writableChanged, this, [this](bool writable) {
+        m_auditFailing = !writable;
+        emit healthChanged(health());
+    });
     addService(std::make_unique<PolicyService>(*m_policyStore));
     // A set saved from the editor replaces one that failed to load: its problem is gone.
     connect(m_policyStore, &PolicyStore::policiesChanged, this, [this](const QString &name) {
@@ -113,6 +125,8 @@ void Engine::stop()
 {
     if (m_state == State::Stopped)
         return;
+    if (m_startRecorded)
+        m_auditStore->append(AuditEvent::system(QStringLiteral("engine.stop")));
     setState(State::Stopping);
     for (auto it = m_services.rbegin(); it != m_services.rend(); ++it) {
         if (!it->thread)
@@ -149,6 +163,24 @@ void Engine::updateState()
         if (!slot.started)
             return; // still Starting
     setState(m_problems.isEmpty() ? State::Running : State::Degraded);
+    if (!m_startRecorded) {
+        m_startRecorded = true;
+        QJsonObject details{{QStringLiteral("version"), QStringLiteral(PADDOCK_VERSION)},
+                            {QStringLiteral("pid"), qint64(QCoreApplication::applicationPid())},
+                            {QStringLiteral("application"), QCoreApplication::applicationName()}};
+        if (!m_problems.isEmpty())
+            details.insert(QStringLiteral("problems"), int(m_problems.size()));
+        m_auditStore->append(AuditEvent::system(QStringLiteral("engine.start"), {}, details));
+    }
+}
+
+Engine::Health Engine::health() const
+{
+    if (m_state == State::Failed || m_auditFailing)
+        return Health::Error;
+    if (!m_problems.isEmpty())
+        return Health::Warning;
+    return Health::Ok;
 }
 
 void Engine::setState(State state)
@@ -158,6 +190,7 @@ void Engine::setState(State state)
     m_state = state;
     qCInfo(lcEngine).noquote() << "engine" << stateName(state);
     emit stateChanged(state);
+    emit healthChanged(health());
 }
 
 void Engine::reportProblem(const QString &key, const Error &error)
@@ -165,6 +198,7 @@ void Engine::reportProblem(const QString &key, const Error &error)
     m_problems.insert(key, error);
     qCWarning(lcEngine).noquote() << error.text();
     emit problemsChanged();
+    emit healthChanged(health());
     updateState();
 }
 
@@ -173,6 +207,7 @@ void Engine::clearProblem(const QString &key)
     if (m_problems.remove(key) == 0)
         return;
     emit problemsChanged();
+    emit healthChanged(health());
     updateState();
 }
 
@@ -209,6 +244,17 @@ void Engine::loadSettings(Settings &settings)
     settings.setWriter([writer = m_configWriter](const QString &path, const QByteArray &data) {
         writer->write(path, data);
     });
+    applyRetention(settings);
+    connect(&settings, &Settings::changed, this, [this, &settings](Settings::Key key) {
+        if (key == Settings::Key::AuditRetentionDays || key == Settings::Key::AuditMaxSizeMb)
+            applyRetention(settings);
+    });
+}
+
+void Engine::applyRetention(const Settings &settings)
+{
+    m_auditStore->setRetention(AuditStore::Retention{settings.auditRetentionDays(),
+                                                     qint64(settings.auditMaxSizeMb()) * 1024 * 1024});
 }
 
 QStringList Engine::threadNames() const

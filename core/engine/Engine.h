@@ -13,6 +13,7 @@ class QThread;
 
 namespace paddock {
 
+class AuditStore;
 class ConfigWriter;
 class PolicyStore;
 class Settings;
@@ -51,7 +52,16 @@ public:
     void reportProblem(const QString &key, const Error &error);
     void clearProblem(const QString &key);
 
+    // What the tray shows: Error while the engine failed or audit events cannot be written,
+    // Warning while there are other problems.
+    enum class Health { Ok, Warning, Error };
+    Health health() const;
+
     ConfigWriter *configWriter() const { return m_configWriter; }
+    // The audit log, written on the engine's paddock-audit thread.
+    AuditStore *auditStore() const { return m_auditStore; }
+    // Whether audit events cannot be written right now (enforcement points that fail closed deny).
+    bool isAuditFailing() const { return m_auditFailing; }
     // The policy sets, loaded on the engine's policy thread when it starts.
     PolicyStore *policyStore() const { return m_policyStore; }
     // Loads `settings` (a file that cannot be used becomes a problem the user sees) and has their
@@ -63,6 +73,8 @@ public:
 signals:
     void stateChanged(paddock::Engine::State state);
     void problemsChanged();
+    // Emitted whenever health() may have changed.
+    void healthChanged(paddock::Engine::Health health);
 
 private:
     struct Slot
@@ -75,9 +87,13 @@ private:
     void setState(State state);
     void serviceStarted(EngineService *service, const Result<void> &result);
     void updateState();
+    void applyRetention(const Settings &settings);
 
     std::vector<Slot> m_services;
     ConfigWriter *m_configWriter = nullptr;
+    AuditStore *m_auditStore = nullptr;
+    bool m_auditFailing = false;
+    bool m_startRecorded = false;
     PolicyStore *m_policyStore = nullptr;
     QMap<QString, Error> m_problems;
     State m_state = State::Stopped;

@@ -1,14 +1,18 @@
 #include "policy/PolicyStore.h"
 
+#include "audit/AuditStore.h"
+
 #include "common/TextPosition.h"
 #include "config/AtomicFile.h"
 #include "policy/Validator.h"
 
 #include <algorithm>
 
+#include <QCryptographicHash>
 #include <QDir>
 #include <QFile>
 #include <QFileInfo>
+#include <QJsonObject>
 #include <QTimeZone>
 
 namespace paddock {
@@ -206,6 +210,12 @@ PolicyCheck PolicyStore::check(const QString &text) const
 
 Result<void> PolicyStore::save(const QString &name, const QString &text)
 {
+    return store(name, text, QStringLiteral("policy.save"), {});
+}
+
+Result<void> PolicyStore::store(const QString &name, const QString &text, const QString &action,
+                                const QString &revertedFrom)
+{
     if (name.isEmpty() || name.contains(QLatin1Char('/')) || name.startsWith(QLatin1Char('.')))
         return fail(Error::Code::Invalid, tr("\"%1\" is not a valid policy set name").arg(name), {},
                     tr("Use letters, digits and dashes."));
@@ -224,6 +234,25 @@ Result<void> PolicyStore::save(const QString &name, const QString &text)
         QMutexLocker lock(&m_mutex);
         m_texts.insert(name, text);
         m_sets.insert(name, result.policies);
+    }
+    if (m_audit) {
+        AuditEvent event;
+        event.source = AuditEvent::Source::Policy;
+        event.action = action;
+        event.resource = filePath(name);
+        QJsonObject details{
+            {QStringLiteral("set"), name},
+            {QStringLiteral("version"), stamp},
+            {QStringLiteral("versionFile"),
+             QString(historyDir(name) + QLatin1Char('/') + stamp + QStringLiteral(".cedar"))},
+            {QStringLiteral("sha256"),
+             QString::fromLatin1(QCryptographicHash::hash(bytes, QCryptographicHash::Sha256).toHex())},
+            {QStringLiteral("policies"), qint64(result.policies->policies().size())},
+            {QStringLiteral("bytes"), qint64(bytes.size())}};
+        if (!revertedFrom.isEmpty())
+            details.insert(QStringLiteral("revertedTo"), revertedFrom);
+        event.setDetails(details);
+        m_audit->append(std::move(event));
     }
     emit policiesChanged(name);
     return {};
@@ -260,7 +289,7 @@ Result<void> PolicyStore::revert(const QString &name, const Version &version)
     auto text = versionText(name, version);
     if (!text)
         return std::unexpected(text.error());
-    return save(name, *text);
+    return store(name, *text, QStringLiteral("policy.revert"), version.time.toString(Qt::ISODateWithMs));
 }
 
 } // namespace paddock

@@ -14,6 +14,8 @@
 
 namespace paddock {
 
+class AuditStore;
+
 // What a policy text amounts to: parse and schema findings with their spans, and the compiled set
 // when there are no errors.
 struct PolicyCheck
@@ -68,6 +70,9 @@ public:
     Result<QString> versionText(const QString &name, const Version &version) const;
     Result<void> revert(const QString &name, const Version &version);
 
+    // Where saves and reverts are recorded (source policy: which set, which file, which version).
+    void setAuditStore(AuditStore *audit) { m_audit = audit; }
+
     static QStringList defaultNames();
     static QString defaultText(const QString &name);
     static QString defaultSchemaText();
@@ -80,6 +85,8 @@ signals:
 
 private:
     Result<void> loadOne(const QString &name);
+    Result<void> store(const QString &name, const QString &text, const QString &action,
+                       const QString &revertedFrom);
     QString historyDir(const QString &name) const;
 
     const QString m_dir;
@@ -89,6 +96,7 @@ private:
     QString m_schemaText;
     std::shared_ptr<const cedar::Schema> m_schema;
     QList<Error> m_loadProblems;
+    AuditStore *m_audit = nullptr;
 };
 
 } // namespace paddock

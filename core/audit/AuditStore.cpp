@@ -1,0 +1,607 @@
+#include "audit/AuditStore.h"
+
+#include "audit/AuditSchema.h"
+#include "audit/AuditSubscription.h"
+#include "audit/Sqlite.h"
+#include "config/Paths.h"
+
+#include <QDir>
+#include <QFileInfo>
+#include <QJsonObject>
+#include <QLoggingCategory>
+#include <QThread>
+
+#include <algorithm>
+#include <chrono>
+#include <fcntl.h>
+#include <future>
+#include <unistd.h>
+
+Q_LOGGING_CATEGORY(lcAudit, "paddock.audit")
+
+namespace paddock {
+
+namespace {
+constexpr int MaxBatch = 50000;    // events in one transaction
+constexpr int PruneChunk = 100000; // events deleted in one transaction
+constexpr int RetentionIntervalMs = 3600 * 1000;
+constexpr int MaxRetryMs = 5000;
+const QString ProblemKey = QStringLiteral("audit");
+
+qint64 nowUs()
+{
+    using namespace std::chrono;
+    return duration_cast<microseconds>(system_clock::now().time_since_epoch()).count();
+}
+} // namespace
+
+struct AuditStore::Db
+{
+    sqlite::Database db;
+    sqlite::Statement begin, commit, rollback, last, insert;
+};
+
+AuditStore::AuditStore(QString databasePath, QString headPath)
+    : EngineService(QStringLiteral("audit"))
+    , m_dbPath(std::move(databasePath))
+    , m_headPath(headPath.isEmpty() ? headPathFor(m_dbPath) : std::move(headPath))
+{}
+
+AuditStore::~AuditStore()
+{
+    QMutexLocker lock(&m_feedMutex);
+    for (AuditSubscription *s : m_subscribers)
+        s->m_store = nullptr;
+}
+
+QString AuditStore::defaultDatabasePath()
+{
+    return Paths::dataDir() + QStringLiteral("/audit.db");
+}
+
+QString AuditStore::headPathFor(const QString &databasePath)
+{
+    const QFileInfo info(databasePath);
+    return info.dir().filePath(info.completeBaseName() + QStringLiteral(".head"));
+}
+
+Result<void> AuditStore::start()
+{
+    if (!QDir().mkpath(QFileInfo(m_dbPath).absolutePath()))
+        return fail(Error::Code::Io, tr("cannot create the folder for the audit log"),
+                    QFileInfo(m_dbPath).absolutePath(), tr("Check that its parent folder is writable."));
+    auto opened = sqlite::Database::open(m_dbPath, sqlite::Database::Mode::ReadWriteCreate);
+    if (!opened)
+        return std::unexpected(opened.error());
+    auto db = std::make_unique<Db>();
+    db->db = std::move(*opened);
+    if (auto prepared = auditschema::prepare(db->db); !prepared)
+        return prepared;
+    auto statement = [&](sqlite::Statement &target, const char *sql) -> Result<void> {
+        auto s = db->db.prepare(sql);
+        if (!s)
+            return std::unexpected(s.error());
+        target = std::move(*s);
+        return {};
+    };
+    for (auto r :
+         {statement(db->begin, "BEGIN IMMEDIATE"), statement(db->commit, "COMMIT"),
+          statement(db->rollback, "ROLLBACK"),
+          statement(db->last, "SELECT seq, hash, time_us FROM events ORDER BY seq DESC LIMIT 1"),
+          statement(db->insert, "INSERT INTO events (seq, time_us, source, persona, action, resource, "
+                                "decision, policies, details, prev_hash, hash) "
+                                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")})
+        if (!r)
+            return r;
+
+    qint64 last = 0;
+    QByteArray lastHash;
+    if (db->last.step() == SQLITE_ROW) {
+        last = db->last.int64(0);
+        lastHash = db->last.bytes(1);
+        QMutexLocker lock(&m_queueMutex);
+        m_lastTime = std::max(m_lastTime, db->last.int64(2));
+    }
+    db->last.reset();
+    m_db = std::move(db);
+    m_lastSeq.store(last, std::memory_order_release);
+
+    // A quick look at the head file: a log that lost its newest events must not go unnoticed.
+    if (auto head = auditschema::readHead(m_headPath); head) {
+        if (head->seq > last || (head->seq == last && head->hash != lastHash))
+            emit problem(
+                QStringLiteral("audit-integrity"),
+                Error{Error::Code::Invalid,
+                      tr("the audit log does not match its head file (the head names event %1, the log "
+                         "ends at %2)")
+                          .arg(head->seq)
+                          .arg(last),
+                      m_dbPath,
+                      tr("Events may have been removed. Run \"paddockctl audit verify\" to see what "
+                         "changed; Paddock goes on recording after the last event it finds.")});
+    } else if (head.error().code != Error::Code::NotFound || last > 0) {
+        if (last > 0)
+            emit problem(QStringLiteral("audit-integrity"),
+                         Error{Error::Code::Invalid, tr("the audit log's head file is missing or unreadable"),
+                               m_headPath, tr("Run \"paddockctl audit verify\" to check the log.")});
+    }
+
+    m_retryTimer = new QTimer(this);
+    m_retryTimer->setSingleShot(true);
+    connect(m_retryTimer, &QTimer::timeout, this, &AuditStore::drain);
+    m_retentionTimer = new QTimer(this);
+    m_retentionTimer->setInterval(RetentionIntervalMs);
+    connect(m_retentionTimer, &QTimer::timeout, this, &AuditStore::applyRetention);
+    m_retentionTimer->start();
+    QMetaObject::invokeMethod(this, &AuditStore::applyRetention, Qt::QueuedConnection);
+
+    QMutexLocker lock(&m_queueMutex);
+    m_running = true;
+    if (!m_queue.empty() && !m_drainScheduled) {
+        m_drainScheduled = true;
+        QMetaObject::invokeMethod(this, &AuditStore::drain, Qt::QueuedConnection);
+    }
+    return {};
+}
+
+void AuditStore::stop()
+{
+    {
+        QMutexLocker lock(&m_queueMutex);
+        if (!m_running)
+            return;
+    }
+    m_failing = false; // one last try
+    drain();
+    std::vector<Pending> left;
+    {
+        QMutexLocker lock(&m_queueMutex);
+        m_running = false;
+        left.swap(m_queue);
+    }
+    for (Pending &p : left)
+        if (p.ack)
+            p.ack(std::unexpected(Error{Error::Code::Unavailable,
+                                        tr("the audit log closed before the event "
+                                           "could be written"),
+                                        m_dbPath, m_lastError.hint}));
+    delete m_retryTimer;
+    m_retryTimer = nullptr;
+    delete m_retentionTimer;
+    m_retentionTimer = nullptr;
+    m_db.reset();
+}
+
+void AuditStore::append(AuditEvent event, Ack onDurable)
+{
+    QMutexLocker lock(&m_queueMutex);
+    // Times never go backwards in the log, so that a time range is a sequence range.
+    m_lastTime = std::max(event.timeUs > 0 ? event.timeUs : nowUs(), m_lastTime);
+    event.timeUs = m_lastTime;
+    if (event.details.isEmpty())
+        event.details = QByteArrayLiteral("{}");
+    if (m_queue.size() >= size_t(MaxPending)) {
+        lock.unlock();
+        m_dropped.fetch_add(1);
+        if (onDurable)
+            onDurable(
+                std::unexpected(Error{Error::Code::Io, tr("the audit log cannot keep up: event dropped"),
+                                      m_dbPath, m_lastError.hint}));
+        return;
+    }
+    m_queue.push_back(Pending{std::move(event), std::move(onDurable)});
+    if (m_running && !m_drainScheduled && !m_failing) {
+        m_drainScheduled = true;
+        QMetaObject::invokeMethod(this, &AuditStore::drain, Qt::QueuedConnection);
+    }
+}
+
+Result<qint64> AuditStore::appendAndWait(AuditEvent event, std::chrono::milliseconds timeout)
+{
+    Q_ASSERT(QThread::currentThread() != thread());
+    auto promise = std::make_shared<std::promise<Result<qint64>>>();
+    std::future<Result<qint64>> future = promise->get_future();
+    append(std::move(event), [promise](const Result<qint64> &seq) { promise->set_value(seq); });
+    if (future.wait_for(timeout) != std::future_status::ready)
+        return fail(Error::Code::Unavailable, tr("the audit log did not confirm the event in time"), m_dbPath,
+                    m_lastError.hint);
+    return future.get();
+}
+
+qint64 AuditStore::pendingCount() const
+{
+    QMutexLocker lock(&m_queueMutex);
+    return qint64(m_queue.size());
+}
+
+void AuditStore::drain()
+{
+    if (!m_db) {
+        QMutexLocker lock(&m_queueMutex);
+        m_drainScheduled = false;
+        return;
+    }
+    for (;;) {
+        std::vector<Pending> batch;
+        {
+            QMutexLocker lock(&m_queueMutex);
+            if (m_queue.empty()) {
+                m_drainScheduled = false;
+                return;
+            }
+            if (m_queue.size() <= size_t(MaxBatch)) {
+                batch.swap(m_queue);
+            } else {
+                batch.assign(std::make_move_iterator(m_queue.begin()),
+                             std::make_move_iterator(m_queue.begin() + MaxBatch));
+                m_queue.erase(m_queue.begin(), m_queue.begin() + MaxBatch);
+            }
+        }
+        if (auto written = writeBatch(batch); !written) {
+            // Keep them, oldest first, for the next try; what does not fit is dropped and counted.
+            QMutexLocker lock(&m_queueMutex);
+            m_queue.insert(m_queue.begin(), std::make_move_iterator(batch.begin()),
+                           std::make_move_iterator(batch.end()));
+            std::vector<Pending> dropped;
+            if (m_queue.size() > size_t(MaxPending)) {
+                dropped.assign(std::make_move_iterator(m_queue.begin() + MaxPending),
+                               std::make_move_iterator(m_queue.end()));
+                m_queue.resize(MaxPending);
+            }
+            m_drainScheduled = false;
+            lock.unlock();
+            m_dropped.fetch_add(qint64(dropped.size()));
+            m_droppedUnrecorded += qint64(dropped.size());
+            for (Pending &p : dropped)
+                if (p.ack)
+                    p.ack(std::unexpected(written.error()));
+            setWritable(false, written.error());
+            retryLater();
+            return;
+        }
+        const qint64 last = batch.back().event.seq;
+        m_lastSeq.store(last, std::memory_order_release);
+        if (auto head = writeHead(last, batch.back().event.hash); !head)
+            qCWarning(lcAudit).noquote() << head.error().text();
+        auto published = std::make_shared<AuditBatch>();
+        published->reserve(qsizetype(batch.size()));
+        for (Pending &p : batch) {
+            if (p.ack)
+                p.ack(p.event.seq);
+            published->push_back(std::move(p.event));
+        }
+        publish(std::move(published));
+        if (!isWritable())
+            setWritable(true);
+        if (m_droppedUnrecorded > 0) {
+            const qint64 lost = std::exchange(m_droppedUnrecorded, 0);
+            AuditEvent e = AuditEvent::system(QStringLiteral("audit.dropped"), m_dbPath,
+                                              QJsonObject{{QStringLiteral("events"), lost}});
+            e.decision = AuditEvent::Decision::Info;
+            append(std::move(e));
+        }
+    }
+}
+
+Result<void> AuditStore::writeBatch(std::vector<Pending> &batch)
+{
+    Db &d = *m_db;
+    auto failWith = [&](const QString &what, int rc) -> Result<void> {
+        Error e = d.db.error(what, rc);
+        d.begin.reset();
+        d.insert.reset();
+        d.last.reset();
+        d.commit.reset();
+        if (!sqlite3_get_autocommit(d.db.get())) {
+            d.rollback.step();
+            d.rollback.reset();
+        }
+        return std::unexpected(e);
+    };
+    int rc = d.begin.step();
+    d.begin.reset();
+    if (rc != SQLITE_DONE)
+        return failWith(tr("cannot write to the audit log"), rc);
+    // Chain onto the newest row as it is now: another process may have written since our last batch.
+    qint64 seq = 0;
+    QByteArray prev;
+    rc = d.last.step();
+    if (rc == SQLITE_ROW) {
+        seq = d.last.int64(0);
+        prev = d.last.bytes(1);
+    } else if (rc == SQLITE_DONE) {
+        auto mark = auditschema::pruneMark(d.db);
+        if (!mark)
+            return failWith(tr("cannot read the audit log"), sqlite3_extended_errcode(d.db.get()));
+        seq = mark->throughSeq;
+        prev = mark->hash.isEmpty() ? AuditEvent::zeroHash() : mark->hash;
+    } else {
+        return failWith(tr("cannot read the audit log"), rc);
+    }
+    d.last.reset();
+    for (Pending &p : batch) {
+        AuditEvent &e = p.event;
+        e.seq = ++seq;
+        e.prevHash = prev;
+        e.hash = e.computeHash();
+        prev = e.hash;
+        sqlite::Statement &s = d.insert;
+        s.bind(1, e.seq);
+        s.bind(2, e.timeUs);
+        s.bindText(3, AuditEvent::sourceName(e.source).toLatin1());
+        s.bind(4, e.persona);
+        s.bind(5, e.action);
+        s.bind(6, e.resource);
+        s.bindText(7, AuditEvent::decisionName(e.decision).toLatin1());
+        s.bindText(8, auditschema::policiesToText(e.policies));
+        s.bindText(9, e.details);
+        s.bindBlob(10, e.prevHash);
+        s.bindBlob(11, e.hash);
+        rc = s.step();
+        s.reset();
+        if (rc != SQLITE_DONE)
+            return failWith(tr("cannot write to the audit log"), rc);
+    }
+    rc = d.commit.step();
+    d.commit.reset();
+    if (rc != SQLITE_DONE)
+        return failWith(tr("cannot write to the audit log"), rc);
+    return {};
+}
+
+Result<void> AuditStore::writeHead(qint64 seq, const QByteArray &hash)
+{
+    // Replaced atomically (write beside, fsync, rename). It is written after the commit, so after a
+    // crash it may lag behind the log, never run ahead of it.
+    const QByteArray text = auditschema::headText({seq, hash});
+    const QByteArray tmp = (m_headPath + QStringLiteral(".tmp")).toLocal8Bit();
+    const int fd = ::open(tmp.constData(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    bool ok = fd >= 0 && ::write(fd, text.constData(), size_t(text.size())) == text.size();
+    ok = fd >= 0 && ::fdatasync(fd) == 0 && ok;
+    if (fd >= 0)
+        ::close(fd);
+    ok = ok && ::rename(tmp.constData(), m_headPath.toLocal8Bit().constData()) == 0;
+    if (!ok)
+        return fail(Error::Code::Io,
+                    tr("cannot update the audit head file: %1").arg(QString::fromLocal8Bit(strerror(errno))),
+                    m_headPath);
+    return {};
+}
+
+void AuditStore::setWritable(bool writable, const Error &error)
+{
+    if (!writable)
+        m_lastError = error;
+    if (m_writable.load() == writable) {
+        if (!writable)
+            emit problem(ProblemKey, describeFailure(error));
+        return;
+    }
+    m_writable.store(writable, std::memory_order_release);
+    m_failing = !writable;
+    if (writable) {
+        m_retryMs = 0;
+        qCInfo(lcAudit) << "audit log writable again";
+        emit recovered(ProblemKey);
+    } else {
+        qCWarning(lcAudit).noquote() << "audit log failing:" << error.text();
+        emit problem(ProblemKey, describeFailure(error));
+    }
+    emit writableChanged(writable);
+}
+
+Error AuditStore::describeFailure(const Error &error) const
+{
+    Error e = error;
+    e.message = tr("audit events cannot be written: %1. Enforcement points that fail closed deny new actions "
+                   "until it works again (%2 event(s) waiting)")
+                    .arg(error.message)
+                    .arg(pendingCount());
+    return e;
+}
+
+void AuditStore::retryLater()
+{
+    m_retryMs = m_retryMs == 0 ? 100 : std::min(m_retryMs * 2, MaxRetryMs);
+    if (m_retryTimer)
+        m_retryTimer->start(m_retryMs);
+}
+
+void AuditStore::setRetention(Retention retention)
+{
+    {
+        QMutexLocker lock(&m_retentionMutex);
+        m_retention = retention;
+    }
+    pruneNow();
+}
+
+void AuditStore::pruneNow()
+{
+    if (QThread::currentThread() == thread())
+        applyRetention();
+    else
+        QMetaObject::invokeMethod(this, &AuditStore::applyRetention, Qt::QueuedConnection);
+}
+
+void AuditStore::applyRetention()
+{
+    if (!m_db)
+        return;
+    Retention r;
+    {
+        QMutexLocker lock(&m_retentionMutex);
+        r = m_retention;
+    }
+    sqlite::Database &db = m_db->db;
+    qint64 through = 0;
+    QString reason;
+    if (r.maxAgeDays > 0) {
+        auto s = db.prepare("SELECT seq FROM events WHERE time_us < ? ORDER BY time_us DESC LIMIT 1");
+        if (s) {
+            s->bind(1, nowUs() - qint64(r.maxAgeDays) * 86400 * 1000000);
+            if (s->step() == SQLITE_ROW) {
+                through = s->int64(0);
+                reason = tr("older than %n day(s)", nullptr, r.maxAgeDays);
+            }
+        }
+    }
+    if (r.maxBytes > 0) {
+        const qint64 pageSize = db.scalar("PRAGMA page_size").value_or(4096);
+        const qint64 used =
+            (db.scalar("PRAGMA page_count").value_or(0) - db.scalar("PRAGMA freelist_count").value_or(0)) *
+            pageSize;
+        if (used > r.maxBytes) {
+            const qint64 first = db.scalar("SELECT seq FROM events ORDER BY seq LIMIT 1").value_or(0);
+            const qint64 last = db.scalar("SELECT seq FROM events ORDER BY seq DESC LIMIT 1").value_or(0);
+            // Down to 90 % of the limit, assuming rows of about the same size.
+            const double share = double(used - r.maxBytes * 9 / 10) / double(used);
+            const qint64 bySize = first + qint64(share * double(last - first + 1)) - 1;
+            if (bySize > through) {
+                through = bySize;
+                reason = tr("the log is larger than %1 MB").arg(r.maxBytes / (1024 * 1024));
+            }
+        }
+    }
+    if (through <= 0)
+        return;
+    if (auto done = pruneThrough(through, reason); !done)
+        qCWarning(lcAudit).noquote() << "pruning failed:" << done.error().text();
+}
+
+Result<qint64> AuditStore::pruneThrough(qint64 through, const QString &reason)
+{
+    // Drain first so that the prune record chains onto everything appended so far.
+    drain();
+    if (!isWritable())
+        return fail(Error::Code::Unavailable, tr("the audit log is not writable"), m_dbPath);
+    sqlite::Database &db = m_db->db;
+    // Never the newest event: it anchors the chain and the head file.
+    through = std::min(through, lastSeq() - 1);
+    qint64 first = db.scalar("SELECT seq FROM events ORDER BY seq LIMIT 1").value_or(0);
+    qint64 removed = 0;
+    while (first > 0 && first <= through) {
+        const qint64 upTo = std::min(through, first + PruneChunk - 1);
+        if (auto r = db.exec("BEGIN IMMEDIATE"); !r)
+            return std::unexpected(r.error());
+        auto rollback = [&](const Error &e) -> Result<qint64> {
+            (void)db.exec("ROLLBACK");
+            return std::unexpected(e);
+        };
+        auto hashOf = db.prepare("SELECT hash FROM events WHERE seq = ?");
+        if (!hashOf)
+            return rollback(hashOf.error());
+        hashOf->bind(1, upTo);
+        if (hashOf->step() != SQLITE_ROW)
+            return rollback(db.error(tr("cannot read the audit log")));
+        const QByteArray hash = hashOf->bytes(0);
+        hashOf = sqlite::Statement();
+        auto del = db.prepare("DELETE FROM events WHERE seq <= ?");
+        if (!del)
+            return rollback(del.error());
+        del->bind(1, upTo);
+        if (del->step() != SQLITE_DONE)
+            return rollback(db.error(tr("cannot prune the audit log")));
+        const qint64 count = sqlite3_changes64(db.get());
+        del = sqlite::Statement();
+        auto mark =
+            db.prepare("INSERT OR REPLACE INTO meta VALUES ('pruned_through', ?), ('pruned_hash', ?)");
+        if (!mark)
+            return rollback(mark.error());
+        mark->bind(1, upTo);
+        mark->bindText(2, hash.toHex());
+        if (mark->step() != SQLITE_DONE)
+            return rollback(db.error(tr("cannot prune the audit log")));
+        mark = sqlite::Statement();
+        // The record of the pruning joins the chain in the same transaction.
+        AuditEvent e =
+            AuditEvent::system(QStringLiteral("audit.prune"), m_dbPath,
+                               QJsonObject{{QStringLiteral("throughSeq"), upTo},
+                                           {QStringLiteral("hash"), QString::fromLatin1(hash.toHex())},
+                                           {QStringLiteral("events"), count},
+                                           {QStringLiteral("reason"), reason}});
+        {
+            QMutexLocker lock(&m_queueMutex);
+            m_lastTime = std::max(nowUs(), m_lastTime);
+            e.timeUs = m_lastTime;
+        }
+        auto last = db.prepare("SELECT seq, hash FROM events ORDER BY seq DESC LIMIT 1");
+        if (!last || last->step() != SQLITE_ROW)
+            return rollback(db.error(tr("cannot read the audit log")));
+        e.seq = last->int64(0) + 1;
+        e.prevHash = last->bytes(1);
+        e.hash = e.computeHash();
+        last = sqlite::Statement();
+        sqlite::Statement &s = m_db->insert;
+        s.bind(1, e.seq);
+        s.bind(2, e.timeUs);
+        s.bindText(3, "system");
+        s.bind(4, e.persona);
+        s.bind(5, e.action);
+        s.bind(6, e.resource);
+        s.bindText(7, "info");
+        s.bindText(8, "[]");
+        s.bindText(9, e.details);
+        s.bindBlob(10, e.prevHash);
+        s.bindBlob(11, e.hash);
+        const int rc = s.step();
+        s.reset();
+        if (rc != SQLITE_DONE)
+            return rollback(db.error(tr("cannot prune the audit log"), rc));
+        if (auto r = db.exec("COMMIT"); !r)
+            return rollback(r.error());
+        m_lastSeq.store(e.seq, std::memory_order_release);
+        (void)writeHead(e.seq, e.hash);
+        publish(std::make_shared<AuditBatch>(AuditBatch{e}));
+        removed += count;
+        first = upTo + 1;
+        emit pruned(upTo);
+    }
+    (void)db.exec("PRAGMA incremental_vacuum");
+    if (removed > 0)
+        qCInfo(lcAudit).noquote() << "pruned" << removed << "audit events through" << through << "(" << reason
+                                  << ")";
+    return removed;
+}
+
+void AuditStore::publish(std::shared_ptr<const AuditBatch> batch)
+{
+    QMutexLocker lock(&m_feedMutex);
+    m_feedEvents += batch->size();
+    m_feed.push_back(std::move(batch));
+    while (m_feed.size() > 1 && m_feedEvents - m_feed.front()->size() >= FeedCapacity) {
+        m_feedEvents -= m_feed.front()->size();
+        m_feed.pop_front();
+    }
+    for (AuditSubscription *s : m_subscribers)
+        s->notify();
+}
+
+void AuditStore::subscribe(AuditSubscription *subscription)
+{
+    QMutexLocker lock(&m_feedMutex);
+    m_subscribers.push_back(subscription);
+}
+
+void AuditStore::unsubscribe(AuditSubscription *subscription)
+{
+    QMutexLocker lock(&m_feedMutex);
+    std::erase(m_subscribers, subscription);
+}
+
+std::vector<std::shared_ptr<const AuditBatch>> AuditStore::feedSince(qint64 afterSeq,
+                                                                     qint64 *oldestHeld) const
+{
+    QMutexLocker lock(&m_feedMutex);
+    *oldestHeld = m_feed.empty() ? 0 : m_feed.front()->front().seq;
+    std::vector<std::shared_ptr<const AuditBatch>> out;
+    for (auto it = m_feed.rbegin(); it != m_feed.rend(); ++it) {
+        if ((*it)->back().seq <= afterSeq)
+            break;
+        out.push_back(*it);
+    }
+    std::reverse(out.begin(), out.end());
+    return out;
+}
+
+} // namespace paddock
