@@ -1,4 +1,5 @@
 // paddockctl: Paddock's command line and headless engine. Core only: no QtGui, no QtWidgets.
+#include "AuditCommands.h"
 #include "PolicyCommands.h"
 #include "config/Paths.h"
 #include "config/Settings.h"
@@ -98,7 +99,8 @@ int main(int argc, char *argv[])
         QStringLiteral("command"),
         Text::tr("serve: run the engine without a window until SIGINT or SIGTERM.\n"
                  "policy validate|authorize|test|format: Cedar policies (see paddockctl policy "
-                 "COMMAND --help)."));
+                 "COMMAND --help).\n"
+                 "audit verify|tail|export: the audit log (see paddockctl audit COMMAND --help)."));
     // Options after the command belong to it (paddockctl policy authorize --policies …).
     parser.setOptionsAfterPositionalArgumentsMode(QCommandLineParser::ParseAsPositionalArguments);
     parser.process(app);
@@ -115,6 +117,8 @@ int main(int argc, char *argv[])
         return serve();
     if (args.first() == QLatin1StringView("policy"))
         return runPolicyCommand(args.mid(1));
+    if (args.first() == QLatin1StringView("audit"))
+        return runAuditCommand(args.mid(1));
     err() << Text::tr("paddockctl: unknown command \"%1\"; see paddockctl --help")
                  .arg(args.join(QLatin1Char(' ')))
           << Qt::endl;

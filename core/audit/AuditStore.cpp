@@ -372,11 +372,8 @@ void AuditStore::setWritable(bool writable, const Error &error)
 {
     if (!writable)
         m_lastError = error;
-    if (m_writable.load() == writable) {
-        if (!writable)
-            emit problem(ProblemKey, describeFailure(error));
-        return;
-    }
+    if (m_writable.load() == writable)
+        return; // told once; retries stay quiet
     m_writable.store(writable, std::memory_order_release);
     m_failing = !writable;
     if (writable) {
