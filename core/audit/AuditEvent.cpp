@@ -5,6 +5,10 @@
 #include <QJsonArray>
 #include <QJsonDocument>
 
+#include <openssl/evp.h>
+
+#include <cstdio>
+
 namespace paddock {
 
 namespace {
@@ -100,10 +104,34 @@ QByteArray AuditEvent::canonical() const
 
 QByteArray AuditEvent::hashOf(QByteArrayView prevHash, QByteArrayView canonical)
 {
-    QCryptographicHash sha(QCryptographicHash::Sha256);
-    sha.addData(prevHash.isEmpty() ? QByteArrayView(zeroHash()) : prevHash);
-    sha.addData(canonical);
-    return sha.result();
+    // OpenSSL's SHA-256 uses the CPU's SHA extensions where there are some: the writer hashes every
+    // event in order, so this is on the audit log's critical path.
+    struct Digest
+    {
+        EVP_MD *md = EVP_MD_fetch(nullptr, "SHA256", nullptr);
+        EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+        ~Digest()
+        {
+            EVP_MD_CTX_free(ctx);
+            EVP_MD_free(md);
+        }
+    };
+    thread_local Digest digest;
+    static const QByteArray zeros = zeroHash();
+    const QByteArrayView prev = prevHash.isEmpty() ? QByteArrayView(zeros) : prevHash;
+    QByteArray out(HashSize, Qt::Uninitialized);
+    unsigned int length = 0;
+    if (!digest.md || !digest.ctx || !EVP_DigestInit_ex2(digest.ctx, digest.md, nullptr) ||
+        !EVP_DigestUpdate(digest.ctx, prev.data(), size_t(prev.size())) ||
+        !EVP_DigestUpdate(digest.ctx, canonical.data(), size_t(canonical.size())) ||
+        !EVP_DigestFinal_ex(digest.ctx, reinterpret_cast<unsigned char *>(out.data()), &length)) {
+        // Not expected with a working libcrypto; Qt's own implementation gives the same bytes.
+        QCryptographicHash sha(QCryptographicHash::Sha256);
+        sha.addData(prev);
+        sha.addData(canonical);
+        return sha.result();
+    }
+    return out;
 }
 
 QByteArray AuditEvent::computeHash() const
@@ -113,9 +141,35 @@ QByteArray AuditEvent::computeHash() const
 
 QByteArray AuditEvent::policiesText(const QStringList &policies)
 {
-    if (policies.isEmpty())
-        return QByteArrayLiteral("[]");
-    return QJsonDocument(QJsonArray::fromStringList(policies)).toJson(QJsonDocument::Compact);
+    // What QJsonDocument writes for a compact array of strings, without building one per event.
+    QByteArray out = "[";
+    for (const QString &id : policies) {
+        if (out.size() > 1)
+            out += ',';
+        out += '"';
+        for (const char c : id.toUtf8()) {
+            const auto u = static_cast<unsigned char>(c);
+            if (c == '"' || c == '\\') {
+                out += '\\';
+                out += c;
+            } else if (u < 0x20) {
+                static const char *named[] = {"\\b", "\\t", "\\n", nullptr, "\\f", "\\r"};
+                const char *n = u >= 8 && u <= 13 ? named[u - 8] : nullptr;
+                if (n) {
+                    out += n;
+                } else {
+                    char esc[8];
+                    std::snprintf(esc, sizeof esc, "\\u%04x", u);
+                    out += esc;
+                }
+            } else {
+                out += c;
+            }
+        }
+        out += '"';
+    }
+    out += ']';
+    return out;
 }
 
 QJsonObject AuditEvent::toJson() const

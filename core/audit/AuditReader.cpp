@@ -4,6 +4,7 @@
 #include "audit/Sqlite.h"
 
 #include <QCoreApplication>
+#include <QScopeGuard>
 
 #include <algorithm>
 
@@ -282,6 +283,10 @@ Result<qint64> AuditReader::count()
 Result<AuditReader::Stats> AuditReader::stats(qint64 sinceUs, int topN, qint64 perMinuteSinceUs)
 {
     Stats stats;
+    // One read transaction, so that every query sees the same snapshot.
+    if (auto r = d->db.exec("BEGIN"); !r)
+        return std::unexpected(r.error());
+    const auto endRead = qScopeGuard([this] { (void)d->db.exec("COMMIT"); });
     AuditFilter since;
     since.sinceUs = sinceUs;
     auto range = d->seqRange(since);
@@ -291,6 +296,7 @@ Result<AuditReader::Stats> AuditReader::stats(qint64 sinceUs, int topN, qint64 p
     auto last = lastSeq();
     if (!last)
         return std::unexpected(last.error());
+    stats.throughSeq = *last;
     if (lo > *last)
         return stats;
     stats.events = *last - lo + 1;

@@ -43,6 +43,9 @@ public:
         QHash<QString, qint64> deniesPerPersona;     // deny and would-deny
         QList<std::pair<QString, qint64>> topDenied; // resources, most denied first
         qint64 events = 0;
+        // Every figure is of one snapshot of the log, which ends at this seq (0 when empty), so
+        // that live events after it can be added without counting any twice.
+        qint64 throughSeq = 0;
     };
     Result<Stats> stats(qint64 sinceUs, int topN = 10, qint64 perMinuteSinceUs = 0);
 

@@ -13,8 +13,12 @@
 
 #include <algorithm>
 #include <chrono>
+#include <condition_variable>
 #include <fcntl.h>
 #include <future>
+#include <mutex>
+#include <optional>
+#include <thread>
 #include <unistd.h>
 
 Q_LOGGING_CATEGORY(lcAudit, "paddock.audit")
@@ -34,6 +38,75 @@ qint64 nowUs()
     return duration_cast<microseconds>(system_clock::now().time_since_epoch()).count();
 }
 } // namespace
+
+// Keeps the head file up to date on a thread of its own, so that its fsync never delays a batch:
+// it writes the newest (seq, hash) posted, skipping any that were overtaken meanwhile. The file is
+// replaced atomically (write beside, fsync, rename) and only after the commit it names, so after a
+// crash it may lag behind the log but never runs ahead of it.
+class AuditStore::HeadWriter
+{
+public:
+    explicit HeadWriter(QString path)
+        : m_path(std::move(path))
+        , m_thread([this] { run(); })
+    {}
+    ~HeadWriter()
+    {
+        {
+            std::lock_guard lock(m_mutex);
+            m_quit = true;
+        }
+        m_wake.notify_one();
+        m_thread.join();
+    }
+    void post(qint64 seq, const QByteArray &hash)
+    {
+        {
+            std::lock_guard lock(m_mutex);
+            m_next = auditschema::Head{seq, hash};
+        }
+        m_wake.notify_one();
+    }
+
+private:
+    void run()
+    {
+        std::unique_lock lock(m_mutex);
+        for (;;) {
+            m_wake.wait(lock, [this] { return m_next || m_quit; });
+            if (m_next) {
+                const auditschema::Head head = *std::exchange(m_next, std::nullopt);
+                lock.unlock();
+                write(head);
+                lock.lock();
+            } else if (m_quit) {
+                return;
+            }
+        }
+    }
+    void write(const auditschema::Head &head)
+    {
+        const QByteArray text = auditschema::headText(head);
+        const QByteArray target = m_path.toLocal8Bit();
+        const QByteArray tmp = target + ".tmp";
+        const int fd = ::open(tmp.constData(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+        bool ok = fd >= 0 && ::write(fd, text.constData(), size_t(text.size())) == text.size();
+        ok = fd >= 0 && ::fdatasync(fd) == 0 && ok;
+        if (fd >= 0)
+            ::close(fd);
+        ok = ok && ::rename(tmp.constData(), target.constData()) == 0;
+        if (!ok)
+            qCWarning(lcAudit).noquote()
+                << m_path << ": cannot update the audit head file:" << strerror(errno);
+    }
+
+    const QString m_path;
+    std::mutex m_mutex;
+    std::condition_variable m_wake;
+    std::optional<auditschema::Head> m_next;
+    bool m_quit = false;
+    std::thread m_thread;
+};
 
 struct AuditStore::Db
 {
@@ -126,6 +199,7 @@ Result<void> AuditStore::start()
                                m_headPath, tr("Run \"paddockctl audit verify\" to check the log.")});
     }
 
+    m_headWriter = std::make_unique<HeadWriter>(m_headPath);
     m_retryTimer = new QTimer(this);
     m_retryTimer->setSingleShot(true);
     connect(m_retryTimer, &QTimer::timeout, this, &AuditStore::drain);
@@ -169,6 +243,7 @@ void AuditStore::stop()
     m_retryTimer = nullptr;
     delete m_retentionTimer;
     m_retentionTimer = nullptr;
+    m_headWriter.reset(); // writes the last head posted
     m_db.reset();
 }
 
@@ -261,8 +336,8 @@ void AuditStore::drain()
         }
         const qint64 last = batch.back().event.seq;
         m_lastSeq.store(last, std::memory_order_release);
-        if (auto head = writeHead(last, batch.back().event.hash); !head)
-            qCWarning(lcAudit).noquote() << head.error().text();
+        m_batches.fetch_add(1);
+        postHead(last, batch.back().event.hash);
         auto published = std::make_shared<AuditBatch>();
         published->reserve(qsizetype(batch.size()));
         for (Pending &p : batch) {
@@ -323,20 +398,27 @@ Result<void> AuditStore::writeBatch(std::vector<Pending> &batch)
         AuditEvent &e = p.event;
         e.seq = ++seq;
         e.prevHash = prev;
-        e.hash = e.computeHash();
+        // Each field converted once, for the hash and for the row alike.
+        const QByteArray persona = e.persona.toUtf8(), action = e.action.toUtf8(),
+                         resource = e.resource.toUtf8();
+        const QByteArray policies = AuditEvent::policiesText(e.policies);
+        const QByteArray source = AuditEvent::sourceName(e.source).toLatin1();
+        const QByteArray decision = AuditEvent::decisionName(e.decision).toLatin1();
+        e.hash = AuditEvent::hashOf(prev, AuditEvent::canonical(e.seq, e.timeUs, source, persona, action,
+                                                                resource, decision, policies, e.details));
         prev = e.hash;
         sqlite::Statement &s = d.insert;
         s.bind(1, e.seq);
         s.bind(2, e.timeUs);
-        s.bindText(3, AuditEvent::sourceName(e.source).toLatin1());
-        s.bind(4, e.persona);
-        s.bind(5, e.action);
-        s.bind(6, e.resource);
-        s.bindText(7, AuditEvent::decisionName(e.decision).toLatin1());
-        s.bindText(8, auditschema::policiesToText(e.policies));
-        s.bindText(9, e.details);
-        s.bindBlob(10, e.prevHash);
-        s.bindBlob(11, e.hash);
+        s.bindStaticText(3, source);
+        s.bindStaticText(4, persona);
+        s.bindStaticText(5, action);
+        s.bindStaticText(6, resource);
+        s.bindStaticText(7, decision);
+        s.bindStaticText(8, policies);
+        s.bindStaticText(9, e.details);
+        s.bindStaticBlob(10, e.prevHash);
+        s.bindStaticBlob(11, e.hash);
         rc = s.step();
         s.reset();
         if (rc != SQLITE_DONE)
@@ -349,23 +431,10 @@ Result<void> AuditStore::writeBatch(std::vector<Pending> &batch)
     return {};
 }
 
-Result<void> AuditStore::writeHead(qint64 seq, const QByteArray &hash)
+void AuditStore::postHead(qint64 seq, const QByteArray &hash)
 {
-    // Replaced atomically (write beside, fsync, rename). It is written after the commit, so after a
-    // crash it may lag behind the log, never run ahead of it.
-    const QByteArray text = auditschema::headText({seq, hash});
-    const QByteArray tmp = (m_headPath + QStringLiteral(".tmp")).toLocal8Bit();
-    const int fd = ::open(tmp.constData(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-    bool ok = fd >= 0 && ::write(fd, text.constData(), size_t(text.size())) == text.size();
-    ok = fd >= 0 && ::fdatasync(fd) == 0 && ok;
-    if (fd >= 0)
-        ::close(fd);
-    ok = ok && ::rename(tmp.constData(), m_headPath.toLocal8Bit().constData()) == 0;
-    if (!ok)
-        return fail(Error::Code::Io,
-                    tr("cannot update the audit head file: %1").arg(QString::fromLocal8Bit(strerror(errno))),
-                    m_headPath);
-    return {};
+    if (m_headWriter)
+        m_headWriter->post(seq, hash);
 }
 
 void AuditStore::setWritable(bool writable, const Error &error)
@@ -548,7 +617,7 @@ Result<qint64> AuditStore::pruneThrough(qint64 through, const QString &reason)
         if (auto r = db.exec("COMMIT"); !r)
             return rollback(r.error());
         m_lastSeq.store(e.seq, std::memory_order_release);
-        (void)writeHead(e.seq, e.hash);
+        postHead(e.seq, e.hash);
         publish(std::make_shared<AuditBatch>(AuditBatch{e}));
         removed += count;
         first = upTo + 1;

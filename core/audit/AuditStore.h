@@ -78,6 +78,8 @@ public:
     qint64 lastSeq() const { return m_lastSeq.load(std::memory_order_acquire); }
     // Events queued and not yet durable.
     qint64 pendingCount() const;
+    // Transactions committed since start (each holds one batch).
+    qint64 batchesWritten() const { return m_batches.load(); }
     // Events dropped since start because the queue was full while the store was failing.
     qint64 droppedCount() const { return m_dropped.load(); }
 
@@ -106,11 +108,12 @@ private:
         Ack ack;
     };
     struct Db;
+    class HeadWriter;
 
     void scheduleDrain();
     void drain();
     Result<void> writeBatch(std::vector<Pending> &batch);
-    Result<void> writeHead(qint64 seq, const QByteArray &hash);
+    void postHead(qint64 seq, const QByteArray &hash);
     void setWritable(bool writable, const Error &error = {});
     Error describeFailure(const Error &error) const;
     void retryLater();
@@ -127,6 +130,7 @@ private:
     const QString m_dbPath;
     const QString m_headPath;
     std::unique_ptr<Db> m_db;
+    std::unique_ptr<HeadWriter> m_headWriter;
 
     mutable QMutex m_queueMutex;
     std::vector<Pending> m_queue; // guarded by m_queueMutex
@@ -137,6 +141,7 @@ private:
     std::atomic<bool> m_writable{true};
     std::atomic<qint64> m_lastSeq{0};
     std::atomic<qint64> m_dropped{0};
+    std::atomic<qint64> m_batches{0};
     qint64 m_droppedUnrecorded = 0;
     Error m_lastError;
     int m_retryMs = 0;

@@ -40,6 +40,16 @@ public:
     {
         sqlite3_bind_text(m_stmt, index, utf8.constData(), int(utf8.size()), SQLITE_TRANSIENT);
     }
+    // The bytes must stay alive and unchanged until the statement is stepped (and reset).
+    void bindStaticText(int index, QByteArrayView utf8)
+    {
+        // An empty QByteArray has no data: that would bind NULL, not ''.
+        sqlite3_bind_text(m_stmt, index, utf8.data() ? utf8.data() : "", int(utf8.size()), SQLITE_STATIC);
+    }
+    void bindStaticBlob(int index, QByteArrayView bytes)
+    {
+        sqlite3_bind_blob(m_stmt, index, bytes.data(), int(bytes.size()), SQLITE_STATIC);
+    }
     void bindBlob(int index, const QByteArray &bytes)
     {
         sqlite3_bind_blob(m_stmt, index, bytes.constData(), int(bytes.size()), SQLITE_TRANSIENT);

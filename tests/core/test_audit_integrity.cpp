@@ -281,7 +281,10 @@ private slots:
         Engine engine;
         QSignalSpy health(&engine, &Engine::healthChanged);
         engine.start();
-        QTRY_COMPARE(engine.state(), Engine::State::Running);
+        QTRY_VERIFY(engine.state() != Engine::State::Starting);
+        for (const Error &p : engine.problems())
+            qWarning().noquote() << "problem:" << p.text();
+        QCOMPARE(engine.state(), Engine::State::Running);
         AuditStore &store = *engine.auditStore();
         QCOMPARE(store.databasePath(), mountPoint + QStringLiteral("/audit.db"));
         QTRY_VERIFY(store.lastSeq() >= 1); // engine.start
