@@ -24,7 +24,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         __builtin_trap();
     for (auto key :
          {Settings::Key::CloseToTray, Settings::Key::CloseToTrayNoticeShown,
-          Settings::Key::MainWindowGeometry, Settings::Key::MainWindowState, Settings::Key::CurrentPage})
+          Settings::Key::MainWindowGeometry, Settings::Key::MainWindowState, Settings::Key::CurrentPage,
+          Settings::Key::AuditRetentionDays, Settings::Key::AuditMaxSizeMb, Settings::Key::DenyNotifications})
         if (again.value(key) != settings.value(key))
             __builtin_trap();
     return 0;
