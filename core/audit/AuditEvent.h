@@ -79,6 +79,13 @@ using AuditBatch = QList<AuditEvent>;
 // (Closed, the default for restricted personas) or go on unrecorded (Open).
 enum class AuditFailMode : quint8 { Closed, Open };
 
+// The default for a persona of this trust level ("full", "moderate", "restricted") when its own
+// configuration does not say: restricted personas fail closed, the others open.
+inline AuditFailMode defaultAuditFailMode(QStringView trustLevel)
+{
+    return trustLevel == QLatin1StringView("restricted") ? AuditFailMode::Closed : AuditFailMode::Open;
+}
+
 } // namespace paddock
 
 Q_DECLARE_METATYPE(paddock::AuditEvent)

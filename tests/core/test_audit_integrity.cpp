@@ -160,6 +160,8 @@ private slots:
             << qint64(51);
         QTest::newRow("rewrite a row and its hash")
             << QByteArray() << int(Problem::Modified) << qint64(60); // done in code below: hash recomputed
+        QTest::newRow("change a column's type") << QByteArray("UPDATE events SET time_us = 'soon', prev_hash = 7 WHERE seq = 20")
+                                                << int(Problem::Modified) << qint64(20);
         QTest::newRow("delete a row")
             << QByteArray("DELETE FROM events WHERE seq = 77") << int(Problem::Missing) << qint64(77);
         QTest::newRow("delete a range") << QByteArray("DELETE FROM events WHERE seq BETWEEN 10 AND 19")
@@ -315,6 +317,8 @@ private slots:
         QCOMPARE(engine.health(), Engine::Health::Error);
         QVERIFY(!store.admits(AuditFailMode::Closed));
         QVERIFY(store.admits(AuditFailMode::Open));
+        QVERIFY(!store.admits(defaultAuditFailMode(u"restricted")));
+        QVERIFY(store.admits(defaultAuditFailMode(u"moderate")));
         bool told = false;
         for (const Error &p : engine.problems())
             told = told || (p.message.contains(QStringLiteral("cannot be written")) &&
