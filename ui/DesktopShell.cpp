@@ -6,6 +6,9 @@
 #include "MainWindow.h"
 #include "PreferencesDialog.h"
 #include "TrayIcon.h"
+#include "audit/AuditStore.h"
+#include "audit/DashboardPage.h"
+#include "audit/DenyNotifier.h"
 #include "config/Settings.h"
 #include "engine/Engine.h"
 #include "policy/PolicyEditorPage.h"
@@ -22,7 +25,12 @@ DesktopShell::DesktopShell(Settings &settings, Engine &engine, AppLog *log, QObj
     , m_window(new MainWindow(settings, engine))
     , m_policyPage(new PolicyEditorPage(*engine.policyStore()))
     , m_tray(nullptr)
+    , m_denyNotifier(new DenyNotifier(*engine.auditStore(), settings, this))
 {
+    m_window->addPage(QStringLiteral("dashboard"),
+                      Icons::themed(QStringLiteral("view-statistics"),
+                                    m_window->style()->standardIcon(QStyle::SP_ComputerIcon)),
+                      tr("Dashboard"), new DashboardPage(engine));
     m_window->addPage(QStringLiteral("policies"),
                       Icons::themed(QStringLiteral("security-high"),
                                     m_window->style()->standardIcon(QStyle::SP_FileDialogContentsView)),
@@ -47,6 +55,8 @@ DesktopShell::DesktopShell(Settings &settings, Engine &engine, AppLog *log, QObj
     connect(m_tray, &TrayIcon::toggleWindowRequested, this, &DesktopShell::toggleWindow);
     connect(m_tray, &TrayIcon::quitRequested, this, &DesktopShell::quit);
     connect(m_tray, &TrayIcon::policiesRequested, this, &DesktopShell::showPolicies);
+    connect(m_tray, &TrayIcon::auditRequested, this, &DesktopShell::showAudit);
+    connect(m_denyNotifier, &DenyNotifier::notify, m_tray, &TrayIcon::showDenyNotification);
 }
 
 DesktopShell::~DesktopShell()
@@ -112,9 +122,16 @@ void DesktopShell::showPolicies()
     m_window->showPage(QStringLiteral("policies"));
 }
 
+void DesktopShell::showAudit()
+{
+    activate();
+    m_window->showPage(QStringLiteral("audit"));
+}
+
 void DesktopShell::openPreferences()
 {
-    auto *dialog = new PreferencesDialog(m_settings, TrayIcon::isAvailable(), m_window);
+    auto *dialog = new PreferencesDialog(m_settings, TrayIcon::isAvailable(), m_window,
+                                         m_engine.auditStore()->databasePath());
     dialog->setAttribute(Qt::WA_DeleteOnClose);
     dialog->open();
 }

@@ -6,6 +6,7 @@
 namespace paddock {
 
 class AppLog;
+class DenyNotifier;
 class Engine;
 class MainWindow;
 class PolicyEditorPage;
@@ -33,6 +34,7 @@ public:
     // Quits without asking (session end, SIGTERM): unsaved edits are dropped.
     void quitNow();
     void showPolicies();
+    void showAudit();
     void openPreferences();
     void openAbout();
 
@@ -42,6 +44,7 @@ public:
     MainWindow *mainWindow() const { return m_window; }
     PolicyEditorPage *policyPage() const { return m_policyPage; }
     TrayIcon *tray() const { return m_tray; }
+    DenyNotifier *denyNotifier() const { return m_denyNotifier; }
 
 signals:
     void quitRequested();
@@ -52,6 +55,7 @@ private:
     MainWindow *m_window;
     PolicyEditorPage *m_policyPage;
     TrayIcon *m_tray;
+    DenyNotifier *m_denyNotifier;
 };
 
 } // namespace paddock

@@ -8,17 +8,14 @@ QIcon application()
                             QIcon(QStringLiteral(":/icons/io.paddock.Paddock.svg")));
 }
 
-QIcon tray(Engine::State state)
+QIcon tray(Engine::Health health)
 {
-    switch (state) {
-    case Engine::State::Failed:
+    switch (health) {
+    case Engine::Health::Error:
         return QIcon(QStringLiteral(":/icons/tray-error.svg"));
-    case Engine::State::Degraded:
+    case Engine::Health::Warning:
         return QIcon(QStringLiteral(":/icons/tray-warning.svg"));
-    case Engine::State::Stopped:
-    case Engine::State::Starting:
-    case Engine::State::Running:
-    case Engine::State::Stopping:
+    case Engine::Health::Ok:
         break;
     }
     return QIcon(QStringLiteral(":/icons/tray-normal.svg"));

@@ -3,6 +3,7 @@
 #include <QDialog>
 
 class QCheckBox;
+class QSpinBox;
 
 namespace paddock {
 
@@ -15,13 +16,18 @@ class PreferencesDialog final : public QDialog
     Q_DISABLE_COPY_MOVE(PreferencesDialog)
 
 public:
-    PreferencesDialog(Settings &settings, bool trayAvailable, QWidget *parent = nullptr);
+    // `auditDatabasePath`: the audit log shown (AuditStore::defaultDatabasePath() when empty).
+    PreferencesDialog(Settings &settings, bool trayAvailable, QWidget *parent = nullptr,
+                      const QString &auditDatabasePath = {});
 
     void accept() override;
 
 private:
     Settings &m_settings;
     QCheckBox *m_closeToTray;
+    QSpinBox *m_retentionDays;
+    QSpinBox *m_maxSizeMb;
+    QCheckBox *m_denyNotifications;
 };
 
 } // namespace paddock

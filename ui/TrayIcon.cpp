@@ -38,8 +38,13 @@ TrayIcon::TrayIcon(Engine &engine, QWidget *window, QObject *parent)
         if (reason == QSystemTrayIcon::Trigger || reason == QSystemTrayIcon::DoubleClick)
             emit toggleWindowRequested();
     });
+    connect(m_tray, &QSystemTrayIcon::messageClicked, this, [this] {
+        if (m_showingDenies)
+            emit auditRequested();
+    });
     connect(&m_engine, &Engine::stateChanged, this, &TrayIcon::updateState);
     connect(&m_engine, &Engine::problemsChanged, this, &TrayIcon::updateState);
+    connect(&m_engine, &Engine::healthChanged, this, &TrayIcon::updateState);
     connect(m_menu, &QMenu::aboutToShow, this, &TrayIcon::updateToggleText);
     m_window->installEventFilter(this);
     updateState();
@@ -69,10 +74,17 @@ bool TrayIcon::isVisible() const
 
 void TrayIcon::showHiddenNotice()
 {
+    m_showingDenies = false;
     m_tray->showMessage(tr("Paddock is still running"),
                         tr("Paddock keeps watching your agents from the system tray. Use Quit in the tray "
                            "menu to stop it, or turn this off in Preferences."),
                         Icons::application(), 8000);
+}
+
+void TrayIcon::showDenyNotification(const QString &title, const QString &text)
+{
+    m_showingDenies = true;
+    m_tray->showMessage(title, text, QSystemTrayIcon::Warning, 10000);
 }
 
 bool TrayIcon::eventFilter(QObject *watched, QEvent *event)
@@ -84,8 +96,10 @@ bool TrayIcon::eventFilter(QObject *watched, QEvent *event)
 
 void TrayIcon::updateState()
 {
-    const QString status = m_engine.statusText();
-    m_tray->setIcon(Icons::tray(m_engine.state()));
+    QString status = m_engine.statusText();
+    if (m_engine.isAuditFailing())
+        status += QStringLiteral(" — ") + tr("Audit log failing");
+    m_tray->setIcon(Icons::tray(m_engine.health()));
     m_tray->setToolTip(tr("Paddock") + QLatin1Char('\n') + status);
     m_status->setText(status);
 }

@@ -12,8 +12,9 @@ namespace paddock {
 
 class Engine;
 
-// Paddock in the system tray: an icon that shows the engine's state, a menu with a status line,
-// Show/Hide and Quit; a click toggles the main window.
+// Paddock in the system tray: an icon that shows the engine's health, a menu with a status line,
+// Show/Hide and Quit; a click toggles the main window. Also shows deny-burst notifications; a
+// click on one asks for the audit log (auditRequested).
 class TrayIcon final : public QObject
 {
     Q_OBJECT
@@ -29,6 +30,8 @@ public:
 
     // Tells the user once that Paddock is still running after its window was closed.
     void showHiddenNotice();
+    // A notification about denied actions (see DenyNotifier); clicking it emits auditRequested.
+    void showDenyNotification(const QString &title, const QString &text);
 
     QSystemTrayIcon *systemTrayIcon() const { return m_tray; }
     QMenu *menu() const { return m_menu; }
@@ -45,6 +48,7 @@ public:
 signals:
     void toggleWindowRequested();
     void policiesRequested();
+    void auditRequested();
     void quitRequested();
 
 protected:
@@ -62,6 +66,7 @@ private:
     QAction *m_toggle;
     QAction *m_policies;
     QAction *m_quit;
+    bool m_showingDenies = false; // the newest message is a deny notification
 };
 
 } // namespace paddock

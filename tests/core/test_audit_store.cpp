@@ -5,8 +5,10 @@
 #include "audit/AuditStore.h"
 #include "audit/AuditSubscription.h"
 #include "audit/AuditVerifier.h"
+#include "policy/PolicyStore.h"
 
 #include <QBuffer>
+#include <QCryptographicHash>
 #include <QJsonDocument>
 #include <QSignalSpy>
 #include <QTemporaryDir>
@@ -299,6 +301,38 @@ private slots:
         QCOMPARE(*reader->exportTo(csv, {}, AuditReader::Format::Csv), 250);
         QVERIFY(csv.data().startsWith(AuditReader::csvHeader()));
         QVERIFY(csv.data().contains("\"web, \"\"quoted\"\"\""));
+    }
+
+    void policyEditsAreRecorded()
+    {
+        AuditStore store(db("policy.db"));
+        QVERIFY(store.start());
+        PolicyStore policies(m_dir.filePath(QStringLiteral("config")));
+        policies.setAuditStore(&store);
+        QVERIFY(policies.load());
+        const QString text = policies.text(QStringLiteral("restricted")) + QStringLiteral("\n// reviewed\n");
+        QVERIFY(policies.save(QStringLiteral("restricted"), text));
+        QTRY_COMPARE(store.lastSeq(), 1);
+        QVERIFY(!policies.save(QStringLiteral("restricted"), QStringLiteral("permit(")));
+        const auto versions = policies.history(QStringLiteral("restricted"));
+        QVERIFY(!versions.isEmpty());
+        QVERIFY(policies.revert(QStringLiteral("restricted"), versions.last()));
+        QTRY_COMPARE(store.lastSeq(), 2); // the refused save is not an edit
+        store.stop();
+        auto reader = AuditReader::open(db("policy.db"));
+        auto saved = reader->event(1);
+        QCOMPARE(saved->source, AuditEvent::Source::Policy);
+        QCOMPARE(saved->action, QStringLiteral("policy.save"));
+        QCOMPARE(saved->resource, policies.filePath(QStringLiteral("restricted")));
+        const QJsonObject d = saved->detailsObject();
+        QCOMPARE(d.value(QStringLiteral("set")).toString(), QStringLiteral("restricted"));
+        QCOMPARE(
+            d.value(QStringLiteral("sha256")).toString(),
+            QString::fromLatin1(QCryptographicHash::hash(text.toUtf8(), QCryptographicHash::Sha256).toHex()));
+        QVERIFY(QFile::exists(d.value(QStringLiteral("versionFile")).toString()));
+        auto reverted = reader->event(2);
+        QCOMPARE(reverted->action, QStringLiteral("policy.revert"));
+        QVERIFY(!reverted->detailsObject().value(QStringLiteral("revertedTo")).toString().isEmpty());
     }
 
     void refusesAFileThatIsNotAnAuditLog()

@@ -1,3 +1,5 @@
+#include "audit/AuditReader.h"
+#include "audit/AuditStore.h"
 #include "engine/ConfigWriter.h"
 #include "engine/Engine.h"
 
@@ -72,29 +74,44 @@ private slots:
     {
         Journal journal;
         Engine engine;
-        engine.addService(std::make_unique<RecordingService>(QStringLiteral("audit"), journal));
         engine.addService(std::make_unique<RecordingService>(QStringLiteral("proxy"), journal));
+        engine.addService(std::make_unique<RecordingService>(QStringLiteral("scheduler"), journal));
         QSignalSpy states(&engine, &Engine::stateChanged);
         QCOMPARE(engine.state(), Engine::State::Stopped);
         engine.start();
         QCOMPARE(engine.state(), Engine::State::Starting); // start() does not wait
         QTRY_COMPARE(engine.state(), Engine::State::Running);
         QCOMPARE(engine.threadNames(),
-                 (QStringList{QStringLiteral("paddock-config"), QStringLiteral("paddock-policy"),
-                              QStringLiteral("paddock-audit"), QStringLiteral("paddock-proxy")}));
+                 (QStringList{QStringLiteral("paddock-config"), QStringLiteral("paddock-audit"),
+                              QStringLiteral("paddock-policy"), QStringLiteral("paddock-proxy"),
+                              QStringLiteral("paddock-scheduler")}));
         const QStringList os = osThreadNames();
         QVERIFY2(os.contains(QStringLiteral("paddock-audit")) &&
-                     os.contains(QStringLiteral("paddock-config")),
+                     os.contains(QStringLiteral("paddock-config")) &&
+                     os.contains(QStringLiteral("paddock-proxy")),
                  qPrintable(os.join(QLatin1Char(','))));
-        QVERIFY(journal.events.contains(QStringLiteral("start audit on paddock-audit")));
         QVERIFY(journal.events.contains(QStringLiteral("start proxy on paddock-proxy")));
+        QVERIFY(journal.events.contains(QStringLiteral("start scheduler on paddock-scheduler")));
 
         engine.stop();
         QCOMPARE(engine.state(), Engine::State::Stopped);
+        const int stopScheduler =
+            int(journal.events.indexOf(QStringLiteral("stop scheduler on paddock-scheduler")));
         const int stopProxy = int(journal.events.indexOf(QStringLiteral("stop proxy on paddock-proxy")));
-        const int stopAudit = int(journal.events.indexOf(QStringLiteral("stop audit on paddock-audit")));
-        QVERIFY(stopProxy >= 0 && stopAudit > stopProxy); // reverse order of start
+        QVERIFY(stopScheduler >= 0 && stopProxy > stopScheduler); // reverse order of start
         QVERIFY(!osThreadNames().contains(QStringLiteral("paddock-audit")));
+        QVERIFY(!osThreadNames().contains(QStringLiteral("paddock-proxy")));
+
+        // The engine's own start and stop are in the audit log.
+        auto reader = AuditReader::open(AuditStore::defaultDatabasePath());
+        QVERIFY(reader);
+        auto events = reader->after(0);
+        QVERIFY(events);
+        QStringList actions;
+        for (const AuditEvent &e : *events)
+            actions << e.action;
+        QCOMPARE(actions, (QStringList{QStringLiteral("engine.start"), QStringLiteral("engine.stop")}));
+        QCOMPARE(events->first().source, AuditEvent::Source::System);
 
         QList<Engine::State> seen;
         for (const auto &args : states)

@@ -5,6 +5,7 @@
 #include "LogPage.h"
 #include "MainWindow.h"
 #include "PreferencesDialog.h"
+#include "audit/AuditStore.h"
 #include "config/Settings.h"
 #include "engine/Engine.h"
 #include "log/AppLog.h"
@@ -19,6 +20,7 @@
 #include <QPushButton>
 #include <QScrollBar>
 #include <QSignalSpy>
+#include <QSpinBox>
 #include <QStatusBar>
 #include <QTableView>
 #include <QTemporaryDir>
@@ -58,8 +60,9 @@ private slots:
         MainWindow *w = shell.mainWindow();
         QVERIFY(QTest::qWaitForWindowExposed(w));
         QCOMPARE(w->windowTitle(), QStringLiteral("Paddock"));
-        QCOMPARE(w->pageIds(), (QStringList{QStringLiteral("policies"), QStringLiteral("log")}));
-        QCOMPARE(w->currentPageId(), QStringLiteral("policies")); // the first page
+        QCOMPARE(w->pageIds(), (QStringList{QStringLiteral("dashboard"), QStringLiteral("policies"),
+                                            QStringLiteral("log")}));
+        QCOMPARE(w->currentPageId(), QStringLiteral("dashboard")); // the first page
         QVERIFY(w->showPage(QStringLiteral("log")));
         QCOMPARE(w->currentPageId(), QStringLiteral("log"));
         auto *status = w->findChild<QLabel *>(QStringLiteral("engineStatus"));
@@ -155,6 +158,8 @@ private slots:
         QVERIFY(prefs->findChild<QLabel *>(QStringLiteral("noTrayLabel")));
         QVERIFY(
             prefs->findChild<QLabel *>(QStringLiteral("settingsLocation"))->text().contains(settingsPath()));
+        QCOMPARE(prefs->findChild<QLabel *>(QStringLiteral("auditDatabasePath"))->text(),
+                 engine.auditStore()->databasePath());
         QTest::mouseClick(prefs->findChild<QDialogButtonBox *>()->button(QDialogButtonBox::Cancel),
                           Qt::LeftButton);
         QTRY_VERIFY(QApplication::activeModalWidget() == nullptr);
@@ -182,6 +187,55 @@ private slots:
             QTest::mouseClick(prefs.findChild<QDialogButtonBox *>()->button(QDialogButtonBox::Ok),
                               Qt::LeftButton);
             QCOMPARE(settings.closeToTray(), false);
+        }
+    }
+
+    void preferencesForTheAuditLog()
+    {
+        Settings settings(settingsPath());
+        QCOMPARE(settings.auditRetentionDays(), 0);
+        QCOMPARE(settings.auditMaxSizeMb(), 0);
+        QVERIFY(settings.denyNotifications());
+        auto edit = [](QSpinBox *box, const QString &text) {
+            box->setFocus();
+            box->selectAll();
+            QTest::keyClicks(box, text);
+        };
+        {
+            PreferencesDialog prefs(settings, true, nullptr, QStringLiteral("/data/paddock/audit.db"));
+            prefs.show();
+            auto *days = prefs.findChild<QSpinBox *>(QStringLiteral("auditRetentionDays"));
+            auto *size = prefs.findChild<QSpinBox *>(QStringLiteral("auditMaxSizeMb"));
+            auto *notify = prefs.findChild<QCheckBox *>(QStringLiteral("denyNotifications"));
+            QVERIFY(days && size && notify);
+            QCOMPARE(days->text(), QStringLiteral("Forever")); // 0 keeps everything
+            QCOMPARE(size->text(), QStringLiteral("No limit"));
+            QVERIFY(notify->isChecked());
+            QCOMPARE(prefs.findChild<QLabel *>(QStringLiteral("auditDatabasePath"))->text(),
+                     QStringLiteral("/data/paddock/audit.db"));
+            edit(days, QStringLiteral("30"));
+            QTest::mouseClick(prefs.findChild<QDialogButtonBox *>()->button(QDialogButtonBox::Cancel),
+                              Qt::LeftButton);
+            QCOMPARE(settings.auditRetentionDays(), 0);
+        }
+        {
+            PreferencesDialog prefs(settings, true);
+            prefs.show();
+            edit(prefs.findChild<QSpinBox *>(QStringLiteral("auditRetentionDays")), QStringLiteral("30"));
+            edit(prefs.findChild<QSpinBox *>(QStringLiteral("auditMaxSizeMb")), QStringLiteral("250"));
+            QTest::mouseClick(prefs.findChild<QCheckBox *>(QStringLiteral("denyNotifications")),
+                              Qt::LeftButton);
+            QTest::mouseClick(prefs.findChild<QDialogButtonBox *>()->button(QDialogButtonBox::Ok),
+                              Qt::LeftButton);
+            QCOMPARE(settings.auditRetentionDays(), 30);
+            QCOMPARE(settings.auditMaxSizeMb(), 250);
+            QVERIFY(!settings.denyNotifications());
+        }
+        {
+            PreferencesDialog prefs(settings, true);
+            QCOMPARE(prefs.findChild<QSpinBox *>(QStringLiteral("auditRetentionDays"))->value(), 30);
+            QCOMPARE(prefs.findChild<QSpinBox *>(QStringLiteral("auditMaxSizeMb"))->value(), 250);
+            QVERIFY(!prefs.findChild<QCheckBox *>(QStringLiteral("denyNotifications"))->isChecked());
         }
     }
 

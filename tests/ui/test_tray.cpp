@@ -1,8 +1,11 @@
 // The tray as a user meets it: a real X server (Xvfb) with a real tray host (stalonetray), both
 // started by scripts/test.
 #include "DesktopShell.h"
+#include "Icons.h"
 #include "MainWindow.h"
 #include "TrayIcon.h"
+#include "audit/AuditStore.h"
+#include "audit/DenyNotifier.h"
 #include "config/Settings.h"
 #include "engine/Engine.h"
 
@@ -14,6 +17,9 @@
 #include <QSystemTrayIcon>
 #include <QTemporaryDir>
 #include <QTest>
+
+#include <csignal>
+#include <sys/resource.h>
 
 using namespace paddock;
 
@@ -73,6 +79,70 @@ private slots:
         QVERIFY(tray()->statusAction()->text().contains(QStringLiteral("1 problem")));
         m_engine->clearProblem(QStringLiteral("p"));
         QVERIFY(tray()->statusAction()->text().contains(Engine::stateName(Engine::State::Running)));
+    }
+
+    void iconFollowsTheAuditLog()
+    {
+        QTRY_COMPARE(m_engine->health(), Engine::Health::Ok);
+        QSystemTrayIcon *icon = tray()->systemTrayIcon();
+        auto looksLike = [icon](Engine::Health health) {
+            return icon->icon().pixmap(22, 22).toImage() == Icons::tray(health).pixmap(22, 22).toImage();
+        };
+        QVERIFY(looksLike(Engine::Health::Ok));
+        QVERIFY(!looksLike(Engine::Health::Error));
+        QVERIFY(!tray()->statusAction()->text().contains(QStringLiteral("Audit log failing")));
+
+        // Audit events that cannot be written, for real: as root permissions stop nothing, but a
+        // file size limit does (writes past it fail with EFBIG).
+        std::signal(SIGXFSZ, SIG_IGN);
+        rlimit old{};
+        QCOMPARE(getrlimit(RLIMIT_FSIZE, &old), 0);
+        rlimit tiny = old;
+        tiny.rlim_cur = 512;
+        QCOMPARE(setrlimit(RLIMIT_FSIZE, &tiny), 0);
+        m_engine->auditStore()->append(AuditEvent::user(QStringLiteral("test.event")));
+        QTRY_VERIFY(m_engine->isAuditFailing());
+        QCOMPARE(setrlimit(RLIMIT_FSIZE, &old), 0); // (the store retries with a growing delay)
+        QVERIFY(looksLike(Engine::Health::Error));
+        QVERIFY(tray()->statusAction()->text().contains(QStringLiteral("Audit log failing")));
+        QVERIFY(icon->toolTip().contains(QStringLiteral("Audit log failing")));
+
+        QTRY_VERIFY_WITH_TIMEOUT(!m_engine->isAuditFailing(), 10000);
+        QTRY_COMPARE(m_engine->health(), Engine::Health::Ok);
+        QVERIFY(looksLike(Engine::Health::Ok));
+        QVERIFY(!tray()->statusAction()->text().contains(QStringLiteral("Audit log failing")));
+    }
+
+    void aBurstOfDeniesIsToldAndOpensTheAuditLog()
+    {
+        QTRY_COMPARE(m_engine->state(), Engine::State::Running);
+        QSignalSpy notified(m_shell->denyNotifier(), &DenyNotifier::notify);
+        QSignalSpy audit(tray(), &TrayIcon::auditRequested);
+        AuditStore *store = m_engine->auditStore();
+        for (int i = 0; i < 12; ++i) {
+            AuditEvent e;
+            e.source = AuditEvent::Source::Proxy;
+            e.persona = i < 9 ? QStringLiteral("agent") : QStringLiteral("web");
+            e.action = QStringLiteral("connect");
+            e.resource = QStringLiteral("evil.example:443");
+            e.decision = AuditEvent::Decision::Deny;
+            store->append(std::move(e));
+        }
+        QTRY_COMPARE(notified.count(), 1);
+        QVERIFY(notified.at(0).at(1).toString().contains(QStringLiteral("agent: ")));
+
+        // The "still running" notice is not about denies: clicking it opens nothing.
+        tray()->showHiddenNotice();
+        emit tray() -> systemTrayIcon()->messageClicked();
+        QCOMPARE(audit.count(), 0);
+
+        tray()->showDenyNotification(notified.at(0).at(0).toString(), notified.at(0).at(1).toString());
+        window()->hide();
+        QVERIFY(!window()->isVisible());
+        emit tray() -> systemTrayIcon()->messageClicked(); // as the tray host does on a click
+        QCOMPARE(audit.count(), 1);
+        QVERIFY(QTest::qWaitForWindowExposed(window()));
+        QCOMPARE(window()->currentPageId(), QStringLiteral("audit"));
     }
 
     void menuShowsAndHidesTheWindow()
