@@ -178,6 +178,13 @@ Result<void> AuditStore::start()
     db->last.reset();
     m_db = std::move(db);
     m_lastSeq.store(last, std::memory_order_release);
+    {
+        // Subscriptions made before the log was open start after its newest event, not at 0.
+        QMutexLocker lock(&m_feedMutex);
+        for (AuditSubscription *s : m_subscribers)
+            QMetaObject::invokeMethod(
+                s, [s, last] { s->m_position = std::max(s->m_position, last); }, Qt::QueuedConnection);
+    }
 
     // A quick look at the head file: a log that lost its newest events must not go unnoticed.
     if (auto head = auditschema::readHead(m_headPath); head) {

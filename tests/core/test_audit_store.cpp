@@ -246,6 +246,28 @@ private slots:
         store.stop();
     }
 
+    void aSubscriptionMadeBeforeTheStoreStartsMissesNothing()
+    {
+        {
+            AuditStore first(db("early.db"));
+            QVERIFY(first.start());
+            for (int i = 0; i < 10; ++i)
+                first.append(proxyEvent(i, QStringLiteral("agent"), AuditEvent::Decision::Allow));
+            QTRY_COMPARE(first.lastSeq(), 10);
+            first.stop();
+        }
+        AuditStore store(db("early.db"));
+        AuditSubscription sub(store); // as the window does while the engine is still starting
+        QSignalSpy missed(&sub, &AuditSubscription::missed);
+        QSignalSpy events(&sub, &AuditSubscription::events);
+        QVERIFY(store.start());
+        store.append(proxyEvent(11, QStringLiteral("agent"), AuditEvent::Decision::Deny));
+        QTRY_COMPARE(events.count(), 1);
+        QCOMPARE(events.first().at(0).value<AuditBatch>().first().seq, 11);
+        QCOMPARE(missed.count(), 0);
+        store.stop();
+    }
+
     void retentionPrunesWithAChainedRecord()
     {
         AuditStore store(db("prune.db"));
