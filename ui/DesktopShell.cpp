@@ -6,6 +6,7 @@
 #include "MainWindow.h"
 #include "PreferencesDialog.h"
 #include "TrayIcon.h"
+#include "audit/AuditLogPage.h"
 #include "audit/AuditStore.h"
 #include "audit/DashboardPage.h"
 #include "audit/DenyNotifier.h"
@@ -24,6 +25,7 @@ DesktopShell::DesktopShell(Settings &settings, Engine &engine, AppLog *log, QObj
     , m_engine(engine)
     , m_window(new MainWindow(settings, engine))
     , m_policyPage(new PolicyEditorPage(*engine.policyStore()))
+    , m_auditPage(new AuditLogPage(engine))
     , m_tray(nullptr)
     , m_denyNotifier(new DenyNotifier(*engine.auditStore(), settings, this))
 {
@@ -35,6 +37,10 @@ DesktopShell::DesktopShell(Settings &settings, Engine &engine, AppLog *log, QObj
                       Icons::themed(QStringLiteral("security-high"),
                                     m_window->style()->standardIcon(QStyle::SP_FileDialogContentsView)),
                       tr("Policies"), m_policyPage);
+    m_window->addPage(QStringLiteral("audit"),
+                      Icons::themed(QStringLiteral("view-list-details"),
+                                    m_window->style()->standardIcon(QStyle::SP_FileDialogListView)),
+                      tr("Audit"), m_auditPage);
     m_window->addPage(QStringLiteral("log"),
                       Icons::themed(QStringLiteral("text-x-log"),
                                     m_window->style()->standardIcon(QStyle::SP_FileDialogDetailedView)),
@@ -55,6 +61,11 @@ DesktopShell::DesktopShell(Settings &settings, Engine &engine, AppLog *log, QObj
     connect(m_tray, &TrayIcon::toggleWindowRequested, this, &DesktopShell::toggleWindow);
     connect(m_tray, &TrayIcon::quitRequested, this, &DesktopShell::quit);
     connect(m_tray, &TrayIcon::policiesRequested, this, &DesktopShell::showPolicies);
+    connect(m_auditPage, &AuditLogPage::openPolicyRequested, this,
+            [this](const QString &set, const QString &policyId) {
+                showPolicies();
+                m_policyPage->showPolicy(set, policyId);
+            });
     connect(m_tray, &TrayIcon::auditRequested, this, &DesktopShell::showAudit);
     connect(m_denyNotifier, &DenyNotifier::notify, m_tray, &TrayIcon::showDenyNotification);
 }

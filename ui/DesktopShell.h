@@ -6,6 +6,7 @@
 namespace paddock {
 
 class AppLog;
+class AuditLogPage;
 class DenyNotifier;
 class Engine;
 class MainWindow;
@@ -43,6 +44,7 @@ public:
 
     MainWindow *mainWindow() const { return m_window; }
     PolicyEditorPage *policyPage() const { return m_policyPage; }
+    AuditLogPage *auditPage() const { return m_auditPage; }
     TrayIcon *tray() const { return m_tray; }
     DenyNotifier *denyNotifier() const { return m_denyNotifier; }
 
@@ -54,6 +56,7 @@ private:
     Engine &m_engine;
     MainWindow *m_window;
     PolicyEditorPage *m_policyPage;
+    AuditLogPage *m_auditPage;
     TrayIcon *m_tray;
     DenyNotifier *m_denyNotifier;
 };

@@ -61,7 +61,7 @@ private slots:
         QVERIFY(QTest::qWaitForWindowExposed(w));
         QCOMPARE(w->windowTitle(), QStringLiteral("Paddock"));
         QCOMPARE(w->pageIds(), (QStringList{QStringLiteral("dashboard"), QStringLiteral("policies"),
-                                            QStringLiteral("log")}));
+                                            QStringLiteral("audit"), QStringLiteral("log")}));
         QCOMPARE(w->currentPageId(), QStringLiteral("dashboard")); // the first page
         QVERIFY(w->showPage(QStringLiteral("log")));
         QCOMPARE(w->currentPageId(), QStringLiteral("log"));

@@ -3,6 +3,7 @@
 #include "CodeEditor.h"
 #include "HistoryDialog.h"
 #include "policy/Json.h"
+#include "policy/Parser.h"
 
 #include <QComboBox>
 #include <QDialogButtonBox>
@@ -19,9 +20,12 @@
 #include <QPushButton>
 #include <QShortcut>
 #include <QSplitter>
+#include <QTextCursor>
 #include <QTreeWidget>
 #include <QVBoxLayout>
 #include <QtConcurrent/QtConcurrentRun>
+
+#include <algorithm>
 
 namespace paddock {
 
@@ -249,6 +253,51 @@ void PolicyEditorPage::loadText(const QString &name, const QString &text)
 void PolicyEditorPage::openSet(const QString &name)
 {
     confirmDiscard([this, name] { loadText(name, m_store.text(name)); });
+}
+
+void PolicyEditorPage::showPolicy(const QString &set, const QString &policyId)
+{
+    if (set == m_current) {
+        selectPolicy(policyId);
+        return;
+    }
+    if (!m_store.names().contains(set)) {
+        setStatus(tr("There is no policy set \"%1\" (policy %2 cannot be shown).").arg(set, policyId), true);
+        return;
+    }
+    confirmDiscard([this, set, policyId] {
+        loadText(set, m_store.text(set));
+        selectPolicy(policyId);
+    });
+}
+
+bool PolicyEditorPage::selectPolicy(const QString &policyId)
+{
+    // Parsed here rather than taken from the last check: the editor's text is what the user sees,
+    // and parsing one set takes well under a millisecond.
+    const QByteArray utf8 = m_editor->toPlainText().toUtf8();
+    const cedar::ParseResult parsed =
+        cedar::parsePolicies(std::string_view(utf8.constData(), size_t(utf8.size())));
+    const std::string id = policyId.toStdString();
+    const auto it = std::find_if(parsed.policies.begin(), parsed.policies.end(),
+                                 [&id](const cedar::Policy &p) { return p.id == id; });
+    if (it == parsed.policies.end()) {
+        setStatus(tr("The policy set \"%1\" has no policy \"%2\" (any more).").arg(m_current, policyId),
+                  true);
+        return false;
+    }
+    // Spans count UTF-8 bytes; the editor counts UTF-16 units.
+    const auto position = [&utf8](uint32_t offset) {
+        return int(QString::fromUtf8(utf8.left(std::min<qsizetype>(offset, utf8.size()))).size());
+    };
+    QTextCursor cursor(m_editor->document());
+    cursor.setPosition(position(it->span.offset + it->span.length));
+    cursor.setPosition(position(it->span.offset), QTextCursor::KeepAnchor);
+    m_editor->setTextCursor(cursor);
+    m_editor->centerCursor();
+    m_editor->setFocus();
+    setStatus(tr("Policy %1 of the set \"%2\"").arg(policyId, m_current), false);
+    return true;
 }
 
 void PolicyEditorPage::confirmDiscard(const std::function<void()> &proceed)

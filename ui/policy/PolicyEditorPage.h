@@ -38,6 +38,9 @@ public:
     bool isModified() const;
     // Opens a set (after asking about unsaved changes, answered through `done`).
     void openSet(const QString &name);
+    // Opens `set` (asking about unsaved changes as openSet does) and selects the policy `policyId`
+    // there: its @id annotation, or policy0, policy1, … by position as the parser names them.
+    void showPolicy(const QString &set, const QString &policyId);
     // Asks about unsaved changes if there are any; `proceed` runs unless the user cancels.
     void confirmDiscard(const std::function<void()> &proceed);
 
@@ -58,6 +61,7 @@ private:
     void startCheck();
     void showCheck(const PolicyCheck &result);
     void loadText(const QString &name, const QString &text);
+    bool selectPolicy(const QString &policyId);
     void setStatus(const QString &text, bool problem);
     void reloadSetList();
 
