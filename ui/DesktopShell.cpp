@@ -14,6 +14,7 @@
 #include "engine/Engine.h"
 #include "policy/PolicyEditorPage.h"
 
+#include <QJsonValue>
 #include <QStyle>
 #include <QWindow>
 
@@ -56,6 +57,23 @@ DesktopShell::DesktopShell(Settings &settings, Engine &engine, AppLog *log, QObj
         if (!m_settings.closeToTrayNoticeShown()) {
             m_tray->showHiddenNotice();
             m_settings.setCloseToTrayNoticeShown(true);
+        }
+    });
+    // What a person changes in Preferences is a user action in the audit log.
+    connect(&m_settings, &Settings::changed, this, [this](Settings::Key key) {
+        switch (key) {
+        case Settings::Key::CloseToTray:
+        case Settings::Key::AuditRetentionDays:
+        case Settings::Key::AuditMaxSizeMb:
+        case Settings::Key::DenyNotifications:
+            m_engine.auditStore()->append(
+                AuditEvent::user(QStringLiteral("settings.change"), Settings::keyName(key),
+                                 {{QStringLiteral("key"), Settings::keyName(key)},
+                                  {QStringLiteral("value"), QJsonValue::fromVariant(m_settings.value(key))},
+                                  {QStringLiteral("file"), m_settings.filePath()}}));
+            break;
+        default:
+            break; // window geometry and the like: not decisions
         }
     });
     connect(m_tray, &TrayIcon::toggleWindowRequested, this, &DesktopShell::toggleWindow);

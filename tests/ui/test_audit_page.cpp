@@ -539,6 +539,21 @@ private slots:
         QCOMPARE(finished.last().at(0).toBool(), false);
         QVERIFY(!QFile::exists(none));
         QVERIFY(child<QLabel>("exportResult")->text().contains(QStringLiteral("Select the events")));
+
+        // Each export that was written is a user action in the log.
+        AuditFilter exports;
+        exports.source = AuditEvent::Source::User;
+        exports.text = QStringLiteral("audit.export");
+        QTRY_VERIFY([&] {
+            auto reader = AuditReader::open(store()->databasePath());
+            auto page = reader ? reader->page(exports) : Result<AuditPage>(std::unexpected(reader.error()));
+            return page && page->events.size() == 4;
+        }());
+        auto reader = AuditReader::open(store()->databasePath());
+        const AuditEvent newest = reader->page(exports)->events.first();
+        QCOMPARE(newest.resource, filteredCsv);
+        QCOMPARE(newest.detailsObject().value(QStringLiteral("events")).toInteger(), 10);
+        QCOMPARE(newest.detailsObject().value(QStringLiteral("format")).toString(), QStringLiteral("csv"));
     }
 
     void verifyShowsAnIntactLogAndRecordsTheCheck()

@@ -5,6 +5,7 @@
 #include "LogPage.h"
 #include "MainWindow.h"
 #include "PreferencesDialog.h"
+#include "audit/AuditReader.h"
 #include "audit/AuditStore.h"
 #include "config/Settings.h"
 #include "engine/Engine.h"
@@ -188,6 +189,42 @@ private slots:
                               Qt::LeftButton);
             QCOMPARE(settings.closeToTray(), false);
         }
+    }
+
+    void preferenceChangesAreAuditEvents()
+    {
+        Settings settings(settingsPath());
+        Engine engine;
+        engine.start();
+        QTRY_COMPARE(engine.state(), Engine::State::Running);
+        DesktopShell shell(settings, engine, nullptr);
+        shell.start(false);
+        QVERIFY(QTest::qWaitForWindowExposed(shell.mainWindow()));
+        shell.mainWindow()->findChild<QAction *>(QStringLiteral("preferencesAction"))->trigger();
+        auto *prefs = waitForDialog<PreferencesDialog>("preferencesDialog");
+        QVERIFY(prefs);
+        auto *days = prefs->findChild<QSpinBox *>(QStringLiteral("auditRetentionDays"));
+        days->setFocus();
+        days->selectAll();
+        QTest::keyClicks(days, QStringLiteral("45"));
+        QTest::mouseClick(prefs->findChild<QDialogButtonBox *>()->button(QDialogButtonBox::Ok),
+                          Qt::LeftButton);
+        QTRY_VERIFY(QApplication::activeModalWidget() == nullptr);
+        QCOMPARE(settings.auditRetentionDays(), 45);
+        // Geometry and the like are not recorded; the retention change is, with its new value.
+        AuditFilter filter;
+        filter.source = AuditEvent::Source::User;
+        QList<AuditEvent> changes;
+        QTRY_VERIFY([&] {
+            auto reader = AuditReader::open(engine.auditStore()->databasePath());
+            auto page = reader ? reader->page(filter) : Result<AuditPage>(std::unexpected(reader.error()));
+            changes = page ? page->events : AuditBatch{};
+            return !changes.isEmpty();
+        }());
+        QCOMPARE(changes.size(), 1);
+        QCOMPARE(changes.first().action, QStringLiteral("settings.change"));
+        QCOMPARE(changes.first().resource, QStringLiteral("auditRetentionDays"));
+        QCOMPARE(changes.first().detailsObject().value(QStringLiteral("value")).toInt(), 45);
     }
 
     void preferencesForTheAuditLog()

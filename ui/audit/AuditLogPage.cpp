@@ -1112,6 +1112,12 @@ void AuditLogPage::showExport(const ExportOutcome &outcome)
     } else {
         showMessage(m_exportPanel, Tone::Good,
                     tr("Exported %1 events to %2.").arg(number(*outcome.written), where));
+        m_store->append(AuditEvent::user(
+            QStringLiteral("audit.export"), outcome.path,
+            {{QStringLiteral("events"), *outcome.written},
+             {QStringLiteral("format"), outcome.path.endsWith(QStringLiteral(".csv"), Qt::CaseInsensitive)
+                                            ? QStringLiteral("csv")
+                                            : QStringLiteral("jsonl")}}));
         emit exportFinished(true, *outcome.written, outcome.path);
     }
 }
