@@ -127,6 +127,792 @@
     </message>
 </context>
 <context>
+    <name>paddock::AuditEvent</name>
+    <message>
+        <source>unknown source &quot;%1&quot;</source>
+        <translation>unbekannte Quelle „%1“</translation>
+    </message>
+    <message>
+        <source>unknown decision &quot;%1&quot;</source>
+        <translation>unbekannte Entscheidung „%1“</translation>
+    </message>
+</context>
+<context>
+    <name>paddock::AuditLogPage</name>
+    <message>
+        <source>&amp;Verify log</source>
+        <translation>Protokoll &amp;prüfen</translation>
+    </message>
+    <message>
+        <source>&amp;Follow</source>
+        <translation>&amp;Folgen</translation>
+    </message>
+    <message>
+        <source>Keep the newest event in view</source>
+        <translation>Das neueste Ereignis im Blick behalten</translation>
+    </message>
+    <message>
+        <source>Stop adding new events to the view; they are counted until you resume</source>
+        <translation>Keine neuen Ereignisse mehr in die Ansicht aufnehmen; sie werden gezählt, bis Sie fortsetzen</translation>
+    </message>
+    <message>
+        <source>E&amp;xport</source>
+        <translation>E&amp;xportieren</translation>
+    </message>
+    <message>
+        <source>Export &amp;selection…</source>
+        <translation>&amp;Auswahl exportieren …</translation>
+    </message>
+    <message>
+        <source>Export &amp;filtered…</source>
+        <translation>&amp;Gefilterte exportieren …</translation>
+    </message>
+    <message>
+        <source>Every event in the log that matches the filters, not only those shown</source>
+        <translation>Jedes Ereignis im Protokoll, das zu den Filtern passt, nicht nur die angezeigten</translation>
+    </message>
+    <message>
+        <source>Check every event&apos;s hash and its link to the event before it</source>
+        <translation>Den Hash jedes Ereignisses und seine Verkettung mit dem vorherigen Ereignis prüfen</translation>
+    </message>
+    <message>
+        <source>Verifying… %p%</source>
+        <translation>Wird geprüft … %p%</translation>
+    </message>
+    <message>
+        <source>&amp;Copy as JSON</source>
+        <translation>Als JSON &amp;kopieren</translation>
+    </message>
+    <message>
+        <source>Exported %1 events…</source>
+        <translation>%1 Ereignisse exportiert …</translation>
+    </message>
+    <message>
+        <source>Any persona</source>
+        <translation>Jede Persona</translation>
+    </message>
+    <message>
+        <source>Only the events of this persona (the list holds the personas seen so far)</source>
+        <translation>Nur die Ereignisse dieser Persona (die Liste enthält die bisher gesehenen Personas)</translation>
+    </message>
+    <message>
+        <source>Any source</source>
+        <translation>Jede Quelle</translation>
+    </message>
+    <message>
+        <source>Any decision</source>
+        <translation>Jede Entscheidung</translation>
+    </message>
+    <message>
+        <source>Denied (deny and would deny)</source>
+        <translation>Verwehrt (Verwehren und Würde verwehren)</translation>
+    </message>
+    <message>
+        <source>Search action, resource and details</source>
+        <translation>Aktion, Ressource und Details durchsuchen</translation>
+    </message>
+    <message>
+        <source>Persona</source>
+        <translation>Persona</translation>
+    </message>
+    <message>
+        <source>Source</source>
+        <translation>Quelle</translation>
+    </message>
+    <message>
+        <source>Decision</source>
+        <translation>Entscheidung</translation>
+    </message>
+    <message>
+        <source>Search</source>
+        <translation>Suche</translation>
+    </message>
+    <message>
+        <source>Only the events from this part of Paddock</source>
+        <translation>Nur die Ereignisse aus diesem Teil von Paddock</translation>
+    </message>
+    <message>
+        <source>Only the events with this decision</source>
+        <translation>Nur die Ereignisse mit dieser Entscheidung</translation>
+    </message>
+    <message>
+        <source>Only the events in this time range are shown; click to show all</source>
+        <translation>Nur die Ereignisse in diesem Zeitraum werden angezeigt; klicken Sie, um alle anzuzeigen</translation>
+    </message>
+    <message>
+        <source>Select an event to see it in full.</source>
+        <translation>Wählen Sie ein Ereignis aus, um es vollständig zu sehen.</translation>
+    </message>
+    <message>
+        <source>Open &amp;policy</source>
+        <translation>&amp;Richtlinie öffnen</translation>
+    </message>
+    <message>
+        <source>Close</source>
+        <translation>Schließen</translation>
+    </message>
+    <message>
+        <source>No audit events yet.</source>
+        <translation>Noch keine Audit-Ereignisse.</translation>
+    </message>
+    <message>
+        <source>No events match the filters.</source>
+        <translation>Keine Ereignisse passen zu den Filtern.</translation>
+    </message>
+    <message>
+        <source>%1 events shown, the most the view holds; narrow the filters or export to see older ones.</source>
+        <translation>%1 Ereignisse angezeigt, mehr fasst die Ansicht nicht; schränken Sie die Filter ein oder exportieren Sie, um ältere zu sehen.</translation>
+    </message>
+    <message>
+        <source>%1 events shown; scroll to the top for older ones.</source>
+        <translation>%1 Ereignisse angezeigt; scrollen Sie nach oben, um ältere zu sehen.</translation>
+    </message>
+    <message>
+        <source>%1 events shown.</source>
+        <translation>%1 Ereignisse angezeigt.</translation>
+    </message>
+    <message>
+        <source>%1 to %2</source>
+        <translation>%1 bis %2</translation>
+    </message>
+    <message>
+        <source>Since %1</source>
+        <translation>Seit %1</translation>
+    </message>
+    <message>
+        <source>Before %1</source>
+        <translation>Vor %1</translation>
+    </message>
+    <message>
+        <source>Loading…</source>
+        <translation>Wird geladen …</translation>
+    </message>
+    <message>
+        <source>Loading older events…</source>
+        <translation>Ältere Ereignisse werden geladen …</translation>
+    </message>
+    <message>
+        <source>Cannot read older events: %1</source>
+        <translation>Ältere Ereignisse können nicht gelesen werden: %1</translation>
+    </message>
+    <message>
+        <source>Cannot read the audit log: %1</source>
+        <translation>Das Audit-Protokoll kann nicht gelesen werden: %1</translation>
+    </message>
+    <message>
+        <source>&amp;Resume</source>
+        <translation>F&amp;ortsetzen</translation>
+    </message>
+    <message>
+        <source>&amp;Pause</source>
+        <translation>&amp;Anhalten</translation>
+    </message>
+    <message>
+        <source>at least %1 new</source>
+        <translation>mindestens %1 neue</translation>
+    </message>
+    <message>
+        <source>%1 new</source>
+        <translation>%1 neue</translation>
+    </message>
+    <message>
+        <source>No event selected.</source>
+        <translation>Kein Ereignis ausgewählt.</translation>
+    </message>
+    <message>
+        <source>Event %1 of %2; the first of the log.</source>
+        <translation>Ereignis %1 von %2; das erste des Protokolls.</translation>
+    </message>
+    <message>
+        <source>Event %1 of %2; chained onto event %3.</source>
+        <translation>Ereignis %1 von %2; mit Ereignis %3 verkettet.</translation>
+    </message>
+    <message>
+        <source>Hash: %1 (matches the event)</source>
+        <translation>Hash: %1 (passt zum Ereignis)</translation>
+    </message>
+    <message>
+        <source>Hash: %1 (does NOT match the event: it was changed after it was written)</source>
+        <translation>Hash: %1 (passt NICHT zum Ereignis: es wurde nach dem Schreiben verändert)</translation>
+    </message>
+    <message>
+        <source>Previous hash: %1 (none: nothing comes before)</source>
+        <translation>Vorheriger Hash: %1 (keiner: davor kommt nichts)</translation>
+    </message>
+    <message>
+        <source>Previous hash: %1</source>
+        <translation>Vorheriger Hash: %1</translation>
+    </message>
+    <message>
+        <source>Previous hash: %1 (that of event %2)</source>
+        <translation>Vorheriger Hash: %1 (der von Ereignis %2)</translation>
+    </message>
+    <message>
+        <source>Previous hash: %1 (does NOT match event %2: run Verify log)</source>
+        <translation>Vorheriger Hash: %1 (passt NICHT zu Ereignis %2: führen Sie „Protokoll prüfen“ aus)</translation>
+    </message>
+    <message>
+        <source>Show policy %1 of the set &quot;%2&quot; in the policy editor</source>
+        <translation>Richtlinie %1 des Satzes „%2“ im Richtlinieneditor anzeigen</translation>
+    </message>
+    <message>
+        <source>No policy decided this event</source>
+        <translation>Keine Richtlinie hat über dieses Ereignis entschieden</translation>
+    </message>
+    <message>
+        <source>Select the events to export first.</source>
+        <translation>Wählen Sie zuerst die zu exportierenden Ereignisse aus.</translation>
+    </message>
+    <message>
+        <source>JSON Lines (*.jsonl)</source>
+        <translation>JSON Lines (*.jsonl)</translation>
+    </message>
+    <message>
+        <source>CSV (*.csv)</source>
+        <translation>CSV (*.csv)</translation>
+    </message>
+    <message>
+        <source>Export selected audit events</source>
+        <translation>Ausgewählte Audit-Ereignisse exportieren</translation>
+    </message>
+    <message>
+        <source>Export audit events</source>
+        <translation>Audit-Ereignisse exportieren</translation>
+    </message>
+    <message>
+        <source>An export is running; wait for it or cancel it first.</source>
+        <translation>Ein Export läuft; warten Sie ihn ab oder brechen Sie ihn zuerst ab.</translation>
+    </message>
+    <message>
+        <source>Exporting audit events to %1…</source>
+        <translation>Audit-Ereignisse werden nach %1 exportiert …</translation>
+    </message>
+    <message>
+        <source>Cancel</source>
+        <translation>Abbrechen</translation>
+    </message>
+    <message>
+        <source>Cannot write the file: %1</source>
+        <translation>Die Datei kann nicht geschrieben werden: %1</translation>
+    </message>
+    <message>
+        <source>Choose a folder you can write to.</source>
+        <translation>Wählen Sie einen Ordner, in den Sie schreiben dürfen.</translation>
+    </message>
+    <message>
+        <source>Check that the disk has room.</source>
+        <translation>Prüfen Sie, ob auf dem Datenträger genug Platz ist.</translation>
+    </message>
+    <message>
+        <source>Export cancelled; %1 was not written.</source>
+        <translation>Export abgebrochen; %1 wurde nicht geschrieben.</translation>
+    </message>
+    <message>
+        <source>Export failed: %1</source>
+        <translation>Export fehlgeschlagen: %1</translation>
+    </message>
+    <message>
+        <source>Exported %1 events to %2.</source>
+        <translation>%1 Ereignisse nach %2 exportiert.</translation>
+    </message>
+    <message>
+        <source>Stop &amp;verifying</source>
+        <translation>Prüfung a&amp;bbrechen</translation>
+    </message>
+    <message>
+        <source>Verification stopped before the end of the log.</source>
+        <translation>Die Prüfung wurde vor dem Ende des Protokolls abgebrochen.</translation>
+    </message>
+    <message>
+        <source>Cannot verify the audit log: %1</source>
+        <translation>Das Audit-Protokoll kann nicht geprüft werden: %1</translation>
+    </message>
+    <message>
+        <source>The audit log is intact: %1 events checked (events %2 to %3) in %4 s, %5 events/s.</source>
+        <translation>Das Audit-Protokoll ist intakt: %1 Ereignisse geprüft (Ereignisse %2 bis %3) in %4 s, %5 Ereignisse/s.</translation>
+    </message>
+    <message>
+        <source>The audit log was changed or damaged: %1 problems found in %2 events checked (%3 s).</source>
+        <translation>Das Audit-Protokoll wurde verändert oder beschädigt: %1 Probleme in %2 geprüften Ereignissen gefunden (%3 s).</translation>
+    </message>
+    <message>
+        <source>Event %1: %2 — %3</source>
+        <translation>Ereignis %1: %2 — %3</translation>
+    </message>
+    <message>
+        <source>(Verification stops listing after %1 problems.)</source>
+        <translation>(Die Prüfung listet höchstens %1 Probleme auf.)</translation>
+    </message>
+</context>
+<context>
+    <name>paddock::AuditModel</name>
+    <message>
+        <source>System</source>
+        <translation>System</translation>
+    </message>
+    <message>
+        <source>User</source>
+        <translation>Benutzer</translation>
+    </message>
+    <message>
+        <source>Policy</source>
+        <translation>Richtlinie</translation>
+    </message>
+    <message>
+        <source>Proxy</source>
+        <translation>Proxy</translation>
+    </message>
+    <message>
+        <source>Git</source>
+        <translation>Git</translation>
+    </message>
+    <message>
+        <source>Runtime</source>
+        <translation>Laufzeit</translation>
+    </message>
+    <message>
+        <source>Scheduler</source>
+        <translation>Zeitplaner</translation>
+    </message>
+    <message>
+        <source>Info</source>
+        <translation>Info</translation>
+    </message>
+    <message>
+        <source>Allow</source>
+        <translation>Erlauben</translation>
+    </message>
+    <message>
+        <source>Deny</source>
+        <translation>Verwehren</translation>
+    </message>
+    <message>
+        <source>Would deny</source>
+        <translation>Würde verwehren</translation>
+    </message>
+    <message>
+        <source>%1 (UTC)</source>
+        <translation>%1 (UTC)</translation>
+    </message>
+    <message>
+        <source>Denied: no policy permits it</source>
+        <translation>Verwehrt: keine Richtlinie erlaubt es</translation>
+    </message>
+    <message>
+        <source>Decided by %1</source>
+        <translation>Entschieden durch %1</translation>
+    </message>
+    <message>
+        <source>Time</source>
+        <translation>Zeit</translation>
+    </message>
+    <message>
+        <source>Source</source>
+        <translation>Quelle</translation>
+    </message>
+    <message>
+        <source>Persona</source>
+        <translation>Persona</translation>
+    </message>
+    <message>
+        <source>Action</source>
+        <translation>Aktion</translation>
+    </message>
+    <message>
+        <source>Resource</source>
+        <translation>Ressource</translation>
+    </message>
+    <message>
+        <source>Decision</source>
+        <translation>Entscheidung</translation>
+    </message>
+</context>
+<context>
+    <name>paddock::AuditReader</name>
+    <message>
+        <source>cannot read the audit log</source>
+        <translation>das Audit-Protokoll kann nicht gelesen werden</translation>
+    </message>
+    <message>
+        <source>there is no audit log yet</source>
+        <translation>es gibt noch kein Audit-Protokoll</translation>
+    </message>
+    <message>
+        <source>Paddock creates it when it first starts.</source>
+        <translation>Paddock legt es beim ersten Start an.</translation>
+    </message>
+    <message>
+        <source>no event %1 in the audit log</source>
+        <translation>kein Ereignis %1 im Audit-Protokoll</translation>
+    </message>
+    <message>
+        <source>cannot write the export: %1</source>
+        <translation>der Export kann nicht geschrieben werden: %1</translation>
+    </message>
+    <message>
+        <source>export cancelled</source>
+        <translation>Export abgebrochen</translation>
+    </message>
+</context>
+<context>
+    <name>paddock::AuditStore</name>
+    <message>
+        <source>not a Paddock audit log</source>
+        <translation>kein Paddock-Audit-Protokoll</translation>
+    </message>
+    <message>
+        <source>Point Paddock at its own audit.db, or move this file away.</source>
+        <translation>Verweisen Sie Paddock auf seine eigene audit.db, oder verschieben Sie diese Datei.</translation>
+    </message>
+    <message>
+        <source>written by a newer Paddock (audit format %1; this Paddock reads up to %2)</source>
+        <translation>von einem neueren Paddock geschrieben (Audit-Format %1; dieses Paddock liest bis %2)</translation>
+    </message>
+    <message>
+        <source>Use the newer Paddock, or move the file away to start a new log.</source>
+        <translation>Verwenden Sie das neuere Paddock, oder verschieben Sie die Datei, um ein neues Protokoll zu beginnen.</translation>
+    </message>
+    <message>
+        <source>cannot switch the audit log to write-ahead logging</source>
+        <translation>das Audit-Protokoll kann nicht auf Write-Ahead-Logging umgestellt werden</translation>
+    </message>
+    <message>
+        <source>the head file is not readable</source>
+        <translation>die Kopfdatei ist nicht lesbar</translation>
+    </message>
+    <message>
+        <source>It should hold the newest event&apos;s sequence number and hash; it may have been edited.</source>
+        <translation>Sie sollte die laufende Nummer und den Hash des neuesten Ereignisses enthalten; vielleicht wurde sie bearbeitet.</translation>
+    </message>
+    <message>
+        <source>cannot create the folder for the audit log</source>
+        <translation>der Ordner für das Audit-Protokoll kann nicht angelegt werden</translation>
+    </message>
+    <message>
+        <source>Check that its parent folder is writable.</source>
+        <translation>Prüfen Sie, ob der übergeordnete Ordner beschreibbar ist.</translation>
+    </message>
+    <message>
+        <source>the audit log does not match its head file (the head names event %1, the log ends at %2)</source>
+        <translation>das Audit-Protokoll passt nicht zu seiner Kopfdatei (die Kopfdatei nennt Ereignis %1, das Protokoll endet bei %2)</translation>
+    </message>
+    <message>
+        <source>Events may have been removed. Run &quot;paddockctl audit verify&quot; to see what changed; Paddock goes on recording after the last event it finds.</source>
+        <translation>Möglicherweise wurden Ereignisse entfernt. Führen Sie „paddockctl audit verify“ aus, um zu sehen, was sich geändert hat; Paddock zeichnet nach dem letzten gefundenen Ereignis weiter auf.</translation>
+    </message>
+    <message>
+        <source>the audit log&apos;s head file is missing or unreadable</source>
+        <translation>die Kopfdatei des Audit-Protokolls fehlt oder ist nicht lesbar</translation>
+    </message>
+    <message>
+        <source>Run &quot;paddockctl audit verify&quot; to check the log.</source>
+        <translation>Führen Sie „paddockctl audit verify“ aus, um das Protokoll zu prüfen.</translation>
+    </message>
+    <message>
+        <source>the audit log closed before the event could be written</source>
+        <translation>das Audit-Protokoll wurde geschlossen, bevor das Ereignis geschrieben werden konnte</translation>
+    </message>
+    <message>
+        <source>the audit log cannot keep up: event dropped</source>
+        <translation>das Audit-Protokoll kommt nicht hinterher: Ereignis verworfen</translation>
+    </message>
+    <message>
+        <source>the audit log did not confirm the event in time</source>
+        <translation>das Audit-Protokoll hat das Ereignis nicht rechtzeitig bestätigt</translation>
+    </message>
+    <message>
+        <source>cannot write to the audit log</source>
+        <translation>in das Audit-Protokoll kann nicht geschrieben werden</translation>
+    </message>
+    <message>
+        <source>cannot read the audit log</source>
+        <translation>das Audit-Protokoll kann nicht gelesen werden</translation>
+    </message>
+    <message>
+        <source>audit events cannot be written: %1. Enforcement points that fail closed deny new actions until it works again (%2 event(s) waiting)</source>
+        <translation>Audit-Ereignisse können nicht geschrieben werden: %1. Durchsetzungspunkte, die bei Fehlern sperren (fail closed), verwehren neue Aktionen, bis es wieder funktioniert (%2 Ereignis(se) in der Warteschlange)</translation>
+    </message>
+    <message numerus="yes">
+        <source>older than %n day(s)</source>
+        <translation>
+            <numerusform>älter als %n Tag</numerusform>
+            <numerusform>älter als %n Tage</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>the log is larger than %1 MB</source>
+        <translation>das Protokoll ist größer als %1 MB</translation>
+    </message>
+    <message>
+        <source>the audit log is not writable</source>
+        <translation>das Audit-Protokoll ist nicht beschreibbar</translation>
+    </message>
+    <message>
+        <source>cannot prune the audit log</source>
+        <translation>das Audit-Protokoll kann nicht gekürzt werden</translation>
+    </message>
+    <message>
+        <source>cannot open the audit log</source>
+        <translation>das Audit-Protokoll kann nicht geöffnet werden</translation>
+    </message>
+    <message>
+        <source>cannot prepare a query</source>
+        <translation>eine Abfrage kann nicht vorbereitet werden</translation>
+    </message>
+    <message>
+        <source>The disk holding the audit log is full. Free some space; Paddock retries on its own and writes the events it kept meanwhile.</source>
+        <translation>Der Datenträger mit dem Audit-Protokoll ist voll. Geben Sie Speicherplatz frei; Paddock versucht es selbst erneut und schreibt die inzwischen zurückgehaltenen Ereignisse.</translation>
+    </message>
+    <message>
+        <source>Check that the folder exists, is writable and that its disk works. Paddock retries on its own.</source>
+        <translation>Prüfen Sie, ob der Ordner existiert und beschreibbar ist und ob sein Datenträger funktioniert. Paddock versucht es selbst erneut.</translation>
+    </message>
+    <message>
+        <source>The file is damaged or not an audit log. Move it away to start a new log, and keep it for inspection.</source>
+        <translation>Die Datei ist beschädigt oder kein Audit-Protokoll. Verschieben Sie sie, um ein neues Protokoll zu beginnen, und bewahren Sie sie zur Untersuchung auf.</translation>
+    </message>
+    <message>
+        <source>Another program holds the audit log locked. Paddock retries on its own.</source>
+        <translation>Ein anderes Programm hält das Audit-Protokoll gesperrt. Paddock versucht es selbst erneut.</translation>
+    </message>
+</context>
+<context>
+    <name>paddock::AuditVerifier</name>
+    <message>
+        <source>modified</source>
+        <translation>verändert</translation>
+    </message>
+    <message>
+        <source>missing</source>
+        <translation>fehlend</translation>
+    </message>
+    <message>
+        <source>reordered</source>
+        <translation>umgeordnet</translation>
+    </message>
+    <message>
+        <source>truncated</source>
+        <translation>abgeschnitten</translation>
+    </message>
+    <message>
+        <source>broken link</source>
+        <translation>unterbrochene Verkettung</translation>
+    </message>
+    <message>
+        <source>head mismatch</source>
+        <translation>Kopfdatei weicht ab</translation>
+    </message>
+    <message>
+        <source>head missing</source>
+        <translation>Kopfdatei fehlt</translation>
+    </message>
+    <message>
+        <source>pruning record mismatch</source>
+        <translation>Kürzungsvermerk weicht ab</translation>
+    </message>
+    <message numerus="yes">
+        <source>the audit log is intact: %n event(s) checked</source>
+        <translation>
+            <numerusform>das Audit-Protokoll ist intakt: %n Ereignis geprüft</numerusform>
+            <numerusform>das Audit-Protokoll ist intakt: %n Ereignisse geprüft</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source> (events %1 to %2)</source>
+        <translation> (Ereignisse %1 bis %2)</translation>
+    </message>
+    <message>
+        <source>the audit log was tampered with: first bad event %1 (%2): %3</source>
+        <translation>das Audit-Protokoll wurde manipuliert: erstes fehlerhaftes Ereignis %1 (%2): %3</translation>
+    </message>
+    <message>
+        <source>events %1 to %2 are missing: the log was pruned only through %3</source>
+        <translation>die Ereignisse %1 bis %2 fehlen: das Protokoll wurde nur bis einschließlich %3 gekürzt</translation>
+    </message>
+    <message>
+        <source>events %1 to %2 are missing and no pruning was recorded</source>
+        <translation>die Ereignisse %1 bis %2 fehlen, und es wurde keine Kürzung vermerkt</translation>
+    </message>
+    <message>
+        <source>event %1 is missing</source>
+        <translation>Ereignis %1 fehlt</translation>
+    </message>
+    <message>
+        <source>events %1 to %2 are missing</source>
+        <translation>die Ereignisse %1 bis %2 fehlen</translation>
+    </message>
+    <message>
+        <source>the event stored as %1 was written as event %2</source>
+        <translation>das als %1 gespeicherte Ereignis wurde als Ereignis %2 geschrieben</translation>
+    </message>
+    <message>
+        <source>the contents of event %1 do not match its hash</source>
+        <translation>der Inhalt von Ereignis %1 passt nicht zu seinem Hash</translation>
+    </message>
+    <message>
+        <source>event %1 does not chain onto the pruning record (pruned through %2)</source>
+        <translation>Ereignis %1 ist nicht mit dem Kürzungsvermerk verkettet (gekürzt bis einschließlich %2)</translation>
+    </message>
+    <message>
+        <source>the first event does not start the chain</source>
+        <translation>das erste Ereignis beginnt die Kette nicht</translation>
+    </message>
+    <message>
+        <source>event %1 was rewritten with a new hash: event %2 no longer chains onto it</source>
+        <translation>Ereignis %1 wurde mit einem neuen Hash neu geschrieben: Ereignis %2 ist nicht mehr damit verkettet</translation>
+    </message>
+    <message>
+        <source>verification cancelled</source>
+        <translation>Prüfung abgebrochen</translation>
+    </message>
+    <message>
+        <source>cannot read the audit log</source>
+        <translation>das Audit-Protokoll kann nicht gelesen werden</translation>
+    </message>
+    <message>
+        <source>the log says it was pruned through event %1, but no pruning is recorded in the chain</source>
+        <translation>laut Protokoll wurde es bis einschließlich Ereignis %1 gekürzt, aber in der Kette ist keine Kürzung vermerkt</translation>
+    </message>
+    <message>
+        <source>the pruning record (through event %1) differs from the last pruning in the chain (through event %2)</source>
+        <translation>der Kürzungsvermerk (bis Ereignis %1) weicht von der letzten Kürzung in der Kette ab (bis Ereignis %2)</translation>
+    </message>
+    <message>
+        <source>the log ends at event %1, but event %2 was written (head file): events %3 to %2 are gone</source>
+        <translation>das Protokoll endet bei Ereignis %1, aber Ereignis %2 wurde geschrieben (Kopfdatei): die Ereignisse %3 bis %2 sind verschwunden</translation>
+    </message>
+    <message>
+        <source>the head file&apos;s hash for event %1 differs from the log&apos;s</source>
+        <translation>der Hash der Kopfdatei für Ereignis %1 weicht von dem des Protokolls ab</translation>
+    </message>
+    <message>
+        <source>the head file %1 is missing, so removal of the newest events cannot be ruled out</source>
+        <translation>die Kopfdatei %1 fehlt, daher lässt sich nicht ausschließen, dass die neuesten Ereignisse entfernt wurden</translation>
+    </message>
+</context>
+<context>
+    <name>paddock::DashboardPage</name>
+    <message>
+        <source>Paddock itself</source>
+        <translation>Paddock selbst</translation>
+    </message>
+    <message>
+        <source>Allowed</source>
+        <translation>Erlaubt</translation>
+    </message>
+    <message>
+        <source>Denied</source>
+        <translation>Verwehrt</translation>
+    </message>
+    <message>
+        <source>Would be denied</source>
+        <translation>Würde verwehrt werden</translation>
+    </message>
+    <message>
+        <source>Information</source>
+        <translation>Information</translation>
+    </message>
+    <message>
+        <source>Denied or would be denied</source>
+        <translation>Verwehrt oder würde verwehrt werden</translation>
+    </message>
+    <message>
+        <source>Decisions per minute, last hour</source>
+        <translation>Entscheidungen pro Minute, letzte Stunde</translation>
+    </message>
+    <message>
+        <source>Time</source>
+        <translation>Zeit</translation>
+    </message>
+    <message>
+        <source>Events</source>
+        <translation>Ereignisse</translation>
+    </message>
+    <message>
+        <source>Denies per persona, last 24 hours</source>
+        <translation>Verwehrte Aktionen pro Persona, letzte 24 Stunden</translation>
+    </message>
+    <message>
+        <source>Resource</source>
+        <translation>Ressource</translation>
+    </message>
+    <message>
+        <source>Top denied resources, last 24 hours</source>
+        <translation>Am häufigsten verwehrte Ressourcen, letzte 24 Stunden</translation>
+    </message>
+    <message>
+        <source>Loading…</source>
+        <translation>Wird geladen …</translation>
+    </message>
+    <message>
+        <source>The figures appear once the engine has started.</source>
+        <translation>Die Zahlen erscheinen, sobald der Dienst gestartet ist.</translation>
+    </message>
+    <message>
+        <source>Could not read the audit log: %1</source>
+        <translation>Das Audit-Protokoll konnte nicht gelesen werden: %1</translation>
+    </message>
+    <message>
+        <source>Audit log: FAILING — enforcement points that fail closed deny new actions</source>
+        <translation>Audit-Protokoll: GESTÖRT — Durchsetzungspunkte, die bei Fehlern sperren, verwehren neue Aktionen</translation>
+    </message>
+    <message>
+        <source>Audit log: writing</source>
+        <translation>Audit-Protokoll: schreibt</translation>
+    </message>
+    <message>
+        <source>Events in the last 24 hours: —</source>
+        <translation>Ereignisse in den letzten 24 Stunden: —</translation>
+    </message>
+    <message>
+        <source>Denied in the last 24 hours: —</source>
+        <translation>Verwehrt in den letzten 24 Stunden: —</translation>
+    </message>
+    <message>
+        <source>Events in the last 24 hours: %L1</source>
+        <translation>Ereignisse in den letzten 24 Stunden: %L1</translation>
+    </message>
+    <message>
+        <source>Denied in the last 24 hours: %L1</source>
+        <translation>Verwehrt in den letzten 24 Stunden: %L1</translation>
+    </message>
+    <message>
+        <source>(no resource)</source>
+        <translation>(keine Ressource)</translation>
+    </message>
+</context>
+<context>
+    <name>paddock::DenyNotifier</name>
+    <message>
+        <source>Paddock</source>
+        <translation>Paddock</translation>
+    </message>
+    <message>
+        <source>%1: %L2</source>
+        <translation>%1: %L2</translation>
+    </message>
+    <message numerus="yes">
+        <source>%n actions denied in the last %1 s — %2</source>
+        <comment>always at least the burst threshold, 5</comment>
+        <translation>
+            <numerusform>%n Aktion in den letzten %1 s verwehrt — %2</numerusform>
+            <numerusform>%n Aktionen in den letzten %1 s verwehrt — %2</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>Most denied: %1 (%L2)</source>
+        <translation>Am häufigsten verwehrt: %1 (%L2)</translation>
+    </message>
+    <message>
+        <source>(no resource)</source>
+        <translation>(keine Ressource)</translation>
+    </message>
+    <message>
+        <source>Actions denied</source>
+        <translation>Aktionen verwehrt</translation>
+    </message>
+</context>
+<context>
     <name>paddock::DesktopShell</name>
     <message>
         <source>Log</source>
@@ -135,6 +921,14 @@
     <message>
         <source>Policies</source>
         <translation>Richtlinien</translation>
+    </message>
+    <message>
+        <source>Dashboard</source>
+        <translation>Dashboard</translation>
+    </message>
+    <message>
+        <source>Audit</source>
+        <translation>Audit</translation>
     </message>
 </context>
 <context>
@@ -483,6 +1277,18 @@
         <source>decided by %1</source>
         <translation>entschieden durch %1</translation>
     </message>
+    <message>
+        <source>There is no policy set &quot;%1&quot; (policy %2 cannot be shown).</source>
+        <translation>Es gibt keinen Richtliniensatz „%1“ (Richtlinie %2 kann nicht angezeigt werden).</translation>
+    </message>
+    <message>
+        <source>The policy set &quot;%1&quot; has no policy &quot;%2&quot; (any more).</source>
+        <translation>Der Richtliniensatz „%1“ enthält keine Richtlinie „%2“ (mehr).</translation>
+    </message>
+    <message>
+        <source>Policy %1 of the set &quot;%2&quot;</source>
+        <translation>Richtlinie %1 des Satzes „%2“</translation>
+    </message>
 </context>
 <context>
     <name>paddock::PolicyStore</name>
@@ -543,6 +1349,46 @@
     <message>
         <source>That file could not be read, so changes are not saved this session.</source>
         <translation>Diese Datei konnte nicht gelesen werden; Änderungen werden in dieser Sitzung daher nicht gespeichert.</translation>
+    </message>
+    <message>
+        <source>&amp;Notify me about bursts of denied actions</source>
+        <translation>Bei gehäuft verwehrten Aktionen &amp;benachrichtigen</translation>
+    </message>
+    <message>
+        <source>Forever</source>
+        <translation>Für immer</translation>
+    </message>
+    <message>
+        <source> days</source>
+        <translation> Tage</translation>
+    </message>
+    <message>
+        <source>No limit</source>
+        <translation>Unbegrenzt</translation>
+    </message>
+    <message>
+        <source> MB</source>
+        <translation> MB</translation>
+    </message>
+    <message>
+        <source>Audit log</source>
+        <translation>Audit-Protokoll</translation>
+    </message>
+    <message>
+        <source>Keep events &amp;for:</source>
+        <translation>Aufbewahrungs&amp;dauer:</translation>
+    </message>
+    <message>
+        <source>&amp;Largest size:</source>
+        <translation>&amp;Maximale Größe:</translation>
+    </message>
+    <message>
+        <source>Stored in:</source>
+        <translation>Gespeichert in:</translation>
+    </message>
+    <message>
+        <source>The oldest events beyond these limits are removed when you press OK, and then every hour.</source>
+        <translation>Die ältesten Ereignisse jenseits dieser Grenzen werden entfernt, wenn Sie OK drücken, und danach stündlich.</translation>
     </message>
 </context>
 <context>
@@ -678,6 +1524,10 @@
         <source>a key contains a control character</source>
         <translation>ein Schlüssel enthält ein Steuerzeichen</translation>
     </message>
+    <message>
+        <source>a whole number from 0 to 1000000000</source>
+        <translation>eine ganze Zahl von 0 bis 1000000000</translation>
+    </message>
 </context>
 <context>
     <name>paddock::SingleInstance</name>
@@ -752,6 +1602,10 @@
         <source>&amp;Policies…</source>
         <translation>&amp;Richtlinien …</translation>
     </message>
+    <message>
+        <source>Audit log failing</source>
+        <translation>Audit-Protokoll gestört</translation>
+    </message>
 </context>
 <context>
     <name>paddockctl</name>
@@ -790,12 +1644,6 @@
     <message>
         <source>paddockctl: unknown command &quot;%1&quot;; see paddockctl --help</source>
         <translation>paddockctl: unbekannter Befehl „%1“; siehe paddockctl --help</translation>
-    </message>
-    <message>
-        <source>serve: run the engine without a window until SIGINT or SIGTERM.
-policy validate|authorize|test|format: Cedar policies (see paddockctl policy COMMAND --help).</source>
-        <translation>serve: den Dienst ohne Fenster bis SIGINT oder SIGTERM ausführen.
-policy validate|authorize|test|format: Cedar-Richtlinien (siehe paddockctl policy BEFEHL --help).</translation>
     </message>
     <message>
         <source>paddockctl: %1: cannot read: %2</source>
@@ -983,6 +1831,169 @@ policy validate|authorize|test|format: Cedar-Richtlinien (siehe paddockctl polic
     <message>
         <source>Also check the policies against this schema (.cedarschema, or Cedar&apos;s JSON format).</source>
         <translation>Die Richtlinien zusätzlich gegen dieses Schema prüfen (.cedarschema oder Cedars JSON-Format).</translation>
+    </message>
+    <message>
+        <source>serve: run the engine without a window until SIGINT or SIGTERM.
+policy validate|authorize|test|format: Cedar policies (see paddockctl policy COMMAND --help).
+audit verify|tail|export: the audit log (see paddockctl audit COMMAND --help).</source>
+        <translation>serve: den Dienst ohne Fenster bis SIGINT oder SIGTERM ausführen.
+policy validate|authorize|test|format: Cedar-Richtlinien (siehe paddockctl policy BEFEHL --help).
+audit verify|tail|export: das Audit-Protokoll (siehe paddockctl audit BEFEHL --help).</translation>
+    </message>
+    <message>
+        <source>The audit log to read (default: %1).</source>
+        <translation>Das zu lesende Audit-Protokoll (Vorgabe: %1).</translation>
+    </message>
+    <message>
+        <source>Only events of this persona or job.</source>
+        <translation>Nur Ereignisse dieser Persona oder dieses Jobs.</translation>
+    </message>
+    <message>
+        <source>NAME</source>
+        <translation>NAME</translation>
+    </message>
+    <message>
+        <source>Only these decisions: allow, deny, would-deny, info (comma-separated).</source>
+        <translation>Nur diese Entscheidungen: allow, deny, would-deny, info (durch Kommas getrennt).</translation>
+    </message>
+    <message>
+        <source>LIST</source>
+        <translation>LISTE</translation>
+    </message>
+    <message>
+        <source>Only events from this source: system, user, policy, proxy, git, runtime, scheduler.</source>
+        <translation>Nur Ereignisse aus dieser Quelle: system, user, policy, proxy, git, runtime, scheduler.</translation>
+    </message>
+    <message>
+        <source>SOURCE</source>
+        <translation>QUELLE</translation>
+    </message>
+    <message>
+        <source>Only events whose resource, action or details contain TEXT.</source>
+        <translation>Nur Ereignisse, deren Ressource, Aktion oder Details TEXT enthalten.</translation>
+    </message>
+    <message>
+        <source>TEXT</source>
+        <translation>TEXT</translation>
+    </message>
+    <message>
+        <source>Only events at or after TIME (2026-12-01, 2026-12-01T07:00:00Z, or 30m, 24h, 7d back from now).</source>
+        <translation>Nur Ereignisse ab ZEIT (2026-12-01, 2026-12-01T07:00:00Z oder 30m, 24h, 7d vor jetzt).</translation>
+    </message>
+    <message>
+        <source>TIME</source>
+        <translation>ZEIT</translation>
+    </message>
+    <message>
+        <source>Only events before TIME.</source>
+        <translation>Nur Ereignisse vor ZEIT.</translation>
+    </message>
+    <message>
+        <source>--source: unknown source &quot;%1&quot;</source>
+        <translation>--source: unbekannte Quelle „%1“</translation>
+    </message>
+    <message>
+        <source>Use one of system, user, policy, proxy, git, runtime, scheduler.</source>
+        <translation>Verwenden Sie eines von system, user, policy, proxy, git, runtime, scheduler.</translation>
+    </message>
+    <message>
+        <source>--decision: unknown decision &quot;%1&quot;</source>
+        <translation>--decision: unbekannte Entscheidung „%1“</translation>
+    </message>
+    <message>
+        <source>Use allow, deny, would-deny or info.</source>
+        <translation>Verwenden Sie allow, deny, would-deny oder info.</translation>
+    </message>
+    <message>
+        <source>--%1: &quot;%2&quot; is not a time</source>
+        <translation>--%1: „%2“ ist keine Zeitangabe</translation>
+    </message>
+    <message>
+        <source>Write a date (2026-12-01), a UTC time (2026-12-01T07:00:00Z), or a span back from now (30m, 24h, 7d).</source>
+        <translation>Geben Sie ein Datum (2026-12-01), eine UTC-Zeit (2026-12-01T07:00:00Z) oder eine Zeitspanne vor jetzt (30m, 24h, 7d) an.</translation>
+    </message>
+    <message>
+        <source>Checks the audit log&apos;s hash chain and its head file. Exits 0 when the log is intact, 1 when anything was modified, removed, reordered or cut off, 2 when it cannot be read.</source>
+        <translation>Prüft die Hash-Kette des Audit-Protokolls und seine Kopfdatei. Exit-Status: 0, wenn das Protokoll intakt ist, 1, wenn etwas verändert, entfernt, umgeordnet oder abgeschnitten wurde, 2, wenn es nicht gelesen werden kann.</translation>
+    </message>
+    <message>
+        <source>Print the result as JSON.</source>
+        <translation>Das Ergebnis als JSON ausgeben.</translation>
+    </message>
+    <message>
+        <source>verifying… %1 %</source>
+        <translation>wird geprüft … %1 %</translation>
+    </message>
+    <message>
+        <source>%1 events/s</source>
+        <translation>%1 Ereignisse/s</translation>
+    </message>
+    <message>
+        <source>Prints the newest audit events, and with --follow every new one as it is written.</source>
+        <translation>Gibt die neuesten Audit-Ereignisse aus und mit --follow jedes neue, sobald es geschrieben wird.</translation>
+    </message>
+    <message>
+        <source>Keep printing new events until interrupted.</source>
+        <translation>Neue Ereignisse bis zum Abbruch weiter ausgeben.</translation>
+    </message>
+    <message>
+        <source>How many of the newest events to print first (default 20).</source>
+        <translation>Wie viele der neuesten Ereignisse zuerst ausgegeben werden (Vorgabe 20).</translation>
+    </message>
+    <message>
+        <source>N</source>
+        <translation>N</translation>
+    </message>
+    <message>
+        <source>One JSON object per line.</source>
+        <translation>Ein JSON-Objekt pro Zeile.</translation>
+    </message>
+    <message>
+        <source>--lines: &quot;%1&quot; is not a count</source>
+        <translation>--lines: „%1“ ist keine Anzahl</translation>
+    </message>
+    <message>
+        <source>Give a whole number, 0 or more.</source>
+        <translation>Geben Sie eine ganze Zahl ab 0 an.</translation>
+    </message>
+    <message>
+        <source>Writes audit events, oldest first, as JSON Lines (one event per line, with its hashes) or CSV.</source>
+        <translation>Schreibt Audit-Ereignisse, die ältesten zuerst, als JSON Lines (ein Ereignis pro Zeile, mit seinen Hashes) oder CSV.</translation>
+    </message>
+    <message>
+        <source>jsonl (default) or csv.</source>
+        <translation>jsonl (Vorgabe) oder csv.</translation>
+    </message>
+    <message>
+        <source>FORMAT</source>
+        <translation>FORMAT</translation>
+    </message>
+    <message>
+        <source>Write to FILE instead of standard output.</source>
+        <translation>In DATEI statt in die Standardausgabe schreiben.</translation>
+    </message>
+    <message>
+        <source>--format: unknown format &quot;%1&quot;</source>
+        <translation>--format: unbekanntes Format „%1“</translation>
+    </message>
+    <message>
+        <source>Use jsonl or csv.</source>
+        <translation>Verwenden Sie jsonl oder csv.</translation>
+    </message>
+    <message>
+        <source>cannot write: %1</source>
+        <translation>Schreiben nicht möglich: %1</translation>
+    </message>
+    <message numerus="yes">
+        <source>paddockctl audit export: %n event(s) written to %1</source>
+        <translation>
+            <numerusform>paddockctl audit export: %n Ereignis nach %1 geschrieben</numerusform>
+            <numerusform>paddockctl audit export: %n Ereignisse nach %1 geschrieben</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>paddockctl audit: unknown command &quot;%1&quot;; the commands are verify, tail and export</source>
+        <translation>paddockctl audit: unbekannter Befehl „%1“; die Befehle sind verify, tail und export</translation>
     </message>
 </context>
 </TS>
