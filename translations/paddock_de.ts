@@ -443,6 +443,10 @@
         <source>(Verification stops listing after %1 problems.)</source>
         <translation>(Die Prüfung listet höchstens %1 Probleme auf.)</translation>
     </message>
+    <message>
+        <source>Searching older events…</source>
+        <translation>Ältere Ereignisse werden durchsucht …</translation>
+    </message>
 </context>
 <context>
     <name>paddock::AuditModel</name>

@@ -317,6 +317,30 @@ private slots:
         QCOMPARE(model()->event(0).source, Source::Git);
     }
 
+    void aTextSearchReachesBackThroughTheWholeLog()
+    {
+        // Text is not indexed: the page reads stretches of the log in the background until it
+        // has found enough, so an old match under hundreds of thousands of newer events is found.
+        AuditBatch old = numbered(QStringLiteral("haystack-old"), 3);
+        old << makeEvent(QStringLiteral("agent"), QStringLiteral("deep-needle.example:443"));
+        QVERIFY(append(old));
+        const int newer = int(AuditReader::TextScanRows * 3 / 2);
+        AuditBatch hay;
+        for (int i = 0; i < newer; ++i)
+            hay << makeEvent(QStringLiteral("agent"), QStringLiteral("hay-%1").arg(i));
+        QVERIFY(append(hay));
+        QVERIFY(openPage());
+        auto *text = child<QLineEdit>("textFilter");
+        QTest::keyClicks(text, QStringLiteral("deep-NEEDLE"));
+        QTRY_COMPARE(m_page->filter().text, QStringLiteral("deep-NEEDLE"));
+        QTRY_VERIFY_WITH_TIMEOUT(model()->rowCount() == 1 && !m_page->isLoading(), 20000);
+        QCOMPARE(resourceAt(0), QStringLiteral("deep-needle.example:443"));
+        // Searched to the start: nothing older is promised.
+        QTRY_VERIFY(child<QLabel>("auditStatus")->text().contains(QStringLiteral("1 events shown.")));
+        text->clear();
+        QTRY_VERIFY(m_page->filter().text.isEmpty());
+    }
+
     void aTimeRangeShowsAndCanBeRemoved()
     {
         QVERIFY(append(numbered(QStringLiteral("range"), 10, QStringLiteral("range-persona"))));

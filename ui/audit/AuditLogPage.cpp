@@ -603,15 +603,24 @@ void AuditLogPage::reload()
 
 void AuditLogPage::loadOlder()
 {
-    if (m_loading || m_loadingOlder || !m_moreOlder || m_model->rowCount() == 0)
+    const bool searching = !m_filter.text.isEmpty();
+    if (m_loading || m_loadingOlder || !m_moreOlder || (m_model->rowCount() == 0 && !searching))
         return;
     if (m_model->isFull()) {
         showShownCount();
         return;
     }
     m_loadingOlder = true;
-    setStatus(tr("Loading older events…"));
-    startLoad(m_model->firstSeq(), true);
+    setStatus(searching ? tr("Searching older events…") : tr("Loading older events…"));
+    startLoad(m_resumeBefore > 0 ? m_resumeBefore : m_model->firstSeq(), true);
+}
+
+// A text search that found less than a page in the stretch it read goes on by itself, in the
+// background, until it has a page or reaches the oldest event.
+void AuditLogPage::continueSearch()
+{
+    if (!m_filter.text.isEmpty() && m_moreOlder && m_model->rowCount() < PageSize)
+        QTimer::singleShot(0, this, &AuditLogPage::loadOlder);
 }
 
 void AuditLogPage::startLoad(qint64 beforeSeq, bool older)
@@ -619,11 +628,13 @@ void AuditLogPage::startLoad(qint64 beforeSeq, bool older)
     const QString db = m_store->databasePath();
     const AuditFilter filter = m_filter;
     const int generation = m_generation;
-    m_loadWatcher.setFuture(QtConcurrent::run([db, filter, beforeSeq, generation, older] {
+    const qint64 anchorSeq = m_model->rowCount() > 0 ? m_model->firstSeq() : 0;
+    m_loadWatcher.setFuture(QtConcurrent::run([db, filter, beforeSeq, anchorSeq, generation, older] {
         Load load;
         load.generation = generation;
         load.older = older;
         load.beforeSeq = beforeSeq;
+        load.anchorSeq = anchorSeq;
         // Before the store first starts there is no log: nothing to show yet, not an error.
         if (!QFileInfo::exists(db))
             return load;
@@ -632,6 +643,21 @@ void AuditLogPage::startLoad(qint64 beforeSeq, bool older)
             load.page = std::unexpected(reader.error());
         else
             load.page = reader->page(filter, beforeSeq, PageSize);
+        // Text is not indexed: each page reads a bounded stretch. Read on for up to a second here.
+        QElapsedTimer clock;
+        clock.start();
+        while (reader && load.page && !filter.text.isEmpty() && load.page->more &&
+               load.page->events.size() < PageSize && clock.elapsed() < 1000) {
+            auto next =
+                reader->page(filter, load.page->resumeBefore, int(PageSize - load.page->events.size()));
+            if (!next) {
+                load.page = std::unexpected(next.error());
+                break;
+            }
+            load.page->events += next->events;
+            load.page->more = next->more;
+            load.page->resumeBefore = next->resumeBefore;
+        }
         return load;
     }));
 }
@@ -643,7 +669,7 @@ void AuditLogPage::showLoad(const Load &load)
     if (load.older) {
         m_loadingOlder = false;
         // The oldest rows left meanwhile (the cap): the page would not join up with the view.
-        if (m_model->firstSeq() != load.beforeSeq) {
+        if ((m_model->rowCount() > 0 ? m_model->firstSeq() : 0) != load.anchorSeq) {
             showShownCount();
             emit historyLoaded();
             return;
@@ -659,8 +685,10 @@ void AuditLogPage::showLoad(const Load &load)
         const qsizetype taken = m_model->prepend(events);
         restore(before);
         m_moreOlder = load.page->more || taken < events.size();
+        m_resumeBefore = load.page->resumeBefore;
         showShownCount();
         emit historyLoaded();
+        continueSearch();
         return;
     }
 
@@ -674,6 +702,7 @@ void AuditLogPage::showLoad(const Load &load)
         notePersonas(events);
         m_model->reset(events);
         m_moreOlder = load.page->more;
+        m_resumeBefore = load.page->resumeBefore;
         if (m_heldOverflow && !m_paused) {
             reload(); // more arrived during the read than the view holds
             return;
@@ -695,6 +724,7 @@ void AuditLogPage::showLoad(const Load &load)
         scrollToNewest();
     showShownCount();
     emit historyLoaded();
+    continueSearch();
 }
 
 // Live events

@@ -89,6 +89,7 @@ private:
         int generation = 0;
         bool older = false;
         qint64 beforeSeq = 0;
+        qint64 anchorSeq = 0; // the first row shown when an older page was asked for
     };
     struct ExportOutcome
     {
@@ -123,6 +124,7 @@ private:
     void applyFilters();
     void reload();
     void loadOlder();
+    void continueSearch();
     void startLoad(qint64 beforeSeq, bool older);
     void showLoad(const Load &load);
     void receive(const AuditBatch &batch);
@@ -180,7 +182,8 @@ private:
     int m_generation = 0;   // bumped by every reload: answers to older questions are dropped
     bool m_loading = false; // the newest page is being read (live events wait in m_held)
     bool m_loadingOlder = false;
-    bool m_moreOlder = false; // the store has older matching events than the first row
+    bool m_moreOlder = false;  // the store has older matching events than the first row
+    qint64 m_resumeBefore = 0; // where the next older page starts (a text search reads in stretches)
     bool m_paused = false;
     bool m_settingFilter = false;
     bool m_statusProblem = false;
