@@ -1,4 +1,5 @@
 #include "AuditCommands.h"
+#include "Console.h"
 
 #include "audit/AuditReader.h"
 #include "audit/AuditStore.h"
@@ -28,18 +29,6 @@ struct Text
 {
     Q_DECLARE_TR_FUNCTIONS(paddockctl)
 };
-
-QTextStream &out()
-{
-    static QTextStream s(stdout);
-    return s;
-}
-
-QTextStream &err()
-{
-    static QTextStream s(stderr);
-    return s;
-}
 
 int failWith(const QString &command, const Error &error, int code = 2)
 {

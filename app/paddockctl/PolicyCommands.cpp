@@ -1,4 +1,5 @@
 #include "PolicyCommands.h"
+#include "Console.h"
 
 #include "config/AtomicFile.h"
 #include "policy/Formatter.h"
@@ -27,18 +28,6 @@ struct Text
 {
     Q_DECLARE_TR_FUNCTIONS(paddockctl)
 };
-
-QTextStream &out()
-{
-    static QTextStream s(stdout);
-    return s;
-}
-
-QTextStream &err()
-{
-    static QTextStream s(stderr);
-    return s;
-}
 
 bool readFile(const QString &path, std::string &text)
 {

@@ -1,5 +1,6 @@
 // paddockctl: Paddock's command line and headless engine. Core only: no QtGui, no QtWidgets.
 #include "AuditCommands.h"
+#include "Console.h"
 #include "PolicyCommands.h"
 #include "config/Paths.h"
 #include "config/Settings.h"
@@ -19,18 +20,6 @@
 using namespace paddock;
 
 namespace {
-
-QTextStream &out()
-{
-    static QTextStream stream(stdout);
-    return stream;
-}
-
-QTextStream &err()
-{
-    static QTextStream stream(stderr);
-    return stream;
-}
 
 struct Text
 {
