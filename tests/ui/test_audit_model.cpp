@@ -196,6 +196,9 @@ private slots:
         QCOMPARE(time.data().toString(),
                  when.toLocalTime().toString(QStringLiteral("yyyy-MM-dd HH:mm:ss.zzz")));
         QVERIFY(time.data(Qt::ToolTipRole).toString().contains(QStringLiteral("2023-11-14T22:13:20.007Z")));
+        // Today's events by their time of day alone.
+        const QDateTime now = QDateTime::currentDateTime();
+        QCOMPARE(AuditModel::timeLabel(now), now.toString(QStringLiteral("HH:mm:ss.zzz")));
         QCOMPARE(model.headerData(AuditModel::PolicyColumn, Qt::Horizontal).toString(),
                  QStringLiteral("Policy"));
     }

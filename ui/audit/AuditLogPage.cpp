@@ -192,17 +192,21 @@ AuditLogPage::AuditLogPage(Engine &engine, QWidget *parent)
     m_view->verticalHeader()->hide();
     m_view->verticalHeader()->setSectionResizeMode(QHeaderView::Fixed);
     m_view->verticalHeader()->setDefaultSectionSize(m_view->fontMetrics().height() + 6);
+    // The resource takes the room there is, so that the decision and the policy stay in sight.
     m_view->horizontalHeader()->setSectionResizeMode(QHeaderView::Interactive);
-    m_view->horizontalHeader()->setStretchLastSection(true);
+    m_view->horizontalHeader()->setSectionResizeMode(AuditModel::ResourceColumn, QHeaderView::Stretch);
+    m_view->horizontalHeader()->setStretchLastSection(false);
+    m_view->horizontalHeader()->setMinimumSectionSize(
+        m_view->fontMetrics().horizontalAdvance(QStringLiteral("xxxxxx")));
     const auto width = [this](const char *sample) {
         return m_view->fontMetrics().horizontalAdvance(QString::fromLatin1(sample));
     };
-    m_view->setColumnWidth(AuditModel::TimeColumn, width("0000-00-00 00:00:00.000xxxx"));
-    m_view->setColumnWidth(AuditModel::SourceColumn, width("Schedulerxxxx"));
-    m_view->setColumnWidth(AuditModel::PersonaColumn, width("persona-namexx"));
-    m_view->setColumnWidth(AuditModel::ActionColumn, width("git-push-forcexxxxx"));
-    m_view->setColumnWidth(AuditModel::ResourceColumn, width("api.example.com:443/some/pathxxxxxxxx"));
-    m_view->setColumnWidth(AuditModel::DecisionColumn, width("Would denyxxxxxxxx"));
+    m_view->setColumnWidth(AuditModel::TimeColumn, width("00:00:00.000xxx"));
+    m_view->setColumnWidth(AuditModel::SourceColumn, width("Schedulerxx"));
+    m_view->setColumnWidth(AuditModel::PersonaColumn, width("persona-namex"));
+    m_view->setColumnWidth(AuditModel::ActionColumn, width("git-pushxxxxx"));
+    m_view->setColumnWidth(AuditModel::DecisionColumn, width("Would denyxxxxxx"));
+    m_view->setColumnWidth(AuditModel::PolicyColumn, width("allow-registriesxx"));
     m_view->installEventFilter(this);
 
     auto *copy = new QAction(tr("&Copy as JSON"), m_view);

@@ -137,6 +137,14 @@ QString AuditModel::decisionLabel(AuditEvent::Decision decision)
     return AuditEvent::decisionName(decision);
 }
 
+QString AuditModel::timeLabel(const QDateTime &local)
+{
+    // Today's events by their time alone, as a log reads; older ones with their date.
+    if (local.date() == QDate::currentDate())
+        return local.toString(QStringLiteral("HH:mm:ss.zzz"));
+    return local.toString(QStringLiteral("yyyy-MM-dd HH:mm:ss.zzz"));
+}
+
 QVariant AuditModel::data(const QModelIndex &index, int role) const
 {
     if (!checkIndex(index, CheckIndexOption::IndexIsValid | CheckIndexOption::ParentIsInvalid))
@@ -148,7 +156,7 @@ QVariant AuditModel::data(const QModelIndex &index, int role) const
     case Qt::DisplayRole:
         switch (index.column()) {
         case TimeColumn:
-            return e.time().toLocalTime().toString(QStringLiteral("yyyy-MM-dd HH:mm:ss.zzz"));
+            return timeLabel(e.time().toLocalTime());
         case SourceColumn:
             return sourceLabel(e.source);
         case PersonaColumn:
