@@ -9,6 +9,7 @@
 
 #include <QBuffer>
 #include <QCryptographicHash>
+#include <QFileInfo>
 #include <QJsonDocument>
 #include <QSignalSpy>
 #include <QTemporaryDir>
@@ -294,6 +295,32 @@ private slots:
         QVERIFY(v);
         QVERIFY2(v->ok(), qPrintable(v->summary()));
         QCOMPARE(v->prunedThrough, 600);
+    }
+
+    void retentionBySizeKeepsTheLogUnderItsLimit()
+    {
+        AuditStore store(db("size.db"));
+        QVERIFY(store.start());
+        const QString padding(400, QLatin1Char('p'));
+        for (int i = 0; i < 20000; ++i) {
+            AuditEvent e = proxyEvent(i, QStringLiteral("agent"), AuditEvent::Decision::Allow);
+            e.setDetails({{QStringLiteral("n"), i}, {QStringLiteral("padding"), padding}});
+            store.append(std::move(e));
+        }
+        QTRY_COMPARE_WITH_TIMEOUT(store.lastSeq(), 20000, 30000);
+        const qint64 limit = 4 * 1024 * 1024;
+        QSignalSpy pruned(&store, &AuditStore::pruned);
+        store.setRetention({0, limit});
+        QVERIFY(pruned.count() >= 1);
+        store.stop();
+        QVERIFY2(QFileInfo(db("size.db")).size() <= limit,
+                 qPrintable(QStringLiteral("%1 bytes").arg(QFileInfo(db("size.db")).size())));
+        auto reader = AuditReader::open(db("size.db"));
+        QVERIFY(*reader->firstSeq() > 1);
+        QVERIFY(*reader->count() > 1000); // pruned down to the limit, not emptied
+        auto v = AuditVerifier::verify(db("size.db"), AuditStore::headPathFor(db("size.db")));
+        QVERIFY(v);
+        QVERIFY2(v->ok(), qPrintable(v->summary()));
     }
 
     void exportsJsonLinesAndCsv()
