@@ -140,6 +140,18 @@ QString AuditStore::headPathFor(const QString &databasePath)
 
 Result<void> AuditStore::start()
 {
+    auto opened = open();
+    if (!opened) {
+        // Nothing can be recorded: enforcement points that fail closed must deny.
+        m_lastError = opened.error();
+        m_writable.store(false, std::memory_order_release);
+        emit writableChanged(false);
+    }
+    return opened;
+}
+
+Result<void> AuditStore::open()
+{
     if (!QDir().mkpath(QFileInfo(m_dbPath).absolutePath()))
         return fail(Error::Code::Io, tr("cannot create the folder for the audit log"),
                     QFileInfo(m_dbPath).absolutePath(), tr("Check that its parent folder is writable."));
@@ -238,6 +250,7 @@ void AuditStore::stop()
     {
         QMutexLocker lock(&m_queueMutex);
         m_running = false;
+        m_stopped = true;
         left.swap(m_queue);
     }
     for (Pending &p : left)
@@ -262,6 +275,13 @@ void AuditStore::append(AuditEvent event, Ack onDurable)
     event.timeUs = m_lastTime;
     if (event.details.isEmpty())
         event.details = QByteArrayLiteral("{}");
+    if (m_stopped) {
+        lock.unlock();
+        if (onDurable)
+            onDurable(std::unexpected(
+                Error{Error::Code::Unavailable, tr("the audit log is closed"), m_dbPath, {}}));
+        return;
+    }
     if (m_queue.size() >= size_t(MaxPending)) {
         lock.unlock();
         m_dropped.fetch_add(1);

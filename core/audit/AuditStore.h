@@ -110,6 +110,7 @@ private:
     struct Db;
     class HeadWriter;
 
+    Result<void> open();
     void scheduleDrain();
     void drain();
     Result<void> writeBatch(std::vector<Pending> &batch);
@@ -138,6 +139,7 @@ private:
     bool m_drainScheduled = false;
     bool m_running = false;
     bool m_failing = false; // drains only from the retry timer meanwhile
+    bool m_stopped = false; // after stop(): appends are refused at once
     std::atomic<bool> m_writable{true};
     std::atomic<qint64> m_lastSeq{0};
     std::atomic<qint64> m_dropped{0};

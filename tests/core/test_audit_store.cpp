@@ -391,10 +391,29 @@ private slots:
         f.write("this is not sqlite at all, just text that happens to be here\n");
         f.close();
         AuditStore store(db("other.db"));
+        QSignalSpy writable(&store, &AuditStore::writableChanged);
         auto started = store.start();
         QVERIFY(!started);
         QCOMPARE(started.error().where, db("other.db"));
         QVERIFY(!started.error().hint.isEmpty());
+        // Nothing can be recorded: what fails closed is refused, and the file is left as it was.
+        QVERIFY(!store.admits(AuditFailMode::Closed));
+        QCOMPARE(writable.count(), 1);
+        QFile again(db("other.db"));
+        QVERIFY(again.open(QIODevice::ReadOnly));
+        QVERIFY(again.readAll().startsWith("this is not sqlite"));
+    }
+
+    void appendsAfterStopAreRefusedAtOnce()
+    {
+        AuditStore store(db("stopped.db"));
+        QVERIFY(store.start());
+        store.stop();
+        std::optional<Result<qint64>> answer;
+        store.append(AuditEvent::system(QStringLiteral("late")),
+                     [&answer](const Result<qint64> &r) { answer = r; });
+        QVERIFY(answer.has_value());
+        QVERIFY(!answer->has_value());
     }
 };
 
