@@ -679,6 +679,10 @@
         <source>Another program holds the audit log locked. Paddock retries on its own.</source>
         <translation>Ein anderes Programm hält das Audit-Protokoll gesperrt. Paddock versucht es selbst erneut.</translation>
     </message>
+    <message>
+        <source>the audit log is closed</source>
+        <translation>das Audit-Protokoll ist geschlossen</translation>
+    </message>
 </context>
 <context>
     <name>paddock::AuditVerifier</name>
