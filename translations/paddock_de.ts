@@ -978,6 +978,169 @@
     </message>
 </context>
 <context>
+    <name>paddock::EngineClient</name>
+    <message>
+        <source>%1 is &quot;%2&quot;, but Paddock talks to a local engine over a Unix socket</source>
+        <translation>%1 ist „%2“, aber Paddock spricht mit einem lokalen Container-Dienst über einen Unix-Socket</translation>
+    </message>
+    <message>
+        <source>Set it to unix:///path/to/podman.sock, or unset it.</source>
+        <translation>Setzen Sie sie auf unix:///pfad/zu/podman.sock, oder entfernen Sie sie.</translation>
+    </message>
+    <message>
+        <source>%1 names %2, which is not a socket</source>
+        <translation>%1 nennt %2, das ist kein Socket</translation>
+    </message>
+    <message>
+        <source>Start the engine (systemctl --user start podman.socket), or correct %1.</source>
+        <translation>Starten Sie den Container-Dienst (systemctl --user start podman.socket), oder korrigieren Sie %1.</translation>
+    </message>
+    <message>
+        <source>no container engine is running</source>
+        <translation>es läuft kein Container-Dienst</translation>
+    </message>
+    <message>
+        <source>Start podman&apos;s API service with &quot;systemctl --user start podman.socket&quot; (or Docker), or point $CONTAINER_HOST at its socket.</source>
+        <translation>Starten Sie den API-Dienst von podman mit „systemctl --user start podman.socket“ (oder Docker), oder lassen Sie $CONTAINER_HOST auf seinen Socket zeigen.</translation>
+    </message>
+    <message>
+        <source>the container engine does not answer (%1)</source>
+        <translation>der Container-Dienst antwortet nicht (%1)</translation>
+    </message>
+    <message>
+        <source>Start it with &quot;systemctl --user start podman.socket&quot; (or start Docker); Paddock keeps trying in the background.</source>
+        <translation>Starten Sie ihn mit „systemctl --user start podman.socket“ (oder starten Sie Docker); Paddock versucht es im Hintergrund weiter.</translation>
+    </message>
+    <message>
+        <source>cannot set up an HTTP client (libcurl)</source>
+        <translation>ein HTTP-Client (libcurl) kann nicht eingerichtet werden</translation>
+    </message>
+    <message>
+        <source>%1: the container engine refused (%2)</source>
+        <translation>%1: der Container-Dienst hat abgelehnt (%2)</translation>
+    </message>
+    <message>
+        <source>It does not exist (any more); refresh and try again.</source>
+        <translation>Es existiert (nicht mehr); aktualisieren Sie und versuchen Sie es erneut.</translation>
+    </message>
+    <message>
+        <source>It is in use or already exists; stop what uses it first.</source>
+        <translation>Es wird verwendet oder existiert bereits; beenden Sie zuerst, was es verwendet.</translation>
+    </message>
+    <message>
+        <source>The engine failed; its log (journalctl --user -u podman) says why.</source>
+        <translation>Der Container-Dienst ist gescheitert; sein Protokoll (journalctl --user -u podman) nennt den Grund.</translation>
+    </message>
+    <message>
+        <source>/_ping answered %1</source>
+        <translation>/_ping antwortete %1</translation>
+    </message>
+    <message>
+        <source>asking the engine&apos;s version</source>
+        <translation>Abfrage der Version des Container-Dienstes</translation>
+    </message>
+    <message>
+        <source>the container engine did not say which API version it speaks</source>
+        <translation>der Container-Dienst hat nicht gesagt, welche API-Version er spricht</translation>
+    </message>
+    <message>
+        <source>Is this a Docker-compatible engine?</source>
+        <translation>Ist das ein Docker-kompatibler Container-Dienst?</translation>
+    </message>
+    <message>
+        <source>the container engine needs API %1 or newer; Paddock speaks up to %2</source>
+        <translation>der Container-Dienst braucht API %1 oder neuer; Paddock spricht bis %2</translation>
+    </message>
+    <message>
+        <source>Use an older engine, or a newer Paddock.</source>
+        <translation>Verwenden Sie einen älteren Container-Dienst oder ein neueres Paddock.</translation>
+    </message>
+    <message>
+        <source>creating network %1</source>
+        <translation>Anlegen des Netzwerks %1</translation>
+    </message>
+    <message>
+        <source>removing network %1</source>
+        <translation>Entfernen des Netzwerks %1</translation>
+    </message>
+    <message>
+        <source>listing networks</source>
+        <translation>Auflisten der Netzwerke</translation>
+    </message>
+    <message>
+        <source>creating volume %1</source>
+        <translation>Anlegen des Volumes %1</translation>
+    </message>
+    <message>
+        <source>removing volume %1</source>
+        <translation>Entfernen des Volumes %1</translation>
+    </message>
+    <message>
+        <source>listing volumes</source>
+        <translation>Auflisten der Volumes</translation>
+    </message>
+    <message>
+        <source>listing containers</source>
+        <translation>Auflisten der Container</translation>
+    </message>
+    <message>
+        <source>importing image %1:%2: %3</source>
+        <translation>Importieren des Abbilds %1:%2: %3</translation>
+    </message>
+    <message>
+        <source>Check that the archive is a root file system (a tar).</source>
+        <translation>Prüfen Sie, ob das Archiv ein Wurzeldateisystem ist (ein tar).</translation>
+    </message>
+    <message>
+        <source>importing image %1:%2: the engine answered %3</source>
+        <translation>Importieren des Abbilds %1:%2: der Container-Dienst antwortete %3</translation>
+    </message>
+    <message>
+        <source>inspecting image %1</source>
+        <translation>Untersuchen des Abbilds %1</translation>
+    </message>
+    <message>
+        <source>removing image %1</source>
+        <translation>Entfernen des Abbilds %1</translation>
+    </message>
+    <message>
+        <source>creating container %1</source>
+        <translation>Anlegen des Containers %1</translation>
+    </message>
+    <message>
+        <source>starting container %1</source>
+        <translation>Starten des Containers %1</translation>
+    </message>
+    <message>
+        <source>stopping container %1</source>
+        <translation>Anhalten des Containers %1</translation>
+    </message>
+    <message>
+        <source>stopping container %1: the engine answered %2</source>
+        <translation>Anhalten des Containers %1: der Container-Dienst antwortete %2</translation>
+    </message>
+    <message>
+        <source>killing container %1</source>
+        <translation>Beenden des Containers %1</translation>
+    </message>
+    <message>
+        <source>removing container %1</source>
+        <translation>Entfernen des Containers %1</translation>
+    </message>
+    <message>
+        <source>inspecting container %1</source>
+        <translation>Untersuchen des Containers %1</translation>
+    </message>
+    <message>
+        <source>waiting for container %1: the engine answered %2</source>
+        <translation>Warten auf den Container %1: der Container-Dienst antwortete %2</translation>
+    </message>
+    <message>
+        <source>reading the log of container %1</source>
+        <translation>Lesen des Protokolls von Container %1</translation>
+    </message>
+</context>
+<context>
     <name>paddock::HistoryDialog</name>
     <message>
         <source>&amp;Revert to this version</source>

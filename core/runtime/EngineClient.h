@@ -1,0 +1,121 @@
+#pragma once
+
+#include "common/Error.h"
+
+#include <QByteArray>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QList>
+#include <QMap>
+#include <QString>
+#include <QStringList>
+
+#include <chrono>
+
+namespace paddock {
+
+// The container engine's Docker Engine REST API over its local Unix socket, through libcurl: works
+// with podman's compatible service and with dockerd. Blocking calls, meant for the engine's runtime
+// thread; one client per thread (a libcurl handle is not shared).
+class EngineClient final
+{
+public:
+    // The newest API version Paddock speaks; the one used is the lower of this and the engine's.
+    static constexpr const char *MaxApiVersion = "1.41";
+
+    struct Endpoint
+    {
+        QString socketPath;
+        QString origin; // how it was found: "$CONTAINER_HOST", "/run/podman/podman.sock", …
+    };
+    // In order: $CONTAINER_HOST, $DOCKER_HOST (unix:// only), $XDG_RUNTIME_DIR/podman/podman.sock,
+    // /run/podman/podman.sock, /var/run/docker.sock. The first that names a socket that exists wins;
+    // an explicit variable that names a missing socket is an error (never silently skipped).
+    static Result<Endpoint> discover();
+
+    struct Version
+    {
+        QString engine; // "podman" or "docker"
+        QString version;
+        QString apiVersion;    // the engine's
+        QString minApiVersion; // the oldest the engine accepts
+        QString os;
+        QString arch;
+    };
+
+    explicit EngineClient(Endpoint endpoint);
+    ~EngineClient();
+    EngineClient(const EngineClient &) = delete;
+    EngineClient &operator=(const EngineClient &) = delete;
+
+    const Endpoint &endpoint() const { return m_endpoint; }
+    // Pings the engine and negotiates the API version.
+    Result<Version> connect();
+    QString apiVersion() const { return m_api; }
+
+    struct Response
+    {
+        long status = 0;
+        QByteArray body;
+    };
+    // One request; `path` is below the versioned prefix (e.g. "/containers/json?all=true"). A
+    // response of any status is returned; only failing to talk to the engine is an error.
+    Result<Response> request(const QByteArray &method, const QString &path, const QByteArray &body = {},
+                             std::chrono::milliseconds timeout = std::chrono::seconds(30));
+    // A request whose answer must have one of `ok` statuses; the engine's own error message (its
+    // JSON "message") becomes a sentence otherwise. `what` names the operation for the message.
+    Result<QByteArray> call(const QString &what, const QByteArray &method, const QString &path,
+                            const QByteArray &body = {}, QList<long> ok = {200, 201, 204});
+
+    // Networks, volumes and containers, filtered by a label on Paddock's side (podman's filters are
+    // not reliable across versions).
+    Result<QString> createInternalNetwork(const QString &name, const QMap<QString, QString> &labels);
+    Result<void> removeNetwork(const QString &name);
+    Result<QJsonArray> networks(const QString &label);
+    Result<void> createVolume(const QString &name, const QMap<QString, QString> &labels);
+    Result<void> removeVolume(const QString &name);
+    Result<QJsonArray> volumes(const QString &label);
+    Result<QJsonArray> containers(const QString &label, bool all = true);
+
+    // Images: import a root file system from a tar (podman import / docker import), inspect.
+    Result<QString> importImage(const QByteArray &tar, const QString &repository, const QString &tag);
+    Result<QJsonObject> inspectImage(const QString &name);
+    Result<void> removeImage(const QString &name);
+
+    // Containers. `spec` is the Docker API's create body (Image, Cmd, User, Labels, HostConfig…).
+    Result<QString> createContainer(const QString &name, const QJsonObject &spec);
+    Result<void> startContainer(const QString &name);
+    // Asks it to stop, and kills it after `timeoutSeconds`.
+    Result<void> stopContainer(const QString &name, int timeoutSeconds = 10);
+    Result<void> killContainer(const QString &name, const QString &signal = QStringLiteral("KILL"));
+    Result<void> removeContainer(const QString &name, bool force = false, bool volumes = false);
+    Result<QJsonObject> inspectContainer(const QString &name);
+    // Waits until it is no longer running; its exit code.
+    Result<int> waitContainer(const QString &name,
+                              std::chrono::milliseconds timeout = std::chrono::minutes(5));
+
+    struct LogLine
+    {
+        enum class Stream { Stdout, Stderr } stream = Stream::Stdout;
+        QByteArray text; // one line, without its newline
+    };
+    // The newest `tail` lines (all with tail < 0), stdout and stderr told apart.
+    Result<QList<LogLine>> logs(const QString &name, int tail = -1);
+    // Splits the engine's multiplexed log stream (8-byte frame headers) into lines; `rest` keeps
+    // an incomplete frame for the next chunk.
+    static QList<LogLine> demultiplex(QByteArray &rest, const QByteArray &chunk);
+
+    // The sentence for a failure to reach the engine at `endpoint` (with what to do).
+    static Error unreachable(const Endpoint &endpoint, const QString &detail);
+
+private:
+    Result<Response> send(const QByteArray &method, const QString &path, const QByteArray &body,
+                          const QByteArray &contentType, std::chrono::milliseconds timeout);
+
+    Endpoint m_endpoint;
+    QString m_api = QString::fromLatin1(MaxApiVersion);
+    void *m_curl = nullptr;
+};
+
+} // namespace paddock

@@ -1,0 +1,292 @@
+// The Docker Engine API client against the real podman service that scripts/test starts
+// (CONTAINER_HOST), and the sentences it gives when there is no engine.
+#include "runtime/EngineClient.h"
+
+#include <QDir>
+#include <QFile>
+#include <QJsonObject>
+#include <QLocalServer>
+#include <QProcess>
+#include <QScopeGuard>
+#include <QTemporaryDir>
+#include <QTest>
+#include <QUuid>
+#include <QVersionNumber>
+
+using namespace paddock;
+
+class TestEngineClient : public QObject
+{
+    Q_OBJECT
+
+    QTemporaryDir m_dir;
+    QString m_suffix = QUuid::createUuid().toString(QUuid::Id128).left(8);
+
+    static EngineClient::Endpoint engine()
+    {
+        auto found = EngineClient::discover();
+        if (!found)
+            qFatal("%s", qPrintable(found.error().text()));
+        return *found;
+    }
+
+private slots:
+    void initTestCase()
+    {
+        QVERIFY2(qEnvironmentVariable("CONTAINER_HOST").startsWith(QStringLiteral("unix://")),
+                 "CONTAINER_HOST must name podman's socket; scripts/test starts it");
+    }
+
+    void discoversTheSocketFromTheEnvironment()
+    {
+        auto found = EngineClient::discover();
+        QVERIFY2(found, qPrintable(found ? QString() : found.error().text()));
+        QCOMPARE(found->origin, QStringLiteral("$CONTAINER_HOST"));
+        QCOMPARE(QStringLiteral("unix://") + found->socketPath, qEnvironmentVariable("CONTAINER_HOST"));
+    }
+
+    void anExplicitButWrongVariableIsAnError()
+    {
+        const QByteArray saved = qgetenv("CONTAINER_HOST");
+        qputenv("CONTAINER_HOST", "unix:///nonexistent/podman.sock");
+        auto missing = EngineClient::discover();
+        qputenv("CONTAINER_HOST", "tcp://127.0.0.1:2375");
+        auto remote = EngineClient::discover();
+        qputenv("CONTAINER_HOST", saved);
+        QVERIFY(!missing);
+        QCOMPARE(missing.error().where, QStringLiteral("$CONTAINER_HOST"));
+        QVERIFY(missing.error().hint.contains(QStringLiteral("systemctl --user start podman.socket")));
+        QVERIFY(!remote);
+        QVERIFY(remote.error().message.contains(QStringLiteral("Unix socket")));
+    }
+
+    void connectsAndNegotiatesTheApiVersion()
+    {
+        EngineClient client(engine());
+        auto v = client.connect();
+        QVERIFY2(v, qPrintable(v ? QString() : v.error().text()));
+        QCOMPARE(v->engine, QStringLiteral("podman"));
+        QVERIFY(!v->version.isEmpty());
+        QVERIFY(!v->apiVersion.isEmpty());
+        // The lower of the engine's and Paddock's, and one the engine accepts.
+        const auto used = QVersionNumber::fromString(client.apiVersion());
+        QVERIFY(used <= QVersionNumber::fromString(QLatin1StringView(EngineClient::MaxApiVersion)));
+        QVERIFY(used <= QVersionNumber::fromString(v->apiVersion));
+        auto ping = client.request("GET", QStringLiteral("/_ping"));
+        QVERIFY(ping);
+        QCOMPARE(ping->status, 200L);
+    }
+
+    void internalNetworksAreCreatedListedByLabelAndRemoved()
+    {
+        EngineClient client(engine());
+        QVERIFY(client.connect());
+        const QString name = QStringLiteral("paddock-test-") + m_suffix;
+        auto id = client.createInternalNetwork(
+            name, {{QStringLiteral("io.paddock.persona"), QStringLiteral("agent")}});
+        QVERIFY2(id, qPrintable(id ? QString() : id.error().text()));
+        QVERIFY(!id->isEmpty());
+        auto ours = client.networks(QStringLiteral("io.paddock.persona"));
+        QVERIFY(ours);
+        QJsonObject found;
+        for (const QJsonValue &n : *ours)
+            if (n.toObject().value(QStringLiteral("Name")).toString() == name)
+                found = n.toObject();
+        QVERIFY2(!found.isEmpty(), "the network carries Paddock's label");
+        QCOMPARE(found.value(QStringLiteral("Internal")).toBool(), true);
+        for (const QJsonValue &n : *ours) // the filter is Paddock's own: only labelled networks
+            QVERIFY(n.toObject()
+                        .value(QStringLiteral("Labels"))
+                        .toObject()
+                        .contains(QStringLiteral("io.paddock.persona")));
+        // A second one of the same name is refused with the engine's reason, as a sentence.
+        auto again = client.createInternalNetwork(name, {});
+        QVERIFY(!again);
+        QVERIFY(again.error().message.startsWith(QStringLiteral("creating network ") + name));
+        QVERIFY(!again.error().message.contains(QLatin1Char('{')));
+        QVERIFY(client.removeNetwork(name));
+        auto gone = client.removeNetwork(name);
+        QVERIFY(!gone);
+        QCOMPARE(gone.error().code, Error::Code::NotFound);
+        QVERIFY(!gone.error().hint.isEmpty());
+    }
+
+    void volumesAreCreatedListedByLabelAndRemoved()
+    {
+        EngineClient client(engine());
+        QVERIFY(client.connect());
+        const QString name = QStringLiteral("paddock-test-home-") + m_suffix;
+        QVERIFY(client.createVolume(name, {{QStringLiteral("io.paddock.persona"), QStringLiteral("dev")}}));
+        auto ours = client.volumes(QStringLiteral("io.paddock.persona"));
+        QVERIFY(ours);
+        bool listed = false;
+        for (const QJsonValue &v : *ours)
+            listed = listed || v.toObject().value(QStringLiteral("Name")).toString() == name;
+        QVERIFY(listed);
+        auto others = client.volumes(QStringLiteral("io.paddock.no-such-label"));
+        QVERIFY(others);
+        QVERIFY(others->isEmpty());
+        QVERIFY(client.removeVolume(name));
+        QVERIFY(!client.removeVolume(name));
+    }
+
+    void containersAreListedByLabel()
+    {
+        EngineClient client(engine());
+        QVERIFY(client.connect());
+        auto listed = client.containers(QStringLiteral("io.paddock.persona"));
+        QVERIFY2(listed, qPrintable(listed ? QString() : listed.error().text()));
+        for (const QJsonValue &c : *listed)
+            QVERIFY(c.toObject()
+                        .value(QStringLiteral("Labels"))
+                        .toObject()
+                        .contains(QStringLiteral("io.paddock.persona")));
+    }
+
+    void logFramesAreSplitIntoLinesByStream()
+    {
+        auto frame = [](char stream, const QByteArray &payload) -> QByteArray {
+            QByteArray f(8, '\0');
+            f[0] = stream;
+            const quint32 n = quint32(payload.size());
+            f[4] = char(n >> 24);
+            f[5] = char(n >> 16);
+            f[6] = char(n >> 8);
+            f[7] = char(n);
+            return f + payload;
+        };
+        const QByteArray stream = frame(1, "one\ntwo\n") + frame(2, "oops\n") + frame(1, "three\n");
+        QByteArray rest;
+        // Fed in awkward pieces: a header split in two, a frame split in the middle.
+        QList<EngineClient::LogLine> lines = EngineClient::demultiplex(rest, stream.left(5));
+        lines += EngineClient::demultiplex(rest, stream.mid(5, 14));
+        lines += EngineClient::demultiplex(rest, stream.mid(19));
+        QCOMPARE(rest.size(), 0);
+        QCOMPARE(lines.size(), 4);
+        QCOMPARE(lines[0].text, QByteArray("one"));
+        QCOMPARE(lines[1].text, QByteArray("two"));
+        QCOMPARE(lines[2].text, QByteArray("oops"));
+        QCOMPARE(lines[2].stream, EngineClient::LogLine::Stream::Stderr);
+        QCOMPARE(lines[3].text, QByteArray("three"));
+        QCOMPARE(lines[3].stream, EngineClient::LogLine::Stream::Stdout);
+    }
+
+    void aHardenedContainerRunsFromAnImportedImage()
+    {
+        // An image made here from busybox-static (no registry is reachable).
+        QTemporaryDir root;
+        QVERIFY(QDir().mkpath(root.filePath(QStringLiteral("rootfs/bin"))));
+        QVERIFY(
+            QFile::copy(QStringLiteral("/bin/busybox"), root.filePath(QStringLiteral("rootfs/bin/busybox"))));
+        for (const char *tool : {"sh", "sleep", "echo", "id"})
+            QVERIFY(QFile::link(QStringLiteral("busybox"),
+                                root.filePath(QStringLiteral("rootfs/bin/") + QLatin1StringView(tool))));
+        QProcess tar;
+        tar.start(QStringLiteral("tar"), {QStringLiteral("-C"), root.filePath(QStringLiteral("rootfs")),
+                                          QStringLiteral("-cf"), QStringLiteral("-"), QStringLiteral(".")});
+        QVERIFY(tar.waitForFinished(30000));
+        const QByteArray archive = tar.readAllStandardOutput();
+        QVERIFY(archive.size() > 100000);
+
+        EngineClient client(engine());
+        QVERIFY(client.connect());
+        const QString repo = QStringLiteral("localhost/paddock-test-") + m_suffix;
+        auto id = client.importImage(archive, repo, QStringLiteral("1"));
+        QVERIFY2(id, qPrintable(id ? QString() : id.error().text()));
+        auto image = client.inspectImage(repo + QStringLiteral(":1"));
+        QVERIFY2(image, qPrintable(image ? QString() : image.error().text()));
+
+        const QString name = QStringLiteral("paddock-test-") + m_suffix;
+        const QJsonObject spec{
+            {QStringLiteral("Image"), QString(repo + QStringLiteral(":1"))},
+            {QStringLiteral("Cmd"), QJsonArray{QStringLiteral("/bin/sh"), QStringLiteral("-c"),
+                                               QStringLiteral("id -u; echo warn >&2; sleep 30")}},
+            {QStringLiteral("User"), QStringLiteral("1000:1000")},
+            {QStringLiteral("Labels"),
+             QJsonObject{{QStringLiteral("io.paddock.persona"), QStringLiteral("test")}}},
+            {QStringLiteral("HostConfig"),
+             QJsonObject{{QStringLiteral("CapDrop"), QJsonArray{QStringLiteral("ALL")}},
+                         {QStringLiteral("SecurityOpt"), QJsonArray{QStringLiteral("no-new-privileges")}},
+                         {QStringLiteral("ReadonlyRootfs"), true},
+                         {QStringLiteral("Memory"), 64 * 1024 * 1024},
+                         {QStringLiteral("PidsLimit"), 64},
+                         {QStringLiteral("Ulimits"),
+                          QJsonArray{QJsonObject{{QStringLiteral("Name"), QStringLiteral("nofile")},
+                                                 {QStringLiteral("Soft"), 1024},
+                                                 {QStringLiteral("Hard"), 1024}}}}}}};
+        auto created = client.createContainer(name, spec);
+        QVERIFY2(created, qPrintable(created ? QString() : created.error().text()));
+        auto cleanup = qScopeGuard([&] {
+            (void)client.removeContainer(name, true);
+            (void)client.removeImage(repo + QStringLiteral(":1"));
+        });
+        QVERIFY(client.startContainer(name));
+        auto listed = client.containers(QStringLiteral("io.paddock.persona"), false);
+        QVERIFY(listed);
+        bool running = false;
+        for (const QJsonValue &c : *listed)
+            running = running || c.toObject().value(QStringLiteral("Id")).toString() == *created;
+        QVERIFY2(running, "the running container is listed under Paddock's label");
+
+        // What the engine says it got.
+        auto info = client.inspectContainer(name);
+        QVERIFY(info);
+        const QJsonObject host = info->value(QStringLiteral("HostConfig")).toObject();
+        QVERIFY(host.value(QStringLiteral("ReadonlyRootfs")).toBool());
+        QCOMPARE(host.value(QStringLiteral("Memory")).toInteger(), 64 * 1024 * 1024);
+        QCOMPARE(host.value(QStringLiteral("PidsLimit")).toInteger(), 64);
+        QVERIFY(QJsonDocument(host.value(QStringLiteral("SecurityOpt")).toArray())
+                    .toJson()
+                    .contains("no-new-privileges"));
+        QVERIFY(QJsonDocument(host.value(QStringLiteral("CapDrop")).toArray()).toJson().contains("ALL") ||
+                host.value(QStringLiteral("CapAdd")).toArray().isEmpty());
+        QCOMPARE(info->value(QStringLiteral("Config")).toObject().value(QStringLiteral("User")).toString(),
+                 QStringLiteral("1000:1000"));
+
+        // Its output, stdout and stderr told apart.
+        QList<EngineClient::LogLine> lines;
+        QTRY_VERIFY([&] {
+            auto l = client.logs(name);
+            lines = l ? *l : QList<EngineClient::LogLine>{};
+            return lines.size() >= 2;
+        }());
+        bool uid = false, warned = false;
+        for (const auto &line : lines) {
+            uid = uid || (line.stream == EngineClient::LogLine::Stream::Stdout && line.text == "1000");
+            warned = warned || (line.stream == EngineClient::LogLine::Stream::Stderr && line.text == "warn");
+        }
+        QVERIFY2(uid && warned, "the log shows the non-root user on stdout and the warning on stderr");
+
+        // Stopped (SIGTERM, then SIGKILL after 1 s: sh ignores TERM while sleep runs), then gone.
+        QVERIFY(client.stopContainer(name, 1));
+        auto code = client.waitContainer(name, std::chrono::seconds(30));
+        QVERIFY(code);
+        QVERIFY(*code != 0);
+        QVERIFY(client.removeContainer(name));
+        auto gone = client.inspectContainer(name);
+        QVERIFY(!gone);
+        QCOMPARE(gone.error().code, Error::Code::NotFound);
+    }
+
+    void noEngineIsASentenceWithANextStep()
+    {
+        // A socket that exists but where nothing speaks HTTP, and one that is gone.
+        const QString path = m_dir.filePath(QStringLiteral("silent.sock"));
+        EngineClient gone(
+            EngineClient::Endpoint{m_dir.filePath(QStringLiteral("gone.sock")), QStringLiteral("test")});
+        auto v = gone.connect();
+        QVERIFY(!v);
+        QCOMPARE(v.error().code, Error::Code::Unavailable);
+        QVERIFY(v.error().message.startsWith(QStringLiteral("the container engine does not answer")));
+        QVERIFY(v.error().hint.contains(QStringLiteral("systemctl --user start podman.socket")));
+        QLocalServer silent;
+        QVERIFY(silent.listen(path));
+        EngineClient mute(EngineClient::Endpoint{path, QStringLiteral("test")});
+        auto r = mute.request("GET", QStringLiteral("/_ping"), {}, std::chrono::milliseconds(300));
+        QVERIFY(!r);
+        QCOMPARE(r.error().code, Error::Code::Unavailable);
+    }
+};
+
+QTEST_GUILESS_MAIN(TestEngineClient)
+#include "test_engine_client.moc"
