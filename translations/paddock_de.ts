@@ -1141,6 +1141,13 @@
     </message>
 </context>
 <context>
+    <name>paddock::EngineEvents</name>
+    <message>
+        <source>the events stream ended (HTTP %1)</source>
+        <translation>der Ereignisstrom endete (HTTP %1)</translation>
+    </message>
+</context>
+<context>
     <name>paddock::HistoryDialog</name>
     <message>
         <source>&amp;Revert to this version</source>

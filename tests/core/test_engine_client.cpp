@@ -1,5 +1,6 @@
 // The Docker Engine API client against the real podman service that scripts/test starts
 // (CONTAINER_HOST), and the sentences it gives when there is no engine.
+#include "BusyboxImage.h"
 #include "runtime/EngineClient.h"
 
 #include <QDir>
@@ -173,19 +174,7 @@ private slots:
 
     void aHardenedContainerRunsFromAnImportedImage()
     {
-        // An image made here from busybox-static (no registry is reachable).
-        QTemporaryDir root;
-        QVERIFY(QDir().mkpath(root.filePath(QStringLiteral("rootfs/bin"))));
-        QVERIFY(
-            QFile::copy(QStringLiteral("/bin/busybox"), root.filePath(QStringLiteral("rootfs/bin/busybox"))));
-        for (const char *tool : {"sh", "sleep", "echo", "id"})
-            QVERIFY(QFile::link(QStringLiteral("busybox"),
-                                root.filePath(QStringLiteral("rootfs/bin/") + QLatin1StringView(tool))));
-        QProcess tar;
-        tar.start(QStringLiteral("tar"), {QStringLiteral("-C"), root.filePath(QStringLiteral("rootfs")),
-                                          QStringLiteral("-cf"), QStringLiteral("-"), QStringLiteral(".")});
-        QVERIFY(tar.waitForFinished(30000));
-        const QByteArray archive = tar.readAllStandardOutput();
+        const QByteArray archive = busyboxRootTar();
         QVERIFY(archive.size() > 100000);
 
         EngineClient client(engine());
