@@ -1260,6 +1260,21 @@
     </message>
 </context>
 <context>
+    <name>paddock::Persona</name>
+    <message>
+        <source>the root file system is writable</source>
+        <translation>das Wurzeldateisystem ist beschreibbar</translation>
+    </message>
+    <message>
+        <source>the agent runs as root inside the container</source>
+        <translation>der Agent läuft im Container als root</translation>
+    </message>
+    <message>
+        <source>capability %1 is granted</source>
+        <translation>die Capability %1 ist gewährt</translation>
+    </message>
+</context>
+<context>
     <name>paddock::PolicyEditorPage</name>
     <message>
         <source>&amp;Save</source>

@@ -1,0 +1,157 @@
+#include "personas/Persona.h"
+
+#include <QCoreApplication>
+#include <QJsonArray>
+
+namespace paddock {
+
+namespace {
+struct Text
+{
+    Q_DECLARE_TR_FUNCTIONS(paddock::Persona)
+};
+
+constexpr int ContainerUid = 1000;
+constexpr const char *SecretsDir = "/run/paddock/secrets";
+} // namespace
+
+QString Persona::trustName(Trust trust)
+{
+    switch (trust) {
+    case Trust::Full:
+        return QStringLiteral("full");
+    case Trust::Moderate:
+        return QStringLiteral("moderate");
+    case Trust::Restricted:
+        return QStringLiteral("restricted");
+    }
+    return {};
+}
+
+std::optional<Persona::Trust> Persona::trustFromName(QStringView name)
+{
+    for (Trust t : {Trust::Full, Trust::Moderate, Trust::Restricted})
+        if (name == trustName(t))
+            return t;
+    return std::nullopt;
+}
+
+QStringList Persona::relaxations() const
+{
+    QStringList out;
+    if (relaxed.writableRoot)
+        out << Text::tr("the root file system is writable");
+    if (relaxed.rootUser)
+        out << Text::tr("the agent runs as root inside the container");
+    for (const QString &cap : relaxed.capabilities)
+        out << Text::tr("capability %1 is granted").arg(cap);
+    return out;
+}
+
+QList<Persona> Persona::defaults(const QString &image)
+{
+    Persona dev;
+    dev.name = QStringLiteral("dev");
+    dev.trust = Trust::Full;
+    dev.image = image;
+    dev.entrypoint = {QStringLiteral("/usr/sbin/sshd"), QStringLiteral("-D"), QStringLiteral("-p"),
+                      QStringLiteral("22")};
+    dev.ports = {{2222, 22}};
+    dev.volumes = {{QStringLiteral("paddock-dev-home"), QStringLiteral("/home/dev")}};
+    dev.sshKey = QStringLiteral("dev-ssh-key");
+    dev.deployKey = false;
+
+    Persona web;
+    web.name = QStringLiteral("web");
+    web.trust = Trust::Moderate;
+    web.image = image;
+    web.entrypoint = {QStringLiteral("/usr/local/bin/paddock-agent"), QStringLiteral("web"),
+                      QStringLiteral("--port"), QStringLiteral("4096")};
+    web.ports = {{4096, 4096}};
+    web.volumes = {{QStringLiteral("paddock-web-home"), QStringLiteral("/home/dev")}};
+    web.sshKey = QStringLiteral("web-deploy-key");
+
+    Persona agent;
+    agent.name = QStringLiteral("agent");
+    agent.trust = Trust::Restricted;
+    agent.image = image;
+    agent.entrypoint = {QStringLiteral("/usr/local/bin/paddock-agent"), QStringLiteral("gateway"),
+                        QStringLiteral("--port"), QStringLiteral("18789")};
+    agent.ports = {{18789, 18789}};
+    agent.volumes = {{QStringLiteral("paddock-agent-home"), QStringLiteral("/home/dev")}};
+    agent.sshKey = QStringLiteral("agent-deploy-key");
+    agent.limits.memoryMb = 1024;
+    agent.limits.pids = 256;
+    return {dev, web, agent};
+}
+
+QJsonObject containerSpec(const Persona &p, const QString &engine)
+{
+    QJsonArray capAdd;
+    for (const QString &cap : p.relaxed.capabilities)
+        capAdd.append(cap);
+    QJsonObject portBindings;
+    QJsonObject exposed;
+    for (const Persona::Port &port : p.ports) {
+        const QString key = QString::number(port.container) + QStringLiteral("/tcp");
+        portBindings.insert(
+            key, QJsonArray{QJsonObject{{QStringLiteral("HostIp"), QStringLiteral("127.0.0.1")},
+                                        {QStringLiteral("HostPort"), QString::number(port.host)}}});
+        exposed.insert(key, QJsonObject{});
+    }
+    QJsonArray mounts;
+    for (const Persona::Volume &v : p.volumes)
+        mounts.append(QJsonObject{{QStringLiteral("Type"), QStringLiteral("volume")},
+                                  {QStringLiteral("Source"), v.name},
+                                  {QStringLiteral("Target"), v.target}});
+    const QString uid = QString::number(ContainerUid);
+    // Secrets arrive as files in a tmpfs only the container user can read (never env, image or disk).
+    const QJsonObject tmpfs{
+        {QStringLiteral("/tmp"), QStringLiteral("rw,nosuid,nodev,size=%1m").arg(p.limits.tmpMb)},
+        {QLatin1StringView(SecretsDir), engine == QLatin1StringView("podman")
+                                            ? QStringLiteral("rw,nosuid,nodev,noexec,size=1m,mode=0700,U")
+                                            : QStringLiteral("rw,nosuid,nodev,noexec,size=1m,mode=1777")}};
+    QJsonObject host{
+        {QStringLiteral("CapDrop"), QJsonArray{QStringLiteral("ALL")}},
+        {QStringLiteral("CapAdd"), capAdd},
+        {QStringLiteral("SecurityOpt"), QJsonArray{QStringLiteral("no-new-privileges")}},
+        {QStringLiteral("Privileged"), false},
+        {QStringLiteral("ReadonlyRootfs"), !p.relaxed.writableRoot},
+        {QStringLiteral("Tmpfs"), tmpfs},
+        {QStringLiteral("Memory"), p.limits.memoryMb * 1024 * 1024},
+        {QStringLiteral("MemorySwap"), p.limits.memoryMb * 1024 * 1024}, // no swap beyond the limit
+        {QStringLiteral("NanoCpus"), qint64(p.limits.cpus * 1e9)},
+        {QStringLiteral("PidsLimit"), p.limits.pids},
+        {QStringLiteral("Ulimits"), QJsonArray{QJsonObject{{QStringLiteral("Name"), QStringLiteral("nofile")},
+                                                           {QStringLiteral("Soft"), p.limits.nofile},
+                                                           {QStringLiteral("Hard"), p.limits.nofile}},
+                                               QJsonObject{{QStringLiteral("Name"), QStringLiteral("nproc")},
+                                                           {QStringLiteral("Soft"), p.limits.nproc},
+                                                           {QStringLiteral("Hard"), p.limits.nproc}}}},
+        {QStringLiteral("PortBindings"), portBindings},
+        {QStringLiteral("Mounts"), mounts},
+        {QStringLiteral("RestartPolicy"), QJsonObject{{QStringLiteral("Name"), QStringLiteral("no")}}}};
+    if (p.isolated())
+        host.insert(QStringLiteral("NetworkMode"), p.networkName());
+    QJsonObject spec{
+        {QStringLiteral("Image"), p.image},
+        {QStringLiteral("User"), p.relaxed.rootUser ? QStringLiteral("0:0") : uid + QLatin1Char(':') + uid},
+        {QStringLiteral("Labels"),
+         QJsonObject{{QLatin1StringView(PersonaLabel), p.name},
+                     {QStringLiteral("io.paddock.trust"), Persona::trustName(p.trust)}}},
+        {QStringLiteral("ExposedPorts"), exposed},
+        {QStringLiteral("HostConfig"), host}};
+    if (!p.entrypoint.isEmpty()) {
+        QJsonArray entry;
+        for (const QString &part : p.entrypoint)
+            entry.append(part);
+        spec.insert(QStringLiteral("Entrypoint"), entry);
+    }
+    if (p.isolated())
+        spec.insert(
+            QStringLiteral("NetworkingConfig"),
+            QJsonObject{{QStringLiteral("EndpointsConfig"), QJsonObject{{p.networkName(), QJsonObject{}}}}});
+    return spec;
+}
+
+} // namespace paddock

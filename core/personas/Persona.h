@@ -1,0 +1,87 @@
+#pragma once
+
+#include "audit/AuditEvent.h"
+
+#include <QJsonObject>
+#include <QList>
+#include <QString>
+#include <QStringList>
+
+#include <optional>
+
+namespace paddock {
+
+// One way to run the agent image: its trust level, policy mode, entrypoint, ports, volumes, keys
+// and limits. Hardening is on unless the persona relaxes it explicitly (`relaxed`), and every
+// relaxation is something the UI shows.
+struct Persona
+{
+    enum class Trust { Full, Moderate, Restricted };
+
+    struct Port
+    {
+        int host = 0; // published on 127.0.0.1 only
+        int container = 0;
+    };
+    struct Volume
+    {
+        QString name;   // a named volume of the engine (kept across container recreation)
+        QString target; // where it is mounted in the container
+    };
+    struct Limits
+    {
+        qint64 memoryMb = 2048;
+        double cpus = 2.0;
+        int pids = 512;
+        int nofile = 4096; // below the host's hard limit (no CAP_SYS_RESOURCE)
+        int nproc = 1024;
+        int tmpMb = 512; // the size of /tmp
+    };
+    // What a persona may switch off; each one is reported by relaxations().
+    struct Relaxed
+    {
+        bool writableRoot = false;
+        bool rootUser = false;
+        QStringList capabilities; // added back after dropping all
+    };
+
+    QString name;
+    Trust trust = Trust::Restricted;
+    QString image;
+    QStringList entrypoint;
+    QList<Port> ports;
+    QList<Volume> volumes;
+    QString sshKey;        // the secret holding its SSH key
+    bool deployKey = true; // a deploy key (one repository) rather than the account key
+    Limits limits;
+    Relaxed relaxed;
+    std::optional<AuditFailMode> auditFailMode; // default: by trust (restricted fails closed)
+
+    static QString trustName(Trust trust); // "full", "moderate", "restricted"
+    static std::optional<Trust> trustFromName(QStringView name);
+
+    // Moderate and restricted personas sit on their own internal network and nothing else.
+    bool isolated() const { return trust != Trust::Full; }
+    QString networkName() const { return QStringLiteral("paddock-") + name; }
+    QString containerName() const { return QStringLiteral("paddock-") + name; }
+    AuditFailMode failMode() const { return auditFailMode.value_or(defaultAuditFailMode(trustName(trust))); }
+    // Sentences for each hardening measure this persona switches off (empty when none).
+    QStringList relaxations() const;
+
+    // The defaults, after the seeds' tables: dev (full, account key, SSH on 2222), web (moderate,
+    // deploy key, 4096), agent (restricted, deploy key, 18789), all of `image`.
+    static QList<Persona> defaults(const QString &image);
+};
+
+// The labels every Paddock container carries.
+inline constexpr const char *PersonaLabel = "io.paddock.persona";
+
+// The Docker API create body for a persona's container: all capabilities dropped,
+// no-new-privileges, read-only root with tmpfs for /tmp and the secrets folder, user 1000, memory,
+// CPU and PID limits, explicit ulimits, ports on 127.0.0.1 only, never privileged, the default
+// seccomp profile, and for isolated personas their internal network only. `engine` is
+// EngineClient::Version::engine: podman hands the secrets tmpfs to the container user ("U"),
+// dockerd cannot, so there it is sticky and world-writable and the secret files themselves are 0400.
+QJsonObject containerSpec(const Persona &persona, const QString &engine = QStringLiteral("podman"));
+
+} // namespace paddock
