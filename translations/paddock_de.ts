@@ -1275,6 +1275,133 @@
     </message>
 </context>
 <context>
+    <name>paddock::PersonaStore</name>
+    <message>
+        <source>Paddock uses its default personas and will not save changes to them until the file is fixed or removed (the previous version, if any, is %1).</source>
+        <translation>Paddock verwendet seine vorgegebenen Personas und speichert keine Änderungen daran, bis die Datei korrigiert oder entfernt ist (die vorherige Fassung, falls vorhanden, ist %1).</translation>
+    </message>
+    <message>
+        <source>not valid JSON: %1</source>
+        <translation>kein gültiges JSON: %1</translation>
+    </message>
+    <message>
+        <source>expected a JSON object</source>
+        <translation>ein JSON-Objekt wurde erwartet</translation>
+    </message>
+    <message>
+        <source>&quot;version&quot; must be a positive whole number</source>
+        <translation>„version“ muss eine positive ganze Zahl sein</translation>
+    </message>
+    <message>
+        <source>written by a newer Paddock (personas version %1; this Paddock reads up to %2)</source>
+        <translation>von einem neueren Paddock geschrieben (Personas-Version %1; dieses Paddock liest bis %2)</translation>
+    </message>
+    <message>
+        <source>&quot;personas&quot; must be a list</source>
+        <translation>„personas“ muss eine Liste sein</translation>
+    </message>
+    <message>
+        <source>each persona must be an object</source>
+        <translation>jede Persona muss ein Objekt sein</translation>
+    </message>
+    <message>
+        <source>persona %1 has no &quot;%2&quot;</source>
+        <translation>Persona %1 hat kein „%2“</translation>
+    </message>
+    <message>
+        <source>&quot;%1&quot; must be a string</source>
+        <translation>„%1“ muss eine Zeichenkette sein</translation>
+    </message>
+    <message>
+        <source>unknown trust level &quot;%1&quot;; use full, moderate or restricted</source>
+        <translation>unbekannte Vertrauensstufe „%1“; verwenden Sie full, moderate oder restricted</translation>
+    </message>
+    <message>
+        <source>&quot;deployKey&quot; must be true or false</source>
+        <translation>„deployKey“ muss true oder false sein</translation>
+    </message>
+    <message>
+        <source>&quot;entrypoint&quot; must be a list of strings</source>
+        <translation>„entrypoint“ muss eine Liste von Zeichenketten sein</translation>
+    </message>
+    <message>
+        <source>&quot;ports&quot; must be a list</source>
+        <translation>„ports“ muss eine Liste sein</translation>
+    </message>
+    <message>
+        <source>each port must be {&quot;host&quot;: N, &quot;container&quot;: N} with whole numbers from 1 to 65535</source>
+        <translation>jeder Port muss {&quot;host&quot;: N, &quot;container&quot;: N} mit ganzen Zahlen von 1 bis 65535 sein</translation>
+    </message>
+    <message>
+        <source>&quot;volumes&quot; must be a list</source>
+        <translation>„volumes“ muss eine Liste sein</translation>
+    </message>
+    <message>
+        <source>each volume must be {&quot;name&quot;: &quot;…&quot;, &quot;target&quot;: &quot;/path&quot;}</source>
+        <translation>jedes Volume muss {&quot;name&quot;: &quot;…&quot;, &quot;target&quot;: &quot;/pfad&quot;} sein</translation>
+    </message>
+    <message>
+        <source>&quot;limits&quot; must be an object</source>
+        <translation>„limits“ muss ein Objekt sein</translation>
+    </message>
+    <message>
+        <source>the limits must be numbers from 0 to 1000000000</source>
+        <translation>die Grenzen müssen Zahlen von 0 bis 1000000000 sein</translation>
+    </message>
+    <message>
+        <source>&quot;relaxed&quot; must be an object</source>
+        <translation>„relaxed“ muss ein Objekt sein</translation>
+    </message>
+    <message>
+        <source>&quot;relaxed&quot; holds writableRoot and rootUser (true or false) and capabilities (a list of names)</source>
+        <translation>„relaxed“ enthält writableRoot und rootUser (true oder false) und capabilities (eine Liste von Namen)</translation>
+    </message>
+    <message>
+        <source>&quot;auditFailMode&quot; must be &quot;closed&quot; or &quot;open&quot;</source>
+        <translation>„auditFailMode“ muss „closed“ oder „open“ sein</translation>
+    </message>
+    <message>
+        <source>Correct the persona and save again.</source>
+        <translation>Korrigieren Sie die Persona und speichern Sie erneut.</translation>
+    </message>
+    <message>
+        <source>&quot;%1&quot; is not a persona name: use lower-case letters, digits and dashes, starting with a letter, at most 31</source>
+        <translation>„%1“ ist kein Persona-Name: verwenden Sie Kleinbuchstaben, Ziffern und Bindestriche, beginnend mit einem Buchstaben, höchstens 31</translation>
+    </message>
+    <message>
+        <source>there are two personas named &quot;%1&quot;</source>
+        <translation>es gibt zwei Personas namens „%1“</translation>
+    </message>
+    <message>
+        <source>persona &quot;%1&quot; names no image</source>
+        <translation>Persona „%1“ nennt kein Abbild</translation>
+    </message>
+    <message>
+        <source>persona &quot;%1&quot;: port %2 → %3 is out of range (1 to 65535)</source>
+        <translation>Persona „%1“: Port %2 → %3 liegt außerhalb des Bereichs (1 bis 65535)</translation>
+    </message>
+    <message>
+        <source>persona &quot;%1&quot;: port %2 is already published by &quot;%3&quot;</source>
+        <translation>Persona „%1“: Port %2 wird bereits von „%3“ veröffentlicht</translation>
+    </message>
+    <message>
+        <source>persona &quot;%1&quot;: a volume needs a name and an absolute target</source>
+        <translation>Persona „%1“: ein Volume braucht einen Namen und ein absolutes Ziel</translation>
+    </message>
+    <message>
+        <source>persona &quot;%1&quot;: the limits are too small to run an agent (at least 64 MB memory, 16 processes, 64 open files)</source>
+        <translation>Persona „%1“: die Grenzen sind zu klein, um einen Agenten auszuführen (mindestens 64 MB Speicher, 16 Prozesse, 64 offene Dateien)</translation>
+    </message>
+    <message>
+        <source>the personas file has an error, so changes are not saved</source>
+        <translation>die Personas-Datei enthält einen Fehler, daher werden Änderungen nicht gespeichert</translation>
+    </message>
+    <message>
+        <source>there is no persona &quot;%1&quot;</source>
+        <translation>es gibt keine Persona „%1“</translation>
+    </message>
+</context>
+<context>
     <name>paddock::PolicyEditorPage</name>
     <message>
         <source>&amp;Save</source>

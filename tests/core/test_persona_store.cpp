@@ -1,0 +1,119 @@
+// personas.json: defaults, round trip, every bad input reported with file:line:column and the
+// file left as it was, and changes written atomically with the previous version kept.
+#include "config/AtomicFile.h"
+#include "personas/PersonaStore.h"
+
+#include <QFile>
+#include <QTemporaryDir>
+#include <QTest>
+
+using namespace paddock;
+
+class TestPersonaStore : public QObject
+{
+    Q_OBJECT
+
+    QTemporaryDir m_dir;
+    int m_n = 0;
+    QString fresh() { return m_dir.filePath(QStringLiteral("personas-%1.json").arg(++m_n)); }
+    static QString image() { return QStringLiteral("localhost/paddock-agent:0.1.0"); }
+
+private slots:
+    void missingFileMeansTheDefaults()
+    {
+        PersonaStore store(fresh());
+        QVERIFY(store.load(image()));
+        QCOMPARE(store.personas().size(), 3);
+        QVERIFY(store.find(QStringLiteral("agent")));
+        QVERIFY(!QFile::exists(store.path())); // nothing written until something changes
+    }
+
+    void changesAreValidatedAndWrittenAtomically()
+    {
+        PersonaStore store(fresh());
+        QVERIFY(store.load(image()));
+        auto copy = store.duplicate(QStringLiteral("agent"), QStringLiteral("nightly"));
+        QVERIFY2(copy, qPrintable(copy ? QString() : copy.error().text()));
+        QVERIFY(copy->ports.isEmpty()); // not the same host ports twice
+        QCOMPARE(copy->volumes.first().name, QStringLiteral("paddock-nightly-home"));
+        QVERIFY(QFile::exists(store.path()));
+        const QByteArray first = *AtomicFile::read(store.path());
+
+        // Refused: a second persona publishing 18789.
+        Persona clash = *store.find(QStringLiteral("nightly"));
+        clash.ports = {{18789, 8080}};
+        auto refused = store.update(QStringLiteral("nightly"), clash);
+        QVERIFY(!refused);
+        QVERIFY(refused.error().message.contains(QStringLiteral("already published by \"agent\"")));
+        QCOMPARE(*AtomicFile::read(store.path()), first); // nothing changed
+
+        QVERIFY(store.remove(QStringLiteral("web")));
+        QVERIFY(!store.find(QStringLiteral("web")));
+        QCOMPARE(*AtomicFile::read(AtomicFile::backupPath(store.path())), first); // the previous version
+
+        // And it reads back the same.
+        PersonaStore again(store.path());
+        QVERIFY(again.load(image()));
+        QCOMPARE(again.personas().size(), 3);
+        QCOMPARE(PersonaStore::serialize(again.personas()), PersonaStore::serialize(store.personas()));
+        QVERIFY(!store.remove(QStringLiteral("no-such")));
+    }
+
+    void badFilesAreReportedWhereTheProblemIs_data()
+    {
+        QTest::addColumn<QByteArray>("text");
+        QTest::addColumn<QString>("position");
+        QTest::addColumn<QString>("message");
+        const QByteArray head = "{\n  \"version\": 1,\n  \"personas\": [\n";
+        const QByteArray good = "    {\"name\": \"dev\", \"trust\": \"full\", \"image\": \"img\"},\n";
+        QTest::newRow("not JSON") << QByteArray("{\n  \"version\": 1,\n  \"personas\": [,]\n}")
+                                  << QStringLiteral(":3:16") << QStringLiteral("not valid JSON");
+        QTest::newRow("newer") << QByteArray("{\n  \"version\": 7, \"personas\": []}")
+                               << QStringLiteral(":2:3") << QStringLiteral("newer Paddock");
+        QTest::newRow("unknown trust")
+            << head + good + "    {\"name\": \"x\", \"trust\": \"total\", \"image\": \"img\"}\n  ]\n}"
+            << QStringLiteral(":5:19") << QStringLiteral("unknown trust level \"total\"");
+        QTest::newRow("wrong type") << head +
+                                           "    {\"name\": \"x\", \"trust\": \"full\", \"image\": 5}\n  ]\n}"
+                                    << QStringLiteral(":4:36")
+                                    << QStringLiteral("\"image\" must be a string");
+        QTest::newRow("duplicate name")
+            << head + good + good.chopped(2) + "\n  ]\n}" << QStringLiteral(":5:6")
+            << QStringLiteral("two personas named \"dev\"");
+        QTest::newRow("bad name")
+            << head + "    {\"name\": \"Dev Box\", \"trust\": \"full\", \"image\": \"img\"}\n  ]\n}"
+            << QStringLiteral(":4:6") << QStringLiteral("not a persona name");
+        QTest::newRow("port out of range") << head + "    {\"name\": \"x\", \"trust\": \"full\", \"image\": "
+                                                     "\"img\", \"ports\": [{\"host\": 70000, "
+                                                     "\"container\": 22}]}\n  ]\n}"
+                                           << QStringLiteral(":4:52") << QStringLiteral("from 1 to 65535");
+        QTest::newRow("a number too large") << QByteArray("{\"version\": 3e336}") << QStringLiteral(":1:1")
+                                            << QStringLiteral("not valid JSON");
+    }
+
+    void badFilesAreReportedWhereTheProblemIs()
+    {
+        QFETCH(QByteArray, text);
+        QFETCH(QString, position);
+        QFETCH(QString, message);
+        const QString path = fresh();
+        QFile f(path);
+        QVERIFY(f.open(QIODevice::WriteOnly));
+        f.write(text);
+        f.close();
+        PersonaStore store(path);
+        auto loaded = store.load(image());
+        QVERIFY(!loaded);
+        QVERIFY2(loaded.error().where == path + position, qPrintable(loaded.error().where));
+        QVERIFY2(loaded.error().message.contains(message), qPrintable(loaded.error().message));
+        QVERIFY(!loaded.error().hint.isEmpty());
+        // The defaults apply, and nothing overwrites the file until it is fixed.
+        QCOMPARE(store.personas().size(), 3);
+        QVERIFY(!store.isWritable());
+        QVERIFY(!store.remove(QStringLiteral("dev")));
+        QCOMPARE(*AtomicFile::read(path), text);
+    }
+};
+
+QTEST_GUILESS_MAIN(TestPersonaStore)
+#include "test_persona_store.moc"
