@@ -18,6 +18,7 @@
 #include <future>
 #include <mutex>
 #include <optional>
+#include <pthread.h>
 #include <thread>
 #include <unistd.h>
 
@@ -71,6 +72,7 @@ public:
 private:
     void run()
     {
+        pthread_setname_np(pthread_self(), "paddock-head");
         std::unique_lock lock(m_mutex);
         for (;;) {
             m_wake.wait(lock, [this] { return m_next || m_quit; });

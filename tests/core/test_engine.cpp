@@ -99,8 +99,9 @@ private slots:
             int(journal.events.indexOf(QStringLiteral("stop scheduler on paddock-scheduler")));
         const int stopProxy = int(journal.events.indexOf(QStringLiteral("stop proxy on paddock-proxy")));
         QVERIFY(stopScheduler >= 0 && stopProxy > stopScheduler); // reverse order of start
-        QVERIFY(!osThreadNames().contains(QStringLiteral("paddock-audit")));
-        QVERIFY(!osThreadNames().contains(QStringLiteral("paddock-proxy")));
+        // QThread::wait() returns before the kernel has reaped the thread: give it a moment.
+        QTRY_VERIFY(!osThreadNames().contains(QStringLiteral("paddock-audit")));
+        QTRY_VERIFY(!osThreadNames().contains(QStringLiteral("paddock-proxy")));
 
         // The engine's own start and stop are in the audit log.
         auto reader = AuditReader::open(AuditStore::defaultDatabasePath());
