@@ -62,6 +62,16 @@ paddock_mount() { # SRC DST [mount options...]
   mountpoint -q "$dst" || mount "$@" "$src" "$dst"
 }
 
+# A bind mount of a folder that was since deleted and made anew (a clone in the same place) still
+# shows the old, empty one: mount it again when it is not the same folder as its source.
+paddock_bind_current() { # SRC DST [mount options...]
+  local src=$1 dst=$2
+  if mountpoint -q "$dst" && [ "$(stat -c %d:%i "$src")" != "$(stat -c %d:%i "$dst" 2>/dev/null)" ]; then
+    umount -l "$dst"
+  fi
+  paddock_mount "$@"
+}
+
 # Mounts the build root needs: itself as a mount point (podman wants that), the kernel file
 # systems with the cgroup tree, a tmpfs /run, and the repository at the same path as outside.
 paddock_root_mounts() {
@@ -74,10 +84,10 @@ paddock_root_mounts() {
   paddock_mount /dev/shm "$r/dev/shm" --bind
   paddock_mount tmpfs "$r/run" -t tmpfs -o mode=755,nosuid,nodev
   mkdir -p "$r/run/lock" "$r/run/user" && chmod 1777 "$r/run/lock"
-  paddock_mount "$PADDOCK_SRC" "$r$PADDOCK_SRC" --bind
+  paddock_bind_current "$PADDOCK_SRC" "$r$PADDOCK_SRC" --bind
   # The shared folder beside the repository (Cedar conformance tests, design notes), if present.
   if [ -d "$PADDOCK_SRC/../shared" ]; then
-    paddock_mount "$(cd "$PADDOCK_SRC/../shared" && pwd)" "$r$(cd "$PADDOCK_SRC/.." && pwd)/shared" --bind -o ro
+    paddock_bind_current "$(cd "$PADDOCK_SRC/../shared" && pwd)" "$r$(cd "$PADDOCK_SRC/.." && pwd)/shared" --bind -o ro
   fi
   cp -L /etc/resolv.conf "$r/etc/resolv.conf" 2>/dev/null || true
 }
