@@ -1139,6 +1139,10 @@
         <source>reading the log of container %1</source>
         <translation>Lesen des Protokolls von Container %1</translation>
     </message>
+    <message>
+        <source>reading the statistics of container %1</source>
+        <translation>Lesen der Statistik von Container %1</translation>
+    </message>
 </context>
 <context>
     <name>paddock::EngineEvents</name>

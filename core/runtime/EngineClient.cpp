@@ -442,6 +442,44 @@ Result<int> EngineClient::waitContainer(const QString &name, std::chrono::millis
     return QJsonDocument::fromJson(response->body).object().value(QStringLiteral("StatusCode")).toInt();
 }
 
+EngineClient::ContainerStats EngineClient::parseStats(const QJsonObject &o)
+{
+    ContainerStats st;
+    const QJsonObject cpu = o.value(QStringLiteral("cpu_stats")).toObject();
+    st.cpuTotalNs =
+        cpu.value(QStringLiteral("cpu_usage")).toObject().value(QStringLiteral("total_usage")).toInteger();
+    st.systemNs = cpu.value(QStringLiteral("system_cpu_usage")).toInteger();
+    st.onlineCpus = std::max(1, cpu.value(QStringLiteral("online_cpus")).toInt());
+    const QJsonObject memory = o.value(QStringLiteral("memory_stats")).toObject();
+    st.memoryBytes = memory.value(QStringLiteral("usage")).toInteger();
+    st.memoryLimit = memory.value(QStringLiteral("limit")).toInteger();
+    st.pids = o.value(QStringLiteral("pids_stats")).toObject().value(QStringLiteral("current")).toInt();
+    const QJsonObject networks = o.value(QStringLiteral("networks")).toObject();
+    for (auto it = networks.begin(); it != networks.end(); ++it) {
+        st.rxBytes += it.value().toObject().value(QStringLiteral("rx_bytes")).toInteger();
+        st.txBytes += it.value().toObject().value(QStringLiteral("tx_bytes")).toInteger();
+    }
+    return st;
+}
+
+double EngineClient::cpuPercent(const ContainerStats &previous, const ContainerStats &current)
+{
+    const qint64 container = current.cpuTotalNs - previous.cpuTotalNs;
+    const qint64 system = current.systemNs - previous.systemNs;
+    if (container <= 0 || system <= 0)
+        return 0;
+    return double(container) / double(system) * current.onlineCpus * 100.0;
+}
+
+Result<EngineClient::ContainerStats> EngineClient::stats(const QString &name)
+{
+    auto body = call(Text::tr("reading the statistics of container %1").arg(name), "GET",
+                     QStringLiteral("/containers/%1/stats?stream=false").arg(encoded(name)));
+    if (!body)
+        return std::unexpected(body.error());
+    return parseStats(QJsonDocument::fromJson(*body).object());
+}
+
 QList<EngineClient::LogLine> EngineClient::demultiplex(QByteArray &rest, const QByteArray &chunk)
 {
     // Frames: [stream (1 = stdout, 2 = stderr), 0, 0, 0, size (4 bytes, big-endian)] then the bytes.

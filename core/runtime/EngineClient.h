@@ -95,6 +95,24 @@ public:
     Result<int> waitContainer(const QString &name,
                               std::chrono::milliseconds timeout = std::chrono::minutes(5));
 
+    // One sample of a container's use of the machine. The engine's own CPU percentage is not
+    // used (podman leaves the previous sample empty): Paddock computes it from two samples.
+    struct ContainerStats
+    {
+        qint64 cpuTotalNs = 0; // CPU time the container used, all CPUs
+        qint64 systemNs = 0;   // CPU time the host used, all CPUs
+        int onlineCpus = 1;
+        qint64 memoryBytes = 0;
+        qint64 memoryLimit = 0;
+        int pids = 0;
+        qint64 rxBytes = 0;
+        qint64 txBytes = 0;
+    };
+    Result<ContainerStats> stats(const QString &name);
+    // As `docker stats` shows it: 100 % is one CPU busy; 0 when there is nothing to compare.
+    static double cpuPercent(const ContainerStats &previous, const ContainerStats &current);
+    static ContainerStats parseStats(const QJsonObject &object);
+
     struct LogLine
     {
         enum class Stream { Stdout, Stderr } stream = Stream::Stdout;

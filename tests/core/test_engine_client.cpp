@@ -257,6 +257,55 @@ private slots:
         QCOMPARE(gone.error().code, Error::Code::NotFound);
     }
 
+    void cpuAndMemoryOfABusyAndAnIdleContainer()
+    {
+        EngineClient client(engine());
+        QVERIFY(client.connect());
+        const QString repo = QStringLiteral("localhost/paddock-stats-") + m_suffix;
+        QVERIFY(client.importImage(busyboxRootTar(), repo, QStringLiteral("1")));
+        auto spec = [&](const QString &script) {
+            return QJsonObject{
+                {QStringLiteral("Image"), QString(repo + QStringLiteral(":1"))},
+                {QStringLiteral("Cmd"), QJsonArray{QStringLiteral("/bin/sh"), QStringLiteral("-c"), script}},
+                {QStringLiteral("HostConfig"),
+                 QJsonObject{{QStringLiteral("Ulimits"),
+                              QJsonArray{QJsonObject{{QStringLiteral("Name"), QStringLiteral("nofile")},
+                                                     {QStringLiteral("Soft"), 1024},
+                                                     {QStringLiteral("Hard"), 1024}}}}}}};
+        };
+        const QString busy = QStringLiteral("paddock-busy-") + m_suffix,
+                      idle = QStringLiteral("paddock-idle-") + m_suffix;
+        auto cleanup = qScopeGuard([&] {
+            // Killed first: sh as PID 1 ignores SIGTERM, and a forced removal would wait 10 s for it.
+            (void)client.killContainer(busy);
+            (void)client.killContainer(idle);
+            (void)client.removeContainer(busy, true);
+            (void)client.removeContainer(idle, true);
+            (void)client.removeImage(repo + QStringLiteral(":1"));
+        });
+        QVERIFY(client.createContainer(busy, spec(QStringLiteral("while :; do :; done"))));
+        QVERIFY(client.createContainer(idle, spec(QStringLiteral("sleep 60"))));
+        QVERIFY(client.startContainer(busy));
+        QVERIFY(client.startContainer(idle));
+        auto busy1 = client.stats(busy);
+        auto idle1 = client.stats(idle);
+        QVERIFY2(busy1 && idle1, qPrintable(busy1 ? QString() : busy1.error().text()));
+        QTest::qWait(1500);
+        auto busy2 = client.stats(busy);
+        auto idle2 = client.stats(idle);
+        QVERIFY(busy2 && idle2);
+        const double busyCpu = EngineClient::cpuPercent(*busy1, *busy2);
+        const double idleCpu = EngineClient::cpuPercent(*idle1, *idle2);
+        QVERIFY2(busyCpu > 30 && busyCpu < 250, qPrintable(QString::number(busyCpu))); // about one CPU
+        QVERIFY2(idleCpu < 10, qPrintable(QString::number(idleCpu)));
+        QVERIFY(busy2->memoryBytes > 0);
+        QVERIFY(busy2->pids >= 1);
+        QCOMPARE(EngineClient::cpuPercent(*busy2, *busy2), 0.0);
+        auto gone = client.stats(QStringLiteral("paddock-no-such-") + m_suffix);
+        QVERIFY(!gone);
+        QCOMPARE(gone.error().code, Error::Code::NotFound);
+    }
+
     void noEngineIsASentenceWithANextStep()
     {
         // A socket that exists but where nothing speaks HTTP, and one that is gone.

@@ -95,6 +95,7 @@ private slots:
                            "echo nofile=$(ulimit -n); sleep 60")};
         QVERIFY(client.createInternalNetwork(p.networkName(), {{QLatin1StringView(PersonaLabel), p.name}}));
         auto cleanup = qScopeGuard([&] {
+            (void)client.killContainer(p.containerName()); // sh as PID 1 ignores SIGTERM
             (void)client.removeContainer(p.containerName(), true, true);
             (void)client.removeNetwork(p.networkName());
             (void)client.removeVolume(p.volumes.first().name);
