@@ -223,11 +223,7 @@ Result<AuditPage> AuditReader::page(const AuditFilter &filter, qint64 beforeSeq,
         upper = page.events.size() >= limit ? page.events.back().seq : lower;
     }
     page.resumeBefore = upper;
-    page.more = upper > lo;
-    if (page.more && page.events.size() >= limit && upper == page.events.back().seq) {
-        // Full page: whether anything older matches is unknown until asked; say there may be.
-        page.more = true;
-    }
+    page.more = upper > lo; // a full page cannot tell whether anything older matches: there may be
     return page;
 }
 

@@ -33,11 +33,6 @@ AuditEvent eventFromRow(const sqlite::Statement &row, int c)
     return e;
 }
 
-QByteArray policiesToText(const QStringList &policies)
-{
-    return AuditEvent::policiesText(policies);
-}
-
 QStringList policiesFromText(const QString &text)
 {
     if (text.size() <= 2)

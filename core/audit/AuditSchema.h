@@ -14,7 +14,6 @@ constexpr const char *EventColumns =
     "seq, time_us, source, persona, action, resource, decision, policies, details, prev_hash, hash";
 
 AuditEvent eventFromRow(const sqlite::Statement &row, int first = 0);
-QByteArray policiesToText(const QStringList &policies);
 QStringList policiesFromText(const QString &text);
 
 // Creates the tables on a new database and checks the format of an existing one.

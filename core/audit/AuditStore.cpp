@@ -424,40 +424,43 @@ Result<void> AuditStore::writeBatch(std::vector<Pending> &batch)
     }
     d.last.reset();
     for (Pending &p : batch) {
-        AuditEvent &e = p.event;
-        e.seq = ++seq;
-        e.prevHash = prev;
-        // Each field converted once, for the hash and for the row alike.
-        const QByteArray persona = e.persona.toUtf8(), action = e.action.toUtf8(),
-                         resource = e.resource.toUtf8();
-        const QByteArray policies = AuditEvent::policiesText(e.policies);
-        const QByteArray source = AuditEvent::sourceName(e.source).toLatin1();
-        const QByteArray decision = AuditEvent::decisionName(e.decision).toLatin1();
-        e.hash = AuditEvent::hashOf(prev, AuditEvent::canonical(e.seq, e.timeUs, source, persona, action,
-                                                                resource, decision, policies, e.details));
-        prev = e.hash;
-        sqlite::Statement &s = d.insert;
-        s.bind(1, e.seq);
-        s.bind(2, e.timeUs);
-        s.bindStaticText(3, source);
-        s.bindStaticText(4, persona);
-        s.bindStaticText(5, action);
-        s.bindStaticText(6, resource);
-        s.bindStaticText(7, decision);
-        s.bindStaticText(8, policies);
-        s.bindStaticText(9, e.details);
-        s.bindStaticBlob(10, e.prevHash);
-        s.bindStaticBlob(11, e.hash);
-        rc = s.step();
-        s.reset();
-        if (rc != SQLITE_DONE)
+        p.event.seq = ++seq;
+        p.event.prevHash = prev;
+        if ((rc = insertChained(p.event)) != SQLITE_DONE)
             return failWith(tr("cannot write to the audit log"), rc);
+        prev = p.event.hash;
     }
     rc = d.commit.step();
     d.commit.reset();
     if (rc != SQLITE_DONE)
         return failWith(tr("cannot write to the audit log"), rc);
     return {};
+}
+
+int AuditStore::insertChained(AuditEvent &e)
+{
+    // Each field converted once, for the hash and for the row alike.
+    const QByteArray persona = e.persona.toUtf8(), action = e.action.toUtf8(), resource = e.resource.toUtf8();
+    const QByteArray policies = AuditEvent::policiesText(e.policies);
+    const QByteArray source = AuditEvent::sourceName(e.source).toLatin1();
+    const QByteArray decision = AuditEvent::decisionName(e.decision).toLatin1();
+    e.hash = AuditEvent::hashOf(e.prevHash, AuditEvent::canonical(e.seq, e.timeUs, source, persona, action,
+                                                                  resource, decision, policies, e.details));
+    sqlite::Statement &s = m_db->insert;
+    s.bind(1, e.seq);
+    s.bind(2, e.timeUs);
+    s.bindStaticText(3, source);
+    s.bindStaticText(4, persona);
+    s.bindStaticText(5, action);
+    s.bindStaticText(6, resource);
+    s.bindStaticText(7, decision);
+    s.bindStaticText(8, policies);
+    s.bindStaticText(9, e.details);
+    s.bindStaticBlob(10, e.prevHash);
+    s.bindStaticBlob(11, e.hash);
+    const int rc = s.step();
+    s.reset();
+    return rc;
 }
 
 void AuditStore::postHead(qint64 seq, const QByteArray &hash)
@@ -620,28 +623,16 @@ Result<qint64> AuditStore::pruneThrough(qint64 through, const QString &reason)
             m_lastTime = std::max(nowUs(), m_lastTime);
             e.timeUs = m_lastTime;
         }
-        auto last = db.prepare("SELECT seq, hash FROM events ORDER BY seq DESC LIMIT 1");
-        if (!last || last->step() != SQLITE_ROW)
-            return rollback(db.error(tr("cannot read the audit log")));
-        e.seq = last->int64(0) + 1;
-        e.prevHash = last->bytes(1);
-        e.hash = e.computeHash();
-        last = sqlite::Statement();
-        sqlite::Statement &s = m_db->insert;
-        s.bind(1, e.seq);
-        s.bind(2, e.timeUs);
-        s.bindText(3, "system");
-        s.bind(4, e.persona);
-        s.bind(5, e.action);
-        s.bind(6, e.resource);
-        s.bindText(7, "info");
-        s.bindText(8, "[]");
-        s.bindText(9, e.details);
-        s.bindBlob(10, e.prevHash);
-        s.bindBlob(11, e.hash);
-        const int rc = s.step();
-        s.reset();
-        if (rc != SQLITE_DONE)
+        sqlite::Statement &last = m_db->last;
+        const int found = last.step();
+        if (found == SQLITE_ROW) {
+            e.seq = last.int64(0) + 1;
+            e.prevHash = last.bytes(1);
+        }
+        last.reset();
+        if (found != SQLITE_ROW)
+            return rollback(db.error(tr("cannot read the audit log"), found));
+        if (const int rc = insertChained(e); rc != SQLITE_DONE)
             return rollback(db.error(tr("cannot prune the audit log"), rc));
         if (auto r = db.exec("COMMIT"); !r)
             return rollback(r.error());

@@ -111,9 +111,10 @@ private:
     class HeadWriter;
 
     Result<void> open();
-    void scheduleDrain();
     void drain();
     Result<void> writeBatch(std::vector<Pending> &batch);
+    // Hashes `e` (its seq and prevHash set) and inserts it; SQLITE_DONE on success.
+    int insertChained(AuditEvent &e);
     void postHead(qint64 seq, const QByteArray &hash);
     void setWritable(bool writable, const Error &error = {});
     Error describeFailure(const Error &error) const;

@@ -61,13 +61,14 @@ void AuditSubscription::deliver()
         emit missed(from, oldest - 1);
     }
     AuditBatch out;
+    // Batches come in order; only the first can hold events already delivered.
     for (const auto &batch : batches) {
-        if (batch->front().seq > m_position && out.isEmpty()) {
-            out = *batch; // shares the events
+        if (batch->front().seq > m_position) {
+            out += *batch;
             continue;
         }
         for (const AuditEvent &e : *batch)
-            if (e.seq > m_position && (out.isEmpty() || e.seq > out.back().seq))
+            if (e.seq > m_position)
                 out.push_back(e);
     }
     m_sinceDelivery.restart();

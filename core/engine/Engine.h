@@ -92,6 +92,8 @@ private:
     std::vector<Slot> m_services;
     ConfigWriter *m_configWriter = nullptr;
     AuditStore *m_auditStore = nullptr;
+    // As last told by the store's writableChanged (queued to this thread), so that it agrees with
+    // the problems and health this thread has seen; the store's own flag may be ahead of it.
     bool m_auditFailing = false;
     bool m_startRecorded = false;
     PolicyStore *m_policyStore = nullptr;

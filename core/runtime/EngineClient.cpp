@@ -139,9 +139,10 @@ Result<EngineClient::Response> EngineClient::send(const QByteArray &method, cons
 }
 
 Result<QByteArray> EngineClient::call(const QString &what, const QByteArray &method, const QString &path,
-                                      const QByteArray &body, QList<long> ok)
+                                      const QByteArray &body, QList<long> ok,
+                                      std::chrono::milliseconds timeout)
 {
-    auto response = request(method, path, body);
+    auto response = request(method, path, body, timeout);
     if (!response)
         return std::unexpected(response.error());
     if (ok.contains(response->status))
@@ -381,21 +382,13 @@ Result<void> EngineClient::startContainer(const QString &name)
 
 Result<void> EngineClient::stopContainer(const QString &name, int timeoutSeconds)
 {
-    auto response =
-        send("POST", QStringLiteral("/containers/%1/stop?t=%2").arg(encoded(name)).arg(timeoutSeconds), {},
-             "application/json", std::chrono::seconds(timeoutSeconds + 30));
-    if (!response)
-        return std::unexpected(response.error());
-    if (response->status == 204 || response->status == 304)
-        return {};
-    auto refused = call(Text::tr("stopping container %1").arg(name), "GET",
-                        QStringLiteral("/containers/%1/json").arg(encoded(name)));
-    return refused ? fail(Error::Code::Invalid,
-                          Text::tr("stopping container %1: the engine answered %2")
-                              .arg(name)
-                              .arg(response->status),
-                          m_endpoint.socketPath, {})
-                   : std::unexpected(refused.error());
+    // 304: not running. The engine waits `timeoutSeconds` before it kills: so may we.
+    auto body = call(Text::tr("stopping container %1").arg(name), "POST",
+                     QStringLiteral("/containers/%1/stop?t=%2").arg(encoded(name)).arg(timeoutSeconds), {},
+                     {204, 304}, std::chrono::seconds(timeoutSeconds + 30));
+    if (!body)
+        return std::unexpected(body.error());
+    return {};
 }
 
 Result<void> EngineClient::killContainer(const QString &name, const QString &signal)
@@ -429,17 +422,12 @@ Result<QJsonObject> EngineClient::inspectContainer(const QString &name)
 
 Result<int> EngineClient::waitContainer(const QString &name, std::chrono::milliseconds timeout)
 {
-    auto response =
-        send("POST", QStringLiteral("/containers/%1/wait?condition=not-running").arg(encoded(name)), {},
-             "application/json", timeout);
-    if (!response)
-        return std::unexpected(response.error());
-    if (response->status != 200)
-        return fail(
-            Error::Code::Invalid,
-            Text::tr("waiting for container %1: the engine answered %2").arg(name).arg(response->status),
-            m_endpoint.socketPath, {});
-    return QJsonDocument::fromJson(response->body).object().value(QStringLiteral("StatusCode")).toInt();
+    auto body = call(Text::tr("waiting for container %1").arg(name), "POST",
+                     QStringLiteral("/containers/%1/wait?condition=not-running").arg(encoded(name)), {},
+                     {200}, timeout);
+    if (!body)
+        return std::unexpected(body.error());
+    return QJsonDocument::fromJson(*body).object().value(QStringLiteral("StatusCode")).toInt();
 }
 
 EngineClient::ContainerStats EngineClient::parseStats(const QJsonObject &o)

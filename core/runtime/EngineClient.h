@@ -66,7 +66,8 @@ public:
     // A request whose answer must have one of `ok` statuses; the engine's own error message (its
     // JSON "message") becomes a sentence otherwise. `what` names the operation for the message.
     Result<QByteArray> call(const QString &what, const QByteArray &method, const QString &path,
-                            const QByteArray &body = {}, QList<long> ok = {200, 201, 204});
+                            const QByteArray &body = {}, QList<long> ok = {200, 201, 204},
+                            std::chrono::milliseconds timeout = std::chrono::seconds(30));
 
     // Networks, volumes and containers, filtered by a label on Paddock's side (podman's filters are
     // not reliable across versions).

@@ -55,23 +55,17 @@ private slots:
                  QStringLiteral("NET_RAW"));
         QCOMPARE(host.value(QStringLiteral("Privileged")).toBool(), false); // never, whatever is relaxed
         // dockerd has no "U" for tmpfs: the secrets folder is sticky there instead.
-        const QString secrets = QStringLiteral("/run/paddock/secrets");
-        QVERIFY(containerSpec(agent)
-                    .value(QStringLiteral("HostConfig"))
-                    .toObject()
-                    .value(QStringLiteral("Tmpfs"))
-                    .toObject()
-                    .value(secrets)
-                    .toString()
-                    .endsWith(QStringLiteral(",U")));
-        QVERIFY(containerSpec(agent, QStringLiteral("docker"))
-                    .value(QStringLiteral("HostConfig"))
-                    .toObject()
-                    .value(QStringLiteral("Tmpfs"))
-                    .toObject()
-                    .value(secrets)
-                    .toString()
-                    .contains(QStringLiteral("mode=1777")));
+        auto secretsTmpfs = [&](const QString &engine) {
+            return containerSpec(agent, engine)
+                .value(QStringLiteral("HostConfig"))
+                .toObject()
+                .value(QStringLiteral("Tmpfs"))
+                .toObject()
+                .value(QStringLiteral("/run/paddock/secrets"))
+                .toString();
+        };
+        QVERIFY(secretsTmpfs(QStringLiteral("podman")).endsWith(QStringLiteral(",U")));
+        QVERIFY(secretsTmpfs(QStringLiteral("docker")).contains(QStringLiteral("mode=1777")));
     }
 
     void aRestrictedPersonasContainerIsHardened()

@@ -1,6 +1,7 @@
 // The dashboard against a real engine and audit log: the figures read at first (including events
 // from before the page existed), live updates, coalesced redraws, no redraws while hidden, and the
 // audit log's health.
+#include "FileSizeLimit.h"
 #include "audit/AuditReader.h"
 #include "audit/AuditStore.h"
 #include "audit/DashboardPage.h"
@@ -22,8 +23,6 @@
 #include <QTreeWidget>
 
 #include <atomic>
-#include <csignal>
-#include <sys/resource.h>
 #include <thread>
 
 using namespace paddock;
@@ -348,12 +347,8 @@ private slots:
 
         // A log that cannot be written, for real: as root file permissions stop nothing, but a file
         // size limit does (writes past it fail with EFBIG).
-        std::signal(SIGXFSZ, SIG_IGN);
-        rlimit old{};
-        QCOMPARE(getrlimit(RLIMIT_FSIZE, &old), 0);
-        rlimit tiny = old;
-        tiny.rlim_cur = 512;
-        QCOMPARE(setrlimit(RLIMIT_FSIZE, &tiny), 0);
+        FileSizeLimit limit(512);
+        QVERIFY(limit.isSet());
         m_engine->auditStore()->append(
             makeEvent(QStringLiteral("agent"), QStringLiteral("r"), Decision::Deny));
         QTRY_VERIFY(m_engine->isAuditFailing());
@@ -362,7 +357,7 @@ private slots:
                  QStringLiteral("Audit log: FAILING — enforcement points that fail closed deny new actions"));
         QVERIFY(health->font().bold());
 
-        QCOMPARE(setrlimit(RLIMIT_FSIZE, &old), 0);
+        QVERIFY(limit.lift());
         QTRY_VERIFY_WITH_TIMEOUT(!m_engine->isAuditFailing(), 10000); // the store retries
         QCOMPARE(health->text(), QStringLiteral("Audit log: writing"));
         // The event that waited is written and counted.

@@ -1,6 +1,7 @@
 // The tray as a user meets it: a real X server (Xvfb) with a real tray host (stalonetray), both
 // started by scripts/test.
 #include "DesktopShell.h"
+#include "FileSizeLimit.h"
 #include "Icons.h"
 #include "MainWindow.h"
 #include "TrayIcon.h"
@@ -17,9 +18,6 @@
 #include <QSystemTrayIcon>
 #include <QTemporaryDir>
 #include <QTest>
-
-#include <csignal>
-#include <sys/resource.h>
 
 using namespace paddock;
 
@@ -94,15 +92,11 @@ private slots:
 
         // Audit events that cannot be written, for real: as root permissions stop nothing, but a
         // file size limit does (writes past it fail with EFBIG).
-        std::signal(SIGXFSZ, SIG_IGN);
-        rlimit old{};
-        QCOMPARE(getrlimit(RLIMIT_FSIZE, &old), 0);
-        rlimit tiny = old;
-        tiny.rlim_cur = 512;
-        QCOMPARE(setrlimit(RLIMIT_FSIZE, &tiny), 0);
+        FileSizeLimit limit(512);
+        QVERIFY(limit.isSet());
         m_engine->auditStore()->append(AuditEvent::user(QStringLiteral("test.event")));
         QTRY_VERIFY(m_engine->isAuditFailing());
-        QCOMPARE(setrlimit(RLIMIT_FSIZE, &old), 0); // (the store retries with a growing delay)
+        QVERIFY(limit.lift()); // (the store retries with a growing delay)
         QVERIFY(looksLike(Engine::Health::Error));
         QVERIFY(tray()->statusAction()->text().contains(QStringLiteral("Audit log failing")));
         QVERIFY(icon->toolTip().contains(QStringLiteral("Audit log failing")));
