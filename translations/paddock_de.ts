@@ -1116,10 +1116,6 @@
         <translation>Anhalten des Containers %1</translation>
     </message>
     <message>
-        <source>stopping container %1: the engine answered %2</source>
-        <translation>Anhalten des Containers %1: der Container-Dienst antwortete %2</translation>
-    </message>
-    <message>
         <source>killing container %1</source>
         <translation>Beenden des Containers %1</translation>
     </message>
@@ -1132,16 +1128,16 @@
         <translation>Untersuchen des Containers %1</translation>
     </message>
     <message>
-        <source>waiting for container %1: the engine answered %2</source>
-        <translation>Warten auf den Container %1: der Container-Dienst antwortete %2</translation>
-    </message>
-    <message>
         <source>reading the log of container %1</source>
         <translation>Lesen des Protokolls von Container %1</translation>
     </message>
     <message>
         <source>reading the statistics of container %1</source>
         <translation>Lesen der Statistik von Container %1</translation>
+    </message>
+    <message>
+        <source>waiting for container %1</source>
+        <translation>Warten auf den Container %1</translation>
     </message>
 </context>
 <context>
