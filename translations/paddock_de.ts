@@ -538,14 +538,6 @@
         <translation>das Audit-Protokoll kann nicht gelesen werden</translation>
     </message>
     <message>
-        <source>there is no audit log yet</source>
-        <translation>es gibt noch kein Audit-Protokoll</translation>
-    </message>
-    <message>
-        <source>Paddock creates it when it first starts.</source>
-        <translation>Paddock legt es beim ersten Start an.</translation>
-    </message>
-    <message>
         <source>no event %1 in the audit log</source>
         <translation>kein Ereignis %1 im Audit-Protokoll</translation>
     </message>
@@ -682,6 +674,14 @@
     <message>
         <source>the audit log is closed</source>
         <translation>das Audit-Protokoll ist geschlossen</translation>
+    </message>
+    <message>
+        <source>there is no audit log yet</source>
+        <translation>es gibt noch kein Audit-Protokoll</translation>
+    </message>
+    <message>
+        <source>Paddock creates it when it first starts.</source>
+        <translation>Paddock legt es beim ersten Start an.</translation>
     </message>
 </context>
 <context>

@@ -166,17 +166,9 @@ AuditReader::~AuditReader() = default;
 
 Result<AuditReader> AuditReader::open(const QString &databasePath)
 {
-    auto db = sqlite::Database::open(databasePath, sqlite::Database::Mode::ReadOnly);
-    if (!db) {
-        Error e = db.error();
-        if (e.code == Error::Code::NotFound) {
-            e.message = Text::tr("there is no audit log yet");
-            e.hint = Text::tr("Paddock creates it when it first starts.");
-        }
-        return std::unexpected(e);
-    }
-    if (auto ok = auditschema::checkFormat(*db); !ok)
-        return std::unexpected(ok.error());
+    auto db = auditschema::openForReading(databasePath);
+    if (!db)
+        return std::unexpected(db.error());
     auto impl = std::make_unique<Impl>();
     impl->db = std::move(*db);
     return AuditReader(std::move(impl));

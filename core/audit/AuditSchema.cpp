@@ -70,6 +70,22 @@ Result<void> checkFormat(sqlite::Database &db)
     return {};
 }
 
+Result<sqlite::Database> openForReading(const QString &path)
+{
+    auto db = sqlite::Database::open(path, sqlite::Database::Mode::ReadOnly);
+    if (!db) {
+        Error e = db.error();
+        if (e.code == Error::Code::NotFound) {
+            e.message = Text::tr("there is no audit log yet");
+            e.hint = Text::tr("Paddock creates it when it first starts.");
+        }
+        return std::unexpected(e);
+    }
+    if (auto ok = checkFormat(*db); !ok)
+        return std::unexpected(ok.error());
+    return db;
+}
+
 Result<void> prepare(sqlite::Database &db)
 {
     // Incremental vacuum must be chosen before the first table exists; it lets pruning give space back.

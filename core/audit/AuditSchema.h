@@ -20,6 +20,8 @@ QStringList policiesFromText(const QString &text);
 Result<void> prepare(sqlite::Database &db);
 // Checks that a database (opened read-only) is an audit log this Paddock can read.
 Result<void> checkFormat(sqlite::Database &db);
+// Opens an audit log read-only and checks its format; a missing one is "there is no audit log yet".
+Result<sqlite::Database> openForReading(const QString &path);
 
 // The pruning record: everything up to `throughSeq` was pruned; the last pruned event's hash.
 struct PruneMark

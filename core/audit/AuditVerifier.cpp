@@ -81,12 +81,10 @@ Result<AuditVerification> AuditVerifier::verify(const QString &databasePath, con
     if (headRead)
         head = *headRead;
 
-    auto opened = sqlite::Database::open(databasePath, sqlite::Database::Mode::ReadOnly);
+    auto opened = auditschema::openForReading(databasePath);
     if (!opened)
         return std::unexpected(opened.error());
     sqlite::Database &db = *opened;
-    if (auto ok = auditschema::checkFormat(db); !ok)
-        return std::unexpected(ok.error());
     if (auto r = db.exec("BEGIN"); !r)
         return std::unexpected(r.error());
     auto mark = auditschema::pruneMark(db); // also starts the read snapshot

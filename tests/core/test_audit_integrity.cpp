@@ -160,8 +160,9 @@ private slots:
             << qint64(51);
         QTest::newRow("rewrite a row and its hash")
             << QByteArray() << int(Problem::Modified) << qint64(60); // done in code below: hash recomputed
-        QTest::newRow("change a column's type") << QByteArray("UPDATE events SET time_us = 'soon', prev_hash = 7 WHERE seq = 20")
-                                                << int(Problem::Modified) << qint64(20);
+        QTest::newRow("change a column's type")
+            << QByteArray("UPDATE events SET time_us = 'soon', prev_hash = 7 WHERE seq = 20")
+            << int(Problem::Modified) << qint64(20);
         QTest::newRow("delete a row")
             << QByteArray("DELETE FROM events WHERE seq = 77") << int(Problem::Missing) << qint64(77);
         QTest::newRow("delete a range") << QByteArray("DELETE FROM events WHERE seq BETWEEN 10 AND 19")
@@ -220,6 +221,19 @@ private slots:
                                      .arg(firstBad)
                                      .arg(AuditVerification::problemName(Problem(problem)))),
                  qPrintable(output));
+    }
+
+    void verifyingAMissingLogSaysSo()
+    {
+        QProcess cli;
+        cli.start(qEnvironmentVariable("PADDOCKCTL"),
+                  {QStringLiteral("audit"), QStringLiteral("verify"), QStringLiteral("--database"),
+                   m_dir.filePath(QStringLiteral("none/audit.db"))});
+        QVERIFY(cli.waitForFinished(30000));
+        QCOMPARE(cli.exitCode(), 2);
+        const QString output = QString::fromUtf8(cli.readAllStandardError());
+        QVERIFY2(output.contains(QStringLiteral("there is no audit log yet")), qPrintable(output));
+        QVERIFY(!QFile::exists(m_dir.filePath(QStringLiteral("none/audit.db")))); // and none is made
     }
 
     void editedOrMissingHeadFileIsReported()
