@@ -24,7 +24,7 @@ PADDOCK_PACKAGES=(
   dbus dbus-x11 gnome-keyring libsecret-tools
   # containers
   podman runc netavark aardvark-dns passt fuse-overlayfs uidmap iproute2 iptables nftables
-  busybox-static procps
+  busybox-static procps debootstrap
   # packaging checks
   desktop-file-utils appstream
   # Cedar reference implementation (npm) for later tests and benchmarks
