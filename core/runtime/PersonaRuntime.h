@@ -1,0 +1,190 @@
+#pragma once
+
+#include "engine/EngineService.h"
+#include "personas/Persona.h"
+#include "runtime/EngineClient.h"
+#include "runtime/EngineEvents.h"
+
+#include <QDateTime>
+#include <QHash>
+#include <QList>
+#include <QMutex>
+#include <QSet>
+#include <QString>
+
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <optional>
+
+class QTimer;
+
+namespace paddock {
+
+class PersonaStore;
+
+// What a persona's container is doing, as the engine's events tell it.
+struct PersonaStatus
+{
+    enum class State {
+        Unknown,  // not known yet (no engine, or before the first look)
+        Stopped,  // no container
+        Starting, // being created, started, or having its secrets delivered
+        Running,
+        Stopping,
+        Exited, // the container ended (exitCode; oomKilled when the kernel killed it)
+        Error,  // the last action failed (message)
+    };
+    QString persona;
+    State state = State::Unknown;
+    int exitCode = -1;
+    bool oomKilled = false;
+    QDateTime startedAt; // UTC, while running
+    QString containerId;
+    QString workspace; // host path of the workspace mounted at /home/dev/workspace, if any
+    QString message;   // for Error: what happened and what to do
+
+    static QString stateName(State state); // translated: "stopped", "running", "exited (code 3)"…
+    QString text() const;                  // the state as a person reads it, with the exit code
+    friend bool operator==(const PersonaStatus &, const PersonaStatus &) = default;
+};
+
+// One stats sample of a running persona (only for the personas being watched).
+struct PersonaSample
+{
+    QString persona;
+    qint64 timeMs = 0; // since the epoch
+    double cpuPercent = 0; // 100 % is one CPU busy
+    qint64 memoryBytes = 0;
+    qint64 memoryLimit = 0;
+    int pids = 0;
+    qint64 rxBytes = 0;
+    qint64 txBytes = 0;
+};
+
+// A workspace to mount into a persona's container (made by core/repo's WorkspaceBuilder).
+struct WorkspaceMount
+{
+    QString hostPath;          // mounted read-write at /home/dev/workspace
+    QStringList readOnlyDirs;  // folders of it mounted read-only over it (_governance, _archive)
+};
+
+// Runs personas on the container engine: it owns the personas (personas.json, read and written on
+// its thread), connects to the engine (retrying in the background while there is none), follows
+// its events, and starts, stops and restarts persona containers: the internal network and the
+// named volumes first, then the hardened container (containerSpec), then its secrets
+// (SecretDelivery) and the `.ready` marker the image's entrypoint waits for. State comes from the
+// engine's events, never from polling; stats are sampled only for the personas someone watches.
+//
+// Lives on the engine's paddock-runtime thread: call the slots through queued invocations
+// (QMetaObject::invokeMethod) and receive the signals with a context object. The snapshot getters
+// are safe from any thread.
+class PersonaRuntime final : public EngineService
+{
+    Q_OBJECT
+
+public:
+    struct Options
+    {
+        QString personasPath; // personas.json
+        QString image;        // the agent image the default personas use
+        std::chrono::milliseconds statsInterval{1000};
+        std::chrono::milliseconds stopTimeout{10000};
+        // Where the engine is; empty: EngineClient::discover().
+        std::optional<EngineClient::Endpoint> endpoint;
+        // The secrets a persona's container gets (name → value), read when it starts; empty: none.
+        // Called on the runtime thread; the default (set by Engine) reads the keychain.
+        std::function<Result<QMap<QString, QByteArray>>(const Persona &)> secrets;
+    };
+    explicit PersonaRuntime(Options options);
+    ~PersonaRuntime() override;
+
+    Result<void> start() override;
+    void stop() override;
+
+    // Snapshots, from any thread.
+    QList<Persona> personas() const;
+    QList<PersonaStatus> statuses() const;
+    std::optional<PersonaStatus> status(const QString &persona) const;
+    bool isEngineConnected() const;
+    // "podman 5.4.2 at /run/podman/podman.sock", or why there is none and how to start one.
+    QString engineDescription() const;
+
+public slots:
+    void startPersona(const QString &name);
+    // Starts it with `workspace` mounted; a container running with another workspace (or none)
+    // is recreated.
+    void startPersonaWithWorkspace(const QString &name, const paddock::WorkspaceMount &workspace);
+    void stopPersona(const QString &name);
+    void restartPersona(const QString &name);
+    void stopAll();
+    // Stats are sampled every statsInterval for these personas only (those on screen).
+    void setWatched(const QStringList &names);
+    // Streams the persona's log (the last `tail` lines first) until unfollowLogs.
+    void followLogs(const QString &name, int tail);
+    void unfollowLogs(const QString &name);
+    // Edits, validated and written atomically; personasChanged or storeFailed follows.
+    void addPersona(const paddock::Persona &persona);
+    void updatePersona(const QString &name, const paddock::Persona &persona);
+    void duplicatePersona(const QString &name, const QString &newName);
+    // Removes its container; its volumes only when `removeVolumes`.
+    void removePersona(const QString &name, bool removeVolumes);
+    // Tries to reach the engine now instead of at the next retry.
+    void reconnect();
+
+signals:
+    void engineConnectionChanged(bool connected, const QString &description);
+    void personasChanged(const QList<paddock::Persona> &personas);
+    void storeFailed(const paddock::Error &error);
+    void statusChanged(const paddock::PersonaStatus &status);
+    void sampled(const paddock::PersonaSample &sample);
+    void logLines(const QString &persona, const QList<paddock::EngineClient::LogLine> &lines);
+    // An action (start, stop, restart, remove) on a persona finished or failed.
+    void actionFinished(const QString &persona, const QString &action);
+    void actionFailed(const QString &persona, const QString &action, const paddock::Error &error);
+
+private:
+    struct LogFollow;
+
+    void tryConnect();
+    void onEngineEvent(const ContainerEvent &event);
+    void onEventsDisconnected(const Error &error);
+    void refreshAll();
+    void refreshOne(const QString &name);
+    void sampleWatched();
+    void pollLogs();
+    void setStatus(const PersonaStatus &status);
+    void publishPersonas();
+    Result<void> ensureContainer(const Persona &persona, const std::optional<WorkspaceMount> &workspace);
+    Result<void> runStart(const QString &name, const std::optional<WorkspaceMount> &workspace);
+    Result<void> runStop(const QString &name);
+    std::optional<Persona> findPersona(const QString &name) const;
+    void fail(const QString &persona, const QString &action, const Error &error);
+
+    Options m_options;
+    std::unique_ptr<PersonaStore> m_store;
+    std::unique_ptr<EngineClient> m_client;
+    std::unique_ptr<EngineEvents> m_events;
+    EngineClient::Version m_version;
+    QTimer *m_retry = nullptr;
+    QTimer *m_statsTimer = nullptr;
+    QTimer *m_logTimer = nullptr;
+    std::chrono::milliseconds m_retryDelay{500};
+    QSet<QString> m_watched;
+    QHash<QString, EngineClient::ContainerStats> m_lastStats;
+    QHash<QString, std::shared_ptr<LogFollow>> m_logs;
+    QHash<QString, QString> m_workspaces; // persona → mounted workspace host path
+
+    mutable QMutex m_mutex; // guards the snapshots below
+    QList<Persona> m_personas;
+    QHash<QString, PersonaStatus> m_status;
+    bool m_connected = false;
+    QString m_description;
+};
+
+} // namespace paddock
+
+Q_DECLARE_METATYPE(paddock::PersonaStatus)
+Q_DECLARE_METATYPE(paddock::PersonaSample)
+Q_DECLARE_METATYPE(paddock::WorkspaceMount)
+Q_DECLARE_METATYPE(paddock::Persona)
