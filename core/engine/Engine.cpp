@@ -4,7 +4,9 @@
 #include "config/Paths.h"
 #include "config/Settings.h"
 #include "engine/ConfigWriter.h"
+#include "personas/PersonaStore.h"
 #include "policy/PolicyStore.h"
+#include "runtime/PersonaRuntime.h"
 
 #include <QCoreApplication>
 #include <QJsonObject>
@@ -57,6 +59,12 @@ Engine::Engine(QObject *parent)
         emit healthChanged(health());
     });
     addService(std::make_unique<PolicyService>(*m_policyStore));
+    PersonaRuntime::Options runtime;
+    runtime.personasPath = PersonaStore::defaultPath();
+    runtime.image = defaultAgentImage();
+    auto personas = std::make_unique<PersonaRuntime>(std::move(runtime));
+    m_personaRuntime = personas.get();
+    addService(std::move(personas));
     // A set saved from the editor replaces one that failed to load: its problem is gone.
     connect(m_policyStore, &PolicyStore::policiesChanged, this, [this](const QString &name) {
         const QString file = m_policyStore->filePath(name);

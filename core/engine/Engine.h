@@ -15,6 +15,7 @@ namespace paddock {
 
 class AuditStore;
 class ConfigWriter;
+class PersonaRuntime;
 class PolicyStore;
 class Settings;
 
@@ -64,6 +65,8 @@ public:
     bool isAuditFailing() const { return m_auditFailing; }
     // The policy sets, loaded on the engine's policy thread when it starts.
     PolicyStore *policyStore() const { return m_policyStore; }
+    // The personas and their containers, on the engine's paddock-runtime thread.
+    PersonaRuntime *personaRuntime() const { return m_personaRuntime; }
     // Loads `settings` (a file that cannot be used becomes a problem the user sees) and has their
     // changes written on the config thread from now on.
     void loadSettings(Settings &settings);
@@ -97,6 +100,7 @@ private:
     bool m_auditFailing = false;
     bool m_startRecorded = false;
     PolicyStore *m_policyStore = nullptr;
+    PersonaRuntime *m_personaRuntime = nullptr;
     QMap<QString, Error> m_problems;
     State m_state = State::Stopped;
     bool m_startFailed = false;

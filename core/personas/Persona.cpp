@@ -85,6 +85,11 @@ QList<Persona> Persona::defaults(const QString &image)
     return {dev, web, agent};
 }
 
+QString defaultAgentImage()
+{
+    return QStringLiteral("localhost/paddock-agent:" PADDOCK_VERSION);
+}
+
 QJsonObject containerSpec(const Persona &p, const QString &engine)
 {
     QJsonArray capAdd;

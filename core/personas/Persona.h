@@ -73,6 +73,9 @@ struct Persona
     static QList<Persona> defaults(const QString &image);
 };
 
+// The agent image of this version of Paddock: localhost/paddock-agent:<version>.
+QString defaultAgentImage();
+
 // The labels every Paddock container carries.
 inline constexpr const char *PersonaLabel = "io.paddock.persona";
 

@@ -17,6 +17,7 @@
 #include <memory>
 #include <optional>
 
+class QThreadPool;
 class QTimer;
 
 namespace paddock {
@@ -35,6 +36,10 @@ struct PersonaStatus
         Exited, // the container ended (exitCode; oomKilled when the kernel killed it)
         Error,  // the last action failed (message)
     };
+    explicit PersonaStatus(QString name = {})
+        : persona(std::move(name))
+    {
+    }
     QString persona;
     State state = State::Unknown;
     int exitCode = -1;
@@ -53,7 +58,7 @@ struct PersonaStatus
 struct PersonaSample
 {
     QString persona;
-    qint64 timeMs = 0; // since the epoch
+    qint64 timeMs = 0;     // since the epoch
     double cpuPercent = 0; // 100 % is one CPU busy
     qint64 memoryBytes = 0;
     qint64 memoryLimit = 0;
@@ -65,8 +70,8 @@ struct PersonaSample
 // A workspace to mount into a persona's container (made by core/repo's WorkspaceBuilder).
 struct WorkspaceMount
 {
-    QString hostPath;          // mounted read-write at /home/dev/workspace
-    QStringList readOnlyDirs;  // folders of it mounted read-only over it (_governance, _archive)
+    QString hostPath;         // mounted read-write at /home/dev/workspace
+    QStringList readOnlyDirs; // folders of it mounted read-only over it (_governance, _archive)
 };
 
 // Runs personas on the container engine: it owns the personas (personas.json, read and written on
@@ -88,13 +93,17 @@ public:
     {
         QString personasPath; // personas.json
         QString image;        // the agent image the default personas use
-        std::chrono::milliseconds statsInterval{1000};
         std::chrono::milliseconds stopTimeout{10000};
         // Where the engine is; empty: EngineClient::discover().
         std::optional<EngineClient::Endpoint> endpoint;
-        // The secrets a persona's container gets (name → value), read when it starts; empty: none.
-        // Called on the runtime thread; the default (set by Engine) reads the keychain.
-        std::function<Result<QMap<QString, QByteArray>>(const Persona &)> secrets;
+        // Reads the secrets a persona's container gets (name → value) when it starts, and calls
+        // `done` with them, later or at once, on the runtime thread. Unset: none.
+        using Secrets = QMap<QString, QByteArray>;
+        std::function<void(const Persona &, std::function<void(Result<Secrets>)> done)> readSecrets;
+        // Writes them into the running container's secrets tmpfs, then the `.ready` marker. Called on
+        // a worker thread with a client of its own. Unset: nothing is delivered.
+        std::function<Result<void>(EngineClient &, const QString &container, const Secrets &, int uid)>
+            deliverSecrets;
     };
     explicit PersonaRuntime(Options options);
     ~PersonaRuntime() override;
@@ -118,7 +127,7 @@ public slots:
     void stopPersona(const QString &name);
     void restartPersona(const QString &name);
     void stopAll();
-    // Stats are sampled every statsInterval for these personas only (those on screen).
+    // Stats are streamed (about one sample a second) for these personas only (those on screen).
     void setWatched(const QStringList &names);
     // Streams the persona's log (the last `tail` lines first) until unfollowLogs.
     void followLogs(const QString &name, int tail);
@@ -144,22 +153,25 @@ signals:
     void actionFailed(const QString &persona, const QString &action, const paddock::Error &error);
 
 private:
-    struct LogFollow;
+    class Streams;
 
     void tryConnect();
     void onEngineEvent(const ContainerEvent &event);
     void onEventsDisconnected(const Error &error);
     void refreshAll();
     void refreshOne(const QString &name);
-    void sampleWatched();
-    void pollLogs();
+    void updateStreams();
+    void reap();
     void setStatus(const PersonaStatus &status);
     void publishPersonas();
-    Result<void> ensureContainer(const Persona &persona, const std::optional<WorkspaceMount> &workspace);
-    Result<void> runStart(const QString &name, const std::optional<WorkspaceMount> &workspace);
-    Result<void> runStop(const QString &name);
+    // Runs `work` on a worker thread with a client of its own, then `then` here with its result.
+    void runAction(const QString &persona, const QString &action,
+                   std::function<Result<void>(EngineClient &)> work, std::function<void()> then = {});
+    void beginStart(const QString &name, const std::optional<WorkspaceMount> &workspace, bool restart);
+    void deliverAndFinish(const Persona &persona, const QString &action);
     std::optional<Persona> findPersona(const QString &name) const;
-    void fail(const QString &persona, const QString &action, const Error &error);
+    void actionError(const QString &persona, const QString &action, const Error &error);
+    PersonaStatus statusFromInspect(const QString &persona, const QJsonObject &inspect) const;
 
     Options m_options;
     std::unique_ptr<PersonaStore> m_store;
@@ -167,13 +179,14 @@ private:
     std::unique_ptr<EngineEvents> m_events;
     EngineClient::Version m_version;
     QTimer *m_retry = nullptr;
-    QTimer *m_statsTimer = nullptr;
-    QTimer *m_logTimer = nullptr;
+    QTimer *m_reaper = nullptr;
     std::chrono::milliseconds m_retryDelay{500};
     QSet<QString> m_watched;
-    QHash<QString, EngineClient::ContainerStats> m_lastStats;
-    QHash<QString, std::shared_ptr<LogFollow>> m_logs;
-    QHash<QString, QString> m_workspaces; // persona → mounted workspace host path
+    QHash<QString, int> m_followed; // persona → tail asked for
+    QSet<QString> m_busy;           // personas with an action under way
+    QSet<QString> m_stopRequested;  // their next death is a stop someone asked for
+    std::unique_ptr<Streams> m_streams;
+    std::unique_ptr<QThreadPool> m_pool;
 
     mutable QMutex m_mutex; // guards the snapshots below
     QList<Persona> m_personas;

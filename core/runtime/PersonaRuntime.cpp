@@ -1,0 +1,839 @@
+#include "runtime/PersonaRuntime.h"
+
+#include "personas/PersonaStore.h"
+#include "runtime/EngineStream.h"
+
+#include <QCoreApplication>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QThreadPool>
+#include <QTimer>
+#include <QUrl>
+
+#include <QTimeZone>
+
+#include <algorithm>
+#include <map>
+#include <vector>
+
+namespace paddock {
+
+namespace {
+struct Text
+{
+    Q_DECLARE_TR_FUNCTIONS(paddock::PersonaRuntime)
+};
+
+constexpr int ContainerUid = 1000;
+constexpr const char *WorkspaceTarget = "/home/dev/workspace";
+
+QString encoded(const QString &s)
+{
+    return QString::fromLatin1(QUrl::toPercentEncoding(s));
+}
+
+QString actionName(const QString &action)
+{
+    if (action == QLatin1StringView("start"))
+        return Text::tr("starting");
+    if (action == QLatin1StringView("stop"))
+        return Text::tr("stopping");
+    if (action == QLatin1StringView("restart"))
+        return Text::tr("restarting");
+    if (action == QLatin1StringView("remove"))
+        return Text::tr("removing");
+    return action;
+}
+
+// Whether the engine has an object at `path` (a network, a volume): 200 yes, 404 no.
+Result<bool> exists(EngineClient &client, const QString &what, const QString &path)
+{
+    auto response = client.request("GET", path);
+    if (!response)
+        return std::unexpected(response.error());
+    if (response->status == 200)
+        return true;
+    if (response->status == 404)
+        return false;
+    return fail(Error::Code::Unavailable,
+                Text::tr("looking up %1: the engine answered %2").arg(what).arg(response->status),
+                client.endpoint().socketPath, {});
+}
+
+// The persona's hardened create body, with the workspace and what the entrypoint needs to know.
+QJsonObject createBody(const Persona &persona, const QString &engine,
+                       const std::optional<WorkspaceMount> &workspace)
+{
+    QJsonObject spec = containerSpec(persona, engine);
+    QJsonArray env{QStringLiteral("HOME=/home/dev")};
+    // A name, never a value: the key itself arrives in the secrets tmpfs.
+    if (!persona.sshKey.isEmpty())
+        env.append(QString(QStringLiteral("PADDOCK_SSH_KEY=") + persona.sshKey));
+    spec.insert(QStringLiteral("Env"), env);
+    if (workspace) {
+        QJsonObject host = spec.value(QStringLiteral("HostConfig")).toObject();
+        QJsonArray mounts = host.value(QStringLiteral("Mounts")).toArray();
+        mounts.append(QJsonObject{{QStringLiteral("Type"), QStringLiteral("bind")},
+                                  {QStringLiteral("Source"), workspace->hostPath},
+                                  {QStringLiteral("Target"), QLatin1StringView(WorkspaceTarget)},
+                                  {QStringLiteral("ReadOnly"), false}});
+        for (const QString &dir : workspace->readOnlyDirs)
+            mounts.append(QJsonObject{
+                {QStringLiteral("Type"), QStringLiteral("bind")},
+                {QStringLiteral("Source"), QString(workspace->hostPath + QLatin1Char('/') + dir)},
+                {QStringLiteral("Target"), QString(QLatin1StringView(WorkspaceTarget) + QLatin1Char('/') + dir)},
+                {QStringLiteral("ReadOnly"), true}});
+        host.insert(QStringLiteral("Mounts"), mounts);
+        spec.insert(QStringLiteral("HostConfig"), host);
+        spec.insert(QStringLiteral("WorkingDir"), QLatin1StringView(WorkspaceTarget));
+    }
+    QJsonObject labels = spec.value(QStringLiteral("Labels")).toObject();
+    if (workspace)
+        labels.insert(QStringLiteral("io.paddock.workspace"), workspace->hostPath);
+    spec.insert(QStringLiteral("Labels"), labels);
+    return spec;
+}
+
+// The networks, volumes and container a persona needs; the container made anew (a stopped one
+// is replaced, so that edits take effect; its volumes stay).
+Result<void> prepareContainer(EngineClient &client, const EngineClient::Version &version,
+                              const Persona &persona, const std::optional<WorkspaceMount> &workspace)
+{
+    const QMap<QString, QString> labels{{QLatin1StringView(PersonaLabel), persona.name}};
+    auto image = client.request("GET", QStringLiteral("/images/%1/json").arg(encoded(persona.image)));
+    if (!image)
+        return std::unexpected(image.error());
+    if (image->status == 404)
+        return fail(Error::Code::NotFound,
+                    Text::tr("the image %1 of persona %2 is not there").arg(persona.image, persona.name),
+                    client.endpoint().socketPath,
+                    Text::tr("Build it with \"Build agent image\" on the Personas page, or with "
+                             "\"paddockctl image build\"."));
+    if (persona.isolated()) {
+        auto have = exists(client, Text::tr("network %1").arg(persona.networkName()),
+                           QStringLiteral("/networks/%1").arg(encoded(persona.networkName())));
+        if (!have)
+            return std::unexpected(have.error());
+        if (!*have)
+            if (auto made = client.createInternalNetwork(persona.networkName(), labels); !made)
+                return std::unexpected(made.error());
+    }
+    for (const Persona::Volume &volume : persona.volumes) {
+        auto have = exists(client, Text::tr("volume %1").arg(volume.name),
+                           QStringLiteral("/volumes/%1").arg(encoded(volume.name)));
+        if (!have)
+            return std::unexpected(have.error());
+        if (!*have)
+            if (auto made = client.createVolume(volume.name, labels); !made)
+                return std::unexpected(made.error());
+    }
+    auto old =
+        client.request("GET", QStringLiteral("/containers/%1/json").arg(encoded(persona.containerName())));
+    if (!old)
+        return std::unexpected(old.error());
+    if (old->status == 200) {
+        const QJsonObject o = QJsonDocument::fromJson(old->body).object();
+        if (o.value(QStringLiteral("State")).toObject().value(QStringLiteral("Running")).toBool())
+            if (auto killed = client.killContainer(persona.containerName()); !killed)
+                return std::unexpected(killed.error());
+        if (auto removed = client.removeContainer(persona.containerName(), true); !removed)
+            return std::unexpected(removed.error());
+    }
+    auto created =
+        client.createContainer(persona.containerName(), createBody(persona, version.engine, workspace));
+    if (!created)
+        return std::unexpected(created.error());
+    return client.startContainer(persona.containerName());
+}
+} // namespace
+
+QString PersonaStatus::stateName(State state)
+{
+    switch (state) {
+    case State::Unknown:
+        return Text::tr("unknown");
+    case State::Stopped:
+        return Text::tr("stopped");
+    case State::Starting:
+        return Text::tr("starting");
+    case State::Running:
+        return Text::tr("running");
+    case State::Stopping:
+        return Text::tr("stopping");
+    case State::Exited:
+        return Text::tr("exited");
+    case State::Error:
+        return Text::tr("error");
+    }
+    return {};
+}
+
+QString PersonaStatus::text() const
+{
+    if (state == State::Exited) {
+        if (oomKilled)
+            return Text::tr("exited (out of memory)");
+        return Text::tr("exited (code %1)").arg(exitCode);
+    }
+    return stateName(state);
+}
+
+// The streams of stats and logs for the personas being watched or followed.
+class PersonaRuntime::Streams
+{
+public:
+    std::map<QString, std::unique_ptr<EngineStream>> stats;
+    std::map<QString, std::unique_ptr<EngineStream>> logs;
+    std::vector<std::unique_ptr<EngineStream>> retiring; // asked to stop, not yet joined
+
+    void retire(std::map<QString, std::unique_ptr<EngineStream>> &from, const QString &name)
+    {
+        auto it = from.find(name);
+        if (it == from.end())
+            return;
+        it->second->requestStop();
+        retiring.push_back(std::move(it->second));
+        from.erase(it);
+    }
+    void stopAll()
+    {
+        for (auto *map : {&stats, &logs})
+            for (auto &[name, stream] : *map) {
+                stream->requestStop();
+                retiring.push_back(std::move(stream));
+            }
+        stats.clear();
+        logs.clear();
+        retiring.clear(); // joins each; all were asked first, so this takes about a second at most
+    }
+};
+
+PersonaRuntime::PersonaRuntime(Options options)
+    : EngineService(QStringLiteral("runtime"))
+    , m_options(std::move(options))
+    , m_streams(std::make_unique<Streams>())
+{
+    qRegisterMetaType<PersonaStatus>();
+    qRegisterMetaType<PersonaSample>();
+    qRegisterMetaType<WorkspaceMount>();
+    qRegisterMetaType<Persona>();
+    qRegisterMetaType<QList<Persona>>();
+    qRegisterMetaType<QList<EngineClient::LogLine>>();
+    qRegisterMetaType<Error>();
+}
+
+PersonaRuntime::~PersonaRuntime() = default;
+
+Result<void> PersonaRuntime::start()
+{
+    m_pool = std::make_unique<QThreadPool>();
+    m_pool->setMaxThreadCount(4);
+    m_pool->setObjectName(QStringLiteral("paddock-runtime-actions"));
+    m_store = std::make_unique<PersonaStore>(m_options.personasPath);
+    if (auto loaded = m_store->load(m_options.image); !loaded) {
+        emit problem(QStringLiteral("runtime.personas"), loaded.error());
+        emit storeFailed(loaded.error());
+    }
+    publishPersonas();
+    m_retry = new QTimer(this);
+    m_retry->setSingleShot(true);
+    connect(m_retry, &QTimer::timeout, this, &PersonaRuntime::tryConnect);
+    m_reaper = new QTimer(this);
+    m_reaper->setInterval(500);
+    connect(m_reaper, &QTimer::timeout, this, &PersonaRuntime::reap);
+    m_reaper->start();
+    tryConnect();
+    return {};
+}
+
+void PersonaRuntime::stop()
+{
+    if (m_retry)
+        m_retry->stop();
+    if (m_events)
+        m_events->stop();
+    m_streams->stopAll();
+    if (m_pool)
+        m_pool->waitForDone();
+}
+
+QList<Persona> PersonaRuntime::personas() const
+{
+    QMutexLocker lock(&m_mutex);
+    return m_personas;
+}
+
+QList<PersonaStatus> PersonaRuntime::statuses() const
+{
+    QMutexLocker lock(&m_mutex);
+    QList<PersonaStatus> out;
+    for (const Persona &p : m_personas)
+        out << m_status.value(p.name, PersonaStatus{p.name});
+    return out;
+}
+
+std::optional<PersonaStatus> PersonaRuntime::status(const QString &persona) const
+{
+    QMutexLocker lock(&m_mutex);
+    if (!m_status.contains(persona))
+        return std::nullopt;
+    return m_status.value(persona);
+}
+
+bool PersonaRuntime::isEngineConnected() const
+{
+    QMutexLocker lock(&m_mutex);
+    return m_connected;
+}
+
+QString PersonaRuntime::engineDescription() const
+{
+    QMutexLocker lock(&m_mutex);
+    return m_description;
+}
+
+void PersonaRuntime::tryConnect()
+{
+    auto endpoint =
+        m_options.endpoint ? Result<EngineClient::Endpoint>(*m_options.endpoint) : EngineClient::discover();
+    std::unique_ptr<EngineClient> client;
+    Result<EngineClient::Version> version = std::unexpected(endpoint ? Error{} : endpoint.error());
+    if (endpoint) {
+        client = std::make_unique<EngineClient>(*endpoint);
+        version = client->connect();
+    }
+    if (!version) {
+        const QString text = version.error().text();
+        bool changed;
+        {
+            QMutexLocker lock(&m_mutex);
+            changed = m_connected || m_description != text;
+            m_connected = false;
+            m_description = text;
+        }
+        if (changed)
+            emit engineConnectionChanged(false, text);
+        m_retry->start(m_retryDelay);
+        m_retryDelay = std::min(m_retryDelay * 2, std::chrono::milliseconds(10000));
+        return;
+    }
+    m_retryDelay = std::chrono::milliseconds(500);
+    m_client = std::move(client);
+    m_version = *version;
+    const QString description =
+        Text::tr("%1 %2 at %3").arg(m_version.engine, m_version.version, endpoint->socketPath);
+    m_events =
+        std::make_unique<EngineEvents>(*endpoint, QLatin1StringView(PersonaLabel), m_client->apiVersion());
+    connect(m_events.get(), &EngineEvents::containerEvent, this, &PersonaRuntime::onEngineEvent);
+    connect(m_events.get(), &EngineEvents::disconnected, this, &PersonaRuntime::onEventsDisconnected);
+    connect(m_events.get(), &EngineEvents::connected, this, [this, description] {
+        // (Again) in touch: whatever happened meanwhile is read afresh.
+        {
+            QMutexLocker lock(&m_mutex);
+            m_connected = true;
+            m_description = description;
+        }
+        emit engineConnectionChanged(true, description);
+        refreshAll();
+    });
+    m_events->start();
+}
+
+void PersonaRuntime::reconnect()
+{
+    if (m_events)
+        return; // the events stream reconnects by itself
+    m_retry->stop();
+    m_retryDelay = std::chrono::milliseconds(500);
+    tryConnect();
+}
+
+void PersonaRuntime::onEventsDisconnected(const Error &error)
+{
+    bool was;
+    {
+        QMutexLocker lock(&m_mutex);
+        was = m_connected;
+        m_connected = false;
+        m_description = error.text();
+    }
+    if (!was)
+        return;
+    emit engineConnectionChanged(false, error.text());
+    for (const Persona &p : m_personas) {
+        PersonaStatus s = m_status.value(p.name, PersonaStatus{p.name});
+        s.state = PersonaStatus::State::Unknown;
+        setStatus(s);
+    }
+    m_streams->stopAll();
+}
+
+PersonaStatus PersonaRuntime::statusFromInspect(const QString &persona, const QJsonObject &o) const
+{
+    PersonaStatus s{persona};
+    s.containerId = o.value(QStringLiteral("Id")).toString();
+    const QJsonObject state = o.value(QStringLiteral("State")).toObject();
+    const QString status = state.value(QStringLiteral("Status")).toString();
+    if (state.value(QStringLiteral("Running")).toBool()) {
+        s.state = PersonaStatus::State::Running;
+        s.startedAt =
+            QDateTime::fromString(state.value(QStringLiteral("StartedAt")).toString(), Qt::ISODateWithMs);
+    } else if (status == QLatin1StringView("exited") || status == QLatin1StringView("stopped") ||
+               status == QLatin1StringView("dead")) {
+        s.state = PersonaStatus::State::Exited;
+        s.exitCode = state.value(QStringLiteral("ExitCode")).toInt();
+        s.oomKilled = state.value(QStringLiteral("OOMKilled")).toBool();
+    } else {
+        s.state = PersonaStatus::State::Stopped; // created, never started
+    }
+    for (const QJsonValue &m : o.value(QStringLiteral("Mounts")).toArray())
+        if (m.toObject().value(QStringLiteral("Destination")).toString() ==
+            QLatin1StringView(WorkspaceTarget))
+            s.workspace = m.toObject().value(QStringLiteral("Source")).toString();
+    return s;
+}
+
+void PersonaRuntime::refreshAll()
+{
+    for (const Persona &p : m_personas)
+        refreshOne(p.name);
+}
+
+void PersonaRuntime::refreshOne(const QString &name)
+{
+    if (!m_client)
+        return;
+    const auto persona = findPersona(name);
+    if (!persona)
+        return;
+    auto response = m_client->request(
+        "GET", QStringLiteral("/containers/%1/json").arg(encoded(persona->containerName())));
+    if (!response)
+        return; // the events stream tells about the engine going away
+    PersonaStatus s{name};
+    if (response->status == 200) {
+        s = statusFromInspect(name, QJsonDocument::fromJson(response->body).object());
+        if (s.state == PersonaStatus::State::Exited && m_stopRequested.contains(name))
+            s.state = PersonaStatus::State::Stopped;
+    } else {
+        s.state = PersonaStatus::State::Stopped;
+    }
+    if (m_busy.contains(name)) {
+        // An action is under way: it says when it is done.
+        const PersonaStatus current = m_status.value(name);
+        if (current.state == PersonaStatus::State::Starting ||
+            current.state == PersonaStatus::State::Stopping)
+            return;
+    }
+    setStatus(s);
+}
+
+void PersonaRuntime::onEngineEvent(const ContainerEvent &event)
+{
+    const QString name = event.attributes.value(QLatin1StringView(PersonaLabel));
+    const auto persona = findPersona(name);
+    if (!persona || (event.name != persona->containerName() && !event.name.isEmpty()))
+        return;
+    PersonaStatus s = m_status.value(name, PersonaStatus{name});
+    switch (event.kind) {
+    case ContainerEvent::Kind::Started:
+        if (m_busy.contains(name))
+            return; // the start under way reports Running once the secrets are in
+        s.state = PersonaStatus::State::Running;
+        s.containerId = event.id;
+        s.startedAt = QDateTime::fromMSecsSinceEpoch(event.timeNs / 1000000, QTimeZone::UTC);
+        s.exitCode = -1;
+        s.oomKilled = false;
+        s.message.clear();
+        break;
+    case ContainerEvent::Kind::OomKilled:
+        s.oomKilled = true;
+        break;
+    case ContainerEvent::Kind::Died:
+        if (m_busy.contains(name) && s.state == PersonaStatus::State::Starting)
+            return; // an old container being replaced
+        s.exitCode = event.exitCode;
+        s.startedAt = {};
+        s.state =
+            m_stopRequested.contains(name) ? PersonaStatus::State::Stopped : PersonaStatus::State::Exited;
+        break;
+    case ContainerEvent::Kind::Removed:
+        if (m_busy.contains(name))
+            return;
+        s = PersonaStatus{name};
+        s.state = PersonaStatus::State::Stopped;
+        break;
+    default:
+        return;
+    }
+    setStatus(s);
+    if (event.kind == ContainerEvent::Kind::Started) {
+        // A new container: logs and stats follow it.
+        m_streams->retire(m_streams->logs, name);
+        m_streams->retire(m_streams->stats, name);
+    }
+    updateStreams();
+}
+
+void PersonaRuntime::setStatus(const PersonaStatus &status)
+{
+    {
+        QMutexLocker lock(&m_mutex);
+        if (m_status.value(status.persona) == status && m_status.contains(status.persona))
+            return;
+        m_status.insert(status.persona, status);
+    }
+    emit statusChanged(status);
+    updateStreams();
+}
+
+void PersonaRuntime::publishPersonas()
+{
+    {
+        QMutexLocker lock(&m_mutex);
+        m_personas = m_store->personas();
+        for (auto it = m_status.begin(); it != m_status.end();)
+            it = m_store->find(it.key()) ? std::next(it) : m_status.erase(it);
+    }
+    emit personasChanged(m_personas);
+}
+
+std::optional<Persona> PersonaRuntime::findPersona(const QString &name) const
+{
+    for (const Persona &p : m_personas)
+        if (p.name == name)
+            return p;
+    return std::nullopt;
+}
+
+void PersonaRuntime::actionError(const QString &persona, const QString &action, const Error &error)
+{
+    emit actionFailed(persona, action, error);
+}
+
+void PersonaRuntime::runAction(const QString &persona, const QString &action,
+                               std::function<Result<void>(EngineClient &)> work, std::function<void()> then)
+{
+    const EngineClient::Endpoint endpoint = m_client->endpoint();
+    const QString api = m_client->apiVersion();
+    m_busy.insert(persona);
+    m_pool->start([this, persona, action, endpoint, api, work = std::move(work), then = std::move(then)] {
+        EngineClient client(endpoint);
+        (void)client.connect();
+        Result<void> result = work(client);
+        QMetaObject::invokeMethod(
+            this,
+            [this, persona, action, result, then] {
+                if (!result) {
+                    m_busy.remove(persona);
+                    PersonaStatus s = m_status.value(persona, PersonaStatus{persona});
+                    s.state = PersonaStatus::State::Error;
+                    s.message =
+                        Text::tr("%1 %2 failed: %3").arg(actionName(action), persona, result.error().text());
+                    setStatus(s);
+                    actionError(persona, action, result.error());
+                    return;
+                }
+                if (then) {
+                    then();
+                    return;
+                }
+                m_busy.remove(persona);
+                refreshOne(persona);
+                emit actionFinished(persona, action);
+            },
+            Qt::QueuedConnection);
+    });
+}
+
+void PersonaRuntime::startPersona(const QString &name)
+{
+    beginStart(name, std::nullopt, false);
+}
+
+void PersonaRuntime::startPersonaWithWorkspace(const QString &name, const WorkspaceMount &workspace)
+{
+    beginStart(name, workspace, false);
+}
+
+void PersonaRuntime::restartPersona(const QString &name)
+{
+    const PersonaStatus current = m_status.value(name);
+    std::optional<WorkspaceMount> workspace;
+    if (!current.workspace.isEmpty())
+        workspace = WorkspaceMount{current.workspace, {}};
+    beginStart(name, workspace, true);
+}
+
+void PersonaRuntime::beginStart(const QString &name, const std::optional<WorkspaceMount> &workspace,
+                                bool restart)
+{
+    const QString action = restart ? QStringLiteral("restart") : QStringLiteral("start");
+    const auto persona = findPersona(name);
+    if (!persona)
+        return actionError(name, action,
+                           Error{Error::Code::NotFound,
+                                 Text::tr("there is no persona %1").arg(name),
+                                 {},
+                                 Text::tr("See the personas with \"paddockctl persona list\".")});
+    if (!m_client)
+        return actionError(name, action,
+                           Error{Error::Code::Unavailable,
+                                 Text::tr("no container engine to start %1 on").arg(name),
+                                 {},
+                                 m_description});
+    if (m_busy.contains(name))
+        return actionError(name, action,
+                           Error{Error::Code::Busy,
+                                 Text::tr("%1 is busy with another action").arg(name),
+                                 {},
+                                 Text::tr("Wait for it to finish, then try again.")});
+    const PersonaStatus current = m_status.value(name);
+    if (!restart && current.state == PersonaStatus::State::Running &&
+        (!workspace || workspace->hostPath == current.workspace)) {
+        emit actionFinished(name, action); // already running as asked
+        return;
+    }
+    m_stopRequested.remove(name);
+    PersonaStatus s = current;
+    s.persona = name;
+    s.state = PersonaStatus::State::Starting;
+    s.message.clear();
+    setStatus(s);
+    const EngineClient::Version version = m_version;
+    const Persona p = *persona;
+    runAction(
+        name, action,
+        [version, p, workspace](EngineClient &client) {
+            return prepareContainer(client, version, p, workspace);
+        },
+        [this, p, action] { deliverAndFinish(p, action); });
+}
+
+void PersonaRuntime::deliverAndFinish(const Persona &persona, const QString &action)
+{
+    auto deliver = [this, persona, action](const Options::Secrets &secrets) {
+        const auto deliverSecrets = m_options.deliverSecrets;
+        runAction(persona.name, action,
+                  [deliverSecrets, persona, secrets](EngineClient &client) -> Result<void> {
+                      if (!deliverSecrets)
+                          return {};
+                      return deliverSecrets(client, persona.containerName(), secrets, ContainerUid);
+                  });
+    };
+    if (!m_options.readSecrets)
+        return deliver({});
+    m_options.readSecrets(persona, [this, persona, action, deliver](Result<Options::Secrets> secrets) {
+        if (!secrets) {
+            // The container is up without its secrets: stop it rather than run it half-made.
+            runAction(persona.name, action,
+                      [persona, error = secrets.error()](EngineClient &client) -> Result<void> {
+                          (void)client.killContainer(persona.containerName());
+                          return std::unexpected(error);
+                      });
+            return;
+        }
+        deliver(*secrets);
+    });
+}
+
+void PersonaRuntime::stopPersona(const QString &name)
+{
+    const auto persona = findPersona(name);
+    if (!persona || !m_client)
+        return actionError(name, QStringLiteral("stop"),
+                           Error{Error::Code::NotFound,
+                                 Text::tr("cannot stop %1: it is not known or there is no engine").arg(name),
+                                 {},
+                                 {}});
+    if (m_busy.contains(name))
+        return actionError(name, QStringLiteral("stop"),
+                           Error{Error::Code::Busy,
+                                 Text::tr("%1 is busy with another action").arg(name),
+                                 {},
+                                 Text::tr("Wait for it to finish, then try again.")});
+    m_stopRequested.insert(name);
+    PersonaStatus s = m_status.value(name, PersonaStatus{name});
+    if (s.state != PersonaStatus::State::Running && s.state != PersonaStatus::State::Starting) {
+        emit actionFinished(name, QStringLiteral("stop"));
+        return;
+    }
+    s.state = PersonaStatus::State::Stopping;
+    setStatus(s);
+    const int timeout = int(m_options.stopTimeout.count() / 1000);
+    const QString container = persona->containerName();
+    runAction(name, QStringLiteral("stop"), [container, timeout](EngineClient &client) -> Result<void> {
+        auto stopped = client.stopContainer(container, timeout);
+        if (!stopped && stopped.error().code != Error::Code::NotFound)
+            return stopped;
+        return {};
+    });
+}
+
+void PersonaRuntime::stopAll()
+{
+    for (const Persona &p : m_personas) {
+        const auto state = m_status.value(p.name).state;
+        if (state == PersonaStatus::State::Running || state == PersonaStatus::State::Starting)
+            stopPersona(p.name);
+    }
+}
+
+void PersonaRuntime::setWatched(const QStringList &names)
+{
+    m_watched = QSet<QString>(names.begin(), names.end());
+    updateStreams();
+}
+
+void PersonaRuntime::followLogs(const QString &name, int tail)
+{
+    m_followed.insert(name, tail);
+    m_streams->retire(m_streams->logs, name);
+    updateStreams();
+}
+
+void PersonaRuntime::unfollowLogs(const QString &name)
+{
+    m_followed.remove(name);
+    m_streams->retire(m_streams->logs, name);
+}
+
+void PersonaRuntime::updateStreams()
+{
+    if (!m_client || !m_connected)
+        return;
+    for (const Persona &p : m_personas) {
+        const PersonaStatus s = m_status.value(p.name);
+        const bool running = s.state == PersonaStatus::State::Running;
+        if (!running || !m_watched.contains(p.name)) {
+            m_streams->retire(m_streams->stats, p.name);
+        } else if (!m_streams->stats.contains(p.name)) {
+            // podman sends a sample a second; the CPU share is computed here from two of them.
+            auto previous = std::make_shared<std::optional<EngineClient::ContainerStats>>();
+            auto buffer = std::make_shared<QByteArray>();
+            const QString name = p.name;
+            m_streams->stats[p.name] = std::make_unique<EngineStream>(
+                m_client->endpoint(), m_client->apiVersion(),
+                QStringLiteral("/containers/%1/stats?stream=true").arg(encoded(p.containerName())),
+                [this, name, previous, buffer](const QByteArray &chunk) {
+                    buffer->append(chunk);
+                    qsizetype newline;
+                    while ((newline = buffer->indexOf('\n')) >= 0) {
+                        const QJsonObject o = QJsonDocument::fromJson(buffer->left(newline)).object();
+                        buffer->remove(0, newline + 1);
+                        if (o.isEmpty())
+                            continue;
+                        const EngineClient::ContainerStats now = EngineClient::parseStats(o);
+                        PersonaSample sample;
+                        sample.persona = name;
+                        sample.timeMs = QDateTime::currentMSecsSinceEpoch();
+                        sample.cpuPercent = *previous ? EngineClient::cpuPercent(**previous, now) : 0.0;
+                        sample.memoryBytes = now.memoryBytes;
+                        sample.memoryLimit = now.memoryLimit;
+                        sample.pids = now.pids;
+                        sample.rxBytes = now.rxBytes;
+                        sample.txBytes = now.txBytes;
+                        *previous = now;
+                        emit sampled(sample);
+                    }
+                });
+        }
+        if (!m_followed.contains(p.name)) {
+            m_streams->retire(m_streams->logs, p.name);
+        } else if (!m_streams->logs.contains(p.name) && (running || s.state == PersonaStatus::State::Exited ||
+                                                         s.state == PersonaStatus::State::Stopped)) {
+            if (s.containerId.isEmpty() && !running)
+                continue;
+            auto rest = std::make_shared<QByteArray>();
+            const QString name = p.name;
+            const int tail = m_followed.value(p.name);
+            // After the first stream, only what is new: the lines before were already shown.
+            m_followed.insert(p.name, 0);
+            m_streams->logs[p.name] = std::make_unique<EngineStream>(
+                m_client->endpoint(), m_client->apiVersion(),
+                QStringLiteral("/containers/%1/logs?follow=%2&stdout=true&stderr=true&tail=%3")
+                    .arg(encoded(p.containerName()),
+                         running ? QStringLiteral("true") : QStringLiteral("false"),
+                         tail < 0 ? QStringLiteral("all") : QString::number(tail)),
+                [this, name, rest](const QByteArray &chunk) {
+                    const QList<EngineClient::LogLine> lines = EngineClient::demultiplex(*rest, chunk);
+                    if (!lines.isEmpty())
+                        emit logLines(name, lines);
+                });
+        }
+    }
+}
+
+void PersonaRuntime::reap()
+{
+    auto &r = m_streams->retiring;
+    r.erase(std::remove_if(r.begin(), r.end(), [](const auto &s) { return s->isFinished(); }), r.end());
+}
+
+void PersonaRuntime::addPersona(const Persona &persona)
+{
+    if (auto added = m_store->add(persona); !added)
+        return emit storeFailed(added.error());
+    publishPersonas();
+    refreshOne(persona.name);
+}
+
+void PersonaRuntime::updatePersona(const QString &name, const Persona &persona)
+{
+    if (auto updated = m_store->update(name, persona); !updated)
+        return emit storeFailed(updated.error());
+    if (name != persona.name) {
+        QMutexLocker lock(&m_mutex);
+        m_status.remove(name);
+    }
+    publishPersonas();
+    refreshOne(persona.name);
+}
+
+void PersonaRuntime::duplicatePersona(const QString &name, const QString &newName)
+{
+    auto copy = m_store->duplicate(name, newName);
+    if (!copy)
+        return emit storeFailed(copy.error());
+    publishPersonas();
+    refreshOne(copy->name);
+}
+
+void PersonaRuntime::removePersona(const QString &name, bool removeVolumes)
+{
+    const auto persona = findPersona(name);
+    if (!persona)
+        return;
+    auto removeEntry = [this, name] {
+        m_busy.remove(name);
+        if (auto removed = m_store->remove(name); !removed)
+            return emit storeFailed(removed.error());
+        m_streams->retire(m_streams->stats, name);
+        m_streams->retire(m_streams->logs, name);
+        m_followed.remove(name);
+        publishPersonas();
+        emit actionFinished(name, QStringLiteral("remove"));
+    };
+    if (!m_client)
+        return removeEntry(); // nothing on an engine to clean up now; the volumes stay
+    const Persona p = *persona;
+    runAction(
+        name, QStringLiteral("remove"),
+        [p, removeVolumes](EngineClient &client) -> Result<void> {
+            (void)client.killContainer(p.containerName());
+            if (auto removed = client.removeContainer(p.containerName(), true);
+                !removed && removed.error().code != Error::Code::NotFound)
+                return removed;
+            if (removeVolumes)
+                for (const Persona::Volume &v : p.volumes)
+                    if (auto gone = client.removeVolume(v.name);
+                        !gone && gone.error().code != Error::Code::NotFound)
+                        return gone;
+            if (p.isolated())
+                (void)client.removeNetwork(p.networkName());
+            return {};
+        },
+        removeEntry);
+}
+
+} // namespace paddock

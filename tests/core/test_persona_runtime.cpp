@@ -1,0 +1,274 @@
+// The persona runtime against real podman: it connects, starts a persona's hardened container and
+// reports it running from the engine's events, streams its stats and logs while asked to, sees a
+// death it did not cause, stops it, mounts a workspace, removes it with or without its volumes,
+// and says what to do when there is no engine.
+#include "BusyboxImage.h"
+#include "personas/PersonaStore.h"
+#include "runtime/EngineClient.h"
+#include "runtime/PersonaRuntime.h"
+
+#include <QDir>
+#include <QElapsedTimer>
+#include <QFile>
+#include <QJsonArray>
+#include <QScopeGuard>
+#include <QSignalSpy>
+#include <QTemporaryDir>
+#include <QTest>
+#include <QUuid>
+
+using namespace paddock;
+
+namespace {
+const QString Suffix = QUuid::createUuid().toString(QUuid::Id128).left(8);
+const QString Image = QStringLiteral("localhost/paddock-rt-") + Suffix;
+
+bool waitForState(PersonaRuntime &runtime, const QString &persona, PersonaStatus::State state, int ms = 60000)
+{
+    QElapsedTimer t;
+    t.start();
+    while (t.elapsed() < ms) {
+        if (auto s = runtime.status(persona); s && s->state == state)
+            return true;
+        QTest::qWait(20);
+    }
+    return false;
+}
+} // namespace
+
+class TestPersonaRuntime : public QObject
+{
+    Q_OBJECT
+
+    QTemporaryDir m_dir;
+    std::unique_ptr<EngineClient> m_client;
+    QString m_name = QStringLiteral("rt") + Suffix;
+
+    Persona persona() const
+    {
+        Persona p;
+        p.name = m_name;
+        p.trust = Persona::Trust::Restricted;
+        p.image = Image + QStringLiteral(":1");
+        // sh as PID 1 ignores SIGTERM: the stop timeout (2 s here) ends it.
+        p.entrypoint = {QStringLiteral("/bin/sh"), QStringLiteral("-c"),
+                        QStringLiteral("echo hello from $(id -u); while true; do sleep 1; done")};
+        p.volumes = {{QStringLiteral("paddock-rt-home-") + Suffix, QStringLiteral("/home/dev")}};
+        p.sshKey = QStringLiteral("rt-key");
+        p.limits.memoryMb = 128;
+        return p;
+    }
+
+    std::unique_ptr<PersonaRuntime> makeRuntime()
+    {
+        PersonaRuntime::Options o;
+        o.personasPath = m_dir.filePath(QStringLiteral("personas.json"));
+        o.image = Image + QStringLiteral(":1");
+        o.stopTimeout = std::chrono::seconds(2);
+        return std::make_unique<PersonaRuntime>(std::move(o));
+    }
+
+private slots:
+    void initTestCase()
+    {
+        auto endpoint = EngineClient::discover();
+        QVERIFY2(endpoint, qPrintable(endpoint ? QString() : endpoint.error().text()));
+        m_client = std::make_unique<EngineClient>(*endpoint);
+        QVERIFY(m_client->connect());
+        const QByteArray tar = busyboxRootTar();
+        QVERIFY(!tar.isEmpty());
+        QVERIFY(m_client->importImage(tar, Image, QStringLiteral("1")));
+        QFile file(m_dir.filePath(QStringLiteral("personas.json")));
+        QVERIFY(file.open(QIODevice::WriteOnly));
+        file.write(PersonaStore::serialize({persona()}));
+    }
+
+    void cleanupTestCase()
+    {
+        if (!m_client)
+            return;
+        (void)m_client->killContainer(persona().containerName());
+        (void)m_client->removeContainer(persona().containerName(), true);
+        (void)m_client->removeVolume(persona().volumes.first().name);
+        (void)m_client->removeNetwork(persona().networkName());
+        (void)m_client->removeImage(Image + QStringLiteral(":1"));
+    }
+
+    void startsStreamsAndStops()
+    {
+        auto runtime = makeRuntime();
+        QSignalSpy connected(runtime.get(), &PersonaRuntime::engineConnectionChanged);
+        QSignalSpy personas(runtime.get(), &PersonaRuntime::personasChanged);
+        QVERIFY(runtime->start());
+        auto stop = qScopeGuard([&] { runtime->stop(); });
+        QCOMPARE(personas.size(), 1);
+        QCOMPARE(runtime->personas().first().name, m_name);
+        QTRY_VERIFY_WITH_TIMEOUT(runtime->isEngineConnected(), 10000);
+        QVERIFY(runtime->engineDescription().contains(QStringLiteral("podman")));
+        QTRY_VERIFY(runtime->status(m_name).has_value());
+        QCOMPARE(runtime->status(m_name)->state, PersonaStatus::State::Stopped);
+
+        QSignalSpy finished(runtime.get(), &PersonaRuntime::actionFinished);
+        QSignalSpy failed(runtime.get(), &PersonaRuntime::actionFailed);
+        runtime->startPersona(m_name);
+        QCOMPARE(runtime->status(m_name)->state, PersonaStatus::State::Starting);
+        QVERIFY(waitForState(*runtime, m_name, PersonaStatus::State::Running));
+        QVERIFY2(failed.isEmpty(),
+                 failed.isEmpty() ? "" : qPrintable(failed.first().at(2).value<Error>().text()));
+        QTRY_COMPARE(finished.size(), 1);
+        QVERIFY(runtime->status(m_name)->startedAt.isValid());
+
+        // What it got: the hardened spec, its network, its volume, and the key's name only.
+        auto inspect = m_client->inspectContainer(persona().containerName());
+        QVERIFY(inspect);
+        const QJsonObject host = inspect->value(QStringLiteral("HostConfig")).toObject();
+        QCOMPARE(host.value(QStringLiteral("CapDrop")).toArray().size() > 0, true);
+        QVERIFY(host.value(QStringLiteral("ReadonlyRootfs")).toBool());
+        QCOMPARE(inspect->value(QStringLiteral("Config")).toObject().value(QStringLiteral("User")).toString(),
+                 QStringLiteral("1000:1000"));
+        QVERIFY(inspect->value(QStringLiteral("NetworkSettings"))
+                    .toObject()
+                    .value(QStringLiteral("Networks"))
+                    .toObject()
+                    .contains(persona().networkName()));
+        const QJsonArray env =
+            inspect->value(QStringLiteral("Config")).toObject().value(QStringLiteral("Env")).toArray();
+        QVERIFY(env.contains(QStringLiteral("PADDOCK_SSH_KEY=rt-key")));
+
+        // Stats only while watched, logs while followed.
+        QSignalSpy samples(runtime.get(), &PersonaRuntime::sampled);
+        QTest::qWait(1500);
+        QCOMPARE(samples.size(), 0);
+        runtime->setWatched({m_name});
+        QVERIFY(samples.wait(10000));
+        QTRY_VERIFY_WITH_TIMEOUT(samples.size() >= 2, 10000);
+        const auto sample = samples.last().first().value<PersonaSample>();
+        QCOMPARE(sample.persona, m_name);
+        QVERIFY(sample.memoryBytes > 0);
+        QCOMPARE(sample.memoryLimit, qint64(128) * 1024 * 1024);
+        QVERIFY(sample.pids >= 1);
+        runtime->setWatched({});
+        QTest::qWait(1500);
+        const qsizetype afterUnwatch = samples.size();
+        QTest::qWait(2500);
+        QCOMPARE(samples.size(), afterUnwatch);
+
+        QSignalSpy logs(runtime.get(), &PersonaRuntime::logLines);
+        runtime->followLogs(m_name, 100);
+        QVERIFY(logs.wait(10000));
+        const auto lines = logs.first().at(1).value<QList<EngineClient::LogLine>>();
+        QCOMPARE(lines.first().text, QByteArray("hello from 1000"));
+
+        // A death it did not cause arrives as an event, with the exit code.
+        QSignalSpy status(runtime.get(), &PersonaRuntime::statusChanged);
+        QElapsedTimer sinceKill;
+        sinceKill.start();
+        QVERIFY(m_client->killContainer(persona().containerName()));
+        QVERIFY(waitForState(*runtime, m_name, PersonaStatus::State::Exited, 10000));
+        qInfo("kill to Exited: %lld ms", sinceKill.elapsed());
+        QCOMPARE(runtime->status(m_name)->exitCode, 137);
+        QCOMPARE(runtime->status(m_name)->text(), QStringLiteral("exited (code 137)"));
+
+        // Started again (the old container is replaced), then stopped by request: "stopped".
+        runtime->startPersona(m_name);
+        QVERIFY(waitForState(*runtime, m_name, PersonaStatus::State::Running));
+        runtime->stopPersona(m_name);
+        QCOMPARE(runtime->status(m_name)->state, PersonaStatus::State::Stopping);
+        QVERIFY(waitForState(*runtime, m_name, PersonaStatus::State::Stopped, 20000));
+    }
+
+    void mountsAWorkspace()
+    {
+        QTemporaryDir workspace;
+        QVERIFY(QDir().mkpath(workspace.filePath(QStringLiteral("_governance"))));
+        QFile::setPermissions(workspace.path(), QFile::Permissions(0x7777));
+        QFile::setPermissions(workspace.filePath(QStringLiteral("_governance")), QFile::Permissions(0x7777));
+        auto runtime = makeRuntime();
+        QVERIFY(runtime->start());
+        auto stop = qScopeGuard([&] { runtime->stop(); });
+        QTRY_VERIFY_WITH_TIMEOUT(runtime->isEngineConnected(), 10000);
+        runtime->startPersonaWithWorkspace(m_name,
+                                           WorkspaceMount{workspace.path(), {QStringLiteral("_governance")}});
+        QVERIFY(waitForState(*runtime, m_name, PersonaStatus::State::Running));
+        QCOMPARE(runtime->status(m_name)->workspace, workspace.path());
+        auto inspect = m_client->inspectContainer(persona().containerName());
+        QVERIFY(inspect);
+        bool rw = false, ro = false;
+        for (const QJsonValue &m : inspect->value(QStringLiteral("Mounts")).toArray()) {
+            const QJsonObject o = m.toObject();
+            if (o.value(QStringLiteral("Destination")).toString() == QStringLiteral("/home/dev/workspace"))
+                rw = o.value(QStringLiteral("RW")).toBool();
+            if (o.value(QStringLiteral("Destination")).toString() ==
+                QStringLiteral("/home/dev/workspace/_governance"))
+                ro = !o.value(QStringLiteral("RW")).toBool();
+        }
+        QVERIFY(rw);
+        QVERIFY(ro);
+        // Restarting keeps the workspace.
+        runtime->restartPersona(m_name);
+        QTRY_COMPARE_WITH_TIMEOUT(runtime->status(m_name)->state, PersonaStatus::State::Starting, 5000);
+        QVERIFY(waitForState(*runtime, m_name, PersonaStatus::State::Running));
+        QCOMPARE(runtime->status(m_name)->workspace, workspace.path());
+    }
+
+    void removesWithOrWithoutVolumes()
+    {
+        auto runtime = makeRuntime();
+        QVERIFY(runtime->start());
+        auto stop = qScopeGuard([&] { runtime->stop(); });
+        QTRY_VERIFY_WITH_TIMEOUT(runtime->isEngineConnected(), 10000);
+        Persona copy = persona();
+        copy.name = m_name + QStringLiteral("b");
+        copy.volumes = {{QStringLiteral("paddock-rt-b-") + Suffix, QStringLiteral("/home/dev")}};
+        copy.ports = {};
+        QSignalSpy personas(runtime.get(), &PersonaRuntime::personasChanged);
+        runtime->addPersona(copy);
+        QCOMPARE(personas.size(), 1);
+        runtime->startPersona(copy.name);
+        QVERIFY(waitForState(*runtime, copy.name, PersonaStatus::State::Running));
+        QSignalSpy finished(runtime.get(), &PersonaRuntime::actionFinished);
+        runtime->removePersona(copy.name, true);
+        QTRY_VERIFY_WITH_TIMEOUT(
+            !finished.isEmpty() && finished.last().at(1).toString() == QStringLiteral("remove"), 20000);
+        QVERIFY(!runtime->status(copy.name));
+        QCOMPARE(m_client->inspectContainer(copy.containerName()).error().code, Error::Code::NotFound);
+        auto volume = m_client->request("GET", QStringLiteral("/volumes/") + copy.volumes.first().name);
+        QVERIFY(volume);
+        QCOMPARE(volume->status, 404);
+        // The file no longer lists it; the first persona is still there, with its volume.
+        PersonaStore store(m_dir.filePath(QStringLiteral("personas.json")));
+        QVERIFY(store.load(Image));
+        QCOMPARE(store.personas().size(), 1);
+        auto kept = m_client->request("GET", QStringLiteral("/volumes/") + persona().volumes.first().name);
+        QVERIFY(kept);
+        QCOMPARE(kept->status, 200);
+    }
+
+    void saysWhatToDoWithoutAnEngine()
+    {
+        PersonaRuntime::Options o;
+        o.personasPath = m_dir.filePath(QStringLiteral("personas.json"));
+        o.image = Image;
+        o.endpoint =
+            EngineClient::Endpoint{m_dir.filePath(QStringLiteral("no-engine.sock")), QStringLiteral("test")};
+        PersonaRuntime runtime(std::move(o));
+        QSignalSpy connection(&runtime, &PersonaRuntime::engineConnectionChanged);
+        QVERIFY(runtime.start());
+        auto stop = qScopeGuard([&] { runtime.stop(); });
+        QCOMPARE(connection.size(), 1);
+        QCOMPARE(connection.first().at(0).toBool(), false);
+        const QString text = connection.first().at(1).toString();
+        QVERIFY2(text.contains(QStringLiteral("no-engine.sock")), qPrintable(text));
+        QVERIFY(!runtime.isEngineConnected());
+        QSignalSpy failed(&runtime, &PersonaRuntime::actionFailed);
+        runtime.startPersona(m_name);
+        QCOMPARE(failed.size(), 1);
+        QVERIFY(failed.first().at(2).value<Error>().text().contains(QStringLiteral("no container engine")));
+        // It keeps trying in the background: a second attempt happens without anyone asking.
+        QTest::qWait(1500);
+        QVERIFY(!runtime.isEngineConnected());
+    }
+};
+
+QTEST_GUILESS_MAIN(TestPersonaRuntime)
+#include "test_persona_runtime.moc"
