@@ -12,6 +12,7 @@
 #include "audit/DenyNotifier.h"
 #include "config/Settings.h"
 #include "engine/Engine.h"
+#include "personas/PersonasPage.h"
 #include "policy/PolicyEditorPage.h"
 
 #include <QJsonValue>
@@ -27,6 +28,7 @@ DesktopShell::DesktopShell(Settings &settings, Engine &engine, AppLog *log, QObj
     , m_window(new MainWindow(settings, engine))
     , m_policyPage(new PolicyEditorPage(*engine.policyStore()))
     , m_auditPage(new AuditLogPage(engine))
+    , m_personasPage(new PersonasPage(engine.personaRuntime()))
     , m_tray(nullptr)
     , m_denyNotifier(new DenyNotifier(*engine.auditStore(), settings, this))
 {
@@ -34,6 +36,10 @@ DesktopShell::DesktopShell(Settings &settings, Engine &engine, AppLog *log, QObj
                       Icons::themed(QStringLiteral("view-statistics"),
                                     m_window->style()->standardIcon(QStyle::SP_ComputerIcon)),
                       tr("Dashboard"), new DashboardPage(engine));
+    m_window->addPage(QStringLiteral("personas"),
+                      Icons::themed(QStringLiteral("system-users"),
+                                    m_window->style()->standardIcon(QStyle::SP_DirHomeIcon)),
+                      tr("Personas"), m_personasPage);
     m_window->addPage(QStringLiteral("policies"),
                       Icons::themed(QStringLiteral("security-high"),
                                     m_window->style()->standardIcon(QStyle::SP_FileDialogContentsView)),
@@ -85,6 +91,7 @@ DesktopShell::DesktopShell(Settings &settings, Engine &engine, AppLog *log, QObj
                 m_policyPage->showPolicy(set, policyId);
             });
     connect(m_tray, &TrayIcon::auditRequested, this, &DesktopShell::showAudit);
+    connect(m_tray, &TrayIcon::personasRequested, this, &DesktopShell::showPersonas);
     connect(m_denyNotifier, &DenyNotifier::notify, m_tray, &TrayIcon::showDenyNotification);
 }
 
@@ -149,6 +156,12 @@ void DesktopShell::showPolicies()
 {
     activate();
     m_window->showPage(QStringLiteral("policies"));
+}
+
+void DesktopShell::showPersonas()
+{
+    activate();
+    m_window->showPage(QStringLiteral("personas"));
 }
 
 void DesktopShell::showAudit()

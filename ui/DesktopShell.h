@@ -10,6 +10,7 @@ class AuditLogPage;
 class DenyNotifier;
 class Engine;
 class MainWindow;
+class PersonasPage;
 class PolicyEditorPage;
 class Settings;
 class TrayIcon;
@@ -36,6 +37,7 @@ public:
     void quitNow();
     void showPolicies();
     void showAudit();
+    void showPersonas();
     void openPreferences();
     void openAbout();
 
@@ -45,6 +47,7 @@ public:
     MainWindow *mainWindow() const { return m_window; }
     PolicyEditorPage *policyPage() const { return m_policyPage; }
     AuditLogPage *auditPage() const { return m_auditPage; }
+    PersonasPage *personasPage() const { return m_personasPage; }
     TrayIcon *tray() const { return m_tray; }
     DenyNotifier *denyNotifier() const { return m_denyNotifier; }
 
@@ -57,6 +60,7 @@ private:
     MainWindow *m_window;
     PolicyEditorPage *m_policyPage;
     AuditLogPage *m_auditPage;
+    PersonasPage *m_personasPage;
     TrayIcon *m_tray;
     DenyNotifier *m_denyNotifier;
 };

@@ -27,6 +27,14 @@ TrayIcon::TrayIcon(Engine &engine, QWidget *window, QObject *parent)
     m_policies = m_menu->addAction(tr("&Policies…"));
     m_policies->setObjectName(QStringLiteral("trayPoliciesAction"));
     m_menu->addSeparator();
+    // The personas: a submenu each (inserted before m_stopAll), then Stop all agents.
+    m_personasAction = m_menu->addAction(tr("P&ersonas…"));
+    m_personasAction->setObjectName(QStringLiteral("trayPersonasAction"));
+    m_stopAll =
+        m_menu->addAction(Icons::themed(QStringLiteral("media-playback-stop")), tr("S&top all agents"));
+    m_stopAll->setObjectName(QStringLiteral("trayStopAllAction"));
+    m_stopAll->setEnabled(false);
+    m_personasEnd = m_menu->addSeparator();
     m_quit = m_menu->addAction(Icons::themed(QStringLiteral("application-exit")), tr("&Quit Paddock"));
     m_quit->setObjectName(QStringLiteral("trayQuitAction"));
 
@@ -34,6 +42,8 @@ TrayIcon::TrayIcon(Engine &engine, QWidget *window, QObject *parent)
     connect(m_toggle, &QAction::triggered, this, &TrayIcon::toggleWindowRequested);
     connect(m_quit, &QAction::triggered, this, &TrayIcon::quitRequested);
     connect(m_policies, &QAction::triggered, this, &TrayIcon::policiesRequested);
+    connect(m_stopAll, &QAction::triggered, this, &TrayIcon::stopAllRequested);
+    connect(m_personasAction, &QAction::triggered, this, &TrayIcon::personasRequested);
     connect(m_tray, &QSystemTrayIcon::activated, this, [this](QSystemTrayIcon::ActivationReason reason) {
         if (reason == QSystemTrayIcon::Trigger || reason == QSystemTrayIcon::DoubleClick)
             emit toggleWindowRequested();
@@ -49,6 +59,90 @@ TrayIcon::TrayIcon(Engine &engine, QWidget *window, QObject *parent)
     m_window->installEventFilter(this);
     updateState();
     updateToggleText();
+    if (PersonaRuntime *runtime = m_engine.personaRuntime())
+        connectRuntime(runtime);
+}
+
+void TrayIcon::connectRuntime(PersonaRuntime *runtime)
+{
+    connect(runtime, &PersonaRuntime::personasChanged, this, &TrayIcon::applyPersonas);
+    connect(runtime, &PersonaRuntime::statusChanged, this, &TrayIcon::applyStatus);
+    connect(runtime, &PersonaRuntime::engineConnectionChanged, this,
+            [this](bool connected) { applyEngine(connected); });
+    constexpr auto queued = Qt::QueuedConnection;
+    connect(this, &TrayIcon::startPersonaRequested, runtime, &PersonaRuntime::startPersona, queued);
+    connect(this, &TrayIcon::stopPersonaRequested, runtime, &PersonaRuntime::stopPersona, queued);
+    connect(this, &TrayIcon::stopAllRequested, runtime, &PersonaRuntime::stopAll, queued);
+    applyEngine(runtime->isEngineConnected());
+    applyPersonas(runtime->personas());
+    for (const PersonaStatus &status : runtime->statuses())
+        applyStatus(status);
+}
+
+void TrayIcon::applyPersonas(const QList<Persona> &personas)
+{
+    QHash<QString, QMenu *> kept;
+    m_personaOrder.clear();
+    for (const Persona &p : personas) {
+        m_personaOrder << p.name;
+        QMenu *menu = m_personaMenus.take(p.name);
+        if (!menu) {
+            menu = new QMenu(m_menu);
+            menu->setObjectName(QStringLiteral("trayPersonaMenu-") + p.name);
+            QAction *status = menu->addAction(QString());
+            status->setObjectName(QStringLiteral("trayPersonaStatus"));
+            status->setEnabled(false);
+            menu->addSeparator();
+            QAction *start =
+                menu->addAction(Icons::themed(QStringLiteral("media-playback-start")), tr("&Start"));
+            start->setObjectName(QStringLiteral("trayPersonaStart"));
+            QAction *stop =
+                menu->addAction(Icons::themed(QStringLiteral("media-playback-stop")), tr("S&top"));
+            stop->setObjectName(QStringLiteral("trayPersonaStop"));
+            const QString name = p.name;
+            connect(start, &QAction::triggered, this, [this, name] { emit startPersonaRequested(name); });
+            connect(stop, &QAction::triggered, this, [this, name] { emit stopPersonaRequested(name); });
+        }
+        m_menu->removeAction(menu->menuAction());
+        m_menu->insertAction(m_stopAll, menu->menuAction()); // in the order of the file
+        kept.insert(p.name, menu);
+    }
+    qDeleteAll(m_personaMenus);
+    m_personaMenus = kept;
+    for (const QString &name : std::as_const(m_personaOrder))
+        updatePersonaMenu(name);
+}
+
+void TrayIcon::applyStatus(const PersonaStatus &status)
+{
+    m_personaStatus.insert(status.persona, status);
+    updatePersonaMenu(status.persona);
+}
+
+void TrayIcon::applyEngine(bool connected)
+{
+    m_engineConnected = connected;
+    m_stopAll->setEnabled(connected);
+    for (const QString &name : std::as_const(m_personaOrder))
+        updatePersonaMenu(name);
+}
+
+void TrayIcon::updatePersonaMenu(const QString &persona)
+{
+    QMenu *menu = m_personaMenus.value(persona);
+    if (!menu)
+        return;
+    using State = PersonaStatus::State;
+    const PersonaStatus status = m_personaStatus.value(persona, PersonaStatus{persona});
+    const bool up = status.state == State::Running || status.state == State::Starting;
+    menu->setTitle(tr("%1 — %2").arg(persona, status.text()));
+    menu->findChild<QAction *>(QStringLiteral("trayPersonaStatus"))
+        ->setText(status.state == State::Error && !status.message.isEmpty()
+                      ? tr("%1: %2").arg(status.text(), status.message.section(u'\n', 0, 0))
+                      : status.text());
+    menu->findChild<QAction *>(QStringLiteral("trayPersonaStart"))
+        ->setEnabled(m_engineConnected && !up && status.state != State::Stopping);
+    menu->findChild<QAction *>(QStringLiteral("trayPersonaStop"))->setEnabled(m_engineConnected && up);
 }
 
 TrayIcon::~TrayIcon()

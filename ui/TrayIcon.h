@@ -1,5 +1,8 @@
 #pragma once
 
+#include "runtime/PersonaRuntime.h"
+
+#include <QHash>
 #include <QMetaMethod>
 #include <QObject>
 
@@ -13,8 +16,10 @@ namespace paddock {
 class Engine;
 
 // Paddock in the system tray: an icon that shows the engine's health, a menu with a status line,
-// Show/Hide and Quit; a click toggles the main window. Also shows deny-burst notifications; a
-// click on one asks for the audit log (auditRequested).
+// Show/Hide, a submenu per persona (its state, Start and Stop), Stop all agents, and Quit; a click
+// toggles the main window. Also shows deny-burst notifications; a click on one asks for the audit
+// log (auditRequested). The persona section follows the engine's PersonaRuntime through the
+// apply… slots and asks it through the …Requested signals (queued).
 class TrayIcon final : public QObject
 {
     Q_OBJECT
@@ -37,16 +42,29 @@ public:
     QMenu *menu() const { return m_menu; }
     QAction *statusAction() const { return m_status; }
     QAction *toggleAction() const { return m_toggle; }
+    QAction *personasAction() const { return m_personasAction; }
     QAction *policiesAction() const { return m_policies; }
     QAction *quitAction() const { return m_quit; }
+    QAction *stopAllAction() const { return m_stopAll; }
+    // The submenu of a persona (null when there is none).
+    QMenu *personaMenu(const QString &persona) const { return m_personaMenus.value(persona); }
     // Whether something acts on the menu's Quit (for --self-test).
     bool isQuitConnected() const
     {
         return isSignalConnected(QMetaMethod::fromSignal(&TrayIcon::quitRequested));
     }
 
+public slots:
+    void applyPersonas(const QList<paddock::Persona> &personas);
+    void applyStatus(const paddock::PersonaStatus &status);
+    void applyEngine(bool connected);
+
 signals:
+    void startPersonaRequested(const QString &persona);
+    void stopPersonaRequested(const QString &persona);
+    void stopAllRequested();
     void toggleWindowRequested();
+    void personasRequested();
     void policiesRequested();
     void auditRequested();
     void quitRequested();
@@ -57,6 +75,8 @@ protected:
 private:
     void updateState();
     void updateToggleText();
+    void connectRuntime(PersonaRuntime *runtime);
+    void updatePersonaMenu(const QString &persona);
 
     Engine &m_engine;
     QWidget *m_window;
@@ -66,6 +86,13 @@ private:
     QAction *m_toggle;
     QAction *m_policies;
     QAction *m_quit;
+    QAction *m_personasAction; // "Personas…": opens the Personas page
+    QAction *m_stopAll;
+    QAction *m_personasEnd;
+    QStringList m_personaOrder;
+    QHash<QString, QMenu *> m_personaMenus;
+    QHash<QString, PersonaStatus> m_personaStatus;
+    bool m_engineConnected = false;
     bool m_showingDenies = false; // the newest message is a deny notification
 };
 

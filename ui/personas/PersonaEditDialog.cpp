@@ -1,0 +1,326 @@
+#include "personas/PersonaEditDialog.h"
+
+#include "personas/PersonaCard.h"
+#include "personas/PersonaStore.h"
+
+#include <QCheckBox>
+#include <QComboBox>
+#include <QDialogButtonBox>
+#include <QDoubleSpinBox>
+#include <QFormLayout>
+#include <QGroupBox>
+#include <QLabel>
+#include <QLineEdit>
+#include <QProcess>
+#include <QPushButton>
+#include <QRegularExpression>
+#include <QSpinBox>
+#include <QVBoxLayout>
+
+namespace paddock {
+
+namespace {
+
+const QColor Red(0xc6, 0x28, 0x28);
+
+QStringList items(const QString &text)
+{
+    static const QRegularExpression separators(QStringLiteral("[,\\s]+"));
+    return text.split(separators, Qt::SkipEmptyParts);
+}
+
+QSpinBox *spin(const char *name, int max, const QString &suffix)
+{
+    auto *box = new QSpinBox;
+    box->setObjectName(QLatin1StringView(name));
+    box->setRange(0, max); // below the minimum too, so that validation says why it is too small
+    box->setSuffix(suffix);
+    return box;
+}
+
+QLineEdit *line(const char *name, const QString &placeholder = {})
+{
+    auto *edit = new QLineEdit;
+    edit->setObjectName(QLatin1StringView(name));
+    edit->setPlaceholderText(placeholder);
+    return edit;
+}
+
+void setRed(QWidget *widget, bool red)
+{
+    QPalette palette = widget->palette();
+    palette.setColor(QPalette::WindowText, red ? Red : QPalette().color(QPalette::WindowText));
+    palette.setColor(QPalette::ButtonText, red ? Red : QPalette().color(QPalette::ButtonText));
+    widget->setPalette(palette);
+}
+
+} // namespace
+
+PersonaEditDialog::PersonaEditDialog(const Persona &persona, QList<Persona> others, QWidget *parent)
+    : QDialog(parent)
+    , m_original(persona)
+    , m_others(std::move(others))
+    , m_name(line("nameEdit"))
+    , m_trust(new QComboBox)
+    , m_image(line("imageEdit", QStringLiteral("localhost/paddock-agent:latest")))
+    , m_entrypoint(line("entrypointEdit", tr("the image's own")))
+    , m_ports(line("portsEdit", tr("host:container, e.g. 2222:22")))
+    , m_volumes(line("volumesEdit", tr("volume:/path, e.g. paddock-dev-home:/home/dev")))
+    , m_sshKey(line("sshKeyEdit", tr("the name of the secret with the SSH key")))
+    , m_deployKey(new QCheckBox(tr("A deploy key (one repository), not the account key")))
+    , m_auditFailMode(new QComboBox)
+    , m_memory(spin("memorySpin", 1024 * 1024, tr(" MB")))
+    , m_cpus(new QDoubleSpinBox)
+    , m_pids(spin("pidsSpin", 1'000'000, {}))
+    , m_nofile(spin("nofileSpin", 1'048'576, {}))
+    , m_nproc(spin("nprocSpin", 1'000'000, {}))
+    , m_tmp(spin("tmpSpin", 1024 * 1024, tr(" MB")))
+    , m_writableRoot(new QCheckBox(tr("Writable root file system")))
+    , m_rootUser(new QCheckBox(tr("Run as root inside the container")))
+    , m_capabilities(line("capabilitiesEdit", tr("none; e.g. NET_BIND_SERVICE")))
+    , m_relaxations(new QLabel)
+    , m_error(new QLabel)
+{
+    setObjectName(QStringLiteral("personaEditDialog"));
+    setWindowTitle(persona.name.isEmpty() ? tr("New persona") : tr("Edit persona %1").arg(persona.name));
+
+    m_trust->setObjectName(QStringLiteral("trustCombo"));
+    for (Persona::Trust t : {Persona::Trust::Full, Persona::Trust::Moderate, Persona::Trust::Restricted})
+        m_trust->addItem(PersonaCard::trustText(t), int(t));
+    m_deployKey->setObjectName(QStringLiteral("deployKeyCheck"));
+    m_auditFailMode->setObjectName(QStringLiteral("auditFailModeCombo"));
+    m_auditFailMode->addItem(tr("By trust (restricted personas fail closed)"), -1);
+    m_auditFailMode->addItem(tr("Closed: refuse new actions while the audit log fails"),
+                             int(AuditFailMode::Closed));
+    m_auditFailMode->addItem(tr("Open: go on unrecorded while the audit log fails"),
+                             int(AuditFailMode::Open));
+    m_cpus->setObjectName(QStringLiteral("cpusSpin"));
+    m_cpus->setRange(0, 1024);
+    m_cpus->setDecimals(2);
+    m_cpus->setSingleStep(0.5);
+    m_writableRoot->setObjectName(QStringLiteral("writableRootCheck"));
+    m_rootUser->setObjectName(QStringLiteral("rootUserCheck"));
+    m_relaxations->setObjectName(QStringLiteral("relaxationsLabel"));
+    m_relaxations->setWordWrap(true);
+    m_relaxations->setTextFormat(Qt::PlainText);
+    setRed(m_relaxations, true);
+    m_error->setObjectName(QStringLiteral("errorLabel"));
+    m_error->setWordWrap(true);
+    m_error->setTextInteractionFlags(Qt::TextSelectableByMouse);
+    setRed(m_error, true);
+    m_error->hide();
+
+    auto *general = new QFormLayout;
+    general->addRow(tr("&Name:"), m_name);
+    general->addRow(tr("&Trust:"), m_trust);
+    general->addRow(tr("&Image:"), m_image);
+    general->addRow(tr("&Entrypoint:"), m_entrypoint);
+    general->addRow(tr("&Ports:"), m_ports);
+    general->addRow(tr("&Volumes:"), m_volumes);
+    general->addRow(tr("SSH &key secret:"), m_sshKey);
+    general->addRow(QString(), m_deployKey);
+    general->addRow(tr("When the &audit log fails:"), m_auditFailMode);
+
+    auto *limitsBox = new QGroupBox(tr("Limits"));
+    limitsBox->setObjectName(QStringLiteral("limitsBox"));
+    auto *limits = new QFormLayout(limitsBox);
+    limits->addRow(tr("&Memory:"), m_memory);
+    limits->addRow(tr("&CPUs:"), m_cpus);
+    limits->addRow(tr("P&rocesses (PIDs):"), m_pids);
+    limits->addRow(tr("Open &files:"), m_nofile);
+    limits->addRow(tr("Processes per &user:"), m_nproc);
+    limits->addRow(tr("Si&ze of /tmp:"), m_tmp);
+
+    auto *hardeningBox = new QGroupBox(tr("Hardening relaxations"));
+    hardeningBox->setObjectName(QStringLiteral("hardeningBox"));
+    auto *hardening = new QFormLayout(hardeningBox);
+    hardening->addRow(m_writableRoot);
+    hardening->addRow(m_rootUser);
+    hardening->addRow(tr("Added ca&pabilities:"), m_capabilities);
+    hardening->addRow(m_relaxations);
+
+    auto *buttons = new QDialogButtonBox(QDialogButtonBox::Ok | QDialogButtonBox::Cancel);
+    buttons->setObjectName(QStringLiteral("buttons"));
+    connect(buttons, &QDialogButtonBox::accepted, this, &PersonaEditDialog::accept);
+    connect(buttons, &QDialogButtonBox::rejected, this, &PersonaEditDialog::reject);
+
+    auto *layout = new QVBoxLayout(this);
+    layout->addLayout(general);
+    layout->addWidget(limitsBox);
+    layout->addWidget(hardeningBox);
+    layout->addWidget(m_error);
+    layout->addWidget(buttons);
+
+    load(persona);
+    connect(m_writableRoot, &QCheckBox::toggled, this, &PersonaEditDialog::updateRelaxations);
+    connect(m_rootUser, &QCheckBox::toggled, this, &PersonaEditDialog::updateRelaxations);
+    connect(m_capabilities, &QLineEdit::textChanged, this, &PersonaEditDialog::updateRelaxations);
+    for (QLineEdit *edit : findChildren<QLineEdit *>())
+        connect(edit, &QLineEdit::textEdited, this, [this] { showError({}); });
+}
+
+void PersonaEditDialog::load(const Persona &p)
+{
+    m_name->setText(p.name);
+    m_trust->setCurrentIndex(m_trust->findData(int(p.trust)));
+    m_image->setText(p.image);
+    m_entrypoint->setText(commandText(p.entrypoint));
+    m_ports->setText(portsText(p.ports));
+    m_volumes->setText(volumesText(p.volumes));
+    m_sshKey->setText(p.sshKey);
+    m_deployKey->setChecked(p.deployKey);
+    m_auditFailMode->setCurrentIndex(m_auditFailMode->findData(p.auditFailMode ? int(*p.auditFailMode) : -1));
+    m_memory->setValue(int(p.limits.memoryMb));
+    m_cpus->setValue(p.limits.cpus);
+    m_pids->setValue(p.limits.pids);
+    m_nofile->setValue(p.limits.nofile);
+    m_nproc->setValue(p.limits.nproc);
+    m_tmp->setValue(p.limits.tmpMb);
+    m_writableRoot->setChecked(p.relaxed.writableRoot);
+    m_rootUser->setChecked(p.relaxed.rootUser);
+    m_capabilities->setText(p.relaxed.capabilities.join(QStringLiteral(", ")));
+    updateRelaxations();
+}
+
+Result<QList<Persona::Port>> PersonaEditDialog::parsePorts(const QString &text)
+{
+    QList<Persona::Port> ports;
+    for (const QString &item : items(text)) {
+        const QStringList sides = item.split(u':');
+        bool hostOk = false, containerOk = sides.size() == 1;
+        const int host = sides.first().toInt(&hostOk);
+        const int container = sides.size() == 2 ? sides.at(1).toInt(&containerOk) : host;
+        if (sides.size() > 2 || !hostOk || !containerOk)
+            return fail(Error::Code::Invalid, tr("\"%1\" is not a port").arg(item), tr("Ports"),
+                        tr("Write the host port and the container port as HOST:CONTAINER, e.g. 2222:22."));
+        ports.append({host, container});
+    }
+    return ports;
+}
+
+QString PersonaEditDialog::portsText(const QList<Persona::Port> &ports)
+{
+    QStringList out;
+    for (const Persona::Port &p : ports)
+        out << QStringLiteral("%1:%2").arg(p.host).arg(p.container);
+    return out.join(QStringLiteral(", "));
+}
+
+Result<QList<Persona::Volume>> PersonaEditDialog::parseVolumes(const QString &text)
+{
+    QList<Persona::Volume> volumes;
+    for (const QString &item : items(text)) {
+        const qsizetype colon = item.indexOf(u':');
+        if (colon <= 0 || colon == item.size() - 1)
+            return fail(Error::Code::Invalid, tr("\"%1\" is not a volume").arg(item), tr("Volumes"),
+                        tr("Write the volume's name and where it is mounted as NAME:/PATH, e.g. "
+                           "paddock-dev-home:/home/dev."));
+        volumes.append({item.left(colon), item.mid(colon + 1)});
+    }
+    return volumes;
+}
+
+QString PersonaEditDialog::volumesText(const QList<Persona::Volume> &volumes)
+{
+    QStringList out;
+    for (const Persona::Volume &v : volumes)
+        out << v.name + u':' + v.target;
+    return out.join(QStringLiteral(", "));
+}
+
+QString PersonaEditDialog::commandText(const QStringList &args)
+{
+    QStringList out;
+    for (const QString &arg : args) {
+        if (!arg.isEmpty() && !arg.contains(QRegularExpression(QStringLiteral("[\\s\"'\\\\]"))))
+            out << arg;
+        else
+            out << u'"' +
+                       QString(arg)
+                           .replace(u'\\', QStringLiteral("\\\\"))
+                           .replace(u'"', QStringLiteral("\\\"")) +
+                       u'"';
+    }
+    return out.join(u' ');
+}
+
+Result<Persona> PersonaEditDialog::persona() const
+{
+    Persona p = m_original;
+    p.name = m_name->text().trimmed();
+    p.trust = Persona::Trust(m_trust->currentData().toInt());
+    p.image = m_image->text().trimmed();
+    p.entrypoint = QProcess::splitCommand(m_entrypoint->text());
+    auto ports = parsePorts(m_ports->text());
+    if (!ports)
+        return std::unexpected(ports.error());
+    p.ports = *ports;
+    auto volumes = parseVolumes(m_volumes->text());
+    if (!volumes)
+        return std::unexpected(volumes.error());
+    p.volumes = *volumes;
+    p.sshKey = m_sshKey->text().trimmed();
+    p.deployKey = m_deployKey->isChecked();
+    const int failMode = m_auditFailMode->currentData().toInt();
+    p.auditFailMode = failMode < 0 ? std::nullopt : std::optional(AuditFailMode(failMode));
+    p.limits.memoryMb = m_memory->value();
+    p.limits.cpus = m_cpus->value();
+    p.limits.pids = m_pids->value();
+    p.limits.nofile = m_nofile->value();
+    p.limits.nproc = m_nproc->value();
+    p.limits.tmpMb = m_tmp->value();
+    p.relaxed.writableRoot = m_writableRoot->isChecked();
+    p.relaxed.rootUser = m_rootUser->isChecked();
+    p.relaxed.capabilities.clear();
+    for (const QString &cap : items(m_capabilities->text()))
+        p.relaxed.capabilities << cap.toUpper();
+    return p;
+}
+
+void PersonaEditDialog::updateRelaxations()
+{
+    Persona p;
+    p.relaxed.writableRoot = m_writableRoot->isChecked();
+    p.relaxed.rootUser = m_rootUser->isChecked();
+    for (const QString &cap : items(m_capabilities->text()))
+        p.relaxed.capabilities << cap.toUpper();
+    m_shownRelaxations = p.relaxations();
+    QStringList lines;
+    for (const QString &sentence : m_shownRelaxations)
+        lines << QStringLiteral("• ") + sentence;
+    m_relaxations->setText(
+        lines.isEmpty() ? QString() : tr("This persona switches off hardening:") + u'\n' + lines.join(u'\n'));
+    m_relaxations->setVisible(!lines.isEmpty());
+    setRed(m_writableRoot, p.relaxed.writableRoot);
+    setRed(m_rootUser, p.relaxed.rootUser);
+}
+
+QString PersonaEditDialog::errorText() const
+{
+    return m_error->text();
+}
+
+void PersonaEditDialog::showError(const QString &text)
+{
+    m_error->setText(text);
+    m_error->setVisible(!text.isEmpty());
+}
+
+void PersonaEditDialog::accept()
+{
+    auto edited = persona();
+    if (!edited) {
+        showError(edited.error().text());
+        return;
+    }
+    QList<Persona> all = m_others;
+    all << *edited;
+    if (auto valid = PersonaStore::validate(all); !valid) {
+        showError(valid.error().message + u'\n' + valid.error().hint);
+        return;
+    }
+    showError({});
+    QDialog::accept();
+}
+
+} // namespace paddock

@@ -1,0 +1,122 @@
+#pragma once
+
+#include "common/Error.h"
+#include "personas/Persona.h"
+#include "runtime/EngineClient.h"
+#include "runtime/PersonaRuntime.h"
+
+#include <QHash>
+#include <QPointer>
+#include <QTimer>
+#include <QWidget>
+
+class QFrame;
+class QLabel;
+class QPushButton;
+class QScrollArea;
+class QVBoxLayout;
+
+namespace paddock {
+
+class LogViewer;
+class PersonaCard;
+
+// The Personas window: a card per persona with its state, trust, uptime, sparklines, ports and
+// workspace, and the actions on it; when there is no container engine, what to do about it.
+//
+// Everything it shows comes in through the apply… slots, which the constructor connects to the
+// runtime's signals; everything it asks for goes out through the …Requested signals, which it
+// connects to the runtime's slots (queued: the runtime lives on its own thread). Without a
+// runtime (nullptr) the page only shows and asks, which is what the tests drive.
+class PersonasPage final : public QWidget
+{
+    Q_OBJECT
+    Q_DISABLE_COPY_MOVE(PersonasPage)
+
+public:
+    static constexpr int LogTail = 500; // lines of history a log viewer starts with
+
+    explicit PersonasPage(PersonaRuntime *runtime, QWidget *parent = nullptr);
+    ~PersonasPage() override;
+
+    QList<PersonaCard *> cards() const;
+    PersonaCard *card(const QString &name) const;
+    // The personas whose cards are on screen (what the runtime samples stats for).
+    QStringList watched() const { return m_watched; }
+    bool isEngineConnected() const { return m_engineConnected; }
+    // "podman" or "docker": the command line tool that goes with the engine.
+    QString engineCommand() const { return m_engineCommand; }
+    // The command that opens a shell in a persona's container.
+    QString shellCommand(const QString &persona) const;
+    LogViewer *logViewer(const QString &persona) const;
+    // The last thing said on the page's message line.
+    QString message() const;
+
+public slots:
+    void applyPersonas(const QList<paddock::Persona> &personas);
+    void applyStatus(const paddock::PersonaStatus &status);
+    void applySample(const paddock::PersonaSample &sample);
+    void applyEngine(bool connected, const QString &description);
+    void applyLogLines(const QString &persona, const QList<paddock::EngineClient::LogLine> &lines);
+    void applyActionFinished(const QString &persona, const QString &action);
+    void applyActionFailed(const QString &persona, const QString &action, const paddock::Error &error);
+    void applyStoreFailed(const paddock::Error &error);
+
+    // The actions, as the cards' buttons ask for them.
+    void openLogs(const QString &persona);
+    void copyShellCommand(const QString &persona);
+    void editPersona(const QString &persona);
+    void duplicatePersona(const QString &persona);
+    void deletePersona(const QString &persona);
+
+signals:
+    void startRequested(const QString &persona);
+    void stopRequested(const QString &persona);
+    void restartRequested(const QString &persona);
+    void stopAllRequested();
+    void updateRequested(const QString &persona, const paddock::Persona &edited);
+    void duplicateRequested(const QString &persona, const QString &newName);
+    void removeRequested(const QString &persona, bool removeVolumes);
+    void followLogsRequested(const QString &persona, int tail);
+    void unfollowLogsRequested(const QString &persona);
+    void watchedChanged(const QStringList &personas);
+    void reconnectRequested();
+    // A local folder was dropped on a persona's card: open it as that persona's workspace.
+    void workspaceRequested(const QString &persona, const QString &localPath);
+
+protected:
+    void showEvent(QShowEvent *event) override;
+    void hideEvent(QHideEvent *event) override;
+    bool eventFilter(QObject *watched, QEvent *event) override;
+
+private:
+    void connectRuntime(PersonaRuntime *runtime);
+    PersonaCard *addCard(const Persona &persona);
+    void scheduleWatchUpdate();
+    void updateWatched();
+    void showMessage(const QString &text, bool problem);
+    QString uniqueName(const QString &base) const;
+    QList<Persona> personasExcept(const QString &name) const;
+
+    QList<Persona> m_personas;
+    QHash<QString, PersonaCard *> m_cards;
+    QHash<QString, PersonaStatus> m_statuses; // also for cards that do not exist yet
+    QHash<QString, QPointer<LogViewer>> m_logViewers;
+    QStringList m_watched;
+    bool m_engineConnected = false;
+    QString m_engineCommand = QStringLiteral("podman");
+    QTimer m_watchTimer;
+
+    QFrame *m_noEngine;
+    QLabel *m_noEngineText;
+    QPushButton *m_retry;
+    QLabel *m_engineLabel;
+    QPushButton *m_stopAll;
+    QLabel *m_message;
+    QLabel *m_empty;
+    QScrollArea *m_scroll;
+    QWidget *m_list;
+    QVBoxLayout *m_listLayout;
+};
+
+} // namespace paddock
