@@ -253,7 +253,7 @@ void LogViewer::updateMatchLabel()
     else if (m_matchCount >= MaxHighlighted)
         m_matches->setText(tr("more than %L1 matches").arg(MaxHighlighted));
     else
-        m_matches->setText(tr("%n match(es)", nullptr, m_matchCount));
+        m_matches->setText(m_matchCount == 1 ? tr("1 match") : tr("%L1 matches").arg(m_matchCount));
 }
 
 } // namespace paddock

@@ -230,16 +230,15 @@ QString PersonaEditDialog::volumesText(const QList<Persona::Volume> &volumes)
 
 QString PersonaEditDialog::commandText(const QStringList &args)
 {
+    // As QProcess::splitCommand reads it back: quotes around what has spaces or quotes, and a
+    // literal quote inside them tripled.
+    static const QRegularExpression needsQuotes(QStringLiteral("[\\s\"]"));
     QStringList out;
     for (const QString &arg : args) {
-        if (!arg.isEmpty() && !arg.contains(QRegularExpression(QStringLiteral("[\\s\"'\\\\]"))))
+        if (!arg.isEmpty() && !arg.contains(needsQuotes))
             out << arg;
         else
-            out << u'"' +
-                       QString(arg)
-                           .replace(u'\\', QStringLiteral("\\\\"))
-                           .replace(u'"', QStringLiteral("\\\"")) +
-                       u'"';
+            out << u'"' + QString(arg).replace(u'"', QStringLiteral("\"\"\"")) + u'"';
     }
     return out.join(u' ');
 }

@@ -122,7 +122,13 @@ PersonasPage::PersonasPage(PersonaRuntime *runtime, QWidget *parent)
     connect(m_scroll->verticalScrollBar(), &QScrollBar::valueChanged, this,
             &PersonasPage::scheduleWatchUpdate);
     connect(m_retry, &QPushButton::clicked, this, [this] {
-        m_noEngineText->setText(m_noEngineText->text().section(u'\n', 0, 0) + u'\n' + tr("Looking again…"));
+        // The answer comes as engineConnectionChanged, or not at all when nothing changed.
+        m_retry->setEnabled(false);
+        m_retry->setText(tr("Looking again…"));
+        QTimer::singleShot(RetryPauseMs, m_retry, [this] {
+            m_retry->setEnabled(true);
+            m_retry->setText(tr("&Retry now"));
+        });
         emit reconnectRequested();
     });
     connect(m_stopAll, &QPushButton::clicked, this, &PersonasPage::stopAllRequested);

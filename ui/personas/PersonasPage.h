@@ -34,7 +34,8 @@ class PersonasPage final : public QWidget
     Q_DISABLE_COPY_MOVE(PersonasPage)
 
 public:
-    static constexpr int LogTail = 500; // lines of history a log viewer starts with
+    static constexpr int LogTail = 500;       // lines of history a log viewer starts with
+    static constexpr int RetryPauseMs = 2000; // Retry now is not offered again sooner
 
     explicit PersonasPage(PersonaRuntime *runtime, QWidget *parent = nullptr);
     ~PersonasPage() override;
