@@ -9,6 +9,7 @@
 #include "audit/DenyNotifier.h"
 #include "config/Settings.h"
 #include "engine/Engine.h"
+#include "runtime/PersonaRuntime.h"
 
 #include <QAction>
 #include <QApplication>
@@ -212,6 +213,88 @@ private slots:
         // or the quit would be cancelled and Paddock would keep running.
         QVERIFY(window()->close());
         QCOMPARE(quit.count(), 1);
+    }
+
+    void personaSubmenusFollowTheRuntime()
+    {
+        // The engine's runtime tells the tray its personas (the defaults: there is no personas.json).
+        QTRY_VERIFY(tray()->personaMenu(QStringLiteral("agent")));
+        QVERIFY(tray()->personaMenu(QStringLiteral("dev")));
+        QVERIFY(tray()->personaMenu(QStringLiteral("web")));
+        QStringList order;
+        for (QAction *a : tray()->menu()->actions())
+            if (a->menu())
+                order << a->menu()->objectName();
+        QCOMPARE(order,
+                 (QStringList{QStringLiteral("trayPersonaMenu-dev"), QStringLiteral("trayPersonaMenu-web"),
+                              QStringLiteral("trayPersonaMenu-agent")}));
+        QVERIFY(
+            tray()->menu()->actions().indexOf(tray()->stopAllAction()) >
+            tray()->menu()->actions().indexOf(tray()->personaMenu(QStringLiteral("agent"))->menuAction()));
+
+        window()->hide();
+        tray()->personasAction()->trigger();
+        QVERIFY(QTest::qWaitForWindowExposed(window()));
+        QCOMPARE(window()->currentPageId(), QStringLiteral("personas"));
+    }
+
+    void personaSubmenusStartStopAndStopAll()
+    {
+        // An engine that is not started: only what the test tells the tray.
+        Settings settings(m_dir.filePath(QStringLiteral("settings-personas.json")));
+        Engine engine;
+        DesktopShell shell(settings, engine, nullptr);
+        TrayIcon *t = shell.tray();
+        QVERIFY(!t->personaMenu(QStringLiteral("web")));
+        const QList<Persona> personas = Persona::defaults(QStringLiteral("localhost/paddock-agent:test"));
+        t->applyPersonas(personas);
+        QMenu *web = t->personaMenu(QStringLiteral("web"));
+        QVERIFY(web);
+        auto action = [](QMenu *menu, const char *name) {
+            return menu->findChild<QAction *>(QLatin1StringView(name));
+        };
+        QCOMPARE(web->title(), QStringLiteral("web — unknown"));
+        QVERIFY(!action(web, "trayPersonaStart")->isEnabled()); // no engine yet
+        QVERIFY(!t->stopAllAction()->isEnabled());
+
+        t->applyEngine(true);
+        PersonaStatus status{QStringLiteral("web")};
+        status.state = PersonaStatus::State::Stopped;
+        t->applyStatus(status);
+        QCOMPARE(web->title(), QStringLiteral("web — stopped"));
+        QCOMPARE(action(web, "trayPersonaStatus")->text(), QStringLiteral("stopped"));
+        QVERIFY(!action(web, "trayPersonaStatus")->isEnabled()); // a status line, not a command
+        QVERIFY(action(web, "trayPersonaStart")->isEnabled());
+        QVERIFY(!action(web, "trayPersonaStop")->isEnabled());
+        QSignalSpy start(t, &TrayIcon::startPersonaRequested);
+        action(web, "trayPersonaStart")->trigger();
+        QCOMPARE(start.count(), 1);
+        QCOMPARE(start.at(0).at(0).toString(), QStringLiteral("web"));
+
+        status.state = PersonaStatus::State::Running;
+        t->applyStatus(status);
+        QCOMPARE(web->title(), QStringLiteral("web — running"));
+        QVERIFY(!action(web, "trayPersonaStart")->isEnabled());
+        QSignalSpy stop(t, &TrayIcon::stopPersonaRequested);
+        action(web, "trayPersonaStop")->trigger();
+        QCOMPARE(stop.count(), 1);
+        QCOMPARE(stop.at(0).at(0).toString(), QStringLiteral("web"));
+
+        status.state = PersonaStatus::State::Error;
+        status.message = QStringLiteral("port 4096 is in use\nFree it.");
+        t->applyStatus(status);
+        QCOMPARE(action(web, "trayPersonaStatus")->text(), QStringLiteral("error: port 4096 is in use"));
+
+        QSignalSpy stopAll(t, &TrayIcon::stopAllRequested);
+        QVERIFY(t->stopAllAction()->isEnabled());
+        t->stopAllAction()->trigger();
+        QCOMPARE(stopAll.count(), 1);
+
+        // A persona removed from the file leaves the menu; the others keep their state.
+        t->applyPersonas({personas.at(1)});
+        QVERIFY(!t->personaMenu(QStringLiteral("dev")));
+        QCOMPARE(t->personaMenu(QStringLiteral("web")), web);
+        QVERIFY(web->title().startsWith(QStringLiteral("web — error")));
     }
 
     void startMinimizedShowsOnlyTheTray()
