@@ -34,7 +34,7 @@ TrayIcon::TrayIcon(Engine &engine, QWidget *window, QObject *parent)
         m_menu->addAction(Icons::themed(QStringLiteral("media-playback-stop")), tr("S&top all agents"));
     m_stopAll->setObjectName(QStringLiteral("trayStopAllAction"));
     m_stopAll->setEnabled(false);
-    m_personasEnd = m_menu->addSeparator();
+    m_menu->addSeparator();
     m_quit = m_menu->addAction(Icons::themed(QStringLiteral("application-exit")), tr("&Quit Paddock"));
     m_quit->setObjectName(QStringLiteral("trayQuitAction"));
 

@@ -88,7 +88,6 @@ private:
     QAction *m_quit;
     QAction *m_personasAction; // "Personas…": opens the Personas page
     QAction *m_stopAll;
-    QAction *m_personasEnd;
     QStringList m_personaOrder;
     QHash<QString, QMenu *> m_personaMenus;
     QHash<QString, PersonaStatus> m_personaStatus;

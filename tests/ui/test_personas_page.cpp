@@ -483,7 +483,8 @@ private slots:
         dispatch(web, &fileEnter); // (whether it is a folder is not known yet)
         QDropEvent fileDrop(QPointF(at), Qt::CopyAction, &fileData, Qt::LeftButton, Qt::NoModifier);
         dispatch(web, &fileDrop);
-        QTRY_VERIFY2(web->message().contains(QStringLiteral("notes.txt is not a folder")), qPrintable(web->message()));
+        QTRY_VERIFY2(web->message().contains(QStringLiteral("notes.txt is not a folder")),
+                     qPrintable(web->message()));
         QVERIFY(in(web, "cardMessage")->isVisible());
         QCOMPARE(in(web, "cardMessage")->palette().color(QPalette::WindowText), Red);
 
