@@ -13,6 +13,7 @@
 #include "personas/PersonaStore.h"
 #include "personas/PersonasPage.h"
 #include "runtime/EngineClient.h"
+#include "runtime/PersonaRuntime.h"
 
 #include <QAction>
 #include <QApplication>
@@ -23,6 +24,7 @@
 #include <QLabel>
 #include <QLineSeries>
 #include <QMenu>
+#include <QSignalSpy>
 #include <QTemporaryDir>
 #include <QTest>
 #include <QToolButton>
@@ -54,6 +56,16 @@ class TestPersonasPodman : public QObject
     std::unique_ptr<Settings> m_settings;
     std::unique_ptr<Engine> m_engine;
     std::unique_ptr<DesktopShell> m_shell;
+
+    // Whether the runtime said it finished `action` on the persona (a new action is refused as
+    // busy until then, even when the engine already reported the container's new state).
+    bool finished(const QSignalSpy &spy, const char *action) const
+    {
+        for (const QList<QVariant> &args : spy)
+            if (args.at(0).toString() == m_name && args.at(1).toString() == QLatin1StringView(action))
+                return true;
+        return false;
+    }
 
     void removeContainer()
     {
@@ -146,9 +158,11 @@ private slots:
         viewer->close();
 
         QTRY_VERIFY(stop->isEnabled());
+        QSignalSpy done(m_engine->personaRuntime(), &PersonaRuntime::actionFinished);
         QTest::mouseClick(stop, Qt::LeftButton);
         QTRY_VERIFY2_WITH_TIMEOUT(isDown(badge->text()), qPrintable(badge->text()), StopTimeoutMs);
         QVERIFY(!card->findChild<QLabel *>(QStringLiteral("uptimeLabel"))->isVisible());
+        QTRY_VERIFY_WITH_TIMEOUT(finished(done, "stop"), StopTimeoutMs);
     }
 
     void startFromTheTrayAndStopAll()
@@ -165,9 +179,11 @@ private slots:
             m_shell->personasPage()->card(m_name)->findChild<QLabel *>(QStringLiteral("statusBadge"))->text(),
             QStringLiteral("running"));
         QVERIFY(tray->stopAllAction()->isEnabled());
+        QSignalSpy done(m_engine->personaRuntime(), &PersonaRuntime::actionFinished);
         tray->stopAllAction()->trigger();
         QTRY_VERIFY2_WITH_TIMEOUT(isDown(menu->title().section(QStringLiteral(" — "), 1)),
                                   qPrintable(menu->title()), StopTimeoutMs);
+        QTRY_VERIFY_WITH_TIMEOUT(finished(done, "stop"), StopTimeoutMs);
     }
 };
 
