@@ -1,6 +1,7 @@
 // paddockctl: Paddock's command line and headless engine. Core only: no QtGui, no QtWidgets.
 #include "AuditCommands.h"
 #include "Console.h"
+#include "PersonaCommands.h"
 #include "PolicyCommands.h"
 #include "config/Paths.h"
 #include "config/Settings.h"
@@ -89,7 +90,9 @@ int main(int argc, char *argv[])
         Text::tr("serve: run the engine without a window until SIGINT or SIGTERM.\n"
                  "policy validate|authorize|test|format: Cedar policies (see paddockctl policy "
                  "COMMAND --help).\n"
-                 "audit verify|tail|export: the audit log (see paddockctl audit COMMAND --help)."));
+                 "audit verify|tail|export: the audit log (see paddockctl audit COMMAND --help).\n"
+                 "persona list|start|stop|restart|logs: personas and their containers (see paddockctl "
+                 "persona)."));
     // Options after the command belong to it (paddockctl policy authorize --policies …).
     parser.setOptionsAfterPositionalArgumentsMode(QCommandLineParser::ParseAsPositionalArguments);
     parser.process(app);
@@ -108,6 +111,8 @@ int main(int argc, char *argv[])
         return runPolicyCommand(args.mid(1));
     if (args.first() == QLatin1StringView("audit"))
         return runAuditCommand(args.mid(1));
+    if (args.first() == QLatin1StringView("persona"))
+        return runPersonaCommand(args.mid(1));
     err() << Text::tr("paddockctl: unknown command \"%1\"; see paddockctl --help")
                  .arg(args.join(QLatin1Char(' ')))
           << Qt::endl;

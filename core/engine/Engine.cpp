@@ -59,10 +59,7 @@ Engine::Engine(QObject *parent)
         emit healthChanged(health());
     });
     addService(std::make_unique<PolicyService>(*m_policyStore));
-    PersonaRuntime::Options runtime;
-    runtime.personasPath = PersonaStore::defaultPath();
-    runtime.image = defaultAgentImage();
-    auto personas = std::make_unique<PersonaRuntime>(std::move(runtime));
+    auto personas = std::make_unique<PersonaRuntime>(personaRuntimeOptions());
     m_personaRuntime = personas.get();
     addService(std::move(personas));
     // A set saved from the editor replaces one that failed to load: its problem is gone.
@@ -72,6 +69,14 @@ Engine::Engine(QObject *parent)
             if (key.startsWith(QStringLiteral("policy:") + file))
                 clearProblem(key);
     });
+}
+
+PersonaRuntime::Options Engine::personaRuntimeOptions()
+{
+    PersonaRuntime::Options options;
+    options.personasPath = PersonaStore::defaultPath();
+    options.image = defaultAgentImage();
+    return options;
 }
 
 Engine::~Engine()
