@@ -53,6 +53,9 @@ public:
     // Pings the engine and negotiates the API version.
     Result<Version> connect();
     QString apiVersion() const { return m_api; }
+    // For a second client of an engine already asked (connect() costs a /version round trip,
+    // which podman answers slowly): use the version negotiated then.
+    void setApiVersion(const QString &version) { m_api = version; }
 
     struct Response
     {

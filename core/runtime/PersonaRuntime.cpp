@@ -78,11 +78,12 @@ QJsonObject createBody(const Persona &persona, const QString &engine,
                                   {QStringLiteral("Target"), QLatin1StringView(WorkspaceTarget)},
                                   {QStringLiteral("ReadOnly"), false}});
         for (const QString &dir : workspace->readOnlyDirs)
-            mounts.append(QJsonObject{
-                {QStringLiteral("Type"), QStringLiteral("bind")},
-                {QStringLiteral("Source"), QString(workspace->hostPath + QLatin1Char('/') + dir)},
-                {QStringLiteral("Target"), QString(QLatin1StringView(WorkspaceTarget) + QLatin1Char('/') + dir)},
-                {QStringLiteral("ReadOnly"), true}});
+            mounts.append(
+                QJsonObject{{QStringLiteral("Type"), QStringLiteral("bind")},
+                            {QStringLiteral("Source"), QString(workspace->hostPath + QLatin1Char('/') + dir)},
+                            {QStringLiteral("Target"),
+                             QString(QLatin1StringView(WorkspaceTarget) + QLatin1Char('/') + dir)},
+                            {QStringLiteral("ReadOnly"), true}});
         host.insert(QStringLiteral("Mounts"), mounts);
         spec.insert(QStringLiteral("HostConfig"), host);
         spec.insert(QStringLiteral("WorkingDir"), QLatin1StringView(WorkspaceTarget));
@@ -184,6 +185,9 @@ class PersonaRuntime::Streams
 public:
     std::map<QString, std::unique_ptr<EngineStream>> stats;
     std::map<QString, std::unique_ptr<EngineStream>> logs;
+    // A /wait per running container: it returns the moment the container ends, sooner than the
+    // engine's events (podman's come from a log file it polls).
+    std::map<QString, std::unique_ptr<EngineStream>> exits;
     std::vector<std::unique_ptr<EngineStream>> retiring; // asked to stop, not yet joined
 
     void retire(std::map<QString, std::unique_ptr<EngineStream>> &from, const QString &name)
@@ -197,13 +201,14 @@ public:
     }
     void stopAll()
     {
-        for (auto *map : {&stats, &logs})
+        for (auto *map : {&stats, &logs, &exits})
             for (auto &[name, stream] : *map) {
                 stream->requestStop();
                 retiring.push_back(std::move(stream));
             }
         stats.clear();
         logs.clear();
+        exits.clear();
         retiring.clear(); // joins each; all were asked first, so this takes about a second at most
     }
 };
@@ -471,6 +476,7 @@ void PersonaRuntime::onEngineEvent(const ContainerEvent &event)
         // A new container: logs and stats follow it.
         m_streams->retire(m_streams->logs, name);
         m_streams->retire(m_streams->stats, name);
+        m_streams->retire(m_streams->exits, name);
     }
     updateStreams();
 }
@@ -519,7 +525,7 @@ void PersonaRuntime::runAction(const QString &persona, const QString &action,
     m_busy.insert(persona);
     m_pool->start([this, persona, action, endpoint, api, work = std::move(work), then = std::move(then)] {
         EngineClient client(endpoint);
-        (void)client.connect();
+        client.setApiVersion(api);
         Result<void> result = work(client);
         QMetaObject::invokeMethod(
             this,
@@ -705,6 +711,29 @@ void PersonaRuntime::updateStreams()
     for (const Persona &p : m_personas) {
         const PersonaStatus s = m_status.value(p.name);
         const bool running = s.state == PersonaStatus::State::Running;
+        if (!running) {
+            m_streams->retire(m_streams->exits, p.name);
+        } else if (!m_streams->exits.contains(p.name)) {
+            const QString name = p.name;
+            const QString id = s.containerId;
+            m_streams->exits[p.name] = std::make_unique<EngineStream>(
+                m_client->endpoint(), m_client->apiVersion(),
+                QStringLiteral("/containers/%1/wait?condition=not-running").arg(encoded(p.containerName())),
+                [](const QByteArray &) {},
+                [this, name, id](const std::optional<Error> &error) {
+                    if (error)
+                        return; // the events stream says what happened to the engine
+                    QMetaObject::invokeMethod(
+                        this,
+                        [this, name, id] {
+                            // Still the container it waited for: read how it ended.
+                            if (m_status.value(name).containerId == id || id.isEmpty())
+                                refreshOne(name);
+                        },
+                        Qt::QueuedConnection);
+                },
+                "POST");
+        }
         if (!running || !m_watched.contains(p.name)) {
             m_streams->retire(m_streams->stats, p.name);
         } else if (!m_streams->stats.contains(p.name)) {
@@ -810,6 +839,7 @@ void PersonaRuntime::removePersona(const QString &name, bool removeVolumes)
             return emit storeFailed(removed.error());
         m_streams->retire(m_streams->stats, name);
         m_streams->retire(m_streams->logs, name);
+        m_streams->retire(m_streams->exits, name);
         m_followed.remove(name);
         publishPersonas();
         emit actionFinished(name, QStringLiteral("remove"));

@@ -38,8 +38,7 @@ struct PersonaStatus
     };
     explicit PersonaStatus(QString name = {})
         : persona(std::move(name))
-    {
-    }
+    {}
     QString persona;
     State state = State::Unknown;
     int exitCode = -1;
