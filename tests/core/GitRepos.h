@@ -21,7 +21,8 @@ inline QString git(const QString &dir, const QStringList &args)
     p.setProcessEnvironment(env);
     p.start(QStringLiteral("git"),
             QStringList{QStringLiteral("-c"), QStringLiteral("init.defaultBranch=main"), QStringLiteral("-c"),
-                        QStringLiteral("protocol.file.allow=always")} +
+                        QStringLiteral("protocol.file.allow=always"), QStringLiteral("-c"),
+                        QStringLiteral("safe.directory=*")} +
                 args);
     if (!p.waitForFinished(120000) || p.exitCode() != 0) {
         qWarning("git %s failed: %s", qPrintable(args.join(u' ')), p.readAllStandardError().constData());
