@@ -9,8 +9,10 @@
 #include "runtime/PersonaRuntime.h"
 
 #include <QCoreApplication>
+#include <QFileInfo>
 #include <QJsonObject>
 #include <QLoggingCategory>
+#include <QStandardPaths>
 #include <QThread>
 
 Q_LOGGING_CATEGORY(lcEngine, "paddock.engine")
@@ -76,6 +78,20 @@ PersonaRuntime::Options Engine::personaRuntimeOptions()
     PersonaRuntime::Options options;
     options.personasPath = PersonaStore::defaultPath();
     options.image = defaultAgentImage();
+    options.configDir = Paths::configDir();
+    options.dataDir = Paths::dataDir();
+    // The mirrors' pre-receive hooks ask paddockctl: the one beside this program (installed, or in
+    // the build tree), else the one on PATH.
+    const QString here = QCoreApplication::applicationDirPath();
+    const QStringList candidates{qEnvironmentVariable("PADDOCK_PADDOCKCTL"),
+                                 here + QStringLiteral("/paddockctl"),
+                                 here + QStringLiteral("/../paddockctl/paddockctl"),
+                                 QStandardPaths::findExecutable(QStringLiteral("paddockctl"))};
+    for (const QString &candidate : candidates)
+        if (!candidate.isEmpty() && QFileInfo(candidate).isExecutable()) {
+            options.paddockctl = QFileInfo(candidate).canonicalFilePath();
+            break;
+        }
     return options;
 }
 

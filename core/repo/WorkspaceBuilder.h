@@ -134,3 +134,6 @@ private:
 };
 
 } // namespace paddock
+
+Q_DECLARE_METATYPE(paddock::Workspace)
+Q_DECLARE_METATYPE(paddock::WorkspaceProgress)
