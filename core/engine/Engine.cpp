@@ -7,6 +7,9 @@
 #include "personas/PersonaStore.h"
 #include "policy/PolicyStore.h"
 #include "runtime/PersonaRuntime.h"
+#include "secrets/PersonaSecrets.h"
+#include "secrets/SecretDelivery.h"
+#include "secrets/SecretStore.h"
 
 #include <QCoreApplication>
 #include <QFileInfo>
@@ -79,6 +82,16 @@ PersonaRuntime::Options Engine::personaRuntimeOptions()
     options.personasPath = PersonaStore::defaultPath();
     options.image = defaultAgentImage();
     options.configDir = Paths::configDir();
+    // Secrets from the keychain, read on the runtime thread when a persona starts, written into
+    // its container's tmpfs (never its environment, image or a file on disk).
+    auto secrets = std::make_shared<std::unique_ptr<PersonaSecrets>>();
+    options.readSecrets = [secrets](const Persona &persona,
+                                    std::function<void(Result<PersonaSecrets::Secrets>)> done) {
+        if (!*secrets)
+            *secrets = std::make_unique<PersonaSecrets>(SecretStore::defaultIndexPath());
+        (*secrets)->read(persona, std::move(done));
+    };
+    options.deliverSecrets = &SecretDelivery::deliver;
     options.dataDir = Paths::dataDir();
     // The mirrors' pre-receive hooks ask paddockctl: the one beside this program (installed, or in
     // the build tree), else the one on PATH.
