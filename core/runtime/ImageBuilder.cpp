@@ -97,6 +97,7 @@ QString ImageBuilder::recipePath()
 QStringList ImageBuilder::imageChanges()
 {
     return {QStringLiteral("USER dev"), QStringLiteral("WORKDIR /home/dev"), QStringLiteral("ENV HOME=/home/dev"),
+            QStringLiteral("ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"),
             QStringLiteral("ENTRYPOINT [\"/usr/local/bin/paddock-agent\"]"), QStringLiteral("CMD [\"shell\"]"),
             QStringLiteral("LABEL io.paddock.image=agent")};
 }
@@ -237,12 +238,12 @@ void ImageBuilder::recipeFinished(int exitCode, QProcess::ExitStatus status)
         for (const QString &l : std::as_const(m_log))
             if (l.startsWith(QLatin1StringView(RecipeName) + QStringLiteral(": ")))
                 sentence = l.mid(qsizetype(qstrlen(RecipeName)) + 2);
-        if (sentence.isEmpty())
-            sentence = status != QProcess::NormalExit
-                           ? Text::tr("the recipe stopped unexpectedly")
-                           : Text::tr("the recipe failed with status %1: %2")
-                                 .arg(exitCode)
-                                 .arg(m_log.mid(std::max<qsizetype>(0, m_log.size() - 3)).join(QStringLiteral("; ")));
+        if (sentence.isEmpty()) {
+            sentence = status != QProcess::NormalExit ? Text::tr("the recipe stopped unexpectedly")
+                                                      : Text::tr("the recipe failed with status %1").arg(exitCode);
+            if (!m_log.isEmpty())
+                sentence += QStringLiteral(" (") + m_log.last() + QLatin1Char(')');
+        }
         return finish(fail(Error::Code::Unavailable, Text::tr("building %1 failed: %2").arg(m_image, sentence),
                            m_recipe, {}));
     }
