@@ -28,9 +28,10 @@ int failWith(const QString &command, const Error &error, int code = 1)
 
 QCommandLineOption tagOption()
 {
-    return QCommandLineOption(QStringLiteral("tag"),
-                              Text::tr("The image's name (default: %1).").arg(ImageBuilder::defaultImageName()),
-                              Text::tr("NAME"), ImageBuilder::defaultImageName());
+    return QCommandLineOption(
+        QStringLiteral("tag"),
+        Text::tr("The image's name (default: %1).").arg(ImageBuilder::defaultImageName()), Text::tr("NAME"),
+        ImageBuilder::defaultImageName());
 }
 
 // Parses `arguments` (the command's own, without "image"); false after printing why.
@@ -147,7 +148,8 @@ int status(const QStringList &arguments)
                  .arg(info->value(QStringLiteral("Size")).toInteger())
           << Qt::endl;
     out() << Text::tr("created: %1")
-                 .arg(QDateTime::fromString(info->value(QStringLiteral("Created")).toString(), Qt::ISODateWithMs)
+                 .arg(QDateTime::fromString(info->value(QStringLiteral("Created")).toString(),
+                                            Qt::ISODateWithMs)
                           .toUTC()
                           .toString(Qt::ISODate))
           << Qt::endl;

@@ -345,7 +345,8 @@ Result<QString> EngineClient::importImageFile(const QString &tarPath, const QStr
 Result<QString> EngineClient::import(const QByteArray &tar, QIODevice *upload, const QString &repository,
                                      const QString &tag, const QStringList &changes)
 {
-    QString path = QStringLiteral("/images/create?fromSrc=-&repo=%1&tag=%2").arg(encoded(repository), encoded(tag));
+    QString path =
+        QStringLiteral("/images/create?fromSrc=-&repo=%1&tag=%2").arg(encoded(repository), encoded(tag));
     for (const QString &change : changes)
         path += QStringLiteral("&changes=") + encoded(change);
     auto response = send("POST", path, tar, "application/x-tar", std::chrono::minutes(10), upload);

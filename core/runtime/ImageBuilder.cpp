@@ -87,8 +87,8 @@ QString ImageBuilder::recipePath()
     const QString build = QDir::cleanPath(QStringLiteral(PADDOCK_BUILD_DIR));
     if (app == build || app.startsWith(build + QLatin1Char('/')))
         return QStringLiteral(PADDOCK_SOURCE_DIR "/packaging/image/") + QLatin1StringView(RecipeName);
-    const QString relative = QDir::cleanPath(app + QStringLiteral("/../share/paddock/image/") +
-                                             QLatin1StringView(RecipeName));
+    const QString relative =
+        QDir::cleanPath(app + QStringLiteral("/../share/paddock/image/") + QLatin1StringView(RecipeName));
     if (QFileInfo(relative).isExecutable())
         return relative;
     return QStringLiteral(PADDOCK_IMAGE_DIR "/") + QLatin1StringView(RecipeName);
@@ -96,9 +96,12 @@ QString ImageBuilder::recipePath()
 
 QStringList ImageBuilder::imageChanges()
 {
-    return {QStringLiteral("USER dev"), QStringLiteral("WORKDIR /home/dev"), QStringLiteral("ENV HOME=/home/dev"),
+    return {QStringLiteral("USER dev"),
+            QStringLiteral("WORKDIR /home/dev"),
+            QStringLiteral("ENV HOME=/home/dev"),
             QStringLiteral("ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"),
-            QStringLiteral("ENTRYPOINT [\"/usr/local/bin/paddock-agent\"]"), QStringLiteral("CMD [\"shell\"]"),
+            QStringLiteral("ENTRYPOINT [\"/usr/local/bin/paddock-agent\"]"),
+            QStringLiteral("CMD [\"shell\"]"),
             QStringLiteral("LABEL io.paddock.image=agent")};
 }
 
@@ -130,22 +133,28 @@ void ImageBuilder::start(const QString &imageName)
     static const QRegularExpression valid(QStringLiteral("^[a-z0-9]+([._/:-][a-z0-9]+)*$"));
     static const QRegularExpression validTag(QStringLiteral("^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$"));
     if (!valid.match(m_repository).hasMatch() || !validTag.match(m_tag).hasMatch())
-        return failLater({Error::Code::Invalid, Text::tr("\"%1\" is not an image name").arg(imageName), {},
+        return failLater({Error::Code::Invalid,
+                          Text::tr("\"%1\" is not an image name").arg(imageName),
+                          {},
                           Text::tr("Use lower-case letters, digits and . _ - / with an optional :tag, "
                                    "such as localhost/paddock-agent:0.1.0.")});
     if (!QFileInfo(m_recipe).isExecutable())
-        return failLater({Error::Code::NotFound, Text::tr("the recipe for the agent image is missing"), m_recipe,
+        return failLater({Error::Code::NotFound, Text::tr("the recipe for the agent image is missing"),
+                          m_recipe,
                           Text::tr("Reinstall Paddock; the recipe belongs in share/paddock/image.")});
 
-    m_work = std::make_unique<QTemporaryDir>(QDir::tempPath() + QStringLiteral("/paddock-image-build-XXXXXX"));
+    m_work =
+        std::make_unique<QTemporaryDir>(QDir::tempPath() + QStringLiteral("/paddock-image-build-XXXXXX"));
     if (!m_work->isValid()) {
         const QString why = m_work->errorString();
         m_work.reset();
-        return failLater({Error::Code::Io, Text::tr("cannot make a temporary folder for the build (%1)").arg(why),
-                          QDir::tempPath(), Text::tr("Free some space there, or set TMPDIR to another folder.")});
+        return failLater(
+            {Error::Code::Io, Text::tr("cannot make a temporary folder for the build (%1)").arg(why),
+             QDir::tempPath(), Text::tr("Free some space there, or set TMPDIR to another folder.")});
     }
     m_work->setAutoRemove(false); // removed by removeWorkDir(), never across a mount
-    QFile::setPermissions(m_work->path(), QFileDevice::ReadOwner | QFileDevice::WriteOwner | QFileDevice::ExeOwner);
+    QFile::setPermissions(m_work->path(),
+                          QFileDevice::ReadOwner | QFileDevice::WriteOwner | QFileDevice::ExeOwner);
 
     m_running = true;
     m_cancelled = false;
@@ -239,13 +248,14 @@ void ImageBuilder::recipeFinished(int exitCode, QProcess::ExitStatus status)
             if (l.startsWith(QLatin1StringView(RecipeName) + QStringLiteral(": ")))
                 sentence = l.mid(qsizetype(qstrlen(RecipeName)) + 2);
         if (sentence.isEmpty()) {
-            sentence = status != QProcess::NormalExit ? Text::tr("the recipe stopped unexpectedly")
-                                                      : Text::tr("the recipe failed with status %1").arg(exitCode);
+            sentence = status != QProcess::NormalExit
+                           ? Text::tr("the recipe stopped unexpectedly")
+                           : Text::tr("the recipe failed with status %1").arg(exitCode);
             if (!m_log.isEmpty())
                 sentence += QStringLiteral(" (") + m_log.last() + QLatin1Char(')');
         }
-        return finish(fail(Error::Code::Unavailable, Text::tr("building %1 failed: %2").arg(m_image, sentence),
-                           m_recipe, {}));
+        return finish(fail(Error::Code::Unavailable,
+                           Text::tr("building %1 failed: %2").arg(m_image, sentence), m_recipe, {}));
     }
     const QString tar = m_work->filePath(QStringLiteral("agent.tar"));
     if (!QFileInfo(tar).isFile())

@@ -46,11 +46,12 @@ class TestAgentModes : public QObject
         QJsonObject spec = containerSpec(p);
         QJsonObject host = spec.value(QStringLiteral("HostConfig")).toObject();
         QJsonArray mounts = host.value(QStringLiteral("Mounts")).toArray();
-        mounts.append(QJsonObject{
-            {QStringLiteral("Type"), QStringLiteral("bind")},
-            {QStringLiteral("Source"), QString(qEnvironmentVariable("PADDOCK_SOURCE_DIR") + QStringLiteral("/packaging/image/paddock-agent"))},
-            {QStringLiteral("Target"), QStringLiteral("/usr/local/bin/paddock-agent")},
-            {QStringLiteral("ReadOnly"), true}});
+        mounts.append(
+            QJsonObject{{QStringLiteral("Type"), QStringLiteral("bind")},
+                        {QStringLiteral("Source"), QString(qEnvironmentVariable("PADDOCK_SOURCE_DIR") +
+                                                           QStringLiteral("/packaging/image/paddock-agent"))},
+                        {QStringLiteral("Target"), QStringLiteral("/usr/local/bin/paddock-agent")},
+                        {QStringLiteral("ReadOnly"), true}});
         host.insert(QStringLiteral("Mounts"), mounts);
         spec.insert(QStringLiteral("HostConfig"), host);
         spec.insert(QStringLiteral("Env"), array(env));
@@ -134,7 +135,8 @@ private slots:
                           Persona::defaults({}).at(0).entrypoint.join(u' ')},
                      {QStringLiteral("KEY=") + pub}, port));
         QVERIFY2(serverError.isEmpty(), qPrintable(serverError));
-        QTRY_VERIFY_WITH_TIMEOUT(output(QStringLiteral("sshd")).contains(QStringLiteral("Server listening")), 20000);
+        QTRY_VERIFY_WITH_TIMEOUT(output(QStringLiteral("sshd")).contains(QStringLiteral("Server listening")),
+                                 20000);
         QVERIFY(output(QStringLiteral("sshd")).contains(QStringLiteral("SSH server for dev on port 2222")));
 
         // The client, on the host's network: 127.0.0.1:port is the port published on loopback.
@@ -149,8 +151,10 @@ private slots:
                                        "-o BatchMode=yes -o ConnectTimeout=10 -i /tmp/k -p %1 dev@127.0.0.1 "
                                        "'echo uid=$(id -u) home=$HOME; git --version'")
                             .arg(port)})},
-                {QStringLiteral("Env"), array({QStringLiteral("PADDOCK_SECRETS_WAIT=0"), QStringLiteral("KEY=") + key})},
-                {QStringLiteral("HostConfig"), QJsonObject{{QStringLiteral("NetworkMode"), QStringLiteral("host")}}}};
+                {QStringLiteral("Env"),
+                 array({QStringLiteral("PADDOCK_SECRETS_WAIT=0"), QStringLiteral("KEY=") + key})},
+                {QStringLiteral("HostConfig"),
+                 QJsonObject{{QStringLiteral("NetworkMode"), QStringLiteral("host")}}}};
             return run(name, spec);
         };
         auto [exit, out] = login(QStringLiteral("client"), good);
@@ -168,10 +172,13 @@ private slots:
     {
         QTest::addColumn<QStringList>("arguments");
         QTest::addColumn<QString>("expected");
-        QTest::newRow("unknown mode") << QStringList{QStringLiteral("serve")} << QStringLiteral("unknown mode 'serve'");
-        QTest::newRow("privileged port") << QStringList{QStringLiteral("sshd"), QStringLiteral("--port"), QStringLiteral("22")}
-                                         << QStringLiteral("port 22 needs root");
-        QTest::newRow("not a port") << QStringList{QStringLiteral("web"), QStringLiteral("--port"), QStringLiteral("http")}
+        QTest::newRow("unknown mode")
+            << QStringList{QStringLiteral("serve")} << QStringLiteral("unknown mode 'serve'");
+        QTest::newRow("privileged port")
+            << QStringList{QStringLiteral("sshd"), QStringLiteral("--port"), QStringLiteral("22")}
+            << QStringLiteral("port 22 needs root");
+        QTest::newRow("not a port") << QStringList{QStringLiteral("web"), QStringLiteral("--port"),
+                                                   QStringLiteral("http")}
                                     << QStringLiteral("--port needs a number");
         QTest::newRow("unknown option") << QStringList{QStringLiteral("gateway"), QStringLiteral("--bind")}
                                         << QStringLiteral("unknown option '--bind'");
@@ -182,9 +189,10 @@ private slots:
         QFETCH(QStringList, arguments);
         QFETCH(QString, expected);
         static int n = 0;
-        auto [exit, out] = run(QStringLiteral("bad-%1").arg(++n),
-                               hardened(QStringList{QStringLiteral("/usr/local/bin/paddock-agent")} + arguments,
-                                        {QStringLiteral("PADDOCK_SECRETS_WAIT=0")}));
+        auto [exit, out] =
+            run(QStringLiteral("bad-%1").arg(++n),
+                hardened(QStringList{QStringLiteral("/usr/local/bin/paddock-agent")} + arguments,
+                         {QStringLiteral("PADDOCK_SECRETS_WAIT=0")}));
         QCOMPARE(exit, 64);
         QVERIFY2(out.contains(expected), qPrintable(out));
     }
@@ -192,10 +200,12 @@ private slots:
     void webWithoutAProgramStaysUpAndStopsOnSigterm()
     {
         const QString name = QStringLiteral("web");
-        const QString error = start(name, hardened({QStringLiteral("/usr/local/bin/paddock-agent"), QStringLiteral("web")},
-                                                   {QStringLiteral("PADDOCK_SECRETS_WAIT=0")}));
+        const QString error =
+            start(name, hardened({QStringLiteral("/usr/local/bin/paddock-agent"), QStringLiteral("web")},
+                                 {QStringLiteral("PADDOCK_SECRETS_WAIT=0")}));
         QVERIFY2(error.isEmpty(), qPrintable(error));
-        QTRY_VERIFY_WITH_TIMEOUT(output(name).contains(QStringLiteral("staying up for shell sessions")), 15000);
+        QTRY_VERIFY_WITH_TIMEOUT(output(name).contains(QStringLiteral("staying up for shell sessions")),
+                                 15000);
         QElapsedTimer timer;
         timer.start();
         QVERIFY(m_client->stopContainer(m_prefix + name, 20));
@@ -203,7 +213,8 @@ private slots:
         QVERIFY2(timer.elapsed() < 8000, qPrintable(QString::number(timer.elapsed())));
         auto info = m_client->inspectContainer(m_prefix + name);
         QVERIFY(info);
-        QCOMPARE(info->value(QStringLiteral("State")).toObject().value(QStringLiteral("ExitCode")).toInt(), 0);
+        QCOMPARE(info->value(QStringLiteral("State")).toObject().value(QStringLiteral("ExitCode")).toInt(),
+                 0);
     }
 };
 

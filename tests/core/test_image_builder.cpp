@@ -66,7 +66,8 @@ private slots:
         QVERIFY(client.connect());
         QVERIFY(ImageBuilder::recipePath().startsWith(qEnvironmentVariable("PADDOCK_SOURCE_DIR")));
         QVERIFY(QFileInfo(ImageBuilder::recipePath()).isExecutable());
-        QCOMPARE(ImageBuilder::defaultImageName(), QStringLiteral("localhost/paddock-agent:" PADDOCK_VERSION));
+        QCOMPARE(ImageBuilder::defaultImageName(),
+                 QStringLiteral("localhost/paddock-agent:" PADDOCK_VERSION));
     }
 
     void buildsTheImage()
@@ -113,11 +114,12 @@ private slots:
         p.name = QStringLiteral("image-test-%1").arg(::getpid());
         p.ports.clear();
         p.volumes.clear();
-        p.entrypoint = {QStringLiteral("/usr/local/bin/paddock-agent"), QStringLiteral("--"), QStringLiteral("sh"),
-                        QStringLiteral("-c"),
-                        QStringLiteral("git --version; ssh -V 2>&1; curl --version | head -n1; "
-                                       "test -x /usr/sbin/sshd && echo sshd=yes; echo uid=$(id -u) user=$(id -un); "
-                                       "touch /probe 2>/dev/null || echo root=read-only")};
+        p.entrypoint = {
+            QStringLiteral("/usr/local/bin/paddock-agent"), QStringLiteral("--"), QStringLiteral("sh"),
+            QStringLiteral("-c"),
+            QStringLiteral("git --version; ssh -V 2>&1; curl --version | head -n1; "
+                           "test -x /usr/sbin/sshd && echo sshd=yes; echo uid=$(id -u) user=$(id -un); "
+                           "touch /probe 2>/dev/null || echo root=read-only")};
         QJsonObject spec = containerSpec(p);
         spec.insert(QStringLiteral("Env"), QJsonArray{QStringLiteral("PADDOCK_SECRETS_WAIT=0")});
         auto container = qScopeGuard([&] { (void)client.removeContainer(p.containerName(), true); });
@@ -196,20 +198,20 @@ private slots:
         QTest::addColumn<QString>("mirror");
         QTest::addColumn<QString>("expected");
         const QString recipe = ImageBuilder::recipePath();
-        QTest::newRow("not root") << QStringLiteral("exec setpriv --reuid 65534 --regid 65534 --clear-groups %1 \"$@\"")
-                                         .arg(recipe)
-                                  << QString() << QStringLiteral("needs root");
+        QTest::newRow("not root")
+            << QStringLiteral("exec setpriv --reuid 65534 --regid 65534 --clear-groups %1 \"$@\"").arg(recipe)
+            << QString() << QStringLiteral("needs root");
         // A PATH with what the recipe needs to start, but no debootstrap.
         QTest::newRow("no debootstrap")
             << QStringLiteral("d=$(dirname \"$0\")/bin; mkdir -p \"$d\"; for t in bash dirname id mktemp; do "
                               "ln -sf \"$(command -v $t)\" \"$d/$t\"; done; PATH=$d exec bash %1 \"$@\"")
                    .arg(recipe)
             << QString() << QStringLiteral("debootstrap is not installed");
-        QTest::newRow("mirror unreachable") << QStringLiteral("exec %1 \"$@\"").arg(recipe)
-                                            << QStringLiteral("http://127.0.0.1:9/debian")
-                                            << QStringLiteral("cannot reach the Debian mirror http://127.0.0.1:9/debian");
-        QTest::newRow("bad package name") << QStringLiteral("exec %1 \"$@\" --include 'x;y'").arg(recipe) << QString()
-                                          << QStringLiteral("not a comma-separated list");
+        QTest::newRow("mirror unreachable")
+            << QStringLiteral("exec %1 \"$@\"").arg(recipe) << QStringLiteral("http://127.0.0.1:9/debian")
+            << QStringLiteral("cannot reach the Debian mirror http://127.0.0.1:9/debian");
+        QTest::newRow("bad package name") << QStringLiteral("exec %1 \"$@\" --include 'x;y'").arg(recipe)
+                                          << QString() << QStringLiteral("not a comma-separated list");
     }
 
     void failuresSayWhatToDo()

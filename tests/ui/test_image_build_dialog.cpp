@@ -78,11 +78,13 @@ private slots:
     void buildSucceedsAndOffersClose()
     {
         ImageBuildDialog dialog(m_image, *m_endpoint);
-        dialog.builder()->setRecipe(recipe(
-            QStringLiteral("ok"), "for p in 10 30 60 85; do echo \"progress: $p step $p\" >&2; sleep 0.2; done\n"
-                                  "cp '" + m_dir.filePath(QStringLiteral("root.tar")).toUtf8() +
-                                      "' \"$out\"\n"
-                                      "echo \"progress: 100 wrote $out\" >&2\n"));
+        dialog.builder()->setRecipe(
+            recipe(QStringLiteral("ok"),
+                   "for p in 10 30 60 85; do echo \"progress: $p step $p\" >&2; sleep 0.2; done\n"
+                   "cp '" +
+                       m_dir.filePath(QStringLiteral("root.tar")).toUtf8() +
+                       "' \"$out\"\n"
+                       "echo \"progress: 100 wrote $out\" >&2\n"));
         const Widgets w = widgets(dialog);
         QVERIFY(w.build && w.cancel && w.close && w.progress && w.step && w.error && w.explanation);
         dialog.show();
@@ -132,7 +134,8 @@ private slots:
         QSignalSpy built(&dialog, &ImageBuildDialog::imageBuilt);
         QTest::mouseClick(w.build, Qt::LeftButton);
         QTRY_VERIFY_WITH_TIMEOUT(w.error->isVisible(), 20000);
-        QVERIFY2(w.error->text().contains(QStringLiteral("cannot reach the Debian mirror")), qPrintable(w.error->text()));
+        QVERIFY2(w.error->text().contains(QStringLiteral("cannot reach the Debian mirror")),
+                 qPrintable(w.error->text()));
         QVERIFY(w.error->text().contains(QStringLiteral("check the network")));
         QVERIFY(w.build->isEnabled());
         QVERIFY(w.build->text().contains(QStringLiteral("Try again")));

@@ -51,9 +51,9 @@ ImageBuildDialog::ImageBuildDialog(const QString &imageName, EngineClient::Endpo
     m_error->setWordWrap(true);
     m_error->setTextFormat(Qt::PlainText);
     m_error->setTextInteractionFlags(Qt::TextSelectableByMouse);
-    m_error->setStyleSheet(QStringLiteral("color: palette(highlighted-text); background: #b3261e; padding: 6px;"));
+    m_error->setStyleSheet(
+        QStringLiteral("color: palette(highlighted-text); background: #b3261e; padding: 6px;"));
     m_error->setVisible(false);
-    m_close->setVisible(false);
     m_build->setDefault(true);
 
     auto *buttons = new QDialogButtonBox;
@@ -67,6 +67,7 @@ ImageBuildDialog::ImageBuildDialog(const QString &imageName, EngineClient::Endpo
     layout->addWidget(m_error);
     layout->addStretch(1);
     layout->addWidget(buttons);
+    m_close->setVisible(false); // after the button box has laid it out (which shows it)
     resize(560, sizeHint().height());
 
     connect(m_build, &QPushButton::clicked, this, &ImageBuildDialog::build);
