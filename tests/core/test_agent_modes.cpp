@@ -34,6 +34,18 @@ class TestAgentModes : public QObject
         return a;
     }
 
+    // `mounts` and the source's paddock-agent over the image's.
+    static QJsonArray withSourceAgent(QJsonArray mounts)
+    {
+        mounts.append(
+            QJsonObject{{QStringLiteral("Type"), QStringLiteral("bind")},
+                        {QStringLiteral("Source"), QString(qEnvironmentVariable("PADDOCK_SOURCE_DIR") +
+                                                           QStringLiteral("/packaging/image/paddock-agent"))},
+                        {QStringLiteral("Target"), QStringLiteral("/usr/local/bin/paddock-agent")},
+                        {QStringLiteral("ReadOnly"), true}});
+        return mounts;
+    }
+
     // The dev persona's hardened container, running `entrypoint` with the source's paddock-agent.
     QJsonObject hardened(const QStringList &entrypoint, const QStringList &env = {}, int hostPort = 0)
     {
@@ -45,14 +57,8 @@ class TestAgentModes : public QObject
         p.entrypoint = entrypoint;
         QJsonObject spec = containerSpec(p);
         QJsonObject host = spec.value(QStringLiteral("HostConfig")).toObject();
-        QJsonArray mounts = host.value(QStringLiteral("Mounts")).toArray();
-        mounts.append(
-            QJsonObject{{QStringLiteral("Type"), QStringLiteral("bind")},
-                        {QStringLiteral("Source"), QString(qEnvironmentVariable("PADDOCK_SOURCE_DIR") +
-                                                           QStringLiteral("/packaging/image/paddock-agent"))},
-                        {QStringLiteral("Target"), QStringLiteral("/usr/local/bin/paddock-agent")},
-                        {QStringLiteral("ReadOnly"), true}});
-        host.insert(QStringLiteral("Mounts"), mounts);
+        host.insert(QStringLiteral("Mounts"),
+                    withSourceAgent(host.value(QStringLiteral("Mounts")).toArray()));
         spec.insert(QStringLiteral("HostConfig"), host);
         spec.insert(QStringLiteral("Env"), array(env));
         return spec;
@@ -154,7 +160,8 @@ private slots:
                 {QStringLiteral("Env"),
                  array({QStringLiteral("PADDOCK_SECRETS_WAIT=0"), QStringLiteral("KEY=") + key})},
                 {QStringLiteral("HostConfig"),
-                 QJsonObject{{QStringLiteral("NetworkMode"), QStringLiteral("host")}}}};
+                 QJsonObject{{QStringLiteral("NetworkMode"), QStringLiteral("host")},
+                             {QStringLiteral("Mounts"), withSourceAgent({})}}}};
             return run(name, spec);
         };
         auto [exit, out] = login(QStringLiteral("client"), good);
