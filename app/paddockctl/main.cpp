@@ -2,6 +2,7 @@
 #include "AuditCommands.h"
 #include "Console.h"
 #include "PersonaCommands.h"
+#include "ImageCommands.h"
 #include "PolicyCommands.h"
 #include "WorkspaceCommands.h"
 #include "config/Paths.h"
@@ -95,7 +96,8 @@ int main(int argc, char *argv[])
                  "persona list|start|stop|restart|logs: personas and their containers (see paddockctl "
                  "persona).\n"
                  "workspace create|list: workspaces made from repositories (see paddockctl workspace "
-                 "COMMAND --help)."));
+                 "COMMAND --help).\n"
+                 "image build|status: the agent image (see paddockctl image COMMAND --help)."));
     // Options after the command belong to it (paddockctl policy authorize --policies …).
     parser.setOptionsAfterPositionalArgumentsMode(QCommandLineParser::ParseAsPositionalArguments);
     parser.process(app);
@@ -118,6 +120,8 @@ int main(int argc, char *argv[])
         return runPersonaCommand(args.mid(1));
     if (args.first() == QLatin1StringView("workspace"))
         return runWorkspaceCommand(args.mid(1));
+    if (args.first() == QLatin1StringView("image"))
+        return runImageCommand(args.mid(1));
     err() << Text::tr("paddockctl: unknown command \"%1\"; see paddockctl --help")
                  .arg(args.join(QLatin1Char(' ')))
           << Qt::endl;

@@ -5,6 +5,7 @@
 
 #include <QCoreApplication>
 #include <QDateTime>
+#include <QFile>
 #include <QFileInfo>
 #include <QJsonObject>
 #include <QScopeGuard>
@@ -28,6 +29,12 @@ size_t collect(char *data, size_t size, size_t count, void *out)
 {
     static_cast<QByteArray *>(out)->append(data, qsizetype(size * count));
     return size * count;
+}
+
+size_t supply(char *data, size_t size, size_t count, void *in)
+{
+    const qint64 n = static_cast<QIODevice *>(in)->read(data, qint64(size * count));
+    return n < 0 ? CURL_READFUNC_ABORT : size_t(n);
 }
 
 bool isSocket(const QString &path)
@@ -107,12 +114,12 @@ Result<EngineClient::Response> EngineClient::request(const QByteArray &method, c
                                                      const QByteArray &body,
                                                      std::chrono::milliseconds timeout)
 {
-    return send(method, path, body, "application/json", timeout);
+    return send(method, path, body, "application/json", timeout, nullptr);
 }
 
 Result<EngineClient::Response> EngineClient::send(const QByteArray &method, const QString &path,
                                                   const QByteArray &body, const QByteArray &contentType,
-                                                  std::chrono::milliseconds timeout)
+                                                  std::chrono::milliseconds timeout, QIODevice *upload)
 {
     auto *curl = static_cast<CURL *>(m_curl);
     if (!curl)
@@ -130,11 +137,19 @@ Result<EngineClient::Response> EngineClient::send(const QByteArray &method, cons
     curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, collect);
     curl_easy_setopt(curl, CURLOPT_WRITEDATA, &response.body);
     curl_slist *headers = nullptr;
-    if (!body.isEmpty() || method == "POST" || method == "PUT") {
+    if (upload || !body.isEmpty() || method == "POST" || method == "PUT") {
         const QByteArray type = "Content-Type: " + contentType;
         headers = curl_slist_append(headers, type.constData());
-        curl_easy_setopt(curl, CURLOPT_POSTFIELDS, body.constData());
-        curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE, long(body.size()));
+        if (upload) {
+            // POST without POSTFIELDS: libcurl asks the read callback for the body.
+            curl_easy_setopt(curl, CURLOPT_POST, 1L);
+            curl_easy_setopt(curl, CURLOPT_READFUNCTION, supply);
+            curl_easy_setopt(curl, CURLOPT_READDATA, upload);
+            curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE_LARGE, curl_off_t(upload->size()));
+        } else {
+            curl_easy_setopt(curl, CURLOPT_POSTFIELDS, body.constData());
+            curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE, long(body.size()));
+        }
     }
     headers = curl_slist_append(headers, "Expect:");
     curl_easy_setopt(curl, CURLOPT_HTTPHEADER, headers);
@@ -320,12 +335,29 @@ QString encoded(const QString &name)
 } // namespace
 
 Result<QString> EngineClient::importImage(const QByteArray &tar, const QString &repository,
-                                          const QString &tag)
+                                          const QString &tag, const QStringList &changes)
 {
-    auto response =
-        send("POST",
-             QStringLiteral("/images/create?fromSrc=-&repo=%1&tag=%2").arg(encoded(repository), encoded(tag)),
-             tar, "application/x-tar", std::chrono::minutes(10));
+    return import(tar, nullptr, repository, tag, changes);
+}
+
+Result<QString> EngineClient::importImageFile(const QString &tarPath, const QString &repository,
+                                              const QString &tag, const QStringList &changes)
+{
+    QFile file(tarPath);
+    if (!file.open(QIODevice::ReadOnly))
+        return fail(Error::Code::Io, Text::tr("cannot read the image archive (%1)").arg(file.errorString()),
+                    tarPath, Text::tr("Check that the file exists and is readable."));
+    return import({}, &file, repository, tag, changes);
+}
+
+Result<QString> EngineClient::import(const QByteArray &tar, QIODevice *upload, const QString &repository,
+                                     const QString &tag, const QStringList &changes)
+{
+    QString path =
+        QStringLiteral("/images/create?fromSrc=-&repo=%1&tag=%2").arg(encoded(repository), encoded(tag));
+    for (const QString &change : changes)
+        path += QStringLiteral("&changes=") + encoded(change);
+    auto response = send("POST", path, tar, "application/x-tar", std::chrono::minutes(10), upload);
     if (!response)
         return std::unexpected(response.error());
     // The answer is a stream of JSON progress objects; an error is one of them.
@@ -341,12 +373,16 @@ Result<QString> EngineClient::importImage(const QByteArray &tar, const QString &
         if (o.contains(QStringLiteral("id")))
             id = o.value(QStringLiteral("id")).toString();
     }
-    if (response->status != 200 && response->status != 201)
-        return fail(Error::Code::Invalid,
-                    Text::tr("importing image %1:%2: the engine answered %3")
-                        .arg(repository, tag)
-                        .arg(response->status),
-                    m_endpoint.socketPath, {});
+    if (response->status != 200 && response->status != 201) {
+        QString message =
+            QJsonDocument::fromJson(response->body).object().value(QStringLiteral("message")).toString();
+        if (message.isEmpty())
+            message = Text::tr("the engine answered %1").arg(response->status);
+        return fail(Error::Code::Invalid, Text::tr("importing image %1:%2: %3").arg(repository, tag, message),
+                    m_endpoint.socketPath,
+                    Text::tr("Check that the archive is a root file system (a tar) and that the image "
+                             "settings are valid."));
+    }
     return id;
 }
 

@@ -13,6 +13,8 @@
 
 #include <chrono>
 
+class QIODevice;
+
 namespace paddock {
 
 // The container engine's Docker Engine REST API over its local Unix socket, through libcurl: works
@@ -83,7 +85,13 @@ public:
     Result<QJsonArray> containers(const QString &label, bool all = true);
 
     // Images: import a root file system from a tar (podman import / docker import), inspect.
-    Result<QString> importImage(const QByteArray &tar, const QString &repository, const QString &tag);
+    // `changes` are Dockerfile instructions for the image's configuration ("USER dev",
+    // "ENTRYPOINT [\"/bin/sh\"]", …), sent as repeated `changes` parameters. The file variant
+    // streams the tar from disk (a root file system is hundreds of megabytes).
+    Result<QString> importImage(const QByteArray &tar, const QString &repository, const QString &tag,
+                                const QStringList &changes = {});
+    Result<QString> importImageFile(const QString &tarPath, const QString &repository, const QString &tag,
+                                    const QStringList &changes = {});
     Result<QJsonObject> inspectImage(const QString &name);
     Result<void> removeImage(const QString &name);
 
@@ -164,8 +172,12 @@ public:
 private:
     // A running helper container (sleep, as root, no network) with `volume` at /volume; its name.
     Result<QString> createVolumeHelper(const QString &volume, const QString &helperImage);
+    // The request body is `body`, or `upload` (read as it is sent) when that is set.
     Result<Response> send(const QByteArray &method, const QString &path, const QByteArray &body,
-                          const QByteArray &contentType, std::chrono::milliseconds timeout);
+                          const QByteArray &contentType, std::chrono::milliseconds timeout,
+                          QIODevice *upload = nullptr);
+    Result<QString> import(const QByteArray &tar, QIODevice *upload, const QString &repository,
+                           const QString &tag, const QStringList &changes);
 
     Endpoint m_endpoint;
     QString m_api = QString::fromLatin1(MaxApiVersion);
