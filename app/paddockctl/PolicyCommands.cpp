@@ -1,11 +1,15 @@
 #include "PolicyCommands.h"
 #include "Console.h"
 
+#include "audit/AuditStore.h"
 #include "config/AtomicFile.h"
+#include "config/Paths.h"
+#include "personas/PersonaStore.h"
 #include "policy/Formatter.h"
 #include "policy/Json.h"
 #include "policy/Parser.h"
 #include "policy/PolicySet.h"
+#include "policy/PolicyStore.h"
 #include "policy/Schema.h"
 #include "policy/Validator.h"
 
@@ -16,6 +20,7 @@
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QTextStream>
+#include <QThread>
 
 #include <cstdio>
 #include <set>
@@ -453,6 +458,160 @@ int format(const QStringList &args)
     return unformatted ? 1 : 0;
 }
 
+// `policy check git-push`: the decision the mirrors' pre-receive hook asks for, one ref at a time.
+// The persona's trust level picks the policy set; the decision is recorded in the audit log before
+// the answer is given, and a decision that cannot be recorded is a refusal (fail closed).
+int checkGitPush(const QStringList &args)
+{
+    using paddock::AuditEvent;
+    using paddock::AuditStore;
+    QCommandLineParser parser;
+    parser.setApplicationDescription(Text::tr(
+        "Decides whether PERSONA may update REF of the workspace repository REPO, records the decision in "
+        "the audit log, and exits with 0 (allowed), 1 (denied, the reason on standard error) or 2 (an "
+        "error, which refuses the push too)."));
+    parser.addHelpOption();
+    const QCommandLineOption persona(QStringLiteral("persona"), Text::tr("The persona pushing."),
+                                     Text::tr("P"));
+    const QCommandLineOption repo(QStringLiteral("repo"), Text::tr("The repository (the mirror's name)."),
+                                  Text::tr("R"));
+    const QCommandLineOption ref(QStringLiteral("ref"), Text::tr("The ref updated, e.g. refs/heads/ai/x."),
+                                 Text::tr("REF"));
+    const QCommandLineOption force(QStringLiteral("force"), Text::tr("The update is not a fast-forward."));
+    const QCommandLineOption remove(QStringLiteral("delete"), Text::tr("The update deletes the ref."));
+    const QCommandLineOption config(
+        QStringLiteral("config"),
+        Text::tr("Paddock's configuration folder (default: %1).").arg(paddock::Paths::configDir()),
+        Text::tr("DIR"));
+    const QCommandLineOption data(QStringLiteral("data-dir"),
+                                  Text::tr("Paddock's data folder, where the audit log is (default: %1).")
+                                      .arg(paddock::Paths::dataDir()),
+                                  Text::tr("DIR"));
+    parser.addOptions({persona, repo, ref, force, remove, config, data});
+    parser.process(QStringList{QStringLiteral("paddockctl policy check git-push")} + args);
+    for (const auto *required : {&persona, &repo, &ref}) {
+        if (parser.value(*required).isEmpty()) {
+            err() << Text::tr("paddockctl policy check git-push: --%1 is required")
+                         .arg(required->names().first())
+                  << Qt::endl;
+            return 2;
+        }
+    }
+    const QString configDir = parser.isSet(config) ? parser.value(config) : paddock::Paths::configDir();
+    const QString dbPath = parser.isSet(data) ? parser.value(data) + QStringLiteral("/audit.db")
+                                              : AuditStore::defaultDatabasePath();
+    const QString name = parser.value(persona);
+    const QString fullRef = parser.value(ref);
+    const QString branch = fullRef.startsWith(QStringLiteral("refs/heads/")) ? fullRef.mid(11) : fullRef;
+    const QString repository = parser.value(repo);
+    const QString resourceId = repository + u':' + branch;
+    auto refuse = [&](const QString &message) {
+        err() << Text::tr("paddock: the push of %1 to %2 is refused: %3").arg(branch, repository, message)
+              << Qt::endl;
+        return 2;
+    };
+
+    paddock::PersonaStore personas(configDir + QStringLiteral("/personas.json"));
+    if (auto loaded = personas.load(QString()); !loaded)
+        return refuse(loaded.error().text());
+    const auto who = personas.find(name);
+    if (!who)
+        return refuse(Text::tr("there is no persona \"%1\" in %2").arg(name, personas.path()));
+    const QString setName = paddock::Persona::trustName(who->trust);
+    paddock::PolicyStore store(configDir);
+    (void)store.load(); // a set that does not load enforces default deny, which is what we want
+    const auto set = store.policies(setName);
+    const auto schema = store.schema();
+
+    const QJsonArray entityJson{
+        QJsonObject{
+            {QStringLiteral("uid"), QJsonObject{{QStringLiteral("type"), QStringLiteral("Paddock::Persona")},
+                                                {QStringLiteral("id"), name}}},
+            {QStringLiteral("attrs"), QJsonObject{{QStringLiteral("trust"), setName}}},
+            {QStringLiteral("parents"), QJsonArray{}}},
+        QJsonObject{
+            {QStringLiteral("uid"), QJsonObject{{QStringLiteral("type"), QStringLiteral("Paddock::Branch")},
+                                                {QStringLiteral("id"), resourceId}}},
+            {QStringLiteral("attrs"),
+             QJsonObject{{QStringLiteral("name"), branch}, {QStringLiteral("repository"), repository}}},
+            {QStringLiteral("parents"), QJsonArray{}}}};
+    auto list = entitiesFromJson(QJsonDocument(entityJson).toJson().toStdString(), schema.get());
+    if (!list)
+        return refuse(QString::fromStdString(list.error()));
+    const Entities entities(std::move(*list));
+    Request request;
+    request.principal = EntityUid{"Paddock::Persona", name.toStdString()};
+    request.action = EntityUid{"Paddock::Action", "git-push"};
+    request.resource = EntityUid{"Paddock::Branch", resourceId.toStdString()};
+    const QJsonObject contextJson{{QStringLiteral("force"), parser.isSet(force)},
+                                  {QStringLiteral("delete"), parser.isSet(remove)}};
+    auto context =
+        contextFromJson(QJsonDocument(contextJson).toJson().toStdString(), schema.get(), &request.action);
+    if (!context)
+        return refuse(QString::fromStdString(context.error()));
+    request.context = *context;
+    const Decision d = set->authorize(request, entities);
+
+    QStringList ids;
+    for (const std::string &id : d.reason)
+        ids << QString::fromStdString(id);
+    QJsonArray errors;
+    for (const PolicyError &e : d.errors)
+        errors.append(QString::fromStdString(e.policyId + ": " + e.message));
+    AuditEvent event;
+    event.source = AuditEvent::Source::Git;
+    event.persona = name;
+    event.action = QStringLiteral("git.push");
+    event.resource = resourceId;
+    event.decision = d.allowed ? AuditEvent::Decision::Allow : AuditEvent::Decision::Deny;
+    event.policies = ids;
+    event.setDetails({{QStringLiteral("ref"), fullRef},
+                      {QStringLiteral("set"), setName},
+                      {QStringLiteral("force"), parser.isSet(force)},
+                      {QStringLiteral("delete"), parser.isSet(remove)},
+                      {QStringLiteral("errors"), errors}});
+
+    // The audit store on a thread of its own; this thread waits for the event to be durable.
+    QThread thread;
+    auto *audit = new AuditStore(dbPath);
+    audit->moveToThread(&thread);
+    thread.start();
+    paddock::Result<void> started;
+    QMetaObject::invokeMethod(audit, [&] { started = audit->start(); }, Qt::BlockingQueuedConnection);
+    paddock::Result<qint64> recorded =
+        started ? audit->appendAndWait(event, std::chrono::seconds(15)) : std::unexpected(started.error());
+    QMetaObject::invokeMethod(
+        audit,
+        [audit] {
+            audit->stop();
+            delete audit;
+        },
+        Qt::BlockingQueuedConnection);
+    thread.quit();
+    thread.wait();
+    if (!recorded)
+        return refuse(
+            Text::tr("the decision cannot be recorded in the audit log (%1)").arg(recorded.error().text()));
+    if (d.allowed)
+        return 0;
+    err() << Text::tr("paddock: the %1 policy of persona %2 does not allow pushing %3 to %4: %5")
+                 .arg(setName, name, branch, repository,
+                      ids.isEmpty() ? Text::tr("no policy permits it")
+                                    : Text::tr("forbidden by %1").arg(ids.join(QStringLiteral(", "))))
+          << Qt::endl;
+    return 1;
+}
+
+int check(const QStringList &args)
+{
+    if (args.value(0) == QLatin1StringView("git-push"))
+        return checkGitPush(args.mid(1));
+    err() << Text::tr("paddockctl policy check: unknown check \"%1\"; the checks are git-push")
+                 .arg(args.value(0))
+          << Qt::endl;
+    return 2;
+}
+
 } // namespace
 
 int runPolicyCommand(const QStringList &arguments)
@@ -467,8 +626,11 @@ int runPolicyCommand(const QStringList &arguments)
         return test(rest);
     if (sub == QLatin1StringView("format"))
         return format(rest);
-    err() << Text::tr("paddockctl policy: unknown command \"%1\"; the commands are validate, authorize, test "
-                      "and format")
+    if (sub == QLatin1StringView("check"))
+        return check(rest);
+    err() << Text::tr(
+                 "paddockctl policy: unknown command \"%1\"; the commands are validate, authorize, test, "
+                 "format and check")
                  .arg(sub)
           << Qt::endl;
     return 2;

@@ -1,7 +1,10 @@
 // paddockctl: Paddock's command line and headless engine. Core only: no QtGui, no QtWidgets.
 #include "AuditCommands.h"
 #include "Console.h"
+#include "PersonaCommands.h"
+#include "ImageCommands.h"
 #include "PolicyCommands.h"
+#include "WorkspaceCommands.h"
 #include "config/Paths.h"
 #include "config/Settings.h"
 #include "engine/Engine.h"
@@ -87,9 +90,14 @@ int main(int argc, char *argv[])
     parser.addPositionalArgument(
         QStringLiteral("command"),
         Text::tr("serve: run the engine without a window until SIGINT or SIGTERM.\n"
-                 "policy validate|authorize|test|format: Cedar policies (see paddockctl policy "
+                 "policy validate|authorize|test|format|check: Cedar policies (see paddockctl policy "
                  "COMMAND --help).\n"
-                 "audit verify|tail|export: the audit log (see paddockctl audit COMMAND --help)."));
+                 "audit verify|tail|export: the audit log (see paddockctl audit COMMAND --help).\n"
+                 "persona list|start|stop|restart|logs: personas and their containers (see paddockctl "
+                 "persona).\n"
+                 "workspace create|list: workspaces made from repositories (see paddockctl workspace "
+                 "COMMAND --help).\n"
+                 "image build|status: the agent image (see paddockctl image COMMAND --help)."));
     // Options after the command belong to it (paddockctl policy authorize --policies …).
     parser.setOptionsAfterPositionalArgumentsMode(QCommandLineParser::ParseAsPositionalArguments);
     parser.process(app);
@@ -108,6 +116,12 @@ int main(int argc, char *argv[])
         return runPolicyCommand(args.mid(1));
     if (args.first() == QLatin1StringView("audit"))
         return runAuditCommand(args.mid(1));
+    if (args.first() == QLatin1StringView("persona"))
+        return runPersonaCommand(args.mid(1));
+    if (args.first() == QLatin1StringView("workspace"))
+        return runWorkspaceCommand(args.mid(1));
+    if (args.first() == QLatin1StringView("image"))
+        return runImageCommand(args.mid(1));
     err() << Text::tr("paddockctl: unknown command \"%1\"; see paddockctl --help")
                  .arg(args.join(QLatin1Char(' ')))
           << Qt::endl;

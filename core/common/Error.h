@@ -25,6 +25,9 @@ struct Error
     QString where;
     QString hint;
 
+    // Defined so that a Result<T> can travel in a signal (Qt's meta-type asks for ==).
+    bool operator==(const Error &) const = default;
+
     // "where: message" followed by the hint on its own line, as shown to people.
     QString text() const
     {

@@ -7,10 +7,15 @@
 #include "personas/PersonaStore.h"
 #include "policy/PolicyStore.h"
 #include "runtime/PersonaRuntime.h"
+#include "secrets/PersonaSecrets.h"
+#include "secrets/SecretDelivery.h"
+#include "secrets/SecretStore.h"
 
 #include <QCoreApplication>
+#include <QFileInfo>
 #include <QJsonObject>
 #include <QLoggingCategory>
+#include <QStandardPaths>
 #include <QThread>
 
 Q_LOGGING_CATEGORY(lcEngine, "paddock.engine")
@@ -59,10 +64,7 @@ Engine::Engine(QObject *parent)
         emit healthChanged(health());
     });
     addService(std::make_unique<PolicyService>(*m_policyStore));
-    PersonaRuntime::Options runtime;
-    runtime.personasPath = PersonaStore::defaultPath();
-    runtime.image = defaultAgentImage();
-    auto personas = std::make_unique<PersonaRuntime>(std::move(runtime));
+    auto personas = std::make_unique<PersonaRuntime>(personaRuntimeOptions());
     m_personaRuntime = personas.get();
     addService(std::move(personas));
     // A set saved from the editor replaces one that failed to load: its problem is gone.
@@ -72,6 +74,38 @@ Engine::Engine(QObject *parent)
             if (key.startsWith(QStringLiteral("policy:") + file))
                 clearProblem(key);
     });
+}
+
+PersonaRuntime::Options Engine::personaRuntimeOptions()
+{
+    PersonaRuntime::Options options;
+    options.personasPath = PersonaStore::defaultPath();
+    options.image = defaultAgentImage();
+    options.configDir = Paths::configDir();
+    // Secrets from the keychain, read on the runtime thread when a persona starts, written into
+    // its container's tmpfs (never its environment, image or a file on disk).
+    auto secrets = std::make_shared<std::unique_ptr<PersonaSecrets>>();
+    options.readSecrets = [secrets](const Persona &persona,
+                                    std::function<void(Result<PersonaSecrets::Secrets>)> done) {
+        if (!*secrets)
+            *secrets = std::make_unique<PersonaSecrets>(SecretStore::defaultIndexPath());
+        (*secrets)->read(persona, std::move(done));
+    };
+    options.deliverSecrets = &SecretDelivery::deliver;
+    options.dataDir = Paths::dataDir();
+    // The mirrors' pre-receive hooks ask paddockctl: the one beside this program (installed, or in
+    // the build tree), else the one on PATH.
+    const QString here = QCoreApplication::applicationDirPath();
+    const QStringList candidates{qEnvironmentVariable("PADDOCK_PADDOCKCTL"),
+                                 here + QStringLiteral("/paddockctl"),
+                                 here + QStringLiteral("/../paddockctl/paddockctl"),
+                                 QStandardPaths::findExecutable(QStringLiteral("paddockctl"))};
+    for (const QString &candidate : candidates)
+        if (!candidate.isEmpty() && QFileInfo(candidate).isExecutable()) {
+            options.paddockctl = QFileInfo(candidate).canonicalFilePath();
+            break;
+        }
+    return options;
 }
 
 Engine::~Engine()

@@ -2,6 +2,7 @@
 
 #include "common/Error.h"
 #include "engine/EngineService.h"
+#include "runtime/PersonaRuntime.h"
 
 #include <QMap>
 #include <QObject>
@@ -15,7 +16,6 @@ namespace paddock {
 
 class AuditStore;
 class ConfigWriter;
-class PersonaRuntime;
 class PolicyStore;
 class Settings;
 
@@ -65,6 +65,9 @@ public:
     bool isAuditFailing() const { return m_auditFailing; }
     // The policy sets, loaded on the engine's policy thread when it starts.
     PolicyStore *policyStore() const { return m_policyStore; }
+    // How the persona runtime is set up (personas file, agent image, secrets from the keychain),
+    // for the engine's own and for paddockctl's direct one.
+    static PersonaRuntime::Options personaRuntimeOptions();
     // The personas and their containers, on the engine's paddock-runtime thread.
     PersonaRuntime *personaRuntime() const { return m_personaRuntime; }
     // Loads `settings` (a file that cannot be used becomes a problem the user sees) and has their

@@ -54,9 +54,10 @@ QList<Persona> Persona::defaults(const QString &image)
     dev.name = QStringLiteral("dev");
     dev.trust = Trust::Full;
     dev.image = image;
-    dev.entrypoint = {QStringLiteral("/usr/sbin/sshd"), QStringLiteral("-D"), QStringLiteral("-p"),
-                      QStringLiteral("22")};
-    dev.ports = {{2222, 22}};
+    // sshd runs as dev, so on an unprivileged port (containers start those at 1024).
+    dev.entrypoint = {QStringLiteral("/usr/local/bin/paddock-agent"), QStringLiteral("sshd"),
+                      QStringLiteral("--port"), QStringLiteral("2222")};
+    dev.ports = {{2222, 2222}};
     dev.volumes = {{QStringLiteral("paddock-dev-home"), QStringLiteral("/home/dev")}};
     dev.sshKey = QStringLiteral("dev-ssh-key");
     dev.deployKey = false;

@@ -1,12 +1,21 @@
 #include "runtime/EngineClient.h"
 
+#include "config/AtomicFile.h"
+#include "runtime/Tar.h"
+
 #include <QCoreApplication>
+#include <QDateTime>
+#include <QFile>
 #include <QFileInfo>
 #include <QJsonObject>
+#include <QScopeGuard>
+#include <QThread>
 #include <QUrl>
+#include <QUuid>
 #include <QVersionNumber>
 
 #include <curl/curl.h>
+#include <zlib.h>
 
 namespace paddock {
 
@@ -20,6 +29,12 @@ size_t collect(char *data, size_t size, size_t count, void *out)
 {
     static_cast<QByteArray *>(out)->append(data, qsizetype(size * count));
     return size * count;
+}
+
+size_t supply(char *data, size_t size, size_t count, void *in)
+{
+    const qint64 n = static_cast<QIODevice *>(in)->read(data, qint64(size * count));
+    return n < 0 ? CURL_READFUNC_ABORT : size_t(n);
 }
 
 bool isSocket(const QString &path)
@@ -99,12 +114,12 @@ Result<EngineClient::Response> EngineClient::request(const QByteArray &method, c
                                                      const QByteArray &body,
                                                      std::chrono::milliseconds timeout)
 {
-    return send(method, path, body, "application/json", timeout);
+    return send(method, path, body, "application/json", timeout, nullptr);
 }
 
 Result<EngineClient::Response> EngineClient::send(const QByteArray &method, const QString &path,
                                                   const QByteArray &body, const QByteArray &contentType,
-                                                  std::chrono::milliseconds timeout)
+                                                  std::chrono::milliseconds timeout, QIODevice *upload)
 {
     auto *curl = static_cast<CURL *>(m_curl);
     if (!curl)
@@ -122,11 +137,19 @@ Result<EngineClient::Response> EngineClient::send(const QByteArray &method, cons
     curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, collect);
     curl_easy_setopt(curl, CURLOPT_WRITEDATA, &response.body);
     curl_slist *headers = nullptr;
-    if (!body.isEmpty() || method == "POST" || method == "PUT") {
+    if (upload || !body.isEmpty() || method == "POST" || method == "PUT") {
         const QByteArray type = "Content-Type: " + contentType;
         headers = curl_slist_append(headers, type.constData());
-        curl_easy_setopt(curl, CURLOPT_POSTFIELDS, body.constData());
-        curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE, long(body.size()));
+        if (upload) {
+            // POST without POSTFIELDS: libcurl asks the read callback for the body.
+            curl_easy_setopt(curl, CURLOPT_POST, 1L);
+            curl_easy_setopt(curl, CURLOPT_READFUNCTION, supply);
+            curl_easy_setopt(curl, CURLOPT_READDATA, upload);
+            curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE_LARGE, curl_off_t(upload->size()));
+        } else {
+            curl_easy_setopt(curl, CURLOPT_POSTFIELDS, body.constData());
+            curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE, long(body.size()));
+        }
     }
     headers = curl_slist_append(headers, "Expect:");
     curl_easy_setopt(curl, CURLOPT_HTTPHEADER, headers);
@@ -312,12 +335,29 @@ QString encoded(const QString &name)
 } // namespace
 
 Result<QString> EngineClient::importImage(const QByteArray &tar, const QString &repository,
-                                          const QString &tag)
+                                          const QString &tag, const QStringList &changes)
 {
-    auto response =
-        send("POST",
-             QStringLiteral("/images/create?fromSrc=-&repo=%1&tag=%2").arg(encoded(repository), encoded(tag)),
-             tar, "application/x-tar", std::chrono::minutes(10));
+    return import(tar, nullptr, repository, tag, changes);
+}
+
+Result<QString> EngineClient::importImageFile(const QString &tarPath, const QString &repository,
+                                              const QString &tag, const QStringList &changes)
+{
+    QFile file(tarPath);
+    if (!file.open(QIODevice::ReadOnly))
+        return fail(Error::Code::Io, Text::tr("cannot read the image archive (%1)").arg(file.errorString()),
+                    tarPath, Text::tr("Check that the file exists and is readable."));
+    return import({}, &file, repository, tag, changes);
+}
+
+Result<QString> EngineClient::import(const QByteArray &tar, QIODevice *upload, const QString &repository,
+                                     const QString &tag, const QStringList &changes)
+{
+    QString path =
+        QStringLiteral("/images/create?fromSrc=-&repo=%1&tag=%2").arg(encoded(repository), encoded(tag));
+    for (const QString &change : changes)
+        path += QStringLiteral("&changes=") + encoded(change);
+    auto response = send("POST", path, tar, "application/x-tar", std::chrono::minutes(10), upload);
     if (!response)
         return std::unexpected(response.error());
     // The answer is a stream of JSON progress objects; an error is one of them.
@@ -333,12 +373,16 @@ Result<QString> EngineClient::importImage(const QByteArray &tar, const QString &
         if (o.contains(QStringLiteral("id")))
             id = o.value(QStringLiteral("id")).toString();
     }
-    if (response->status != 200 && response->status != 201)
-        return fail(Error::Code::Invalid,
-                    Text::tr("importing image %1:%2: the engine answered %3")
-                        .arg(repository, tag)
-                        .arg(response->status),
-                    m_endpoint.socketPath, {});
+    if (response->status != 200 && response->status != 201) {
+        QString message =
+            QJsonDocument::fromJson(response->body).object().value(QStringLiteral("message")).toString();
+        if (message.isEmpty())
+            message = Text::tr("the engine answered %1").arg(response->status);
+        return fail(Error::Code::Invalid, Text::tr("importing image %1:%2: %3").arg(repository, tag, message),
+                    m_endpoint.socketPath,
+                    Text::tr("Check that the archive is a root file system (a tar) and that the image "
+                             "settings are valid."));
+    }
     return id;
 }
 
@@ -501,6 +545,304 @@ Result<QList<EngineClient::LogLine>> EngineClient::logs(const QString &name, int
         return std::unexpected(body.error());
     QByteArray rest;
     return demultiplex(rest, *body);
+}
+
+namespace {
+// The engine's multiplexed stream (8-byte frame headers) as the bytes of stdout and of stderr.
+void splitStreams(const QByteArray &stream, QByteArray &out, QByteArray &err)
+{
+    qsizetype at = 0;
+    while (stream.size() - at >= 8) {
+        const auto *h = reinterpret_cast<const unsigned char *>(stream.constData() + at);
+        const quint32 size =
+            (quint32(h[4]) << 24) | (quint32(h[5]) << 16) | (quint32(h[6]) << 8) | quint32(h[7]);
+        const QByteArray payload = stream.mid(at + 8, qsizetype(size));
+        (h[0] == 2 ? err : out) += payload;
+        at += 8 + qsizetype(size);
+    }
+}
+
+// gzip (RFC 1952) with zlib, in memory; zlib's own window bits +16 write and +32 detect the header.
+std::optional<QByteArray> gzip(const QByteArray &data)
+{
+    z_stream z{};
+    if (deflateInit2(&z, Z_DEFAULT_COMPRESSION, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) != Z_OK)
+        return std::nullopt;
+    QByteArray out;
+    char buffer[65536];
+    qsizetype offset = 0;
+    int rc = Z_OK;
+    do {
+        const qsizetype chunk = std::min<qsizetype>(data.size() - offset, 1 << 30);
+        z.next_in = reinterpret_cast<Bytef *>(const_cast<char *>(data.constData() + offset));
+        z.avail_in = uInt(chunk);
+        offset += chunk;
+        const int flush = offset == data.size() ? Z_FINISH : Z_NO_FLUSH;
+        do {
+            z.next_out = reinterpret_cast<Bytef *>(buffer);
+            z.avail_out = sizeof buffer;
+            rc = deflate(&z, flush);
+            out.append(buffer, qsizetype(sizeof buffer - z.avail_out));
+        } while (z.avail_out == 0);
+    } while (offset < data.size());
+    deflateEnd(&z);
+    if (rc != Z_STREAM_END)
+        return std::nullopt;
+    return out;
+}
+
+std::optional<QByteArray> gunzip(const QByteArray &data)
+{
+    z_stream z{};
+    if (inflateInit2(&z, 15 + 32) != Z_OK)
+        return std::nullopt;
+    z.next_in = reinterpret_cast<Bytef *>(const_cast<char *>(data.constData()));
+    z.avail_in = uInt(data.size());
+    QByteArray out;
+    char buffer[65536];
+    int rc = Z_OK;
+    do {
+        z.next_out = reinterpret_cast<Bytef *>(buffer);
+        z.avail_out = sizeof buffer;
+        rc = inflate(&z, Z_NO_FLUSH);
+        if (rc != Z_OK && rc != Z_STREAM_END)
+            break;
+        out.append(buffer, qsizetype(sizeof buffer - z.avail_out));
+    } while (rc != Z_STREAM_END);
+    inflateEnd(&z);
+    if (rc != Z_STREAM_END)
+        return std::nullopt;
+    return out;
+}
+
+QJsonArray stringArray(const QStringList &list)
+{
+    QJsonArray a;
+    for (const QString &s : list)
+        a.append(s);
+    return a;
+}
+
+// Prefixes an engine error with the operation it belongs to, keeping its code and hint.
+Error within(const QString &what, Error e)
+{
+    e.message = what + QStringLiteral(": ") + e.message;
+    return e;
+}
+} // namespace
+
+Result<EngineClient::ExecResult> EngineClient::exec(const QString &container, const QStringList &argv,
+                                                    const QString &user, const QStringList &env,
+                                                    std::chrono::milliseconds timeout)
+{
+    const QString what = Text::tr("running %1 in container %2").arg(argv.value(0), container);
+    QJsonObject spec{{QStringLiteral("AttachStdin"), false},
+                     {QStringLiteral("AttachStdout"), true},
+                     {QStringLiteral("AttachStderr"), true},
+                     {QStringLiteral("Tty"), false},
+                     {QStringLiteral("Cmd"), stringArray(argv)}};
+    if (!user.isEmpty())
+        spec.insert(QStringLiteral("User"), user);
+    if (!env.isEmpty())
+        spec.insert(QStringLiteral("Env"), stringArray(env));
+    auto created = call(what, "POST", QStringLiteral("/containers/%1/exec").arg(encoded(container)),
+                        QJsonDocument(spec).toJson(QJsonDocument::Compact), {201, 200});
+    if (!created)
+        return std::unexpected(created.error());
+    const QString id = QJsonDocument::fromJson(*created).object().value(QStringLiteral("Id")).toString();
+    if (id.isEmpty())
+        return fail(Error::Code::Internal, Text::tr("%1: the engine gave no exec session").arg(what),
+                    m_endpoint.socketPath, {});
+    auto stream =
+        call(what, "POST", QStringLiteral("/exec/%1/start").arg(encoded(id)),
+             QJsonDocument(QJsonObject{{QStringLiteral("Detach"), false}, {QStringLiteral("Tty"), false}})
+                 .toJson(QJsonDocument::Compact),
+             {200}, timeout);
+    if (!stream)
+        return std::unexpected(stream.error());
+    ExecResult result;
+    splitStreams(*stream, result.stdoutText, result.stderrText);
+    // The output ends when the process does; the engine may take a moment to record its exit code.
+    for (int attempt = 0; attempt < 50; ++attempt) {
+        auto state = call(what, "GET", QStringLiteral("/exec/%1/json").arg(encoded(id)));
+        if (!state)
+            return std::unexpected(state.error());
+        const QJsonObject o = QJsonDocument::fromJson(*state).object();
+        if (!o.value(QStringLiteral("Running")).toBool() && !o.value(QStringLiteral("ExitCode")).isNull()) {
+            result.exitCode = o.value(QStringLiteral("ExitCode")).toInt(-1);
+            return result;
+        }
+        QThread::msleep(20);
+    }
+    return fail(Error::Code::Unavailable, Text::tr("%1: the engine does not say how it ended").arg(what),
+                m_endpoint.socketPath,
+                Text::tr("Check the container's state with podman ps, then try again."));
+}
+
+Result<void> EngineClient::putArchive(const QString &container, const QString &path, const QByteArray &tar)
+{
+    auto response =
+        send("PUT", QStringLiteral("/containers/%1/archive?path=%2").arg(encoded(container), encoded(path)),
+             tar, "application/x-tar", std::chrono::minutes(10));
+    if (!response)
+        return std::unexpected(response.error());
+    if (response->status == 200)
+        return {};
+    const QString message =
+        QJsonDocument::fromJson(response->body).object().value(QStringLiteral("message")).toString();
+    return fail(response->status == 404 ? Error::Code::NotFound : Error::Code::Invalid,
+                Text::tr("copying files into %1 of container %2: the container engine refused (%3)")
+                    .arg(path, container, message.isEmpty() ? QString::number(response->status) : message),
+                m_endpoint.socketPath,
+                Text::tr("Check that the container exists and that %1 is a folder in it.").arg(path));
+}
+
+Result<QByteArray> EngineClient::getArchive(const QString &container, const QString &path)
+{
+    return call(Text::tr("copying %1 out of container %2").arg(path, container), "GET",
+                QStringLiteral("/containers/%1/archive?path=%2").arg(encoded(container), encoded(path)), {},
+                {200}, std::chrono::minutes(10));
+}
+
+Result<QString> EngineClient::createVolumeHelper(const QString &volume, const QString &helperImage)
+{
+    const QString name =
+        QStringLiteral("paddock-helper-") + QUuid::createUuid().toString(QUuid::Id128).left(12);
+    const QJsonObject spec{
+        {QStringLiteral("Image"), helperImage},
+        {QStringLiteral("Entrypoint"), QJsonArray{QStringLiteral("sleep")}},
+        {QStringLiteral("Cmd"), QJsonArray{QStringLiteral("3600")}},
+        {QStringLiteral("User"), QStringLiteral("0:0")}, // to read and restore every owner's files
+        {QStringLiteral("WorkingDir"), QStringLiteral("/")},
+        {QStringLiteral("NetworkDisabled"), true},
+        {QStringLiteral("Labels"),
+         QJsonObject{{QStringLiteral("io.paddock.helper"), QStringLiteral("volume")}}},
+        {QStringLiteral("HostConfig"),
+         QJsonObject{{QStringLiteral("Mounts"),
+                      QJsonArray{QJsonObject{{QStringLiteral("Type"), QStringLiteral("volume")},
+                                             {QStringLiteral("Source"), volume},
+                                             {QStringLiteral("Target"), QStringLiteral("/volume")}}}}}}};
+    auto created = createContainer(name, spec);
+    if (!created) {
+        Error e = created.error();
+        if (e.code == Error::Code::NotFound)
+            e.hint =
+                Text::tr("Is the image %1 there (podman images)? Build or pull it first.").arg(helperImage);
+        return std::unexpected(e);
+    }
+    if (auto started = startContainer(name); !started) {
+        (void)removeContainer(name, true);
+        return std::unexpected(started.error());
+    }
+    return name;
+}
+
+namespace {
+// The helper's tar, run as root with numeric owners: the archive API cannot carry owners on
+// podman (GET reports every file as the container user's, PUT gives every file to it).
+Result<void> helperTar(EngineClient &client, const QString &what, const QString &helper,
+                       const QStringList &args, QByteArray *out)
+{
+    QStringList argv{QStringLiteral("tar"), QStringLiteral("--numeric-owner")};
+    argv << args;
+    auto r = client.exec(helper, argv, QStringLiteral("0"), {}, std::chrono::minutes(30));
+    if (!r)
+        return std::unexpected(within(what, r.error()));
+    if (r->exitCode != 0)
+        return fail(Error::Code::Io,
+                    Text::tr("%1: tar in the helper container failed (%2)")
+                        .arg(what, QString::fromUtf8(r->stderrText).trimmed().left(300)),
+                    helper, Text::tr("The helper image needs sh and GNU tar (the agent image has both)."));
+    if (out)
+        *out = std::move(r->stdoutText);
+    return {};
+}
+} // namespace
+
+Result<void> EngineClient::backupVolume(const QString &volume, const QString &helperImage,
+                                        const QString &targetFile)
+{
+    const QString what = Text::tr("backing up volume %1").arg(volume);
+    auto exists = call(what, "GET", QStringLiteral("/volumes/%1").arg(encoded(volume)));
+    if (!exists)
+        return std::unexpected(within(what, exists.error()));
+    auto helper = createVolumeHelper(volume, helperImage);
+    if (!helper)
+        return std::unexpected(within(what, helper.error()));
+    const auto removeHelper = qScopeGuard([&] { (void)removeContainer(*helper, true); });
+    // "." first: the volume's top folder keeps its mode and owner too.
+    QByteArray tar;
+    if (auto made = helperTar(*this, what, *helper,
+                              {QStringLiteral("-cpf"), QStringLiteral("-"), QStringLiteral("-C"),
+                               QStringLiteral("/volume"), QStringLiteral(".")},
+                              &tar);
+        !made)
+        return made;
+    const auto compressed = gzip(tar);
+    if (!compressed)
+        return fail(Error::Code::Internal, Text::tr("%1: compressing the archive failed").arg(what),
+                    targetFile, Text::tr("Check free memory and try again."));
+    auto written = AtomicFile::write(targetFile, *compressed);
+    if (!written)
+        return std::unexpected(within(what, written.error()));
+    return {};
+}
+
+Result<void> EngineClient::restoreVolume(const QString &volume, const QString &helperImage,
+                                         const QString &sourceFile)
+{
+    const QString what = Text::tr("restoring volume %1").arg(volume);
+    auto bytes = AtomicFile::read(sourceFile);
+    if (!bytes)
+        return std::unexpected(within(what, bytes.error()));
+    const auto tar = gunzip(*bytes);
+    bytes->clear();
+    if (!tar || !Tar::firstHeader(*tar))
+        return fail(Error::Code::Parse, Text::tr("%1: not a volume backup (a .tar.gz archive)").arg(what),
+                    sourceFile, Text::tr("Choose a file made by Paddock's volume backup."));
+
+    // Empty means empty: the volume is made anew (keeping its driver, options and labels).
+    QJsonObject spec{{QStringLiteral("Name"), volume}};
+    auto inspected = request("GET", QStringLiteral("/volumes/%1").arg(encoded(volume)));
+    if (!inspected)
+        return std::unexpected(within(what, inspected.error()));
+    if (inspected->status == 200) {
+        const QJsonObject o = QJsonDocument::fromJson(inspected->body).object();
+        for (const char *key : {"Driver", "Labels"})
+            if (o.contains(QLatin1StringView(key)))
+                spec.insert(QLatin1StringView(key), o.value(QLatin1StringView(key)));
+        if (o.value(QStringLiteral("Options")).isObject())
+            spec.insert(QStringLiteral("DriverOpts"), o.value(QStringLiteral("Options")));
+        auto removed = removeVolume(volume);
+        if (!removed) {
+            Error e = within(what, removed.error());
+            if (e.code == Error::Code::Busy)
+                e.hint =
+                    Text::tr("A container uses it: stop (or remove) the persona's container, then restore "
+                             "again.");
+            return std::unexpected(e);
+        }
+    }
+    auto created = call(what, "POST", QStringLiteral("/volumes/create"),
+                        QJsonDocument(spec).toJson(QJsonDocument::Compact), {200, 201});
+    if (!created)
+        return std::unexpected(created.error());
+    auto helper = createVolumeHelper(volume, helperImage);
+    if (!helper)
+        return std::unexpected(within(what, helper.error()));
+    const auto removeHelper = qScopeGuard([&] { (void)removeContainer(*helper, true); });
+    // The archive goes into the helper's own layer (removed with it) as one file, and its tar
+    // extracts it with the owners it records.
+    const QString staged = QStringLiteral("paddock-restore.tar");
+    auto put = putArchive(*helper, QStringLiteral("/tmp"),
+                          Tar::entry({staged, 0600, 0, 0, QDateTime::currentSecsSinceEpoch(), '0'}, *tar) +
+                              Tar::end());
+    if (!put)
+        return std::unexpected(within(what, put.error()));
+    return helperTar(*this, what, *helper,
+                     {QStringLiteral("-xpf"), QStringLiteral("/tmp/") + staged, QStringLiteral("-C"),
+                      QStringLiteral("/volume")},
+                     nullptr);
 }
 
 } // namespace paddock

@@ -13,6 +13,8 @@
 
 #include <chrono>
 
+class QIODevice;
+
 namespace paddock {
 
 // The container engine's Docker Engine REST API over its local Unix socket, through libcurl: works
@@ -53,6 +55,9 @@ public:
     // Pings the engine and negotiates the API version.
     Result<Version> connect();
     QString apiVersion() const { return m_api; }
+    // For a second client of an engine already asked (connect() costs a /version round trip,
+    // which podman answers slowly): use the version negotiated then.
+    void setApiVersion(const QString &version) { m_api = version; }
 
     struct Response
     {
@@ -80,7 +85,13 @@ public:
     Result<QJsonArray> containers(const QString &label, bool all = true);
 
     // Images: import a root file system from a tar (podman import / docker import), inspect.
-    Result<QString> importImage(const QByteArray &tar, const QString &repository, const QString &tag);
+    // `changes` are Dockerfile instructions for the image's configuration ("USER dev",
+    // "ENTRYPOINT [\"/bin/sh\"]", …), sent as repeated `changes` parameters. The file variant
+    // streams the tar from disk (a root file system is hundreds of megabytes).
+    Result<QString> importImage(const QByteArray &tar, const QString &repository, const QString &tag,
+                                const QStringList &changes = {});
+    Result<QString> importImageFile(const QString &tarPath, const QString &repository, const QString &tag,
+                                    const QStringList &changes = {});
     Result<QJsonObject> inspectImage(const QString &name);
     Result<void> removeImage(const QString &name);
 
@@ -125,12 +136,48 @@ public:
     // an incomplete frame for the next chunk.
     static QList<LogLine> demultiplex(QByteArray &rest, const QByteArray &chunk);
 
+    // Runs `argv` in a running container and waits for it (no terminal, no input): its exit
+    // code and what it wrote. `user` ("1000", "dev:dev") and `env` ("NAME=value") default to the
+    // container's. Goes through POST /containers/{id}/exec, /exec/{id}/start and /exec/{id}/json.
+    struct ExecResult
+    {
+        int exitCode = -1;
+        QByteArray stdoutText;
+        QByteArray stderrText;
+    };
+    Result<ExecResult> exec(const QString &container, const QStringList &argv, const QString &user = {},
+                            const QStringList &env = {},
+                            std::chrono::milliseconds timeout = std::chrono::minutes(1));
+
+    // Files into and out of a container, running or not, as tar archives: `tar` is extracted into
+    // the folder `path` (podman creates it when missing); getArchive returns `path` (a file or a folder) as a
+    // tar. Owners: podman gives extracted files to the container's user when that is not root, and reports
+    // every file as the container user's; dockerd keeps the tar's owners.
+    Result<void> putArchive(const QString &container, const QString &path, const QByteArray &tar);
+    Result<QByteArray> getArchive(const QString &container, const QString &path);
+
+    // A named volume's files (with their modes, numeric owners and the volume's own top folder) to a
+    // .tar.gz file and back. The engine has no API for volumes' contents, so a short-lived helper
+    // container of `helperImage` (which needs sleep and GNU tar; labelled io.paddock.helper, always
+    // removed) mounts the volume at /volume and runs tar as root: the archive API itself cannot
+    // carry owners on podman. The file is written atomically. Restoring REPLACES the volume: it is
+    // removed (it must not be in use) and created again with its labels, then the archive is
+    // extracted into it. Both hold the archive in memory.
+    Result<void> backupVolume(const QString &volume, const QString &helperImage, const QString &targetFile);
+    Result<void> restoreVolume(const QString &volume, const QString &helperImage, const QString &sourceFile);
+
     // The sentence for a failure to reach the engine at `endpoint` (with what to do).
     static Error unreachable(const Endpoint &endpoint, const QString &detail);
 
 private:
+    // A running helper container (sleep, as root, no network) with `volume` at /volume; its name.
+    Result<QString> createVolumeHelper(const QString &volume, const QString &helperImage);
+    // The request body is `body`, or `upload` (read as it is sent) when that is set.
     Result<Response> send(const QByteArray &method, const QString &path, const QByteArray &body,
-                          const QByteArray &contentType, std::chrono::milliseconds timeout);
+                          const QByteArray &contentType, std::chrono::milliseconds timeout,
+                          QIODevice *upload = nullptr);
+    Result<QString> import(const QByteArray &tar, QIODevice *upload, const QString &repository,
+                           const QString &tag, const QStringList &changes);
 
     Endpoint m_endpoint;
     QString m_api = QString::fromLatin1(MaxApiVersion);

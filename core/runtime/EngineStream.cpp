@@ -14,10 +14,11 @@ struct Text
 } // namespace
 
 EngineStream::EngineStream(EngineClient::Endpoint endpoint, QString apiVersion, QString path,
-                           DataHandler onData, EndHandler onEnd)
+                           DataHandler onData, EndHandler onEnd, QByteArray method)
     : m_endpoint(std::move(endpoint))
     , m_api(std::move(apiVersion))
     , m_path(std::move(path))
+    , m_method(std::move(method))
     , m_onData(std::move(onData))
     , m_onEnd(std::move(onEnd))
 {
@@ -45,6 +46,11 @@ void EngineStream::run()
     curl_easy_setopt(curl, CURLOPT_UNIX_SOCKET_PATH, socket.constData());
     curl_easy_setopt(curl, CURLOPT_URL, url.constData());
     curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
+    curl_easy_setopt(curl, CURLOPT_CUSTOMREQUEST, m_method.constData());
+    if (m_method == "POST") {
+        curl_easy_setopt(curl, CURLOPT_POSTFIELDS, "");
+        curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE, 0L);
+    }
     curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT_MS, 5000L);
     curl_easy_setopt(
         curl, CURLOPT_WRITEFUNCTION, +[](char *data, size_t size, size_t count, void *user) -> size_t {

@@ -23,7 +23,7 @@ public:
 
     // `path` is below the versioned prefix, as for EngineClient::request.
     EngineStream(EngineClient::Endpoint endpoint, QString apiVersion, QString path, DataHandler onData,
-                 EndHandler onEnd = {});
+                 EndHandler onEnd = {}, QByteArray method = "GET");
     ~EngineStream(); // stops and joins
     EngineStream(const EngineStream &) = delete;
     EngineStream &operator=(const EngineStream &) = delete;
@@ -39,6 +39,7 @@ private:
     const EngineClient::Endpoint m_endpoint;
     const QString m_api;
     const QString m_path;
+    const QByteArray m_method;
     DataHandler m_onData;
     EndHandler m_onEnd;
     std::atomic<bool> m_stop{false};

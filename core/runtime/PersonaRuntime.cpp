@@ -1,6 +1,9 @@
 #include "runtime/PersonaRuntime.h"
 
+#include "config/Paths.h"
 #include "personas/PersonaStore.h"
+#include "repo/GitTransport.h"
+#include "repo/WorkspaceMount.h"
 #include "runtime/EngineStream.h"
 
 #include <QCoreApplication>
@@ -12,8 +15,15 @@
 
 #include <QTimeZone>
 
+#include <QFile>
+
 #include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <ftw.h>
 #include <map>
+#include <sys/stat.h>
+#include <unistd.h>
 #include <vector>
 
 namespace paddock {
@@ -25,7 +35,7 @@ struct Text
 };
 
 constexpr int ContainerUid = 1000;
-constexpr const char *WorkspaceTarget = "/home/dev/workspace";
+constexpr const char *WorkspaceTarget = WorkspaceMountPoint;
 
 QString encoded(const QString &s)
 {
@@ -61,31 +71,25 @@ Result<bool> exists(EngineClient &client, const QString &what, const QString &pa
 }
 
 // The persona's hardened create body, with the workspace and what the entrypoint needs to know.
-QJsonObject createBody(const Persona &persona, const QString &engine,
+QJsonObject createBody(const Persona &persona, const EngineClient::Version &version, bool rootless,
                        const std::optional<WorkspaceMount> &workspace)
 {
-    QJsonObject spec = containerSpec(persona, engine);
+    QJsonObject spec = containerSpec(persona, version.engine);
+    if (rootless && version.engine == QLatin1StringView("podman")) {
+        // Rootless podman maps the container's uid 1000 to a subordinate uid that cannot write the
+        // user's workspace: map it to the user instead.
+        QJsonObject host = spec.value(QStringLiteral("HostConfig")).toObject();
+        host.insert(QStringLiteral("UsernsMode"), QStringLiteral("keep-id:uid=1000,gid=1000"));
+        spec.insert(QStringLiteral("HostConfig"), host);
+    }
     QJsonArray env{QStringLiteral("HOME=/home/dev")};
     // A name, never a value: the key itself arrives in the secrets tmpfs.
     if (!persona.sshKey.isEmpty())
         env.append(QString(QStringLiteral("PADDOCK_SSH_KEY=") + persona.sshKey));
     spec.insert(QStringLiteral("Env"), env);
     if (workspace) {
-        QJsonObject host = spec.value(QStringLiteral("HostConfig")).toObject();
-        QJsonArray mounts = host.value(QStringLiteral("Mounts")).toArray();
-        mounts.append(QJsonObject{{QStringLiteral("Type"), QStringLiteral("bind")},
-                                  {QStringLiteral("Source"), workspace->hostPath},
-                                  {QStringLiteral("Target"), QLatin1StringView(WorkspaceTarget)},
-                                  {QStringLiteral("ReadOnly"), false}});
-        for (const QString &dir : workspace->readOnlyDirs)
-            mounts.append(QJsonObject{
-                {QStringLiteral("Type"), QStringLiteral("bind")},
-                {QStringLiteral("Source"), QString(workspace->hostPath + QLatin1Char('/') + dir)},
-                {QStringLiteral("Target"), QString(QLatin1StringView(WorkspaceTarget) + QLatin1Char('/') + dir)},
-                {QStringLiteral("ReadOnly"), true}});
-        host.insert(QStringLiteral("Mounts"), mounts);
-        spec.insert(QStringLiteral("HostConfig"), host);
-        spec.insert(QStringLiteral("WorkingDir"), QLatin1StringView(WorkspaceTarget));
+        spec = withWorkspace(spec, workspace->hostPath, workspace->readOnlyDirs);
+        spec.insert(QStringLiteral("WorkingDir"), QLatin1StringView(WorkspaceMountPoint));
     }
     QJsonObject labels = spec.value(QStringLiteral("Labels")).toObject();
     if (workspace)
@@ -94,9 +98,61 @@ QJsonObject createBody(const Persona &persona, const QString &engine,
     return spec;
 }
 
+// Hands a folder and everything in it to `uid` (links themselves, never what they point to).
+Result<void> chownTree(const QString &root, int uid)
+{
+    static thread_local int owner = 0;
+    owner = uid;
+    const int rc = ::nftw(
+        QFile::encodeName(root).constData(),
+        +[](const char *path, const struct stat *, int, struct FTW *) -> int {
+            return ::lchown(path, uid_t(owner), gid_t(owner)) == 0 ? 0 : errno;
+        },
+        64, FTW_PHYS);
+    if (rc != 0)
+        return fail(Error::Code::Io,
+                    Text::tr("could not hand the workspace to the container user: %1")
+                        .arg(QString::fromLocal8Bit(std::strerror(rc > 0 ? rc : errno))),
+                    root, Text::tr("Check that the data folder is on a file system that keeps owners."));
+    return {};
+}
+
+// The network a persona's container joins: its own internal one (made here, with a gateway
+// address on the host for the git transport), or the engine's default one for full trust.
+QString networkOf(const Persona &persona, const QString &engine)
+{
+    if (persona.isolated())
+        return persona.networkName();
+    return engine == QLatin1StringView("podman") ? QStringLiteral("podman") : QStringLiteral("bridge");
+}
+
+// Makes the persona's network when it is missing (or has no gateway, as networks made before
+// the git transport); its gateway address.
+Result<QString> ensureNetwork(EngineClient &client, const EngineClient::Version &version,
+                              const Persona &persona)
+{
+    const QString network = networkOf(persona, version.engine);
+    auto have = exists(client, Text::tr("network %1").arg(network),
+                       QStringLiteral("/networks/%1").arg(encoded(network)));
+    if (!have)
+        return std::unexpected(have.error());
+    if (*have) {
+        auto gateway = GitTransport::gatewayAddress(client, network);
+        if (gateway || !persona.isolated())
+            return gateway;
+        if (auto removed = client.removeNetwork(network); !removed)
+            return std::unexpected(removed.error());
+    }
+    if (!persona.isolated())
+        return fail(Error::Code::NotFound, Text::tr("the engine has no network %1").arg(network),
+                    client.endpoint().socketPath, Text::tr("Check the container engine's installation."));
+    return GitTransport::createNetworkWithGateway(client, network,
+                                                  {{QLatin1StringView(PersonaLabel), persona.name}});
+}
+
 // The networks, volumes and container a persona needs; the container made anew (a stopped one
 // is replaced, so that edits take effect; its volumes stay).
-Result<void> prepareContainer(EngineClient &client, const EngineClient::Version &version,
+Result<void> prepareContainer(EngineClient &client, const EngineClient::Version &version, bool rootless,
                               const Persona &persona, const std::optional<WorkspaceMount> &workspace)
 {
     const QMap<QString, QString> labels{{QLatin1StringView(PersonaLabel), persona.name}};
@@ -109,15 +165,8 @@ Result<void> prepareContainer(EngineClient &client, const EngineClient::Version 
                     client.endpoint().socketPath,
                     Text::tr("Build it with \"Build agent image\" on the Personas page, or with "
                              "\"paddockctl image build\"."));
-    if (persona.isolated()) {
-        auto have = exists(client, Text::tr("network %1").arg(persona.networkName()),
-                           QStringLiteral("/networks/%1").arg(encoded(persona.networkName())));
-        if (!have)
-            return std::unexpected(have.error());
-        if (!*have)
-            if (auto made = client.createInternalNetwork(persona.networkName(), labels); !made)
-                return std::unexpected(made.error());
-    }
+    if (auto gateway = ensureNetwork(client, version, persona); !gateway)
+        return std::unexpected(gateway.error());
     for (const Persona::Volume &volume : persona.volumes) {
         auto have = exists(client, Text::tr("volume %1").arg(volume.name),
                            QStringLiteral("/volumes/%1").arg(encoded(volume.name)));
@@ -140,7 +189,7 @@ Result<void> prepareContainer(EngineClient &client, const EngineClient::Version 
             return std::unexpected(removed.error());
     }
     auto created =
-        client.createContainer(persona.containerName(), createBody(persona, version.engine, workspace));
+        client.createContainer(persona.containerName(), createBody(persona, version, rootless, workspace));
     if (!created)
         return std::unexpected(created.error());
     return client.startContainer(persona.containerName());
@@ -184,6 +233,9 @@ class PersonaRuntime::Streams
 public:
     std::map<QString, std::unique_ptr<EngineStream>> stats;
     std::map<QString, std::unique_ptr<EngineStream>> logs;
+    // A /wait per running container: it returns the moment the container ends, sooner than the
+    // engine's events (podman's come from a log file it polls).
+    std::map<QString, std::unique_ptr<EngineStream>> exits;
     std::vector<std::unique_ptr<EngineStream>> retiring; // asked to stop, not yet joined
 
     void retire(std::map<QString, std::unique_ptr<EngineStream>> &from, const QString &name)
@@ -197,13 +249,14 @@ public:
     }
     void stopAll()
     {
-        for (auto *map : {&stats, &logs})
+        for (auto *map : {&stats, &logs, &exits})
             for (auto &[name, stream] : *map) {
                 stream->requestStop();
                 retiring.push_back(std::move(stream));
             }
         stats.clear();
         logs.clear();
+        exits.clear();
         retiring.clear(); // joins each; all were asked first, so this takes about a second at most
     }
 };
@@ -220,6 +273,8 @@ PersonaRuntime::PersonaRuntime(Options options)
     qRegisterMetaType<QList<Persona>>();
     qRegisterMetaType<QList<EngineClient::LogLine>>();
     qRegisterMetaType<Error>();
+    qRegisterMetaType<Workspace>();
+    qRegisterMetaType<WorkspaceProgress>();
 }
 
 PersonaRuntime::~PersonaRuntime() = default;
@@ -235,6 +290,21 @@ Result<void> PersonaRuntime::start()
         emit storeFailed(loaded.error());
     }
     publishPersonas();
+    if (!m_options.paddockctl.isEmpty()) {
+        GitTransport::Options transport;
+        transport.mirrorsDir = WorkspaceBuilder(m_options.dataDir).mirrorsDir();
+        transport.paddockctl = m_options.paddockctl;
+        transport.configDir = m_options.configDir;
+        transport.dataDir = m_options.dataDir.isEmpty() ? Paths::dataDir() : m_options.dataDir;
+        m_transport = std::make_unique<GitTransport>(transport);
+        connect(m_transport.get(), &GitTransport::problem, this,
+                [this](const QString &persona, const Error &error) {
+                    emit problem(QStringLiteral("git-transport:") + persona, error);
+                });
+        connect(m_transport.get(), &GitTransport::ready, this, [this](const QString &persona) {
+            emit recovered(QStringLiteral("git-transport:") + persona);
+        });
+    }
     m_retry = new QTimer(this);
     m_retry->setSingleShot(true);
     connect(m_retry, &QTimer::timeout, this, &PersonaRuntime::tryConnect);
@@ -250,11 +320,17 @@ void PersonaRuntime::stop()
 {
     if (m_retry)
         m_retry->stop();
+    if (m_reaper)
+        m_reaper->stop();
     if (m_events)
         m_events->stop();
+    for (const auto &cancel : std::as_const(m_workspaceCancels))
+        *cancel = true;
     m_streams->stopAll();
     if (m_pool)
         m_pool->waitForDone();
+    if (m_transport)
+        m_transport->stopAll();
 }
 
 QList<Persona> PersonaRuntime::personas() const
@@ -319,6 +395,14 @@ void PersonaRuntime::tryConnect()
     }
     m_retryDelay = std::chrono::milliseconds(500);
     m_client = std::move(client);
+    // Rootless engines say so among their security options (podman as dockerd does).
+    if (auto info = m_client->request("GET", QStringLiteral("/info")); info && info->status == 200)
+        m_rootless = QJsonDocument::fromJson(info->body)
+                         .object()
+                         .value(QStringLiteral("SecurityOptions"))
+                         .toVariant()
+                         .toStringList()
+                         .contains(QStringLiteral("name=rootless"));
     m_version = *version;
     const QString description =
         Text::tr("%1 %2 at %3").arg(m_version.engine, m_version.version, endpoint->socketPath);
@@ -471,6 +555,7 @@ void PersonaRuntime::onEngineEvent(const ContainerEvent &event)
         // A new container: logs and stats follow it.
         m_streams->retire(m_streams->logs, name);
         m_streams->retire(m_streams->stats, name);
+        m_streams->retire(m_streams->exits, name);
     }
     updateStreams();
 }
@@ -484,6 +569,8 @@ void PersonaRuntime::setStatus(const PersonaStatus &status)
         m_status.insert(status.persona, status);
     }
     emit statusChanged(status);
+    if (status.state == PersonaStatus::State::Running)
+        ensureTransport(status.persona);
     updateStreams();
 }
 
@@ -519,7 +606,7 @@ void PersonaRuntime::runAction(const QString &persona, const QString &action,
     m_busy.insert(persona);
     m_pool->start([this, persona, action, endpoint, api, work = std::move(work), then = std::move(then)] {
         EngineClient client(endpoint);
-        (void)client.connect();
+        client.setApiVersion(api);
         Result<void> result = work(client);
         QMetaObject::invokeMethod(
             this,
@@ -602,10 +689,11 @@ void PersonaRuntime::beginStart(const QString &name, const std::optional<Workspa
     setStatus(s);
     const EngineClient::Version version = m_version;
     const Persona p = *persona;
+    const bool rootless = m_rootless;
     runAction(
         name, action,
-        [version, p, workspace](EngineClient &client) {
-            return prepareContainer(client, version, p, workspace);
+        [version, rootless, p, workspace](EngineClient &client) {
+            return prepareContainer(client, version, rootless, p, workspace);
         },
         [this, p, action] { deliverAndFinish(p, action); });
 }
@@ -705,6 +793,29 @@ void PersonaRuntime::updateStreams()
     for (const Persona &p : m_personas) {
         const PersonaStatus s = m_status.value(p.name);
         const bool running = s.state == PersonaStatus::State::Running;
+        if (!running) {
+            m_streams->retire(m_streams->exits, p.name);
+        } else if (!m_streams->exits.contains(p.name)) {
+            const QString name = p.name;
+            const QString id = s.containerId;
+            m_streams->exits[p.name] = std::make_unique<EngineStream>(
+                m_client->endpoint(), m_client->apiVersion(),
+                QStringLiteral("/containers/%1/wait?condition=not-running").arg(encoded(p.containerName())),
+                [](const QByteArray &) {},
+                [this, name, id](const std::optional<Error> &error) {
+                    if (error)
+                        return; // the events stream says what happened to the engine
+                    QMetaObject::invokeMethod(
+                        this,
+                        [this, name, id] {
+                            // Still the container it waited for: read how it ended.
+                            if (m_status.value(name).containerId == id || id.isEmpty())
+                                refreshOne(name);
+                        },
+                        Qt::QueuedConnection);
+                },
+                "POST");
+        }
         if (!running || !m_watched.contains(p.name)) {
             m_streams->retire(m_streams->stats, p.name);
         } else if (!m_streams->stats.contains(p.name)) {
@@ -810,6 +921,7 @@ void PersonaRuntime::removePersona(const QString &name, bool removeVolumes)
             return emit storeFailed(removed.error());
         m_streams->retire(m_streams->stats, name);
         m_streams->retire(m_streams->logs, name);
+        m_streams->retire(m_streams->exits, name);
         m_followed.remove(name);
         publishPersonas();
         emit actionFinished(name, QStringLiteral("remove"));
@@ -834,6 +946,98 @@ void PersonaRuntime::removePersona(const QString &name, bool removeVolumes)
             return {};
         },
         removeEntry);
+}
+
+void PersonaRuntime::ensureTransport(const QString &persona)
+{
+    const auto p = findPersona(persona);
+    if (!m_transport || !m_client || !p)
+        return;
+    const QStringList mirrors = WorkspaceBuilder(m_options.dataDir).mirrorsOf(persona);
+    if (mirrors.isEmpty())
+        return;
+    QString gateway = m_gateways.value(persona);
+    if (gateway.isEmpty()) {
+        auto found = GitTransport::gatewayAddress(*m_client, networkOf(*p, m_version.engine));
+        if (!found)
+            return emit problem(QStringLiteral("git-transport:") + persona, found.error());
+        gateway = *found;
+        m_gateways.insert(persona, gateway);
+    }
+    if (auto served = m_transport->serve(persona, gateway, mirrors); !served)
+        emit problem(QStringLiteral("git-transport:") + persona, served.error());
+}
+
+void PersonaRuntime::createWorkspace(const QString &persona, const QString &source, const QString &feature,
+                                     const QString &base)
+{
+    const auto p = findPersona(persona);
+    auto refuse = [&](const Error &error) { emit workspaceFailed(persona, error); };
+    if (!p)
+        return refuse(Error{Error::Code::NotFound, Text::tr("there is no persona %1").arg(persona), {}, {}});
+    if (!m_client)
+        return refuse(Error{Error::Code::Unavailable,
+                            Text::tr("no container engine to start %1 on").arg(persona),
+                            {},
+                            m_description});
+    if (m_workspaceCancels.contains(persona) || m_busy.contains(persona))
+        return refuse(Error{Error::Code::Busy,
+                            Text::tr("%1 is busy with another action").arg(persona),
+                            {},
+                            Text::tr("Wait for it to finish, then try again.")});
+    auto cancel = std::make_shared<std::atomic<bool>>(false);
+    m_workspaceCancels.insert(persona, cancel);
+    const EngineClient::Endpoint endpoint = m_client->endpoint();
+    const QString api = m_client->apiVersion();
+    const EngineClient::Version version = m_version;
+    const Persona copy = *p;
+    const QString dataDir = m_options.dataDir;
+    const bool rootless = m_rootless;
+    m_pool->start([this, copy, source, feature, base, endpoint, api, version, dataDir, cancel, rootless] {
+        EngineClient client(endpoint);
+        client.setApiVersion(api);
+        Result<QString> gateway = ensureNetwork(client, version, copy);
+        Result<Workspace> made = std::unexpected(gateway ? Error{} : gateway.error());
+        if (gateway) {
+            WorkspaceRequest request{source, copy.name, feature, base,
+                                     GitTransport::baseUrl(*gateway, GitTransport::DefaultPort)};
+            qint64 lastMs = 0;
+            made = WorkspaceBuilder(dataDir).create(
+                request,
+                [this, &lastMs, name = copy.name](const WorkspaceProgress &progress) {
+                    // At most every 50 ms, and the last of each phase.
+                    const qint64 now = QDateTime::currentMSecsSinceEpoch();
+                    if (now - lastMs < 50 && progress.done != progress.total)
+                        return;
+                    lastMs = now;
+                    emit workspaceProgress(name, progress);
+                },
+                cancel.get());
+            // Run as root with a rootful engine, the container's uid 1000 is uid 1000 here: the
+            // workspace is handed to it, or the agent could not write its own copy.
+            if (made && ::geteuid() == 0 && !rootless)
+                if (auto owned = chownTree(made->path, ContainerUid); !owned)
+                    made = std::unexpected(owned.error());
+        }
+        QMetaObject::invokeMethod(
+            this,
+            [this, name = copy.name, made, gateway] {
+                m_workspaceCancels.remove(name);
+                if (!made)
+                    return emit workspaceFailed(name, made.error());
+                m_gateways.insert(name, *gateway);
+                ensureTransport(name);
+                beginStart(name, WorkspaceMount{made->path, made->readOnlyFolders}, false);
+                emit workspaceCreated(name, *made);
+            },
+            Qt::QueuedConnection);
+    });
+}
+
+void PersonaRuntime::cancelWorkspace(const QString &persona)
+{
+    if (auto cancel = m_workspaceCancels.value(persona))
+        *cancel = true;
 }
 
 } // namespace paddock

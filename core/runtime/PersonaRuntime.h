@@ -2,6 +2,7 @@
 
 #include "engine/EngineService.h"
 #include "personas/Persona.h"
+#include "repo/WorkspaceBuilder.h"
 #include "runtime/EngineClient.h"
 #include "runtime/EngineEvents.h"
 
@@ -12,6 +13,7 @@
 #include <QSet>
 #include <QString>
 
+#include <atomic>
 #include <chrono>
 #include <functional>
 #include <memory>
@@ -22,6 +24,7 @@ class QTimer;
 
 namespace paddock {
 
+class GitTransport;
 class PersonaStore;
 
 // What a persona's container is doing, as the engine's events tell it.
@@ -38,8 +41,7 @@ struct PersonaStatus
     };
     explicit PersonaStatus(QString name = {})
         : persona(std::move(name))
-    {
-    }
+    {}
     QString persona;
     State state = State::Unknown;
     int exitCode = -1;
@@ -104,6 +106,11 @@ public:
         // a worker thread with a client of its own. Unset: nothing is delivered.
         std::function<Result<void>(EngineClient &, const QString &container, const Secrets &, int uid)>
             deliverSecrets;
+        // Where workspaces and mirrors live (empty: Paths::dataDir()), and the paddockctl that the
+        // mirrors' pre-receive hooks run (empty: no git transport is served).
+        QString dataDir;
+        QString paddockctl;
+        QString configDir; // handed to the hooks' paddockctl
     };
     explicit PersonaRuntime(Options options);
     ~PersonaRuntime() override;
@@ -140,6 +147,13 @@ public slots:
     void removePersona(const QString &name, bool removeVolumes);
     // Tries to reach the engine now instead of at the next retry.
     void reconnect();
+    // The drop flow: makes a workspace of `source` (WorkspaceBuilder, on the persona's network's
+    // git transport), serves its mirror, and starts the persona with it mounted. Progress, then
+    // workspaceCreated (the persona is starting) or workspaceFailed.
+    void createWorkspace(const QString &persona, const QString &source, const QString &feature,
+                         const QString &base);
+    // Stops a workspace being made; workspaceFailed follows once everything it made is removed.
+    void cancelWorkspace(const QString &persona);
 
 signals:
     void engineConnectionChanged(bool connected, const QString &description);
@@ -151,6 +165,9 @@ signals:
     // An action (start, stop, restart, remove) on a persona finished or failed.
     void actionFinished(const QString &persona, const QString &action);
     void actionFailed(const QString &persona, const QString &action, const paddock::Error &error);
+    void workspaceProgress(const QString &persona, const paddock::WorkspaceProgress &progress);
+    void workspaceCreated(const QString &persona, const paddock::Workspace &workspace);
+    void workspaceFailed(const QString &persona, const paddock::Error &error);
 
 private:
     class Streams;
@@ -171,6 +188,7 @@ private:
     void deliverAndFinish(const Persona &persona, const QString &action);
     std::optional<Persona> findPersona(const QString &name) const;
     void actionError(const QString &persona, const QString &action, const Error &error);
+    void ensureTransport(const QString &persona);
     PersonaStatus statusFromInspect(const QString &persona, const QJsonObject &inspect) const;
 
     Options m_options;
@@ -178,6 +196,7 @@ private:
     std::unique_ptr<EngineClient> m_client;
     std::unique_ptr<EngineEvents> m_events;
     EngineClient::Version m_version;
+    bool m_rootless = false;
     QTimer *m_retry = nullptr;
     QTimer *m_reaper = nullptr;
     std::chrono::milliseconds m_retryDelay{500};
@@ -187,6 +206,9 @@ private:
     QSet<QString> m_stopRequested;  // their next death is a stop someone asked for
     std::unique_ptr<Streams> m_streams;
     std::unique_ptr<QThreadPool> m_pool;
+    std::unique_ptr<GitTransport> m_transport;
+    QHash<QString, QString> m_gateways; // persona → its network's gateway address, once known
+    QHash<QString, std::shared_ptr<std::atomic<bool>>> m_workspaceCancels; // workspaces being made
 
     mutable QMutex m_mutex; // guards the snapshots below
     QList<Persona> m_personas;

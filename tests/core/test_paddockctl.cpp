@@ -37,6 +37,34 @@ private slots:
                  qPrintable(err));
     }
 
+    void imageStatusOfAMissingImage()
+    {
+        const QString tag =
+            QStringLiteral("localhost/paddock-image-missing-%1:1").arg(QCoreApplication::applicationPid());
+        QProcess p;
+        p.start(ctl(), {QStringLiteral("image"), QStringLiteral("status"), QStringLiteral("--tag"), tag});
+        QVERIFY(p.waitForFinished(30000));
+        QCOMPARE(p.exitCode(), 1);
+        const QString err = QString::fromUtf8(p.readAllStandardError());
+        QVERIFY2(err.contains(tag + QStringLiteral(" does not exist in the container engine")),
+                 qPrintable(err));
+        QVERIFY2(err.contains(QStringLiteral("paddockctl image build --tag ") + tag), qPrintable(err));
+        QVERIFY(p.readAllStandardOutput().isEmpty());
+
+        QProcess unknown;
+        unknown.start(ctl(), {QStringLiteral("image"), QStringLiteral("pull")});
+        QVERIFY(unknown.waitForFinished(10000));
+        QCOMPARE(unknown.exitCode(), 2);
+        QVERIFY(
+            QString::fromUtf8(unknown.readAllStandardError()).contains(QStringLiteral("build and status")));
+
+        QProcess help;
+        help.start(ctl(), {QStringLiteral("--help")});
+        QVERIFY(help.waitForFinished(10000));
+        QVERIFY(
+            QString::fromUtf8(help.readAllStandardOutput()).contains(QStringLiteral("image build|status")));
+    }
+
     void speaksGermanInAGermanLocale()
     {
         QProcess p;

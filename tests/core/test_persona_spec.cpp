@@ -28,7 +28,16 @@ private slots:
         QCOMPARE(dev.name, QStringLiteral("dev"));
         QCOMPARE(dev.trust, Persona::Trust::Full);
         QCOMPARE(dev.ports.first().host, 2222);
-        QCOMPARE(dev.ports.first().container, 22);
+        QCOMPARE(dev.ports.first().container, 2222); // sshd as dev: no port below 1024
+        QCOMPARE(dev.entrypoint,
+                 QStringList({QStringLiteral("/usr/local/bin/paddock-agent"), QStringLiteral("sshd"),
+                              QStringLiteral("--port"), QStringLiteral("2222")}));
+        QCOMPARE(web.entrypoint,
+                 QStringList({QStringLiteral("/usr/local/bin/paddock-agent"), QStringLiteral("web"),
+                              QStringLiteral("--port"), QStringLiteral("4096")}));
+        QCOMPARE(agent.entrypoint,
+                 QStringList({QStringLiteral("/usr/local/bin/paddock-agent"), QStringLiteral("gateway"),
+                              QStringLiteral("--port"), QStringLiteral("18789")}));
         QVERIFY(!dev.deployKey);
         QVERIFY(!dev.isolated());
         QCOMPARE(web.trust, Persona::Trust::Moderate);

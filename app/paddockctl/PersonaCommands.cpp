@@ -1,0 +1,312 @@
+#include "PersonaCommands.h"
+#include "Console.h"
+
+#include "engine/Engine.h"
+#include "engine/TerminationSignals.h"
+#include "runtime/EngineStream.h"
+#include "runtime/PersonaRuntime.h"
+
+#include <QCommandLineParser>
+#include <QCoreApplication>
+#include <QDateTime>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QTimer>
+#include <QUrl>
+
+#include <algorithm>
+
+using namespace paddock;
+
+namespace {
+
+struct Text
+{
+    Q_DECLARE_TR_FUNCTIONS(paddockctl)
+};
+
+// Exit codes a script can rely on.
+enum Exit { Ok = 0, Failed = 1, Usage = 2, NoEngine = 3 };
+
+int failWith(const QString &command, const QString &text, int code)
+{
+    err() << QStringLiteral("paddockctl persona %1: %2").arg(command, text) << Qt::endl;
+    return code;
+}
+
+QString uptime(const QDateTime &since)
+{
+    if (!since.isValid())
+        return QStringLiteral("-");
+    qint64 s = since.secsTo(QDateTime::currentDateTimeUtc());
+    if (s < 60)
+        return Text::tr("%1 s").arg(s);
+    if (s < 3600)
+        return Text::tr("%1 min").arg(s / 60);
+    if (s < 86400)
+        return Text::tr("%1 h %2 min").arg(s / 3600).arg(s % 3600 / 60);
+    return Text::tr("%1 d %2 h").arg(s / 86400).arg(s % 86400 / 3600);
+}
+
+QString ports(const Persona &p)
+{
+    QStringList out;
+    for (const Persona::Port &port : p.ports)
+        out << QStringLiteral("127.0.0.1:%1→%2").arg(port.host).arg(port.container);
+    return out.isEmpty() ? QStringLiteral("-") : out.join(QLatin1Char(','));
+}
+
+// The runtime of this process (not of a running Paddock: the engine's state is the truth both
+// share, so a Paddock window sees what is done here through the engine's events).
+class Session
+{
+public:
+    Session()
+        : m_runtime(Engine::personaRuntimeOptions())
+    {}
+    ~Session() { m_runtime.stop(); }
+
+    // Starts the runtime and waits until it has reached the engine and read the personas'
+    // states (or failed to reach it); the error says what to do.
+    std::optional<QString> connect()
+    {
+        bool answered = false;
+        QObject::connect(&m_runtime, &PersonaRuntime::engineConnectionChanged, &m_runtime,
+                         [&answered](bool, const QString &) {
+                             answered = true;
+                             QCoreApplication::exit(0);
+                         });
+        if (auto started = m_runtime.start(); !started)
+            return started.error().text();
+        QTimer timeout;
+        timeout.setSingleShot(true);
+        QObject::connect(&timeout, &QTimer::timeout, &m_runtime, [] { QCoreApplication::exit(0); });
+        timeout.start(15000);
+        if (!answered)
+            QCoreApplication::exec();
+        if (!m_runtime.isEngineConnected())
+            return answered ? m_runtime.engineDescription()
+                            : Text::tr("the container engine did not answer in 15 s");
+        return std::nullopt;
+    }
+
+    PersonaRuntime &runtime() { return m_runtime; }
+
+private:
+    PersonaRuntime m_runtime;
+};
+
+int list(const QStringList &arguments)
+{
+    QCommandLineParser parser;
+    parser.setApplicationDescription(Text::tr("The personas and what their containers are doing."));
+    parser.addHelpOption();
+    const QCommandLineOption json(QStringLiteral("json"), Text::tr("One JSON object per persona."));
+    parser.addOption(json);
+    parser.process(QStringList{QStringLiteral("paddockctl persona list")} + arguments);
+
+    Session session;
+    const auto problem = session.connect();
+    const QList<Persona> personas = session.runtime().personas();
+    if (parser.isSet(json)) {
+        for (const Persona &p : personas) {
+            const PersonaStatus s = session.runtime().status(p.name).value_or(PersonaStatus(p.name));
+            QJsonArray portList;
+            for (const Persona::Port &port : p.ports)
+                portList.append(QJsonObject{{QStringLiteral("host"), port.host},
+                                            {QStringLiteral("container"), port.container}});
+            QJsonObject o{{QStringLiteral("name"), p.name},
+                          {QStringLiteral("trust"), Persona::trustName(p.trust)},
+                          {QStringLiteral("image"), p.image},
+                          {QStringLiteral("container"), p.containerName()},
+                          {QStringLiteral("state"),
+                           problem ? QStringLiteral("unknown") : PersonaStatus::stateName(s.state)},
+                          {QStringLiteral("ports"), portList}};
+            if (s.state == PersonaStatus::State::Exited)
+                o.insert(QStringLiteral("exitCode"), s.exitCode);
+            if (s.startedAt.isValid())
+                o.insert(QStringLiteral("startedAt"), s.startedAt.toString(Qt::ISODate));
+            if (!s.workspace.isEmpty())
+                o.insert(QStringLiteral("workspace"), s.workspace);
+            out() << QString::fromUtf8(QJsonDocument(o).toJson(QJsonDocument::Compact)) << Qt::endl;
+        }
+    } else {
+        out() << QStringLiteral("%1 %2 %3 %4 %5")
+                     .arg(Text::tr("NAME"), -12)
+                     .arg(Text::tr("TRUST"), -11)
+                     .arg(Text::tr("STATUS"), -20)
+                     .arg(Text::tr("UPTIME"), -12)
+                     .arg(Text::tr("PORTS"))
+              << Qt::endl;
+        for (const Persona &p : personas) {
+            const PersonaStatus s = session.runtime().status(p.name).value_or(PersonaStatus(p.name));
+            out() << QStringLiteral("%1 %2 %3 %4 %5")
+                         .arg(p.name, -12)
+                         .arg(Persona::trustName(p.trust), -11)
+                         .arg(problem ? Text::tr("unknown") : s.text(), -20)
+                         .arg(uptime(s.startedAt), -12)
+                         .arg(ports(p))
+                  << Qt::endl;
+        }
+    }
+    if (problem)
+        return failWith(QStringLiteral("list"), *problem, NoEngine);
+    return Ok;
+}
+
+// start, stop, restart: asks, then waits until the engine says it is done.
+int act(const QString &command, const QStringList &arguments)
+{
+    QCommandLineParser parser;
+    parser.setApplicationDescription(
+        command == QLatin1StringView("start")  ? Text::tr("Starts a persona's container.")
+        : command == QLatin1StringView("stop") ? Text::tr("Stops a persona's container.")
+                                               : Text::tr("Restarts a persona's container."));
+    parser.addHelpOption();
+    parser.addPositionalArgument(QStringLiteral("name"), Text::tr("The persona."));
+    parser.process(QStringList{QStringLiteral("paddockctl persona ") + command} + arguments);
+    if (parser.positionalArguments().size() != 1)
+        return failWith(command, Text::tr("name one persona (see paddockctl persona list)"), Usage);
+    const QString name = parser.positionalArguments().first();
+
+    Session session;
+    if (const auto problem = session.connect())
+        return failWith(command, *problem, NoEngine);
+    PersonaRuntime &runtime = session.runtime();
+    if (!runtime.status(name) &&
+        std::ranges::none_of(runtime.personas(), [&](const Persona &p) { return p.name == name; }))
+        return failWith(
+            command, Text::tr("there is no persona \"%1\" (see paddockctl persona list)").arg(name), Usage);
+
+    int code = Ok;
+    QObject::connect(&runtime, &PersonaRuntime::actionFinished, &runtime,
+                     [&](const QString &persona, const QString &) {
+                         if (persona == name)
+                             QCoreApplication::exit(0);
+                     });
+    QObject::connect(&runtime, &PersonaRuntime::actionFailed, &runtime,
+                     [&](const QString &persona, const QString &, const Error &error) {
+                         if (persona != name)
+                             return;
+                         code = failWith(command, error.text(), Failed);
+                         QCoreApplication::exit(0);
+                     });
+    TerminationSignals termination;
+    QObject::connect(&termination, &TerminationSignals::received, &runtime, [&](int) {
+        code = failWith(command, Text::tr("interrupted"), Failed);
+        QCoreApplication::exit(0);
+    });
+    if (command == QLatin1StringView("start"))
+        runtime.startPersona(name);
+    else if (command == QLatin1StringView("stop"))
+        runtime.stopPersona(name);
+    else
+        runtime.restartPersona(name);
+    QCoreApplication::exec();
+    if (code == Ok) {
+        const PersonaStatus s = runtime.status(name).value_or(PersonaStatus(name));
+        out() << Text::tr("%1: %2 (container %3)").arg(name, s.text(), QStringLiteral("paddock-") + name)
+              << Qt::endl;
+    }
+    return code;
+}
+
+int logs(const QStringList &arguments)
+{
+    QCommandLineParser parser;
+    parser.setApplicationDescription(Text::tr("A persona's container log (stdout and stderr)."));
+    parser.addHelpOption();
+    const QCommandLineOption follow({QStringLiteral("f"), QStringLiteral("follow")},
+                                    Text::tr("Keep printing new lines until the container stops or SIGINT."));
+    const QCommandLineOption tail(QStringLiteral("tail"), Text::tr("Only the last N lines (default: all)."),
+                                  Text::tr("N"), QStringLiteral("-1"));
+    parser.addOptions({follow, tail});
+    parser.addPositionalArgument(QStringLiteral("name"), Text::tr("The persona."));
+    parser.process(QStringList{QStringLiteral("paddockctl persona logs")} + arguments);
+    if (parser.positionalArguments().size() != 1)
+        return failWith(QStringLiteral("logs"), Text::tr("name one persona (see paddockctl persona list)"),
+                        Usage);
+    bool ok = false;
+    const int lines = parser.value(tail).toInt(&ok);
+    if (!ok)
+        return failWith(QStringLiteral("logs"),
+                        Text::tr("--tail wants a number, not \"%1\"").arg(parser.value(tail)), Usage);
+    const QString name = parser.positionalArguments().first();
+    auto endpoint = EngineClient::discover();
+    if (!endpoint)
+        return failWith(QStringLiteral("logs"), endpoint.error().text(), NoEngine);
+    EngineClient client(*endpoint);
+    if (auto version = client.connect(); !version)
+        return failWith(QStringLiteral("logs"), version.error().text(), NoEngine);
+    const QString container = QStringLiteral("paddock-") + name;
+    auto printLines = [](const QList<EngineClient::LogLine> &batch) {
+        for (const EngineClient::LogLine &line : batch) {
+            if (line.stream == EngineClient::LogLine::Stream::Stderr)
+                err() << QString::fromUtf8(line.text) << Qt::endl;
+            else
+                out() << QString::fromUtf8(line.text) << Qt::endl;
+        }
+    };
+    if (!parser.isSet(follow)) {
+        auto got = client.logs(container, lines);
+        if (!got)
+            return failWith(QStringLiteral("logs"), got.error().text(),
+                            got.error().code == Error::Code::NotFound ? Usage : Failed);
+        printLines(*got);
+        return Ok;
+    }
+    if (auto inspect = client.inspectContainer(container); !inspect)
+        return failWith(QStringLiteral("logs"), inspect.error().text(),
+                        inspect.error().code == Error::Code::NotFound ? Usage : Failed);
+    int code = Ok;
+    QByteArray rest;
+    QObject context;
+    // Lines arrive on the stream's thread and are printed here, in order.
+    EngineStream stream(
+        *endpoint, client.apiVersion(),
+        QStringLiteral("/containers/%1/logs?follow=true&stdout=true&stderr=true&tail=%2")
+            .arg(QString::fromLatin1(QUrl::toPercentEncoding(container)),
+                 lines < 0 ? QStringLiteral("all") : QString::number(lines)),
+        [&](const QByteArray &chunk) {
+            const QList<EngineClient::LogLine> batch = EngineClient::demultiplex(rest, chunk);
+            QMetaObject::invokeMethod(
+                &context, [printLines, batch] { printLines(batch); }, Qt::QueuedConnection);
+        },
+        [&](const std::optional<Error> &error) {
+            QMetaObject::invokeMethod(
+                &context,
+                [&code, error] {
+                    if (error)
+                        code = failWith(QStringLiteral("logs"), error->text(), Failed);
+                    QCoreApplication::exit(0);
+                },
+                Qt::QueuedConnection);
+        });
+    TerminationSignals termination;
+    QObject::connect(&termination, &TerminationSignals::received, &context,
+                     [] { QCoreApplication::exit(0); });
+    QCoreApplication::exec();
+    return code;
+}
+
+} // namespace
+
+int runPersonaCommand(const QStringList &arguments)
+{
+    const QString command = arguments.value(0);
+    const QStringList rest = arguments.mid(1);
+    if (command == QLatin1StringView("list"))
+        return list(rest);
+    if (command == QLatin1StringView("start") || command == QLatin1StringView("stop") ||
+        command == QLatin1StringView("restart"))
+        return act(command, rest);
+    if (command == QLatin1StringView("logs"))
+        return logs(rest);
+    err() << Text::tr("usage: paddockctl persona list [--json] | start NAME | stop NAME | restart NAME | "
+                      "logs NAME [--follow] [--tail N]\n"
+                      "Exit codes: 0 done, 1 the engine refused or the action failed, 2 bad usage or an "
+                      "unknown persona, 3 no container engine.")
+          << Qt::endl;
+    return Usage;
+}

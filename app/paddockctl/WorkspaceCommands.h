@@ -1,0 +1,6 @@
+#pragma once
+
+#include <QStringList>
+
+// `paddockctl workspace create|list`: workspaces made from repositories (core/repo).
+int runWorkspaceCommand(const QStringList &arguments);
