@@ -21,17 +21,16 @@ using namespace paddock;
 namespace {
 const char *ContainerScript = R"sh(cd /home/dev/workspace || exit 1
 export HOME=/tmp
-echo "branch=$(git rev-parse --abbrev-ref HEAD)" i = 0 until git ls - remote local > / dev / null 2 > &1;
-do
-    i = $((i + 1));
-[$i - gt 120] && echo transport - timeout &&break;
-sleep 0.5 done echo change >> README &&git - c user.name =
-    Agent - c user.email =
-        agent @example.org commit - qam change git push local HEAD : refs / heads / ai / x 2 > &1;
-echo "allowed-rc=$?" git push local HEAD : main 2 > &1;
-echo "denied-rc=$?" echo finished while true;
-do
-    sleep 1; done
+echo "branch=$(git rev-parse --abbrev-ref HEAD)"
+i=0
+until git ls-remote local >/dev/null 2>&1; do
+    i=$((i + 1)); [ $i -gt 120 ] && echo transport-timeout && break; sleep 0.5
+done
+echo change >> README && git -c user.name=Agent -c user.email=agent@example.org commit -qam change
+git push local HEAD:refs/heads/ai/x 2>&1; echo "allowed-rc=$?"
+git push local HEAD:main 2>&1; echo "denied-rc=$?"
+echo finished
+while true; do sleep 1; done
 )sh";
 } // namespace
 
@@ -97,11 +96,17 @@ private slots:
         QVERIFY(workspace.path.startsWith(data + QStringLiteral("/workspaces/") + persona.name + u'/'));
         QVERIFY(workspace.localUrl.startsWith(QStringLiteral("git://10.")));
 
-        QSignalSpy actionFailed(&runtime, &PersonaRuntime::actionFailed);
+        auto logsOf = [&] {
+            QString text;
+            if (auto l = client.logs(persona.containerName()))
+                for (const auto &line : *l)
+                    text += QString::fromUtf8(line.text) + u'\n';
+            return text;
+        };
         QTRY_VERIFY2_WITH_TIMEOUT(runtime.status(persona.name) &&
                                       runtime.status(persona.name)->state == PersonaStatus::State::Running,
                                   qPrintable(runtime.status(persona.name)->text() + u' ' +
-                                             runtime.status(persona.name)->message),
+                                             runtime.status(persona.name)->message + u'\n' + logsOf()),
                                   60000);
         QCOMPARE(runtime.status(persona.name)->workspace, workspace.path);
 
