@@ -619,6 +619,7 @@ void PersonaRuntime::runAction(const QString &persona, const QString &action,
                         Text::tr("%1 %2 failed: %3").arg(actionName(action), persona, result.error().text());
                     setStatus(s);
                     actionError(persona, action, result.error());
+                    runQueued(persona);
                     return;
                 }
                 if (then) {
@@ -628,9 +629,21 @@ void PersonaRuntime::runAction(const QString &persona, const QString &action,
                 m_busy.remove(persona);
                 refreshOne(persona);
                 emit actionFinished(persona, action);
+                runQueued(persona);
             },
             Qt::QueuedConnection);
     });
+}
+
+void PersonaRuntime::runQueued(const QString &name)
+{
+    if (m_busy.contains(name) || !m_queued.contains(name))
+        return;
+    const Queued next = m_queued.take(name);
+    if (next.action == QLatin1StringView("stop"))
+        stopPersona(name);
+    else
+        beginStart(name, next.workspace, next.action == QLatin1StringView("restart"));
 }
 
 void PersonaRuntime::startPersona(const QString &name)
@@ -669,12 +682,11 @@ void PersonaRuntime::beginStart(const QString &name, const std::optional<Workspa
                                  Text::tr("no container engine to start %1 on").arg(name),
                                  {},
                                  m_description});
-    if (m_busy.contains(name))
-        return actionError(name, action,
-                           Error{Error::Code::Busy,
-                                 Text::tr("%1 is busy with another action").arg(name),
-                                 {},
-                                 Text::tr("Wait for it to finish, then try again.")});
+    if (m_busy.contains(name)) {
+        // After the action under way (a start right after a stop, a restart while starting).
+        m_queued.insert(name, Queued{action, workspace});
+        return;
+    }
     const PersonaStatus current = m_status.value(name);
     if (!restart && current.state == PersonaStatus::State::Running &&
         (!workspace || workspace->hostPath == current.workspace)) {
@@ -734,12 +746,10 @@ void PersonaRuntime::stopPersona(const QString &name)
                                  Text::tr("cannot stop %1: it is not known or there is no engine").arg(name),
                                  {},
                                  {}});
-    if (m_busy.contains(name))
-        return actionError(name, QStringLiteral("stop"),
-                           Error{Error::Code::Busy,
-                                 Text::tr("%1 is busy with another action").arg(name),
-                                 {},
-                                 Text::tr("Wait for it to finish, then try again.")});
+    if (m_busy.contains(name)) {
+        m_queued.insert(name, Queued{QStringLiteral("stop"), std::nullopt});
+        return;
+    }
     m_stopRequested.insert(name);
     PersonaStatus s = m_status.value(name, PersonaStatus{name});
     if (s.state != PersonaStatus::State::Running && s.state != PersonaStatus::State::Starting) {

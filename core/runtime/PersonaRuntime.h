@@ -189,6 +189,7 @@ private:
     std::optional<Persona> findPersona(const QString &name) const;
     void actionError(const QString &persona, const QString &action, const Error &error);
     void ensureTransport(const QString &persona);
+    void runQueued(const QString &persona);
     PersonaStatus statusFromInspect(const QString &persona, const QJsonObject &inspect) const;
 
     Options m_options;
@@ -203,7 +204,13 @@ private:
     QSet<QString> m_watched;
     QHash<QString, int> m_followed; // persona → tail asked for
     QSet<QString> m_busy;           // personas with an action under way
-    QSet<QString> m_stopRequested;  // their next death is a stop someone asked for
+    struct Queued
+    {
+        QString action; // start, restart or stop
+        std::optional<WorkspaceMount> workspace;
+    };
+    QHash<QString, Queued> m_queued; // the last action asked while busy: run after the current one
+    QSet<QString> m_stopRequested;   // their next death is a stop someone asked for
     std::unique_ptr<Streams> m_streams;
     std::unique_ptr<QThreadPool> m_pool;
     std::unique_ptr<GitTransport> m_transport;

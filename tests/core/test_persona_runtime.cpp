@@ -174,6 +174,20 @@ private slots:
         QVERIFY(waitForState(*runtime, m_name, PersonaStatus::State::Running));
         runtime->stopPersona(m_name);
         QCOMPARE(runtime->status(m_name)->state, PersonaStatus::State::Stopping);
+        // A start asked while the stop is under way runs after it, not refused as busy.
+        QSignalSpy failedWhileBusy(runtime.get(), &PersonaRuntime::actionFailed);
+        QSignalSpy states(runtime.get(), &PersonaRuntime::statusChanged);
+        runtime->startPersona(m_name);
+        QVERIFY(waitForState(*runtime, m_name, PersonaStatus::State::Running, 20000));
+        QVERIFY(failedWhileBusy.isEmpty());
+        QList<PersonaStatus::State> seen;
+        for (const auto &args : states)
+            if (args.first().value<PersonaStatus>().persona == m_name)
+                seen << args.first().value<PersonaStatus>().state;
+        const qsizetype stopped = seen.indexOf(PersonaStatus::State::Stopped);
+        QVERIFY(stopped >= 0);
+        QVERIFY(seen.indexOf(PersonaStatus::State::Starting, stopped) > stopped);
+        runtime->stopPersona(m_name);
         QVERIFY(waitForState(*runtime, m_name, PersonaStatus::State::Stopped, 20000));
     }
 
