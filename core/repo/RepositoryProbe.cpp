@@ -221,7 +221,8 @@ Result<RepositoryInfo> RepositoryProbe::probe(const QString &dropped)
     git_error_clear();
 
     if (info.kind == RepositoryInfo::Kind::WorkTree) {
-        git_status_options opts = GIT_STATUS_OPTIONS_INIT;
+        git_status_options opts;
+        git_status_options_init(&opts, GIT_STATUS_OPTIONS_VERSION);
         opts.show = GIT_STATUS_SHOW_INDEX_AND_WORKDIR;
         opts.flags = GIT_STATUS_OPT_INCLUDE_UNTRACKED | GIT_STATUS_OPT_EXCLUDE_SUBMODULES;
         git_status_list *list = nullptr;

@@ -351,7 +351,8 @@ Result<void> fetchIntoMirror(const RepositoryInfo &info, const QString &mirror,
     char tags[] = "+refs/tags/*:refs/tags/*";
     char *specs[] = {heads, tags};
     const git_strarray refspecs{specs, 2};
-    git_fetch_options opts = GIT_FETCH_OPTIONS_INIT;
+    git_fetch_options opts;
+    git_fetch_options_init(&opts, GIT_FETCH_OPTIONS_VERSION);
     opts.update_fetchhead = 0;
     opts.download_tags = GIT_REMOTE_DOWNLOAD_TAGS_NONE;
     FetchPayload payload{&progress, cancel};
@@ -586,7 +587,8 @@ Result<Workspace> WorkspaceBuilder::create(const WorkspaceRequest &request, cons
 
     if (isCancelled(cancel))
         return std::unexpected(cancelled());
-    git_checkout_options co = GIT_CHECKOUT_OPTIONS_INIT;
+    git_checkout_options co;
+    git_checkout_options_init(&co, GIT_CHECKOUT_OPTIONS_VERSION);
     co.checkout_strategy = GIT_CHECKOUT_FORCE;
     co.progress_payload = const_cast<ProgressFn *>(&progress);
     co.progress_cb = [](const char *, size_t completed, size_t total, void *payload) {
