@@ -83,7 +83,8 @@ private slots:
         QTRY_COMPARE(engine.state(), Engine::State::Running);
         QCOMPARE(engine.threadNames(),
                  (QStringList{QStringLiteral("paddock-config"), QStringLiteral("paddock-audit"),
-                              QStringLiteral("paddock-policy"), QStringLiteral("paddock-proxy"),
+                              QStringLiteral("paddock-policy"), QStringLiteral("paddock-runtime"),
+                              QStringLiteral("paddock-proxy"),
                               QStringLiteral("paddock-scheduler")}));
         const QStringList os = osThreadNames();
         QVERIFY2(os.contains(QStringLiteral("paddock-audit")) &&
