@@ -938,6 +938,10 @@
         <source>Audit</source>
         <translation>Audit</translation>
     </message>
+    <message>
+        <source>Personas</source>
+        <translation type="unfinished"></translation>
+    </message>
 </context>
 <context>
     <name>paddock::Engine</name>
@@ -1092,10 +1096,6 @@
         <translation>Prüfen Sie, ob das Archiv ein Wurzeldateisystem ist (ein tar).</translation>
     </message>
     <message>
-        <source>importing image %1:%2: the engine answered %3</source>
-        <translation>Importieren des Abbilds %1:%2: der Container-Dienst antwortete %3</translation>
-    </message>
-    <message>
         <source>inspecting image %1</source>
         <translation>Untersuchen des Abbilds %1</translation>
     </message>
@@ -1139,12 +1139,174 @@
         <source>waiting for container %1</source>
         <translation>Warten auf den Container %1</translation>
     </message>
+    <message>
+        <source>cannot read the image archive (%1)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Check that the file exists and is readable.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>the engine answered %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Check that the archive is a root file system (a tar) and that the image settings are valid.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>running %1 in container %2</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>%1: the engine gave no exec session</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>%1: the engine does not say how it ended</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Check the container&apos;s state with podman ps, then try again.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>copying files into %1 of container %2: the container engine refused (%3)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Check that the container exists and that %1 is a folder in it.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>copying %1 out of container %2</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Is the image %1 there (podman images)? Build or pull it first.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>%1: tar in the helper container failed (%2)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The helper image needs sh and GNU tar (the agent image has both).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>backing up volume %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>%1: compressing the archive failed</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Check free memory and try again.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>restoring volume %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>%1: not a volume backup (a .tar.gz archive)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Choose a file made by Paddock&apos;s volume backup.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>A container uses it: stop (or remove) the persona&apos;s container, then restore again.</source>
+        <translation type="unfinished"></translation>
+    </message>
 </context>
 <context>
     <name>paddock::EngineEvents</name>
     <message>
         <source>the events stream ended (HTTP %1)</source>
         <translation>der Ereignisstrom endete (HTTP %1)</translation>
+    </message>
+</context>
+<context>
+    <name>paddock::EngineStream</name>
+    <message>
+        <source>the engine refused to stream %1 (HTTP %2): %3</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>paddock::GitTransport</name>
+    <message>
+        <source>this is not a mirror (no objects folder)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Make the workspace again; its mirror is missing.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>cannot write the push hook: %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Check the permissions of Paddock&apos;s data folder.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>no address to listen on</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The persona&apos;s network needs a gateway address.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>only mirrors in %1 are served</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>This is a bug in Paddock: please report it.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>cannot start git daemon: %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Install git (git daemon is part of it).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>git daemon on %1:%2 stopped (exit %3): %4</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>It is started again shortly; the address exists only while the persona&apos;s container runs.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>inspecting network %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>the network has no gateway address</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Remove the network; Paddock makes it again with a gateway for the git transport.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>listing networks</source>
+        <translation type="unfinished">Auflisten der Netzwerke</translation>
+    </message>
+    <message>
+        <source>creating network %1</source>
+        <translation type="unfinished">Anlegen des Netzwerks %1</translation>
     </message>
 </context>
 <context>
@@ -1176,6 +1338,134 @@
     <message>
         <source>(too large to show a diff; the versions differ)</source>
         <translation>(zu groß für einen Vergleich; die Fassungen unterscheiden sich)</translation>
+    </message>
+</context>
+<context>
+    <name>paddock::ImageBuildDialog</name>
+    <message>
+        <source>&amp;Build</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Cancel</source>
+        <translation type="unfinished">Abbrechen</translation>
+    </message>
+    <message>
+        <source>&amp;Close</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Build agent image</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Paddock&apos;s personas run in the container image %1, which is not in your container engine yet.
+
+Building it makes a minimal Debian 13 system with git, the OpenSSH client and server, curl and the user dev, and imports it into the engine. It takes about a minute and about 300 MB of disk, needs network access to Debian&apos;s mirror (deb.debian.org) and root (the recipe uses debootstrap). No registry is used.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Starting…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Cancelling…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>%1 is ready.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Cancelled; nothing of the build was kept.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>&amp;Try again</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>paddock::ImageBuilder</name>
+    <message>
+        <source>the agent image is being built already</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Wait for that build to finish, or cancel it.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>&quot;%1&quot; is not an image name</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Use lower-case letters, digits and . _ - / with an optional :tag, such as localhost/paddock-agent:0.1.0.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>the recipe for the agent image is missing</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Reinstall Paddock; the recipe belongs in share/paddock/image.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>cannot make a temporary folder for the build (%1)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Free some space there, or set TMPDIR to another folder.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>cannot run the image recipe (%1)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Check that the file exists and is executable.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>starting the recipe</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>cancelling</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>the build of %1 was cancelled</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>the recipe stopped unexpectedly</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>the recipe failed with status %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>building %1 failed: %2</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>the recipe succeeded but wrote no archive</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>This is a bug in the recipe; please report it.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>importing %1 into the container engine</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>built %1</source>
+        <translation type="unfinished"></translation>
     </message>
 </context>
 <context>
@@ -1229,6 +1519,45 @@
     </message>
 </context>
 <context>
+    <name>paddock::LogViewer</name>
+    <message>
+        <source>&amp;Follow</source>
+        <translation type="unfinished">&amp;Folgen</translation>
+    </message>
+    <message>
+        <source>Log of %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Keep the newest lines in view</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Search</source>
+        <translation type="unfinished">Suche</translation>
+    </message>
+    <message>
+        <source>Previous match (Shift+F3)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Next match (F3)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>more than %L1 matches</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>1 match</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>%L1 matches</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
     <name>paddock::MainWindow</name>
     <message>
         <source>Paddock</source>
@@ -1272,6 +1601,430 @@
     <message>
         <source>capability %1 is granted</source>
         <translation>die Capability %1 ist gewährt</translation>
+    </message>
+</context>
+<context>
+    <name>paddock::PersonaCard</name>
+    <message>
+        <source>Start</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Stop</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Restart</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Logs</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Copy shell command</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Edit…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Duplicate…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Delete…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Copies the command that opens a shell in the running container</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>full trust</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>moderate trust</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>restricted</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>%1 d %2 h</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>%1 h %2 min</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>%1 min %2 s</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>%1 s</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>On its own internal network, with no other network access</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>On the default network</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Hardening relaxed: %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>; </source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>127.0.0.1:%1 → %2</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Ports: none published</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Ports: %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>, </source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Workspace: none (drop a folder here to open one)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Workspace: %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>up %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>CPU: —</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Memory: —</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>CPU: %1 %</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Memory: %1 of %2</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Memory: %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Only a folder can be dropped here: drop a local folder to open it as the workspace.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message numerus="yes">
+        <source>Drop one folder at a time: %n items were dropped.</source>
+        <translation type="unfinished">
+            <numerusform></numerusform>
+            <numerusform></numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>%1 is not on this computer: drop a local folder to open it as the workspace.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Checking %1…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>%1 is not a folder: drop a local folder to open it as the workspace.</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>paddock::PersonaEditDialog</name>
+    <message>
+        <source>the image&apos;s own</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>host:container, e.g. 2222:22</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>volume:/path, e.g. paddock-dev-home:/home/dev</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>the name of the secret with the SSH key</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>A deploy key (one repository), not the account key</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source> MB</source>
+        <translation type="unfinished"> MB</translation>
+    </message>
+    <message>
+        <source>Writable root file system</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Run as root inside the container</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>none; e.g. NET_BIND_SERVICE</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>New persona</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Edit persona %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>By trust (restricted personas fail closed)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Closed: refuse new actions while the audit log fails</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Open: go on unrecorded while the audit log fails</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>&amp;Name:</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>&amp;Trust:</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>&amp;Image:</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>&amp;Entrypoint:</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>&amp;Ports:</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>&amp;Volumes:</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>SSH &amp;key secret:</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>When the &amp;audit log fails:</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Limits</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>&amp;Memory:</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>&amp;CPUs:</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>P&amp;rocesses (PIDs):</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Open &amp;files:</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Processes per &amp;user:</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Si&amp;ze of /tmp:</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Hardening relaxations</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Added ca&amp;pabilities:</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>&quot;%1&quot; is not a port</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Ports</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Write the host port and the container port as HOST:CONTAINER, e.g. 2222:22.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>&quot;%1&quot; is not a volume</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Volumes</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Write the volume&apos;s name and where it is mounted as NAME:/PATH, e.g. paddock-dev-home:/home/dev.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>This persona switches off hardening:</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>paddock::PersonaRuntime</name>
+    <message>
+        <source>starting</source>
+        <translation type="unfinished">startet</translation>
+    </message>
+    <message>
+        <source>stopping</source>
+        <translation type="unfinished">wird angehalten</translation>
+    </message>
+    <message>
+        <source>restarting</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>removing</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>looking up %1: the engine answered %2</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>could not hand the workspace to the container user: %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Check that the data folder is on a file system that keeps owners.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>network %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>the engine has no network %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Check the container engine&apos;s installation.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>the image %1 of persona %2 is not there</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Build it with &quot;Build agent image&quot; on the Personas page, or with &quot;paddockctl image build&quot;.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>volume %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>unknown</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>stopped</source>
+        <translation type="unfinished">angehalten</translation>
+    </message>
+    <message>
+        <source>running</source>
+        <translation type="unfinished">läuft</translation>
+    </message>
+    <message>
+        <source>exited</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>error</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>exited (out of memory)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>exited (code %1)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>%1 %2 at %3</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>%1 %2 failed: %3</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>there is no persona %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>See the personas with &quot;paddockctl persona list&quot;.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>no container engine to start %1 on</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>cannot stop %1: it is not known or there is no engine</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>%1 is busy with another action</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Wait for it to finish, then try again.</source>
+        <translation type="unfinished"></translation>
     </message>
 </context>
 <context>
@@ -1399,6 +2152,97 @@
     <message>
         <source>there is no persona &quot;%1&quot;</source>
         <translation>es gibt keine Persona „%1“</translation>
+    </message>
+</context>
+<context>
+    <name>paddock::PersonasPage</name>
+    <message>
+        <source>start</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>stop</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>restart</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>delete</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>&amp;Retry now</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Stop &amp;all agents</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>There are no personas. They are read from personas.json in Paddock&apos;s configuration folder.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Personas</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Looking again…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>No container engine is running, so the personas cannot be started.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Paddock keeps trying in the background.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The persona %1 was deleted.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Could not %1 %2: %3</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The personas were not saved: %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Copied to the clipboard: %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Duplicate %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Name of the copy (its ports are not copied: set them in Edit):</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Delete persona</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Delete the persona &quot;%1&quot;?</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Its container is removed. Its volumes (its home folder and other data) are kept unless you tick the box below.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Also delete its &amp;volumes</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>&amp;Delete</source>
+        <translation type="unfinished"></translation>
     </message>
 </context>
 <context>
@@ -1712,6 +2556,158 @@
     </message>
 </context>
 <context>
+    <name>paddock::RepositoryProbe</name>
+    <message numerus="yes">
+        <source>%n uncommitted change(s) in %1 are not copied: the workspace starts from the last commit. Commit them first if the agent should see them.</source>
+        <translation type="unfinished">
+            <numerusform></numerusform>
+            <numerusform></numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>The repository uses Git LFS: large files arrive as LFS pointer files, not their contents (the agent&apos;s container cannot fetch them).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The repository is a shallow clone: the workspace has only the history it has.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>there is nothing at this path</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Drop a folder that holds a git repository.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>this is a file, not a repository</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Drop the repository&apos;s folder (a git work tree or a bare repository).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>this folder is inside the repository %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Drop the repository&apos;s top folder, %1, instead.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>this folder is not a git repository</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Only git work trees and bare repositories can become workspaces; run git init there first if it should be one.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>the repository has no commits yet</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Make a first commit; a workspace starts from a commit.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>cannot read HEAD: %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Check the repository with git status.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>HEAD does not name a commit: %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>cannot read the status: %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>paddock::SecretDelivery</name>
+    <message>
+        <source>cannot deliver secrets to container %1: it is not running</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Start the container first; its secrets folder is a tmpfs that exists only while it runs.</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>paddock::SecretStore</name>
+    <message>
+        <source>&quot;%1&quot; is not a valid secret name</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Use 1 to 64 characters: lower-case letters, digits, &apos;.&apos;, &apos;_&apos; and &apos;-&apos;, starting with a letter or a digit.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Paddock lists no secrets and will not change the list until the file is fixed or removed (the previous version, if any, is %1); the secrets themselves stay in the Secret Service.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>not valid JSON: %1</source>
+        <translation type="unfinished">kein gültiges JSON: %1</translation>
+    </message>
+    <message>
+        <source>expected a JSON object</source>
+        <translation type="unfinished">ein JSON-Objekt wurde erwartet</translation>
+    </message>
+    <message>
+        <source>&quot;version&quot; must be a positive whole number</source>
+        <translation type="unfinished">„version“ muss eine positive ganze Zahl sein</translation>
+    </message>
+    <message>
+        <source>written by a newer Paddock (secrets version %1; this Paddock reads up to %2)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>&quot;secrets&quot; must be a list</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>each secret must be an object</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>the secret %1 is listed twice</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>secret %1 has an unknown kind; use api-key, ssh-private-key, ssh-authorized-keys or other</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>cannot store the secret %1 in the Secret Service: %2</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>cannot read the secret %1 from the Secret Service: %2</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>cannot remove the secret %1 from the Secret Service: %2</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Allow Paddock to use the keyring when it asks, then try again.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Make sure a keyring (GNOME Keyring, KWallet) is running and unlocked, then try again.</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
     <name>paddock::SelfTest</name>
     <message>
         <source>the engine is running</source>
@@ -1925,6 +2921,213 @@
     <message>
         <source>Audit log failing</source>
         <translation>Audit-Protokoll gestört</translation>
+    </message>
+    <message>
+        <source>P&amp;ersonas…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>S&amp;top all agents</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>&amp;Start</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>S&amp;top</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>%1 — %2</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>%1: %2</source>
+        <translation type="unfinished">%1: %2</translation>
+    </message>
+</context>
+<context>
+    <name>paddock::WorkspaceBuilder</name>
+    <message>
+        <source>cancelled; nothing was left behind</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>cannot create the folder</source>
+        <translation type="unfinished">Ordner kann nicht angelegt werden</translation>
+    </message>
+    <message>
+        <source>Check the permissions and free space of Paddock&apos;s data folder.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>cannot read: %1</source>
+        <translation type="unfinished">Lesen nicht möglich: %1</translation>
+    </message>
+    <message>
+        <source>Check that the repository can be read.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>cannot write: %1</source>
+        <translation type="unfinished">Schreiben nicht möglich: %1</translation>
+    </message>
+    <message>
+        <source>copying failed: %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Check the free space of Paddock&apos;s data folder.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Check the repository with git fsck, and the free space of Paddock&apos;s data folder.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>cannot open the repository: %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>there is no branch, tag or commit &quot;%1&quot;</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Choose one of its branches: %1.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>cannot list the references: %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>cannot create %1: %2</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>cannot open the configuration: %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>cannot write the configuration: %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>cannot create the mirror: %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>cannot move the new mirror into place</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Check the permissions of Paddock&apos;s data folder.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>cannot reach the original: %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>cannot update the mirror: %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>&quot;%1&quot; is not a persona name</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Choose one of the personas.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>&quot;%1&quot; cannot be a feature name</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Use letters, digits, &apos;-&apos;, &apos;_&apos; and &apos;.&apos;, at most 64, not starting with &apos;.&apos; or &apos;-&apos;, for example %1.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>the repository has submodules (%1), which a workspace cannot bring along</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The agent&apos;s container cannot fetch them. Drop a repository without submodules, or make the submodules&apos; contents part of it.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>cannot create Paddock&apos;s data folders</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Check the permissions of the folder.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>another workspace of this repository is being made</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Wait for it to finish, then try again.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>a workspace of this name already exists</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Choose another feature name, or remove the workspace first.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>not enough disk space: the workspace needs about %1 MB, %2 MB are free</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Free some space there, or set PADDOCK_DATA_DIR to a larger disk.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>cannot create the workspace: %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>the base commit did not come along: %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>cannot create the branch %1: %2</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Choose another feature name.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>cannot check out the files: %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>cannot switch to the branch: %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>cannot add the remote origin: %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>cannot add the remote local: %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>cannot move the new workspace into place</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>cannot set the remote local: %1</source>
+        <translation type="unfinished"></translation>
     </message>
 </context>
 <context>
@@ -2145,20 +3348,8 @@
         <translation>%1: formatiert (die vorherige Fassung ist %2)</translation>
     </message>
     <message>
-        <source>paddockctl policy: unknown command &quot;%1&quot;; the commands are validate, authorize, test and format</source>
-        <translation>paddockctl policy: unbekannter Befehl „%1“; die Befehle sind validate, authorize, test und format</translation>
-    </message>
-    <message>
         <source>Also check the policies against this schema (.cedarschema, or Cedar&apos;s JSON format).</source>
         <translation>Die Richtlinien zusätzlich gegen dieses Schema prüfen (.cedarschema oder Cedars JSON-Format).</translation>
-    </message>
-    <message>
-        <source>serve: run the engine without a window until SIGINT or SIGTERM.
-policy validate|authorize|test|format: Cedar policies (see paddockctl policy COMMAND --help).
-audit verify|tail|export: the audit log (see paddockctl audit COMMAND --help).</source>
-        <translation>serve: den Dienst ohne Fenster bis SIGINT oder SIGTERM ausführen.
-policy validate|authorize|test|format: Cedar-Richtlinien (siehe paddockctl policy BEFEHL --help).
-audit verify|tail|export: das Audit-Protokoll (siehe paddockctl audit BEFEHL --help).</translation>
     </message>
     <message>
         <source>The audit log to read (default: %1).</source>
@@ -2314,6 +3505,341 @@ audit verify|tail|export: das Audit-Protokoll (siehe paddockctl audit BEFEHL --h
     <message>
         <source>paddockctl audit: unknown command &quot;%1&quot;; the commands are verify, tail and export</source>
         <translation>paddockctl audit: unbekannter Befehl „%1“; die Befehle sind verify, tail und export</translation>
+    </message>
+    <message>
+        <source>serve: run the engine without a window until SIGINT or SIGTERM.
+policy validate|authorize|test|format|check: Cedar policies (see paddockctl policy COMMAND --help).
+audit verify|tail|export: the audit log (see paddockctl audit COMMAND --help).
+persona list|start|stop|restart|logs: personas and their containers (see paddockctl persona).
+workspace create|list: workspaces made from repositories (see paddockctl workspace COMMAND --help).
+image build|status: the agent image (see paddockctl image COMMAND --help).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The image&apos;s name (default: %1).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>paddockctl image %1: unexpected argument &quot;%2&quot;; see --help</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Build Paddock&apos;s agent image (Debian 13 with git, OpenSSH, curl and the user dev) from Debian&apos;s mirror and import it into the container engine. Needs root (the recipe uses debootstrap), network access and about a minute.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>More Debian packages for the image, comma-separated.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>PKGS</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>paddockctl image build: cancelling</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Say whether the container engine has the agent image.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>paddockctl image status: %1 does not exist in the container engine (%2).
+Build it with: paddockctl image build --tag %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>%1 exists</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>id: %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>size: %1 (%2 bytes)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>created: %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>paddockctl image: unknown command &quot;%1&quot;; the commands are build and status</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Decides whether PERSONA may update REF of the workspace repository REPO, records the decision in the audit log, and exits with 0 (allowed), 1 (denied, the reason on standard error) or 2 (an error, which refuses the push too).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The persona pushing.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>P</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The repository (the mirror&apos;s name).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>R</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The ref updated, e.g. refs/heads/ai/x.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>REF</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The update is not a fast-forward.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The update deletes the ref.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Paddock&apos;s configuration folder (default: %1).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Paddock&apos;s data folder, where the audit log is (default: %1).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>paddockctl policy check git-push: --%1 is required</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>paddock: the push of %1 to %2 is refused: %3</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>there is no persona &quot;%1&quot; in %2</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>the decision cannot be recorded in the audit log (%1)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>paddock: the %1 policy of persona %2 does not allow pushing %3 to %4: %5</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>no policy permits it</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>forbidden by %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>paddockctl policy check: unknown check &quot;%1&quot;; the checks are git-push</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>paddockctl policy: unknown command &quot;%1&quot;; the commands are validate, authorize, test, format and check</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>%1 s</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>%1 min</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>%1 h %2 min</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>%1 d %2 h</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>the container engine did not answer in 15 s</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The personas and what their containers are doing.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>One JSON object per persona.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>TRUST</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>STATUS</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>UPTIME</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>PORTS</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>unknown</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Starts a persona&apos;s container.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Stops a persona&apos;s container.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Restarts a persona&apos;s container.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The persona.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>name one persona (see paddockctl persona list)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>there is no persona &quot;%1&quot; (see paddockctl persona list)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>interrupted</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>%1: %2 (container %3)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>A persona&apos;s container log (stdout and stderr).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Keep printing new lines until the container stops or SIGINT.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Only the last N lines (default: all).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>--tail wants a number, not &quot;%1&quot;</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>usage: paddockctl persona list [--json] | start NAME | stop NAME | restart NAME | logs NAME [--follow] [--tail N]
+Exit codes: 0 done, 1 the engine refused or the action failed, 2 bad usage or an unknown persona, 3 no container engine.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>mirror</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>copy</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>checkout</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Makes a workspace of the repository at PATH for a persona: a clone in Paddock&apos;s data folder on the branch &lt;persona&gt;/&lt;feature&gt;, pushing to a host-side mirror. Prints the workspace&apos;s path and its branch. Ctrl+C cancels and removes what was made.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The persona it is for.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The feature name (default: from the folder and today&apos;s date).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>F</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The branch, tag or commit to start from (default: the current branch).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>B</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The git transport&apos;s base URL as the container sees it, e.g. git://10.89.0.1:9418.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>URL</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The repository.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>PATH</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>paddockctl workspace create: name a persona (--persona P) and one repository PATH</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>paddockctl workspace create: %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>paddockctl workspace create: there is no persona &quot;%1&quot;; the personas are %2</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>%1: %2 %</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>%1: %2 MB</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>warning: %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Lists the workspaces (of one persona, or all), oldest first.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Only this persona&apos;s.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>no workspaces yet; make one with paddockctl workspace create</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>paddockctl workspace: unknown command &quot;%1&quot;; the commands are create and list</source>
+        <translation type="unfinished"></translation>
     </message>
 </context>
 </TS>
