@@ -940,7 +940,7 @@
     </message>
     <message>
         <source>Personas</source>
-        <translation type="unfinished"></translation>
+        <translation>Personas</translation>
     </message>
 </context>
 <context>
@@ -1141,87 +1141,87 @@
     </message>
     <message>
         <source>cannot read the image archive (%1)</source>
-        <translation type="unfinished"></translation>
+        <translation>das Abbild-Archiv kann nicht gelesen werden (%1)</translation>
     </message>
     <message>
         <source>Check that the file exists and is readable.</source>
-        <translation type="unfinished"></translation>
+        <translation>Prüfen Sie, ob die Datei existiert und lesbar ist.</translation>
     </message>
     <message>
         <source>the engine answered %1</source>
-        <translation type="unfinished"></translation>
+        <translation>der Container-Dienst antwortete %1</translation>
     </message>
     <message>
         <source>Check that the archive is a root file system (a tar) and that the image settings are valid.</source>
-        <translation type="unfinished"></translation>
+        <translation>Prüfen Sie, ob das Archiv ein Wurzeldateisystem ist (ein tar) und ob die Einstellungen des Abbilds gültig sind.</translation>
     </message>
     <message>
         <source>running %1 in container %2</source>
-        <translation type="unfinished"></translation>
+        <translation>Ausführen von %1 im Container %2</translation>
     </message>
     <message>
         <source>%1: the engine gave no exec session</source>
-        <translation type="unfinished"></translation>
+        <translation>%1: der Container-Dienst hat keine Exec-Sitzung geliefert</translation>
     </message>
     <message>
         <source>%1: the engine does not say how it ended</source>
-        <translation type="unfinished"></translation>
+        <translation>%1: der Container-Dienst sagt nicht, wie es endete</translation>
     </message>
     <message>
         <source>Check the container&apos;s state with podman ps, then try again.</source>
-        <translation type="unfinished"></translation>
+        <translation>Prüfen Sie den Zustand des Containers mit podman ps und versuchen Sie es dann erneut.</translation>
     </message>
     <message>
         <source>copying files into %1 of container %2: the container engine refused (%3)</source>
-        <translation type="unfinished"></translation>
+        <translation>Kopieren von Dateien nach %1 im Container %2: der Container-Dienst hat abgelehnt (%3)</translation>
     </message>
     <message>
         <source>Check that the container exists and that %1 is a folder in it.</source>
-        <translation type="unfinished"></translation>
+        <translation>Prüfen Sie, ob der Container existiert und ob %1 darin ein Ordner ist.</translation>
     </message>
     <message>
         <source>copying %1 out of container %2</source>
-        <translation type="unfinished"></translation>
+        <translation>Kopieren von %1 aus dem Container %2</translation>
     </message>
     <message>
         <source>Is the image %1 there (podman images)? Build or pull it first.</source>
-        <translation type="unfinished"></translation>
+        <translation>Ist das Abbild %1 vorhanden (podman images)? Erstellen oder laden Sie es zuerst.</translation>
     </message>
     <message>
         <source>%1: tar in the helper container failed (%2)</source>
-        <translation type="unfinished"></translation>
+        <translation>%1: tar im Hilfscontainer ist fehlgeschlagen (%2)</translation>
     </message>
     <message>
         <source>The helper image needs sh and GNU tar (the agent image has both).</source>
-        <translation type="unfinished"></translation>
+        <translation>Das Hilfsabbild braucht sh und GNU tar (das Agent-Abbild hat beides).</translation>
     </message>
     <message>
         <source>backing up volume %1</source>
-        <translation type="unfinished"></translation>
+        <translation>Sichern des Volumes %1</translation>
     </message>
     <message>
         <source>%1: compressing the archive failed</source>
-        <translation type="unfinished"></translation>
+        <translation>%1: das Komprimieren des Archivs ist fehlgeschlagen</translation>
     </message>
     <message>
         <source>Check free memory and try again.</source>
-        <translation type="unfinished"></translation>
+        <translation>Prüfen Sie den freien Arbeitsspeicher und versuchen Sie es erneut.</translation>
     </message>
     <message>
         <source>restoring volume %1</source>
-        <translation type="unfinished"></translation>
+        <translation>Wiederherstellen des Volumes %1</translation>
     </message>
     <message>
         <source>%1: not a volume backup (a .tar.gz archive)</source>
-        <translation type="unfinished"></translation>
+        <translation>%1: keine Volume-Sicherung (ein .tar.gz-Archiv)</translation>
     </message>
     <message>
         <source>Choose a file made by Paddock&apos;s volume backup.</source>
-        <translation type="unfinished"></translation>
+        <translation>Wählen Sie eine Datei, die mit der Volume-Sicherung von Paddock erstellt wurde.</translation>
     </message>
     <message>
         <source>A container uses it: stop (or remove) the persona&apos;s container, then restore again.</source>
-        <translation type="unfinished"></translation>
+        <translation>Ein Container verwendet es: Halten Sie den Container der Persona an (oder entfernen Sie ihn) und starten Sie die Wiederherstellung dann erneut.</translation>
     </message>
 </context>
 <context>
@@ -1235,78 +1235,78 @@
     <name>paddock::EngineStream</name>
     <message>
         <source>the engine refused to stream %1 (HTTP %2): %3</source>
-        <translation type="unfinished"></translation>
+        <translation>der Container-Dienst hat das Streamen von %1 abgelehnt (HTTP %2): %3</translation>
     </message>
 </context>
 <context>
     <name>paddock::GitTransport</name>
     <message>
         <source>this is not a mirror (no objects folder)</source>
-        <translation type="unfinished"></translation>
+        <translation>dies ist kein Spiegel (kein objects-Ordner)</translation>
     </message>
     <message>
         <source>Make the workspace again; its mirror is missing.</source>
-        <translation type="unfinished"></translation>
+        <translation>Legen Sie den Arbeitsbereich erneut an; sein Spiegel fehlt.</translation>
     </message>
     <message>
         <source>cannot write the push hook: %1</source>
-        <translation type="unfinished"></translation>
+        <translation>der Push-Hook kann nicht geschrieben werden: %1</translation>
     </message>
     <message>
         <source>Check the permissions of Paddock&apos;s data folder.</source>
-        <translation type="unfinished"></translation>
+        <translation>Prüfen Sie die Zugriffsrechte des Datenordners von Paddock.</translation>
     </message>
     <message>
         <source>no address to listen on</source>
-        <translation type="unfinished"></translation>
+        <translation>keine Adresse zum Lauschen</translation>
     </message>
     <message>
         <source>The persona&apos;s network needs a gateway address.</source>
-        <translation type="unfinished"></translation>
+        <translation>Das Netzwerk der Persona braucht eine Gateway-Adresse.</translation>
     </message>
     <message>
         <source>only mirrors in %1 are served</source>
-        <translation type="unfinished"></translation>
+        <translation>nur Spiegel in %1 werden bereitgestellt</translation>
     </message>
     <message>
         <source>This is a bug in Paddock: please report it.</source>
-        <translation type="unfinished"></translation>
+        <translation>Dies ist ein Fehler in Paddock: Bitte melden Sie ihn.</translation>
     </message>
     <message>
         <source>cannot start git daemon: %1</source>
-        <translation type="unfinished"></translation>
+        <translation>git daemon kann nicht gestartet werden: %1</translation>
     </message>
     <message>
         <source>Install git (git daemon is part of it).</source>
-        <translation type="unfinished"></translation>
+        <translation>Installieren Sie git (git daemon gehört dazu).</translation>
     </message>
     <message>
         <source>git daemon on %1:%2 stopped (exit %3): %4</source>
-        <translation type="unfinished"></translation>
+        <translation>git daemon auf %1:%2 wurde beendet (Exit-Status %3): %4</translation>
     </message>
     <message>
         <source>It is started again shortly; the address exists only while the persona&apos;s container runs.</source>
-        <translation type="unfinished"></translation>
+        <translation>Er wird in Kürze erneut gestartet; die Adresse existiert nur, solange der Container der Persona läuft.</translation>
     </message>
     <message>
         <source>inspecting network %1</source>
-        <translation type="unfinished"></translation>
+        <translation>Untersuchen des Netzwerks %1</translation>
     </message>
     <message>
         <source>the network has no gateway address</source>
-        <translation type="unfinished"></translation>
+        <translation>das Netzwerk hat keine Gateway-Adresse</translation>
     </message>
     <message>
         <source>Remove the network; Paddock makes it again with a gateway for the git transport.</source>
-        <translation type="unfinished"></translation>
+        <translation>Entfernen Sie das Netzwerk; Paddock legt es mit einem Gateway für den Git-Transport neu an.</translation>
     </message>
     <message>
         <source>listing networks</source>
-        <translation type="unfinished">Auflisten der Netzwerke</translation>
+        <translation>Auflisten der Netzwerke</translation>
     </message>
     <message>
         <source>creating network %1</source>
-        <translation type="unfinished">Anlegen des Netzwerks %1</translation>
+        <translation>Anlegen des Netzwerks %1</translation>
     </message>
 </context>
 <context>
@@ -1344,128 +1344,130 @@
     <name>paddock::ImageBuildDialog</name>
     <message>
         <source>&amp;Build</source>
-        <translation type="unfinished"></translation>
+        <translation>&amp;Erstellen</translation>
     </message>
     <message>
         <source>Cancel</source>
-        <translation type="unfinished">Abbrechen</translation>
+        <translation>Abbrechen</translation>
     </message>
     <message>
         <source>&amp;Close</source>
-        <translation type="unfinished"></translation>
+        <translation>&amp;Schließen</translation>
     </message>
     <message>
         <source>Build agent image</source>
-        <translation type="unfinished"></translation>
+        <translation>Agent-Abbild erstellen</translation>
     </message>
     <message>
         <source>Paddock&apos;s personas run in the container image %1, which is not in your container engine yet.
 
 Building it makes a minimal Debian 13 system with git, the OpenSSH client and server, curl and the user dev, and imports it into the engine. It takes about a minute and about 300 MB of disk, needs network access to Debian&apos;s mirror (deb.debian.org) and root (the recipe uses debootstrap). No registry is used.</source>
-        <translation type="unfinished"></translation>
+        <translation>Die Personas von Paddock laufen im Container-Abbild %1, das es in Ihrem Container-Dienst noch nicht gibt.
+
+Beim Erstellen entsteht ein minimales Debian-13-System mit git, dem OpenSSH-Client und -Server, curl und dem Benutzer dev, das in den Container-Dienst importiert wird. Das dauert etwa eine Minute und braucht etwa 300 MB Speicherplatz, Netzwerkzugriff auf den Debian-Spiegel (deb.debian.org) und root (das Rezept verwendet debootstrap). Es wird keine Registry verwendet.</translation>
     </message>
     <message>
         <source>Starting…</source>
-        <translation type="unfinished"></translation>
+        <translation>Wird gestartet …</translation>
     </message>
     <message>
         <source>Cancelling…</source>
-        <translation type="unfinished"></translation>
+        <translation>Wird abgebrochen …</translation>
     </message>
     <message>
         <source>%1 is ready.</source>
-        <translation type="unfinished"></translation>
+        <translation>%1 ist bereit.</translation>
     </message>
     <message>
         <source>Cancelled; nothing of the build was kept.</source>
-        <translation type="unfinished"></translation>
+        <translation>Abgebrochen; vom Erstellen wurde nichts behalten.</translation>
     </message>
     <message>
         <source>&amp;Try again</source>
-        <translation type="unfinished"></translation>
+        <translation>&amp;Erneut versuchen</translation>
     </message>
 </context>
 <context>
     <name>paddock::ImageBuilder</name>
     <message>
         <source>the agent image is being built already</source>
-        <translation type="unfinished"></translation>
+        <translation>das Agent-Abbild wird bereits erstellt</translation>
     </message>
     <message>
         <source>Wait for that build to finish, or cancel it.</source>
-        <translation type="unfinished"></translation>
+        <translation>Warten Sie, bis diese Erstellung abgeschlossen ist, oder brechen Sie sie ab.</translation>
     </message>
     <message>
         <source>&quot;%1&quot; is not an image name</source>
-        <translation type="unfinished"></translation>
+        <translation>„%1“ ist kein Abbildname</translation>
     </message>
     <message>
         <source>Use lower-case letters, digits and . _ - / with an optional :tag, such as localhost/paddock-agent:0.1.0.</source>
-        <translation type="unfinished"></translation>
+        <translation>Verwenden Sie Kleinbuchstaben, Ziffern und . _ - / mit einem optionalen :tag, etwa localhost/paddock-agent:0.1.0.</translation>
     </message>
     <message>
         <source>the recipe for the agent image is missing</source>
-        <translation type="unfinished"></translation>
+        <translation>das Rezept für das Agent-Abbild fehlt</translation>
     </message>
     <message>
         <source>Reinstall Paddock; the recipe belongs in share/paddock/image.</source>
-        <translation type="unfinished"></translation>
+        <translation>Installieren Sie Paddock neu; das Rezept gehört nach share/paddock/image.</translation>
     </message>
     <message>
         <source>cannot make a temporary folder for the build (%1)</source>
-        <translation type="unfinished"></translation>
+        <translation>für die Erstellung kann kein temporärer Ordner angelegt werden (%1)</translation>
     </message>
     <message>
         <source>Free some space there, or set TMPDIR to another folder.</source>
-        <translation type="unfinished"></translation>
+        <translation>Geben Sie dort Speicherplatz frei, oder setzen Sie TMPDIR auf einen anderen Ordner.</translation>
     </message>
     <message>
         <source>cannot run the image recipe (%1)</source>
-        <translation type="unfinished"></translation>
+        <translation>das Rezept für das Abbild kann nicht ausgeführt werden (%1)</translation>
     </message>
     <message>
         <source>Check that the file exists and is executable.</source>
-        <translation type="unfinished"></translation>
+        <translation>Prüfen Sie, ob die Datei existiert und ausführbar ist.</translation>
     </message>
     <message>
         <source>starting the recipe</source>
-        <translation type="unfinished"></translation>
+        <translation>Rezept wird gestartet</translation>
     </message>
     <message>
         <source>cancelling</source>
-        <translation type="unfinished"></translation>
+        <translation>wird abgebrochen</translation>
     </message>
     <message>
         <source>the build of %1 was cancelled</source>
-        <translation type="unfinished"></translation>
+        <translation>die Erstellung von %1 wurde abgebrochen</translation>
     </message>
     <message>
         <source>the recipe stopped unexpectedly</source>
-        <translation type="unfinished"></translation>
+        <translation>das Rezept wurde unerwartet beendet</translation>
     </message>
     <message>
         <source>the recipe failed with status %1</source>
-        <translation type="unfinished"></translation>
+        <translation>das Rezept ist mit Status %1 fehlgeschlagen</translation>
     </message>
     <message>
         <source>building %1 failed: %2</source>
-        <translation type="unfinished"></translation>
+        <translation>Erstellen von %1 fehlgeschlagen: %2</translation>
     </message>
     <message>
         <source>the recipe succeeded but wrote no archive</source>
-        <translation type="unfinished"></translation>
+        <translation>das Rezept war erfolgreich, hat aber kein Archiv geschrieben</translation>
     </message>
     <message>
         <source>This is a bug in the recipe; please report it.</source>
-        <translation type="unfinished"></translation>
+        <translation>Dies ist ein Fehler im Rezept; bitte melden Sie ihn.</translation>
     </message>
     <message>
         <source>importing %1 into the container engine</source>
-        <translation type="unfinished"></translation>
+        <translation>%1 wird in den Container-Dienst importiert</translation>
     </message>
     <message>
         <source>built %1</source>
-        <translation type="unfinished"></translation>
+        <translation>%1 erstellt</translation>
     </message>
 </context>
 <context>
@@ -1522,39 +1524,39 @@ Building it makes a minimal Debian 13 system with git, the OpenSSH client and se
     <name>paddock::LogViewer</name>
     <message>
         <source>&amp;Follow</source>
-        <translation type="unfinished">&amp;Folgen</translation>
+        <translation>&amp;Folgen</translation>
     </message>
     <message>
         <source>Log of %1</source>
-        <translation type="unfinished"></translation>
+        <translation>Protokoll von %1</translation>
     </message>
     <message>
         <source>Keep the newest lines in view</source>
-        <translation type="unfinished"></translation>
+        <translation>Die neuesten Zeilen im Blick behalten</translation>
     </message>
     <message>
         <source>Search</source>
-        <translation type="unfinished">Suche</translation>
+        <translation>Suche</translation>
     </message>
     <message>
         <source>Previous match (Shift+F3)</source>
-        <translation type="unfinished"></translation>
+        <translation>Vorheriger Treffer (Umschalt+F3)</translation>
     </message>
     <message>
         <source>Next match (F3)</source>
-        <translation type="unfinished"></translation>
+        <translation>Nächster Treffer (F3)</translation>
     </message>
     <message>
         <source>more than %L1 matches</source>
-        <translation type="unfinished"></translation>
+        <translation>mehr als %L1 Treffer</translation>
     </message>
     <message>
         <source>1 match</source>
-        <translation type="unfinished"></translation>
+        <translation>1 Treffer</translation>
     </message>
     <message>
         <source>%L1 matches</source>
-        <translation type="unfinished"></translation>
+        <translation>%L1 Treffer</translation>
     </message>
 </context>
 <context>
@@ -1607,424 +1609,424 @@ Building it makes a minimal Debian 13 system with git, the OpenSSH client and se
     <name>paddock::PersonaCard</name>
     <message>
         <source>Start</source>
-        <translation type="unfinished"></translation>
+        <translation>Starten</translation>
     </message>
     <message>
         <source>Stop</source>
-        <translation type="unfinished"></translation>
+        <translation>Anhalten</translation>
     </message>
     <message>
         <source>Restart</source>
-        <translation type="unfinished"></translation>
+        <translation>Neu starten</translation>
     </message>
     <message>
         <source>Logs</source>
-        <translation type="unfinished"></translation>
+        <translation>Protokoll</translation>
     </message>
     <message>
         <source>Copy shell command</source>
-        <translation type="unfinished"></translation>
+        <translation>Shell-Befehl kopieren</translation>
     </message>
     <message>
         <source>Edit…</source>
-        <translation type="unfinished"></translation>
+        <translation>Bearbeiten …</translation>
     </message>
     <message>
         <source>Duplicate…</source>
-        <translation type="unfinished"></translation>
+        <translation>Duplizieren …</translation>
     </message>
     <message>
         <source>Delete…</source>
-        <translation type="unfinished"></translation>
+        <translation>Löschen …</translation>
     </message>
     <message>
         <source>Copies the command that opens a shell in the running container</source>
-        <translation type="unfinished"></translation>
+        <translation>Kopiert den Befehl, der eine Shell im laufenden Container öffnet</translation>
     </message>
     <message>
         <source>full trust</source>
-        <translation type="unfinished"></translation>
+        <translation>volles Vertrauen</translation>
     </message>
     <message>
         <source>moderate trust</source>
-        <translation type="unfinished"></translation>
+        <translation>mittleres Vertrauen</translation>
     </message>
     <message>
         <source>restricted</source>
-        <translation type="unfinished"></translation>
+        <translation>eingeschränkt</translation>
     </message>
     <message>
         <source>%1 d %2 h</source>
-        <translation type="unfinished"></translation>
+        <translation>%1 T %2 h</translation>
     </message>
     <message>
         <source>%1 h %2 min</source>
-        <translation type="unfinished"></translation>
+        <translation>%1 h %2 min</translation>
     </message>
     <message>
         <source>%1 min %2 s</source>
-        <translation type="unfinished"></translation>
+        <translation>%1 min %2 s</translation>
     </message>
     <message>
         <source>%1 s</source>
-        <translation type="unfinished"></translation>
+        <translation>%1 s</translation>
     </message>
     <message>
         <source>On its own internal network, with no other network access</source>
-        <translation type="unfinished"></translation>
+        <translation>In einem eigenen internen Netzwerk, ohne weiteren Netzwerkzugang</translation>
     </message>
     <message>
         <source>On the default network</source>
-        <translation type="unfinished"></translation>
+        <translation>Im Standardnetzwerk</translation>
     </message>
     <message>
         <source>Hardening relaxed: %1</source>
-        <translation type="unfinished"></translation>
+        <translation>Härtung gelockert: %1</translation>
     </message>
     <message>
         <source>; </source>
-        <translation type="unfinished"></translation>
+        <translation>; </translation>
     </message>
     <message>
         <source>127.0.0.1:%1 → %2</source>
-        <translation type="unfinished"></translation>
+        <translation>127.0.0.1:%1 → %2</translation>
     </message>
     <message>
         <source>Ports: none published</source>
-        <translation type="unfinished"></translation>
+        <translation>Ports: keine veröffentlicht</translation>
     </message>
     <message>
         <source>Ports: %1</source>
-        <translation type="unfinished"></translation>
+        <translation>Ports: %1</translation>
     </message>
     <message>
         <source>, </source>
-        <translation type="unfinished"></translation>
+        <translation>, </translation>
     </message>
     <message>
         <source>Workspace: none (drop a folder here to open one)</source>
-        <translation type="unfinished"></translation>
+        <translation>Arbeitsbereich: keiner (ziehen Sie einen Ordner hierher, um einen zu öffnen)</translation>
     </message>
     <message>
         <source>Workspace: %1</source>
-        <translation type="unfinished"></translation>
+        <translation>Arbeitsbereich: %1</translation>
     </message>
     <message>
         <source>up %1</source>
-        <translation type="unfinished"></translation>
+        <translation>Laufzeit %1</translation>
     </message>
     <message>
         <source>CPU: —</source>
-        <translation type="unfinished"></translation>
+        <translation>CPU: —</translation>
     </message>
     <message>
         <source>Memory: —</source>
-        <translation type="unfinished"></translation>
+        <translation>Speicher: —</translation>
     </message>
     <message>
         <source>CPU: %1 %</source>
-        <translation type="unfinished"></translation>
+        <translation>CPU: %1 %</translation>
     </message>
     <message>
         <source>Memory: %1 of %2</source>
-        <translation type="unfinished"></translation>
+        <translation>Speicher: %1 von %2</translation>
     </message>
     <message>
         <source>Memory: %1</source>
-        <translation type="unfinished"></translation>
+        <translation>Speicher: %1</translation>
     </message>
     <message>
         <source>Only a folder can be dropped here: drop a local folder to open it as the workspace.</source>
-        <translation type="unfinished"></translation>
+        <translation>Hier kann nur ein Ordner abgelegt werden: Ziehen Sie einen lokalen Ordner hierher, um ihn als Arbeitsbereich zu öffnen.</translation>
     </message>
     <message numerus="yes">
         <source>Drop one folder at a time: %n items were dropped.</source>
-        <translation type="unfinished">
-            <numerusform></numerusform>
-            <numerusform></numerusform>
+        <translation>
+            <numerusform>Legen Sie jeweils nur einen Ordner ab: %n Element wurde abgelegt.</numerusform>
+            <numerusform>Legen Sie jeweils nur einen Ordner ab: %n Elemente wurden abgelegt.</numerusform>
         </translation>
     </message>
     <message>
         <source>%1 is not on this computer: drop a local folder to open it as the workspace.</source>
-        <translation type="unfinished"></translation>
+        <translation>%1 liegt nicht auf diesem Computer: Ziehen Sie einen lokalen Ordner hierher, um ihn als Arbeitsbereich zu öffnen.</translation>
     </message>
     <message>
         <source>Checking %1…</source>
-        <translation type="unfinished"></translation>
+        <translation>%1 wird geprüft …</translation>
     </message>
     <message>
         <source>%1 is not a folder: drop a local folder to open it as the workspace.</source>
-        <translation type="unfinished"></translation>
+        <translation>%1 ist kein Ordner: Ziehen Sie einen lokalen Ordner hierher, um ihn als Arbeitsbereich zu öffnen.</translation>
     </message>
 </context>
 <context>
     <name>paddock::PersonaEditDialog</name>
     <message>
         <source>the image&apos;s own</source>
-        <translation type="unfinished"></translation>
+        <translation>vom Abbild vorgegeben</translation>
     </message>
     <message>
         <source>host:container, e.g. 2222:22</source>
-        <translation type="unfinished"></translation>
+        <translation>Host:Container, z. B. 2222:22</translation>
     </message>
     <message>
         <source>volume:/path, e.g. paddock-dev-home:/home/dev</source>
-        <translation type="unfinished"></translation>
+        <translation>Volume:/pfad, z. B. paddock-dev-home:/home/dev</translation>
     </message>
     <message>
         <source>the name of the secret with the SSH key</source>
-        <translation type="unfinished"></translation>
+        <translation>der Name des Geheimnisses mit dem SSH-Schlüssel</translation>
     </message>
     <message>
         <source>A deploy key (one repository), not the account key</source>
-        <translation type="unfinished"></translation>
+        <translation>Ein Deploy-Schlüssel (ein Repository), nicht der Kontoschlüssel</translation>
     </message>
     <message>
         <source> MB</source>
-        <translation type="unfinished"> MB</translation>
+        <translation> MB</translation>
     </message>
     <message>
         <source>Writable root file system</source>
-        <translation type="unfinished"></translation>
+        <translation>Beschreibbares Wurzeldateisystem</translation>
     </message>
     <message>
         <source>Run as root inside the container</source>
-        <translation type="unfinished"></translation>
+        <translation>Im Container als root ausführen</translation>
     </message>
     <message>
         <source>none; e.g. NET_BIND_SERVICE</source>
-        <translation type="unfinished"></translation>
+        <translation>keine; z. B. NET_BIND_SERVICE</translation>
     </message>
     <message>
         <source>New persona</source>
-        <translation type="unfinished"></translation>
+        <translation>Neue Persona</translation>
     </message>
     <message>
         <source>Edit persona %1</source>
-        <translation type="unfinished"></translation>
+        <translation>Persona %1 bearbeiten</translation>
     </message>
     <message>
         <source>By trust (restricted personas fail closed)</source>
-        <translation type="unfinished"></translation>
+        <translation>Nach Vertrauensstufe (eingeschränkte Personas sperren bei Fehlern)</translation>
     </message>
     <message>
         <source>Closed: refuse new actions while the audit log fails</source>
-        <translation type="unfinished"></translation>
+        <translation>Geschlossen: neue Aktionen verwehren, solange das Audit-Protokoll gestört ist</translation>
     </message>
     <message>
         <source>Open: go on unrecorded while the audit log fails</source>
-        <translation type="unfinished"></translation>
+        <translation>Offen: ohne Aufzeichnung weitermachen, solange das Audit-Protokoll gestört ist</translation>
     </message>
     <message>
         <source>&amp;Name:</source>
-        <translation type="unfinished"></translation>
+        <translation>&amp;Name:</translation>
     </message>
     <message>
         <source>&amp;Trust:</source>
-        <translation type="unfinished"></translation>
+        <translation>&amp;Vertrauensstufe:</translation>
     </message>
     <message>
         <source>&amp;Image:</source>
-        <translation type="unfinished"></translation>
+        <translation>&amp;Abbild:</translation>
     </message>
     <message>
         <source>&amp;Entrypoint:</source>
-        <translation type="unfinished"></translation>
+        <translation>&amp;Einstiegspunkt:</translation>
     </message>
     <message>
         <source>&amp;Ports:</source>
-        <translation type="unfinished"></translation>
+        <translation>&amp;Ports:</translation>
     </message>
     <message>
         <source>&amp;Volumes:</source>
-        <translation type="unfinished"></translation>
+        <translation>V&amp;olumes:</translation>
     </message>
     <message>
         <source>SSH &amp;key secret:</source>
-        <translation type="unfinished"></translation>
+        <translation>SSH-Sch&amp;lüssel-Geheimnis:</translation>
     </message>
     <message>
         <source>When the &amp;audit log fails:</source>
-        <translation type="unfinished"></translation>
+        <translation>Bei gestörtem A&amp;udit-Protokoll:</translation>
     </message>
     <message>
         <source>Limits</source>
-        <translation type="unfinished"></translation>
+        <translation>Grenzen</translation>
     </message>
     <message>
         <source>&amp;Memory:</source>
-        <translation type="unfinished"></translation>
+        <translation>Arbeits&amp;speicher:</translation>
     </message>
     <message>
         <source>&amp;CPUs:</source>
-        <translation type="unfinished"></translation>
+        <translation>&amp;CPUs:</translation>
     </message>
     <message>
         <source>P&amp;rocesses (PIDs):</source>
-        <translation type="unfinished"></translation>
+        <translation>P&amp;rozesse (PIDs):</translation>
     </message>
     <message>
         <source>Open &amp;files:</source>
-        <translation type="unfinished"></translation>
+        <translation>Offene &amp;Dateien:</translation>
     </message>
     <message>
         <source>Processes per &amp;user:</source>
-        <translation type="unfinished"></translation>
+        <translation>Prozesse pro &amp;Benutzer:</translation>
     </message>
     <message>
         <source>Si&amp;ze of /tmp:</source>
-        <translation type="unfinished"></translation>
+        <translation>&amp;Größe von /tmp:</translation>
     </message>
     <message>
         <source>Hardening relaxations</source>
-        <translation type="unfinished"></translation>
+        <translation>Gelockerte Härtung</translation>
     </message>
     <message>
         <source>Added ca&amp;pabilities:</source>
-        <translation type="unfinished"></translation>
+        <translation>Zusätzliche Capab&amp;ilities:</translation>
     </message>
     <message>
         <source>&quot;%1&quot; is not a port</source>
-        <translation type="unfinished"></translation>
+        <translation>„%1“ ist kein Port</translation>
     </message>
     <message>
         <source>Ports</source>
-        <translation type="unfinished"></translation>
+        <translation>Ports</translation>
     </message>
     <message>
         <source>Write the host port and the container port as HOST:CONTAINER, e.g. 2222:22.</source>
-        <translation type="unfinished"></translation>
+        <translation>Geben Sie den Host-Port und den Container-Port als HOST:CONTAINER an, z. B. 2222:22.</translation>
     </message>
     <message>
         <source>&quot;%1&quot; is not a volume</source>
-        <translation type="unfinished"></translation>
+        <translation>„%1“ ist kein Volume</translation>
     </message>
     <message>
         <source>Volumes</source>
-        <translation type="unfinished"></translation>
+        <translation>Volumes</translation>
     </message>
     <message>
         <source>Write the volume&apos;s name and where it is mounted as NAME:/PATH, e.g. paddock-dev-home:/home/dev.</source>
-        <translation type="unfinished"></translation>
+        <translation>Geben Sie den Namen des Volumes und seinen Einhängepunkt als NAME:/PFAD an, z. B. paddock-dev-home:/home/dev.</translation>
     </message>
     <message>
         <source>This persona switches off hardening:</source>
-        <translation type="unfinished"></translation>
+        <translation>Diese Persona schaltet Härtung ab:</translation>
     </message>
 </context>
 <context>
     <name>paddock::PersonaRuntime</name>
     <message>
         <source>starting</source>
-        <translation type="unfinished">startet</translation>
+        <translation>wird gestartet</translation>
     </message>
     <message>
         <source>stopping</source>
-        <translation type="unfinished">wird angehalten</translation>
+        <translation>wird angehalten</translation>
     </message>
     <message>
         <source>restarting</source>
-        <translation type="unfinished"></translation>
+        <translation>wird neu gestartet</translation>
     </message>
     <message>
         <source>removing</source>
-        <translation type="unfinished"></translation>
+        <translation>wird entfernt</translation>
     </message>
     <message>
         <source>looking up %1: the engine answered %2</source>
-        <translation type="unfinished"></translation>
+        <translation>Nachschlagen von %1: der Container-Dienst antwortete %2</translation>
     </message>
     <message>
         <source>could not hand the workspace to the container user: %1</source>
-        <translation type="unfinished"></translation>
+        <translation>der Arbeitsbereich konnte nicht an den Benutzer im Container übergeben werden: %1</translation>
     </message>
     <message>
         <source>Check that the data folder is on a file system that keeps owners.</source>
-        <translation type="unfinished"></translation>
+        <translation>Prüfen Sie, ob der Datenordner auf einem Dateisystem liegt, das Eigentümer speichert.</translation>
     </message>
     <message>
         <source>network %1</source>
-        <translation type="unfinished"></translation>
+        <translation>Netzwerk %1</translation>
     </message>
     <message>
         <source>the engine has no network %1</source>
-        <translation type="unfinished"></translation>
+        <translation>der Container-Dienst hat kein Netzwerk %1</translation>
     </message>
     <message>
         <source>Check the container engine&apos;s installation.</source>
-        <translation type="unfinished"></translation>
+        <translation>Prüfen Sie die Installation des Container-Dienstes.</translation>
     </message>
     <message>
         <source>the image %1 of persona %2 is not there</source>
-        <translation type="unfinished"></translation>
+        <translation>das Abbild %1 der Persona %2 ist nicht vorhanden</translation>
     </message>
     <message>
         <source>Build it with &quot;Build agent image&quot; on the Personas page, or with &quot;paddockctl image build&quot;.</source>
-        <translation type="unfinished"></translation>
+        <translation>Erstellen Sie es mit „Agent-Abbild erstellen“ auf der Seite „Personas“ oder mit „paddockctl image build“.</translation>
     </message>
     <message>
         <source>volume %1</source>
-        <translation type="unfinished"></translation>
+        <translation>Volume %1</translation>
     </message>
     <message>
         <source>unknown</source>
-        <translation type="unfinished"></translation>
+        <translation>unbekannt</translation>
     </message>
     <message>
         <source>stopped</source>
-        <translation type="unfinished">angehalten</translation>
+        <translation>angehalten</translation>
     </message>
     <message>
         <source>running</source>
-        <translation type="unfinished">läuft</translation>
+        <translation>läuft</translation>
     </message>
     <message>
         <source>exited</source>
-        <translation type="unfinished"></translation>
+        <translation>beendet</translation>
     </message>
     <message>
         <source>error</source>
-        <translation type="unfinished"></translation>
+        <translation>Fehler</translation>
     </message>
     <message>
         <source>exited (out of memory)</source>
-        <translation type="unfinished"></translation>
+        <translation>beendet (kein Speicher mehr)</translation>
     </message>
     <message>
         <source>exited (code %1)</source>
-        <translation type="unfinished"></translation>
+        <translation>beendet (Code %1)</translation>
     </message>
     <message>
         <source>%1 %2 at %3</source>
-        <translation type="unfinished"></translation>
+        <translation>%1 %2 unter %3</translation>
     </message>
     <message>
         <source>%1 %2 failed: %3</source>
-        <translation type="unfinished"></translation>
+        <translation>%2 %1 – fehlgeschlagen: %3</translation>
     </message>
     <message>
         <source>there is no persona %1</source>
-        <translation type="unfinished"></translation>
+        <translation>es gibt keine Persona %1</translation>
     </message>
     <message>
         <source>See the personas with &quot;paddockctl persona list&quot;.</source>
-        <translation type="unfinished"></translation>
+        <translation>Die Personas zeigt „paddockctl persona list“.</translation>
     </message>
     <message>
         <source>no container engine to start %1 on</source>
-        <translation type="unfinished"></translation>
+        <translation>kein Container-Dienst, auf dem %1 gestartet werden könnte</translation>
     </message>
     <message>
         <source>cannot stop %1: it is not known or there is no engine</source>
-        <translation type="unfinished"></translation>
+        <translation>%1 kann nicht angehalten werden: unbekannt oder kein Container-Dienst vorhanden</translation>
     </message>
     <message>
         <source>%1 is busy with another action</source>
-        <translation type="unfinished"></translation>
+        <translation>%1 ist mit einer anderen Aktion beschäftigt</translation>
     </message>
     <message>
         <source>Wait for it to finish, then try again.</source>
-        <translation type="unfinished"></translation>
+        <translation>Warten Sie, bis sie abgeschlossen ist, und versuchen Sie es dann erneut.</translation>
     </message>
 </context>
 <context>
@@ -2158,91 +2160,91 @@ Building it makes a minimal Debian 13 system with git, the OpenSSH client and se
     <name>paddock::PersonasPage</name>
     <message>
         <source>start</source>
-        <translation type="unfinished"></translation>
+        <translation>gestartet</translation>
     </message>
     <message>
         <source>stop</source>
-        <translation type="unfinished"></translation>
+        <translation>angehalten</translation>
     </message>
     <message>
         <source>restart</source>
-        <translation type="unfinished"></translation>
+        <translation>neu gestartet</translation>
     </message>
     <message>
         <source>delete</source>
-        <translation type="unfinished"></translation>
+        <translation>gelöscht</translation>
     </message>
     <message>
         <source>&amp;Retry now</source>
-        <translation type="unfinished"></translation>
+        <translation>&amp;Jetzt erneut versuchen</translation>
     </message>
     <message>
         <source>Stop &amp;all agents</source>
-        <translation type="unfinished"></translation>
+        <translation>&amp;Alle Agenten anhalten</translation>
     </message>
     <message>
         <source>There are no personas. They are read from personas.json in Paddock&apos;s configuration folder.</source>
-        <translation type="unfinished"></translation>
+        <translation>Es gibt keine Personas. Sie werden aus personas.json im Konfigurationsordner von Paddock gelesen.</translation>
     </message>
     <message>
         <source>Personas</source>
-        <translation type="unfinished"></translation>
+        <translation>Personas</translation>
     </message>
     <message>
         <source>Looking again…</source>
-        <translation type="unfinished"></translation>
+        <translation>Wird erneut gesucht …</translation>
     </message>
     <message>
         <source>No container engine is running, so the personas cannot be started.</source>
-        <translation type="unfinished"></translation>
+        <translation>Es läuft kein Container-Dienst, daher können die Personas nicht gestartet werden.</translation>
     </message>
     <message>
         <source>Paddock keeps trying in the background.</source>
-        <translation type="unfinished"></translation>
+        <translation>Paddock versucht es im Hintergrund weiter.</translation>
     </message>
     <message>
         <source>The persona %1 was deleted.</source>
-        <translation type="unfinished"></translation>
+        <translation>Die Persona %1 wurde gelöscht.</translation>
     </message>
     <message>
         <source>Could not %1 %2: %3</source>
-        <translation type="unfinished"></translation>
+        <translation>%2 konnte nicht %1 werden: %3</translation>
     </message>
     <message>
         <source>The personas were not saved: %1</source>
-        <translation type="unfinished"></translation>
+        <translation>Die Personas wurden nicht gespeichert: %1</translation>
     </message>
     <message>
         <source>Copied to the clipboard: %1</source>
-        <translation type="unfinished"></translation>
+        <translation>In die Zwischenablage kopiert: %1</translation>
     </message>
     <message>
         <source>Duplicate %1</source>
-        <translation type="unfinished"></translation>
+        <translation>%1 duplizieren</translation>
     </message>
     <message>
         <source>Name of the copy (its ports are not copied: set them in Edit):</source>
-        <translation type="unfinished"></translation>
+        <translation>Name der Kopie (ihre Ports werden nicht kopiert: legen Sie sie unter „Bearbeiten“ fest):</translation>
     </message>
     <message>
         <source>Delete persona</source>
-        <translation type="unfinished"></translation>
+        <translation>Persona löschen</translation>
     </message>
     <message>
         <source>Delete the persona &quot;%1&quot;?</source>
-        <translation type="unfinished"></translation>
+        <translation>Die Persona „%1“ löschen?</translation>
     </message>
     <message>
         <source>Its container is removed. Its volumes (its home folder and other data) are kept unless you tick the box below.</source>
-        <translation type="unfinished"></translation>
+        <translation>Ihr Container wird entfernt. Ihre Volumes (ihr Home-Ordner und andere Daten) bleiben erhalten, sofern Sie unten nicht das Kästchen ankreuzen.</translation>
     </message>
     <message>
         <source>Also delete its &amp;volumes</source>
-        <translation type="unfinished"></translation>
+        <translation>Auch ihre &amp;Volumes löschen</translation>
     </message>
     <message>
         <source>&amp;Delete</source>
-        <translation type="unfinished"></translation>
+        <translation>&amp;Löschen</translation>
     </message>
 </context>
 <context>
@@ -2559,152 +2561,152 @@ Building it makes a minimal Debian 13 system with git, the OpenSSH client and se
     <name>paddock::RepositoryProbe</name>
     <message numerus="yes">
         <source>%n uncommitted change(s) in %1 are not copied: the workspace starts from the last commit. Commit them first if the agent should see them.</source>
-        <translation type="unfinished">
-            <numerusform></numerusform>
-            <numerusform></numerusform>
+        <translation>
+            <numerusform>%n nicht committete Änderung in %1 wird nicht kopiert: Der Arbeitsbereich beginnt beim letzten Commit. Committen Sie sie zuerst, wenn der Agent sie sehen soll.</numerusform>
+            <numerusform>%n nicht committete Änderungen in %1 werden nicht kopiert: Der Arbeitsbereich beginnt beim letzten Commit. Committen Sie sie zuerst, wenn der Agent sie sehen soll.</numerusform>
         </translation>
     </message>
     <message>
         <source>The repository uses Git LFS: large files arrive as LFS pointer files, not their contents (the agent&apos;s container cannot fetch them).</source>
-        <translation type="unfinished"></translation>
+        <translation>Das Repository verwendet Git LFS: Große Dateien kommen als LFS-Zeigerdateien an, nicht mit ihrem Inhalt (der Container des Agenten kann sie nicht abrufen).</translation>
     </message>
     <message>
         <source>The repository is a shallow clone: the workspace has only the history it has.</source>
-        <translation type="unfinished"></translation>
+        <translation>Das Repository ist ein flacher Klon (shallow clone): Der Arbeitsbereich hat nur die Historie, die es hat.</translation>
     </message>
     <message>
         <source>there is nothing at this path</source>
-        <translation type="unfinished"></translation>
+        <translation>unter diesem Pfad gibt es nichts</translation>
     </message>
     <message>
         <source>Drop a folder that holds a git repository.</source>
-        <translation type="unfinished"></translation>
+        <translation>Legen Sie einen Ordner ab, der ein Git-Repository enthält.</translation>
     </message>
     <message>
         <source>this is a file, not a repository</source>
-        <translation type="unfinished"></translation>
+        <translation>dies ist eine Datei, kein Repository</translation>
     </message>
     <message>
         <source>Drop the repository&apos;s folder (a git work tree or a bare repository).</source>
-        <translation type="unfinished"></translation>
+        <translation>Legen Sie den Ordner des Repositorys ab (einen Git-Arbeitsbaum oder ein Bare-Repository).</translation>
     </message>
     <message>
         <source>this folder is inside the repository %1</source>
-        <translation type="unfinished"></translation>
+        <translation>dieser Ordner liegt im Repository %1</translation>
     </message>
     <message>
         <source>Drop the repository&apos;s top folder, %1, instead.</source>
-        <translation type="unfinished"></translation>
+        <translation>Legen Sie stattdessen den obersten Ordner des Repositorys ab, %1.</translation>
     </message>
     <message>
         <source>this folder is not a git repository</source>
-        <translation type="unfinished"></translation>
+        <translation>dieser Ordner ist kein Git-Repository</translation>
     </message>
     <message>
         <source>Only git work trees and bare repositories can become workspaces; run git init there first if it should be one.</source>
-        <translation type="unfinished"></translation>
+        <translation>Nur Git-Arbeitsbäume und Bare-Repositorys können zu Arbeitsbereichen werden; führen Sie dort zuerst git init aus, wenn er einer werden soll.</translation>
     </message>
     <message>
         <source>the repository has no commits yet</source>
-        <translation type="unfinished"></translation>
+        <translation>das Repository hat noch keine Commits</translation>
     </message>
     <message>
         <source>Make a first commit; a workspace starts from a commit.</source>
-        <translation type="unfinished"></translation>
+        <translation>Erstellen Sie einen ersten Commit; ein Arbeitsbereich beginnt bei einem Commit.</translation>
     </message>
     <message>
         <source>cannot read HEAD: %1</source>
-        <translation type="unfinished"></translation>
+        <translation>HEAD kann nicht gelesen werden: %1</translation>
     </message>
     <message>
         <source>Check the repository with git status.</source>
-        <translation type="unfinished"></translation>
+        <translation>Prüfen Sie das Repository mit git status.</translation>
     </message>
     <message>
         <source>HEAD does not name a commit: %1</source>
-        <translation type="unfinished"></translation>
+        <translation>HEAD nennt keinen Commit: %1</translation>
     </message>
     <message>
         <source>cannot read the status: %1</source>
-        <translation type="unfinished"></translation>
+        <translation>der Status kann nicht gelesen werden: %1</translation>
     </message>
 </context>
 <context>
     <name>paddock::SecretDelivery</name>
     <message>
         <source>cannot deliver secrets to container %1: it is not running</source>
-        <translation type="unfinished"></translation>
+        <translation>Geheimnisse können nicht an den Container %1 übergeben werden: er läuft nicht</translation>
     </message>
     <message>
         <source>Start the container first; its secrets folder is a tmpfs that exists only while it runs.</source>
-        <translation type="unfinished"></translation>
+        <translation>Starten Sie zuerst den Container; sein Ordner für Geheimnisse ist ein tmpfs, das nur existiert, solange er läuft.</translation>
     </message>
 </context>
 <context>
     <name>paddock::SecretStore</name>
     <message>
         <source>&quot;%1&quot; is not a valid secret name</source>
-        <translation type="unfinished"></translation>
+        <translation>„%1“ ist kein gültiger Name für ein Geheimnis</translation>
     </message>
     <message>
         <source>Use 1 to 64 characters: lower-case letters, digits, &apos;.&apos;, &apos;_&apos; and &apos;-&apos;, starting with a letter or a digit.</source>
-        <translation type="unfinished"></translation>
+        <translation>Verwenden Sie 1 bis 64 Zeichen: Kleinbuchstaben, Ziffern, „.“, „_“ und „-“, beginnend mit einem Buchstaben oder einer Ziffer.</translation>
     </message>
     <message>
         <source>Paddock lists no secrets and will not change the list until the file is fixed or removed (the previous version, if any, is %1); the secrets themselves stay in the Secret Service.</source>
-        <translation type="unfinished"></translation>
+        <translation>Paddock listet keine Geheimnisse auf und ändert die Liste nicht, bis die Datei berichtigt oder entfernt ist (die vorherige Fassung, falls vorhanden, ist %1); die Geheimnisse selbst bleiben im Secret Service.</translation>
     </message>
     <message>
         <source>not valid JSON: %1</source>
-        <translation type="unfinished">kein gültiges JSON: %1</translation>
+        <translation>kein gültiges JSON: %1</translation>
     </message>
     <message>
         <source>expected a JSON object</source>
-        <translation type="unfinished">ein JSON-Objekt wurde erwartet</translation>
+        <translation>ein JSON-Objekt wurde erwartet</translation>
     </message>
     <message>
         <source>&quot;version&quot; must be a positive whole number</source>
-        <translation type="unfinished">„version“ muss eine positive ganze Zahl sein</translation>
+        <translation>„version“ muss eine positive ganze Zahl sein</translation>
     </message>
     <message>
         <source>written by a newer Paddock (secrets version %1; this Paddock reads up to %2)</source>
-        <translation type="unfinished"></translation>
+        <translation>von einem neueren Paddock geschrieben (Geheimnisse-Version %1; dieses Paddock liest bis %2)</translation>
     </message>
     <message>
         <source>&quot;secrets&quot; must be a list</source>
-        <translation type="unfinished"></translation>
+        <translation>„secrets“ muss eine Liste sein</translation>
     </message>
     <message>
         <source>each secret must be an object</source>
-        <translation type="unfinished"></translation>
+        <translation>jedes Geheimnis muss ein Objekt sein</translation>
     </message>
     <message>
         <source>the secret %1 is listed twice</source>
-        <translation type="unfinished"></translation>
+        <translation>das Geheimnis %1 ist doppelt aufgeführt</translation>
     </message>
     <message>
         <source>secret %1 has an unknown kind; use api-key, ssh-private-key, ssh-authorized-keys or other</source>
-        <translation type="unfinished"></translation>
+        <translation>Geheimnis %1 hat eine unbekannte Art; verwenden Sie api-key, ssh-private-key, ssh-authorized-keys oder other</translation>
     </message>
     <message>
         <source>cannot store the secret %1 in the Secret Service: %2</source>
-        <translation type="unfinished"></translation>
+        <translation>das Geheimnis %1 kann nicht im Secret Service gespeichert werden: %2</translation>
     </message>
     <message>
         <source>cannot read the secret %1 from the Secret Service: %2</source>
-        <translation type="unfinished"></translation>
+        <translation>das Geheimnis %1 kann nicht aus dem Secret Service gelesen werden: %2</translation>
     </message>
     <message>
         <source>cannot remove the secret %1 from the Secret Service: %2</source>
-        <translation type="unfinished"></translation>
+        <translation>das Geheimnis %1 kann nicht aus dem Secret Service entfernt werden: %2</translation>
     </message>
     <message>
         <source>Allow Paddock to use the keyring when it asks, then try again.</source>
-        <translation type="unfinished"></translation>
+        <translation>Erlauben Sie Paddock die Verwendung des Schlüsselbunds, wenn danach gefragt wird, und versuchen Sie es dann erneut.</translation>
     </message>
     <message>
         <source>Make sure a keyring (GNOME Keyring, KWallet) is running and unlocked, then try again.</source>
-        <translation type="unfinished"></translation>
+        <translation>Stellen Sie sicher, dass ein Schlüsselbund (GNOME Keyring, KWallet) läuft und entsperrt ist, und versuchen Sie es dann erneut.</translation>
     </message>
 </context>
 <context>
@@ -2924,210 +2926,210 @@ Building it makes a minimal Debian 13 system with git, the OpenSSH client and se
     </message>
     <message>
         <source>P&amp;ersonas…</source>
-        <translation type="unfinished"></translation>
+        <translation>P&amp;ersonas …</translation>
     </message>
     <message>
         <source>S&amp;top all agents</source>
-        <translation type="unfinished"></translation>
+        <translation>Alle Agenten an&amp;halten</translation>
     </message>
     <message>
         <source>&amp;Start</source>
-        <translation type="unfinished"></translation>
+        <translation>&amp;Starten</translation>
     </message>
     <message>
         <source>S&amp;top</source>
-        <translation type="unfinished"></translation>
+        <translation>&amp;Anhalten</translation>
     </message>
     <message>
         <source>%1 — %2</source>
-        <translation type="unfinished"></translation>
+        <translation>%1 — %2</translation>
     </message>
     <message>
         <source>%1: %2</source>
-        <translation type="unfinished">%1: %2</translation>
+        <translation>%1: %2</translation>
     </message>
 </context>
 <context>
     <name>paddock::WorkspaceBuilder</name>
     <message>
         <source>cancelled; nothing was left behind</source>
-        <translation type="unfinished"></translation>
+        <translation>abgebrochen; es wurde nichts zurückgelassen</translation>
     </message>
     <message>
         <source>cannot create the folder</source>
-        <translation type="unfinished">Ordner kann nicht angelegt werden</translation>
+        <translation>Ordner kann nicht angelegt werden</translation>
     </message>
     <message>
         <source>Check the permissions and free space of Paddock&apos;s data folder.</source>
-        <translation type="unfinished"></translation>
+        <translation>Prüfen Sie die Zugriffsrechte und den freien Speicherplatz des Datenordners von Paddock.</translation>
     </message>
     <message>
         <source>cannot read: %1</source>
-        <translation type="unfinished">Lesen nicht möglich: %1</translation>
+        <translation>Lesen nicht möglich: %1</translation>
     </message>
     <message>
         <source>Check that the repository can be read.</source>
-        <translation type="unfinished"></translation>
+        <translation>Prüfen Sie, ob das Repository gelesen werden kann.</translation>
     </message>
     <message>
         <source>cannot write: %1</source>
-        <translation type="unfinished">Schreiben nicht möglich: %1</translation>
+        <translation>Schreiben nicht möglich: %1</translation>
     </message>
     <message>
         <source>copying failed: %1</source>
-        <translation type="unfinished"></translation>
+        <translation>Kopieren fehlgeschlagen: %1</translation>
     </message>
     <message>
         <source>Check the free space of Paddock&apos;s data folder.</source>
-        <translation type="unfinished"></translation>
+        <translation>Prüfen Sie den freien Speicherplatz des Datenordners von Paddock.</translation>
     </message>
     <message>
         <source>Check the repository with git fsck, and the free space of Paddock&apos;s data folder.</source>
-        <translation type="unfinished"></translation>
+        <translation>Prüfen Sie das Repository mit git fsck und den freien Speicherplatz des Datenordners von Paddock.</translation>
     </message>
     <message>
         <source>cannot open the repository: %1</source>
-        <translation type="unfinished"></translation>
+        <translation>das Repository kann nicht geöffnet werden: %1</translation>
     </message>
     <message>
         <source>there is no branch, tag or commit &quot;%1&quot;</source>
-        <translation type="unfinished"></translation>
+        <translation>es gibt keinen Branch, kein Tag und keinen Commit „%1“</translation>
     </message>
     <message>
         <source>Choose one of its branches: %1.</source>
-        <translation type="unfinished"></translation>
+        <translation>Wählen Sie einen seiner Branches: %1.</translation>
     </message>
     <message>
         <source>cannot list the references: %1</source>
-        <translation type="unfinished"></translation>
+        <translation>die Referenzen können nicht aufgelistet werden: %1</translation>
     </message>
     <message>
         <source>cannot create %1: %2</source>
-        <translation type="unfinished"></translation>
+        <translation>%1 kann nicht angelegt werden: %2</translation>
     </message>
     <message>
         <source>cannot open the configuration: %1</source>
-        <translation type="unfinished"></translation>
+        <translation>die Konfiguration kann nicht geöffnet werden: %1</translation>
     </message>
     <message>
         <source>cannot write the configuration: %1</source>
-        <translation type="unfinished"></translation>
+        <translation>die Konfiguration kann nicht geschrieben werden: %1</translation>
     </message>
     <message>
         <source>cannot create the mirror: %1</source>
-        <translation type="unfinished"></translation>
+        <translation>der Spiegel kann nicht angelegt werden: %1</translation>
     </message>
     <message>
         <source>cannot move the new mirror into place</source>
-        <translation type="unfinished"></translation>
+        <translation>der neue Spiegel kann nicht an seinen Platz verschoben werden</translation>
     </message>
     <message>
         <source>Check the permissions of Paddock&apos;s data folder.</source>
-        <translation type="unfinished"></translation>
+        <translation>Prüfen Sie die Zugriffsrechte des Datenordners von Paddock.</translation>
     </message>
     <message>
         <source>cannot reach the original: %1</source>
-        <translation type="unfinished"></translation>
+        <translation>das Original ist nicht erreichbar: %1</translation>
     </message>
     <message>
         <source>cannot update the mirror: %1</source>
-        <translation type="unfinished"></translation>
+        <translation>der Spiegel kann nicht aktualisiert werden: %1</translation>
     </message>
     <message>
         <source>&quot;%1&quot; is not a persona name</source>
-        <translation type="unfinished"></translation>
+        <translation>„%1“ ist kein Persona-Name</translation>
     </message>
     <message>
         <source>Choose one of the personas.</source>
-        <translation type="unfinished"></translation>
+        <translation>Wählen Sie eine der Personas.</translation>
     </message>
     <message>
         <source>&quot;%1&quot; cannot be a feature name</source>
-        <translation type="unfinished"></translation>
+        <translation>„%1“ kann kein Feature-Name sein</translation>
     </message>
     <message>
         <source>Use letters, digits, &apos;-&apos;, &apos;_&apos; and &apos;.&apos;, at most 64, not starting with &apos;.&apos; or &apos;-&apos;, for example %1.</source>
-        <translation type="unfinished"></translation>
+        <translation>Verwenden Sie Buchstaben, Ziffern, „-“, „_“ und „.“, höchstens 64, nicht beginnend mit „.“ oder „-“, zum Beispiel %1.</translation>
     </message>
     <message>
         <source>the repository has submodules (%1), which a workspace cannot bring along</source>
-        <translation type="unfinished"></translation>
+        <translation>das Repository hat Submodule (%1), die ein Arbeitsbereich nicht mitnehmen kann</translation>
     </message>
     <message>
         <source>The agent&apos;s container cannot fetch them. Drop a repository without submodules, or make the submodules&apos; contents part of it.</source>
-        <translation type="unfinished"></translation>
+        <translation>Der Container des Agenten kann sie nicht abrufen. Legen Sie ein Repository ohne Submodule ab, oder machen Sie den Inhalt der Submodule zu einem Teil davon.</translation>
     </message>
     <message>
         <source>cannot create Paddock&apos;s data folders</source>
-        <translation type="unfinished"></translation>
+        <translation>die Datenordner von Paddock können nicht angelegt werden</translation>
     </message>
     <message>
         <source>Check the permissions of the folder.</source>
-        <translation type="unfinished"></translation>
+        <translation>Prüfen Sie die Zugriffsrechte des Ordners.</translation>
     </message>
     <message>
         <source>another workspace of this repository is being made</source>
-        <translation type="unfinished"></translation>
+        <translation>ein anderer Arbeitsbereich dieses Repositorys wird gerade angelegt</translation>
     </message>
     <message>
         <source>Wait for it to finish, then try again.</source>
-        <translation type="unfinished"></translation>
+        <translation>Warten Sie, bis er fertig ist, und versuchen Sie es dann erneut.</translation>
     </message>
     <message>
         <source>a workspace of this name already exists</source>
-        <translation type="unfinished"></translation>
+        <translation>ein Arbeitsbereich dieses Namens existiert bereits</translation>
     </message>
     <message>
         <source>Choose another feature name, or remove the workspace first.</source>
-        <translation type="unfinished"></translation>
+        <translation>Wählen Sie einen anderen Feature-Namen, oder entfernen Sie zuerst den Arbeitsbereich.</translation>
     </message>
     <message>
         <source>not enough disk space: the workspace needs about %1 MB, %2 MB are free</source>
-        <translation type="unfinished"></translation>
+        <translation>nicht genug Speicherplatz: der Arbeitsbereich braucht etwa %1 MB, %2 MB sind frei</translation>
     </message>
     <message>
         <source>Free some space there, or set PADDOCK_DATA_DIR to a larger disk.</source>
-        <translation type="unfinished"></translation>
+        <translation>Geben Sie dort Speicherplatz frei, oder setzen Sie PADDOCK_DATA_DIR auf einen größeren Datenträger.</translation>
     </message>
     <message>
         <source>cannot create the workspace: %1</source>
-        <translation type="unfinished"></translation>
+        <translation>der Arbeitsbereich kann nicht angelegt werden: %1</translation>
     </message>
     <message>
         <source>the base commit did not come along: %1</source>
-        <translation type="unfinished"></translation>
+        <translation>der Basis-Commit ist nicht mitgekommen: %1</translation>
     </message>
     <message>
         <source>cannot create the branch %1: %2</source>
-        <translation type="unfinished"></translation>
+        <translation>der Branch %1 kann nicht angelegt werden: %2</translation>
     </message>
     <message>
         <source>Choose another feature name.</source>
-        <translation type="unfinished"></translation>
+        <translation>Wählen Sie einen anderen Feature-Namen.</translation>
     </message>
     <message>
         <source>cannot check out the files: %1</source>
-        <translation type="unfinished"></translation>
+        <translation>die Dateien können nicht ausgecheckt werden: %1</translation>
     </message>
     <message>
         <source>cannot switch to the branch: %1</source>
-        <translation type="unfinished"></translation>
+        <translation>zum Branch kann nicht gewechselt werden: %1</translation>
     </message>
     <message>
         <source>cannot add the remote origin: %1</source>
-        <translation type="unfinished"></translation>
+        <translation>das Remote origin kann nicht hinzugefügt werden: %1</translation>
     </message>
     <message>
         <source>cannot add the remote local: %1</source>
-        <translation type="unfinished"></translation>
+        <translation>das Remote local kann nicht hinzugefügt werden: %1</translation>
     </message>
     <message>
         <source>cannot move the new workspace into place</source>
-        <translation type="unfinished"></translation>
+        <translation>der neue Arbeitsbereich kann nicht an seinen Platz verschoben werden</translation>
     </message>
     <message>
         <source>cannot set the remote local: %1</source>
-        <translation type="unfinished"></translation>
+        <translation>das Remote local kann nicht eingerichtet werden: %1</translation>
     </message>
 </context>
 <context>
@@ -3513,333 +3515,340 @@ audit verify|tail|export: the audit log (see paddockctl audit COMMAND --help).
 persona list|start|stop|restart|logs: personas and their containers (see paddockctl persona).
 workspace create|list: workspaces made from repositories (see paddockctl workspace COMMAND --help).
 image build|status: the agent image (see paddockctl image COMMAND --help).</source>
-        <translation type="unfinished"></translation>
+        <translation>serve: den Dienst ohne Fenster bis SIGINT oder SIGTERM ausführen.
+policy validate|authorize|test|format|check: Cedar-Richtlinien (siehe paddockctl policy BEFEHL --help).
+audit verify|tail|export: das Audit-Protokoll (siehe paddockctl audit BEFEHL --help).
+persona list|start|stop|restart|logs: Personas und ihre Container (siehe paddockctl persona).
+workspace create|list: aus Repositorys erstellte Arbeitsbereiche (siehe paddockctl workspace BEFEHL --help).
+image build|status: das Agent-Abbild (siehe paddockctl image BEFEHL --help).</translation>
     </message>
     <message>
         <source>The image&apos;s name (default: %1).</source>
-        <translation type="unfinished"></translation>
+        <translation>Der Name des Abbilds (Vorgabe: %1).</translation>
     </message>
     <message>
         <source>paddockctl image %1: unexpected argument &quot;%2&quot;; see --help</source>
-        <translation type="unfinished"></translation>
+        <translation>paddockctl image %1: unerwartetes Argument „%2“; siehe --help</translation>
     </message>
     <message>
         <source>Build Paddock&apos;s agent image (Debian 13 with git, OpenSSH, curl and the user dev) from Debian&apos;s mirror and import it into the container engine. Needs root (the recipe uses debootstrap), network access and about a minute.</source>
-        <translation type="unfinished"></translation>
+        <translation>Das Agent-Abbild von Paddock (Debian 13 mit git, OpenSSH, curl und dem Benutzer dev) aus dem Debian-Spiegel erstellen und in den Container-Dienst importieren. Braucht root (das Rezept verwendet debootstrap), Netzwerkzugriff und etwa eine Minute.</translation>
     </message>
     <message>
         <source>More Debian packages for the image, comma-separated.</source>
-        <translation type="unfinished"></translation>
+        <translation>Weitere Debian-Pakete für das Abbild, durch Kommas getrennt.</translation>
     </message>
     <message>
         <source>PKGS</source>
-        <translation type="unfinished"></translation>
+        <translation>PAKETE</translation>
     </message>
     <message>
         <source>paddockctl image build: cancelling</source>
-        <translation type="unfinished"></translation>
+        <translation>paddockctl image build: wird abgebrochen</translation>
     </message>
     <message>
         <source>Say whether the container engine has the agent image.</source>
-        <translation type="unfinished"></translation>
+        <translation>Angeben, ob der Container-Dienst das Agent-Abbild hat.</translation>
     </message>
     <message>
         <source>paddockctl image status: %1 does not exist in the container engine (%2).
 Build it with: paddockctl image build --tag %1</source>
-        <translation type="unfinished"></translation>
+        <translation>paddockctl image status: %1 existiert im Container-Dienst nicht (%2).
+Erstellen Sie es mit: paddockctl image build --tag %1</translation>
     </message>
     <message>
         <source>%1 exists</source>
-        <translation type="unfinished"></translation>
+        <translation>%1 existiert</translation>
     </message>
     <message>
         <source>id: %1</source>
-        <translation type="unfinished"></translation>
+        <translation>ID: %1</translation>
     </message>
     <message>
         <source>size: %1 (%2 bytes)</source>
-        <translation type="unfinished"></translation>
+        <translation>Größe: %1 (%2 Byte)</translation>
     </message>
     <message>
         <source>created: %1</source>
-        <translation type="unfinished"></translation>
+        <translation>erstellt: %1</translation>
     </message>
     <message>
         <source>paddockctl image: unknown command &quot;%1&quot;; the commands are build and status</source>
-        <translation type="unfinished"></translation>
+        <translation>paddockctl image: unbekannter Befehl „%1“; die Befehle sind build und status</translation>
     </message>
     <message>
         <source>Decides whether PERSONA may update REF of the workspace repository REPO, records the decision in the audit log, and exits with 0 (allowed), 1 (denied, the reason on standard error) or 2 (an error, which refuses the push too).</source>
-        <translation type="unfinished"></translation>
+        <translation>Entscheidet, ob PERSONA die REF des Arbeitsbereich-Repositorys REPO aktualisieren darf, zeichnet die Entscheidung im Audit-Protokoll auf und endet mit 0 (erlaubt), 1 (verwehrt, die Begründung in der Standardfehlerausgabe) oder 2 (ein Fehler, der den Push ebenfalls ablehnt).</translation>
     </message>
     <message>
         <source>The persona pushing.</source>
-        <translation type="unfinished"></translation>
+        <translation>Die pushende Persona.</translation>
     </message>
     <message>
         <source>P</source>
-        <translation type="unfinished"></translation>
+        <translation>P</translation>
     </message>
     <message>
         <source>The repository (the mirror&apos;s name).</source>
-        <translation type="unfinished"></translation>
+        <translation>Das Repository (der Name des Spiegels).</translation>
     </message>
     <message>
         <source>R</source>
-        <translation type="unfinished"></translation>
+        <translation>R</translation>
     </message>
     <message>
         <source>The ref updated, e.g. refs/heads/ai/x.</source>
-        <translation type="unfinished"></translation>
+        <translation>Die aktualisierte Ref, z. B. refs/heads/ai/x.</translation>
     </message>
     <message>
         <source>REF</source>
-        <translation type="unfinished"></translation>
+        <translation>REF</translation>
     </message>
     <message>
         <source>The update is not a fast-forward.</source>
-        <translation type="unfinished"></translation>
+        <translation>Die Aktualisierung ist kein Fast-Forward.</translation>
     </message>
     <message>
         <source>The update deletes the ref.</source>
-        <translation type="unfinished"></translation>
+        <translation>Die Aktualisierung löscht die Ref.</translation>
     </message>
     <message>
         <source>Paddock&apos;s configuration folder (default: %1).</source>
-        <translation type="unfinished"></translation>
+        <translation>Der Konfigurationsordner von Paddock (Vorgabe: %1).</translation>
     </message>
     <message>
         <source>Paddock&apos;s data folder, where the audit log is (default: %1).</source>
-        <translation type="unfinished"></translation>
+        <translation>Der Datenordner von Paddock, in dem das Audit-Protokoll liegt (Vorgabe: %1).</translation>
     </message>
     <message>
         <source>paddockctl policy check git-push: --%1 is required</source>
-        <translation type="unfinished"></translation>
+        <translation>paddockctl policy check git-push: --%1 ist erforderlich</translation>
     </message>
     <message>
         <source>paddock: the push of %1 to %2 is refused: %3</source>
-        <translation type="unfinished"></translation>
+        <translation>paddock: der Push von %1 nach %2 wird abgelehnt: %3</translation>
     </message>
     <message>
         <source>there is no persona &quot;%1&quot; in %2</source>
-        <translation type="unfinished"></translation>
+        <translation>es gibt keine Persona „%1“ in %2</translation>
     </message>
     <message>
         <source>the decision cannot be recorded in the audit log (%1)</source>
-        <translation type="unfinished"></translation>
+        <translation>die Entscheidung kann nicht im Audit-Protokoll aufgezeichnet werden (%1)</translation>
     </message>
     <message>
         <source>paddock: the %1 policy of persona %2 does not allow pushing %3 to %4: %5</source>
-        <translation type="unfinished"></translation>
+        <translation>paddock: die Richtlinie %1 der Persona %2 erlaubt nicht, %3 nach %4 zu pushen: %5</translation>
     </message>
     <message>
         <source>no policy permits it</source>
-        <translation type="unfinished"></translation>
+        <translation>keine Richtlinie erlaubt es</translation>
     </message>
     <message>
         <source>forbidden by %1</source>
-        <translation type="unfinished"></translation>
+        <translation>verboten durch %1</translation>
     </message>
     <message>
         <source>paddockctl policy check: unknown check &quot;%1&quot;; the checks are git-push</source>
-        <translation type="unfinished"></translation>
+        <translation>paddockctl policy check: unbekannte Prüfung „%1“; die Prüfungen sind git-push</translation>
     </message>
     <message>
         <source>paddockctl policy: unknown command &quot;%1&quot;; the commands are validate, authorize, test, format and check</source>
-        <translation type="unfinished"></translation>
+        <translation>paddockctl policy: unbekannter Befehl „%1“; die Befehle sind validate, authorize, test, format und check</translation>
     </message>
     <message>
         <source>%1 s</source>
-        <translation type="unfinished"></translation>
+        <translation>%1 s</translation>
     </message>
     <message>
         <source>%1 min</source>
-        <translation type="unfinished"></translation>
+        <translation>%1 min</translation>
     </message>
     <message>
         <source>%1 h %2 min</source>
-        <translation type="unfinished"></translation>
+        <translation>%1 h %2 min</translation>
     </message>
     <message>
         <source>%1 d %2 h</source>
-        <translation type="unfinished"></translation>
+        <translation>%1 T %2 h</translation>
     </message>
     <message>
         <source>the container engine did not answer in 15 s</source>
-        <translation type="unfinished"></translation>
+        <translation>der Container-Dienst hat nicht innerhalb von 15 s geantwortet</translation>
     </message>
     <message>
         <source>The personas and what their containers are doing.</source>
-        <translation type="unfinished"></translation>
+        <translation>Die Personas und was ihre Container tun.</translation>
     </message>
     <message>
         <source>One JSON object per persona.</source>
-        <translation type="unfinished"></translation>
+        <translation>Ein JSON-Objekt pro Persona.</translation>
     </message>
     <message>
         <source>TRUST</source>
-        <translation type="unfinished"></translation>
+        <translation>VERTRAUEN</translation>
     </message>
     <message>
         <source>STATUS</source>
-        <translation type="unfinished"></translation>
+        <translation>STATUS</translation>
     </message>
     <message>
         <source>UPTIME</source>
-        <translation type="unfinished"></translation>
+        <translation>LAUFZEIT</translation>
     </message>
     <message>
         <source>PORTS</source>
-        <translation type="unfinished"></translation>
+        <translation>PORTS</translation>
     </message>
     <message>
         <source>unknown</source>
-        <translation type="unfinished"></translation>
+        <translation>unbekannt</translation>
     </message>
     <message>
         <source>Starts a persona&apos;s container.</source>
-        <translation type="unfinished"></translation>
+        <translation>Startet den Container einer Persona.</translation>
     </message>
     <message>
         <source>Stops a persona&apos;s container.</source>
-        <translation type="unfinished"></translation>
+        <translation>Hält den Container einer Persona an.</translation>
     </message>
     <message>
         <source>Restarts a persona&apos;s container.</source>
-        <translation type="unfinished"></translation>
+        <translation>Startet den Container einer Persona neu.</translation>
     </message>
     <message>
         <source>The persona.</source>
-        <translation type="unfinished"></translation>
+        <translation>Die Persona.</translation>
     </message>
     <message>
         <source>name one persona (see paddockctl persona list)</source>
-        <translation type="unfinished"></translation>
+        <translation>Geben Sie eine Persona an (siehe paddockctl persona list)</translation>
     </message>
     <message>
         <source>there is no persona &quot;%1&quot; (see paddockctl persona list)</source>
-        <translation type="unfinished"></translation>
+        <translation>es gibt keine Persona „%1“ (siehe paddockctl persona list)</translation>
     </message>
     <message>
         <source>interrupted</source>
-        <translation type="unfinished"></translation>
+        <translation>unterbrochen</translation>
     </message>
     <message>
         <source>%1: %2 (container %3)</source>
-        <translation type="unfinished"></translation>
+        <translation>%1: %2 (Container %3)</translation>
     </message>
     <message>
         <source>A persona&apos;s container log (stdout and stderr).</source>
-        <translation type="unfinished"></translation>
+        <translation>Das Container-Protokoll einer Persona (stdout und stderr).</translation>
     </message>
     <message>
         <source>Keep printing new lines until the container stops or SIGINT.</source>
-        <translation type="unfinished"></translation>
+        <translation>Neue Zeilen weiter ausgeben, bis der Container anhält oder SIGINT eintrifft.</translation>
     </message>
     <message>
         <source>Only the last N lines (default: all).</source>
-        <translation type="unfinished"></translation>
+        <translation>Nur die letzten N Zeilen (Vorgabe: alle).</translation>
     </message>
     <message>
         <source>--tail wants a number, not &quot;%1&quot;</source>
-        <translation type="unfinished"></translation>
+        <translation>--tail erwartet eine Zahl, nicht „%1“</translation>
     </message>
     <message>
         <source>usage: paddockctl persona list [--json] | start NAME | stop NAME | restart NAME | logs NAME [--follow] [--tail N]
 Exit codes: 0 done, 1 the engine refused or the action failed, 2 bad usage or an unknown persona, 3 no container engine.</source>
-        <translation type="unfinished"></translation>
+        <translation>Aufruf: paddockctl persona list [--json] | start NAME | stop NAME | restart NAME | logs NAME [--follow] [--tail N]
+Exit-Codes: 0 erledigt, 1 der Container-Dienst hat abgelehnt oder die Aktion ist fehlgeschlagen, 2 falscher Aufruf oder unbekannte Persona, 3 kein Container-Dienst.</translation>
     </message>
     <message>
         <source>mirror</source>
-        <translation type="unfinished"></translation>
+        <translation>Spiegeln</translation>
     </message>
     <message>
         <source>copy</source>
-        <translation type="unfinished"></translation>
+        <translation>Kopieren</translation>
     </message>
     <message>
         <source>checkout</source>
-        <translation type="unfinished"></translation>
+        <translation>Auschecken</translation>
     </message>
     <message>
         <source>Makes a workspace of the repository at PATH for a persona: a clone in Paddock&apos;s data folder on the branch &lt;persona&gt;/&lt;feature&gt;, pushing to a host-side mirror. Prints the workspace&apos;s path and its branch. Ctrl+C cancels and removes what was made.</source>
-        <translation type="unfinished"></translation>
+        <translation>Legt für eine Persona einen Arbeitsbereich des Repositorys unter PFAD an: einen Klon im Datenordner von Paddock auf dem Branch &lt;persona&gt;/&lt;feature&gt;, der in einen Spiegel auf dem Host pusht. Gibt den Pfad des Arbeitsbereichs und seinen Branch aus. Strg+C bricht ab und entfernt, was angelegt wurde.</translation>
     </message>
     <message>
         <source>The persona it is for.</source>
-        <translation type="unfinished"></translation>
+        <translation>Die Persona, für die er bestimmt ist.</translation>
     </message>
     <message>
         <source>The feature name (default: from the folder and today&apos;s date).</source>
-        <translation type="unfinished"></translation>
+        <translation>Der Feature-Name (Vorgabe: aus dem Ordner und dem heutigen Datum).</translation>
     </message>
     <message>
         <source>F</source>
-        <translation type="unfinished"></translation>
+        <translation>F</translation>
     </message>
     <message>
         <source>The branch, tag or commit to start from (default: the current branch).</source>
-        <translation type="unfinished"></translation>
+        <translation>Der Branch, das Tag oder der Commit, von dem aus begonnen wird (Vorgabe: der aktuelle Branch).</translation>
     </message>
     <message>
         <source>B</source>
-        <translation type="unfinished"></translation>
+        <translation>B</translation>
     </message>
     <message>
         <source>The git transport&apos;s base URL as the container sees it, e.g. git://10.89.0.1:9418.</source>
-        <translation type="unfinished"></translation>
+        <translation>Die Basis-URL des Git-Transports aus Sicht des Containers, z. B. git://10.89.0.1:9418.</translation>
     </message>
     <message>
         <source>URL</source>
-        <translation type="unfinished"></translation>
+        <translation>URL</translation>
     </message>
     <message>
         <source>The repository.</source>
-        <translation type="unfinished"></translation>
+        <translation>Das Repository.</translation>
     </message>
     <message>
         <source>PATH</source>
-        <translation type="unfinished"></translation>
+        <translation>PFAD</translation>
     </message>
     <message>
         <source>paddockctl workspace create: name a persona (--persona P) and one repository PATH</source>
-        <translation type="unfinished"></translation>
+        <translation>paddockctl workspace create: Geben Sie eine Persona (--persona P) und einen Repository-PFAD an</translation>
     </message>
     <message>
         <source>paddockctl workspace create: %1</source>
-        <translation type="unfinished"></translation>
+        <translation>paddockctl workspace create: %1</translation>
     </message>
     <message>
         <source>paddockctl workspace create: there is no persona &quot;%1&quot;; the personas are %2</source>
-        <translation type="unfinished"></translation>
+        <translation>paddockctl workspace create: es gibt keine Persona „%1“; die Personas sind %2</translation>
     </message>
     <message>
         <source>%1: %2 %</source>
-        <translation type="unfinished"></translation>
+        <translation>%1: %2 %</translation>
     </message>
     <message>
         <source>%1: %2 MB</source>
-        <translation type="unfinished"></translation>
+        <translation>%1: %2 MB</translation>
     </message>
     <message>
         <source>warning: %1</source>
-        <translation type="unfinished"></translation>
+        <translation>Warnung: %1</translation>
     </message>
     <message>
         <source>Lists the workspaces (of one persona, or all), oldest first.</source>
-        <translation type="unfinished"></translation>
+        <translation>Listet die Arbeitsbereiche auf (einer Persona oder alle), die ältesten zuerst.</translation>
     </message>
     <message>
         <source>Only this persona&apos;s.</source>
-        <translation type="unfinished"></translation>
+        <translation>Nur die Arbeitsbereiche dieser Persona.</translation>
     </message>
     <message>
         <source>no workspaces yet; make one with paddockctl workspace create</source>
-        <translation type="unfinished"></translation>
+        <translation>noch keine Arbeitsbereiche; legen Sie einen mit paddockctl workspace create an</translation>
     </message>
     <message>
         <source>paddockctl workspace: unknown command &quot;%1&quot;; the commands are create and list</source>
-        <translation type="unfinished"></translation>
+        <translation>paddockctl workspace: unbekannter Befehl „%1“; die Befehle sind create und list</translation>
     </message>
 </context>
 </TS>
