@@ -49,6 +49,28 @@ QString uptime(const QDateTime &since)
     return Text::tr("%1 d %2 h").arg(s / 86400).arg(s % 86400 / 3600);
 }
 
+// The state as scripts read it: the same words in every language.
+QString stateKey(PersonaStatus::State state)
+{
+    switch (state) {
+    case PersonaStatus::State::Unknown:
+        return QStringLiteral("unknown");
+    case PersonaStatus::State::Stopped:
+        return QStringLiteral("stopped");
+    case PersonaStatus::State::Starting:
+        return QStringLiteral("starting");
+    case PersonaStatus::State::Running:
+        return QStringLiteral("running");
+    case PersonaStatus::State::Stopping:
+        return QStringLiteral("stopping");
+    case PersonaStatus::State::Exited:
+        return QStringLiteral("exited");
+    case PersonaStatus::State::Error:
+        return QStringLiteral("error");
+    }
+    return {};
+}
+
 QString ports(const Persona &p)
 {
     QStringList out;
@@ -120,8 +142,7 @@ int list(const QStringList &arguments)
                           {QStringLiteral("trust"), Persona::trustName(p.trust)},
                           {QStringLiteral("image"), p.image},
                           {QStringLiteral("container"), p.containerName()},
-                          {QStringLiteral("state"),
-                           problem ? QStringLiteral("unknown") : PersonaStatus::stateName(s.state)},
+                          {QStringLiteral("state"), problem ? QStringLiteral("unknown") : stateKey(s.state)},
                           {QStringLiteral("ports"), portList}};
             if (s.state == PersonaStatus::State::Exited)
                 o.insert(QStringLiteral("exitCode"), s.exitCode);

@@ -42,17 +42,18 @@ QString encoded(const QString &s)
     return QString::fromLatin1(QUrl::toPercentEncoding(s));
 }
 
-QString actionName(const QString &action)
+// "could not start dev: …", one whole sentence per action (so that translations read well).
+QString actionFailure(const QString &action, const QString &persona, const QString &reason)
 {
     if (action == QLatin1StringView("start"))
-        return Text::tr("starting");
+        return Text::tr("could not start %1: %2").arg(persona, reason);
     if (action == QLatin1StringView("stop"))
-        return Text::tr("stopping");
+        return Text::tr("could not stop %1: %2").arg(persona, reason);
     if (action == QLatin1StringView("restart"))
-        return Text::tr("restarting");
+        return Text::tr("could not restart %1: %2").arg(persona, reason);
     if (action == QLatin1StringView("remove"))
-        return Text::tr("removing");
-    return action;
+        return Text::tr("could not remove %1: %2").arg(persona, reason);
+    return Text::tr("%1 failed for %2: %3").arg(action, persona, reason);
 }
 
 // Whether the engine has an object at `path` (a network, a volume): 200 yes, 404 no.
@@ -615,8 +616,7 @@ void PersonaRuntime::runAction(const QString &persona, const QString &action,
                     m_busy.remove(persona);
                     PersonaStatus s = m_status.value(persona, PersonaStatus{persona});
                     s.state = PersonaStatus::State::Error;
-                    s.message =
-                        Text::tr("%1 %2 failed: %3").arg(actionName(action), persona, result.error().text());
+                    s.message = actionFailure(action, persona, result.error().text());
                     setStatus(s);
                     actionError(persona, action, result.error());
                     runQueued(persona);
