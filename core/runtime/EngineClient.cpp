@@ -404,6 +404,40 @@ Result<void> EngineClient::removeImage(const QString &name)
     return {};
 }
 
+Result<void> EngineClient::connectNetwork(const QString &network, const QString &container)
+{
+    const QJsonObject spec{{QStringLiteral("Container"), container}};
+    auto body = call(Text::tr("connecting container %1 to network %2").arg(container, network), "POST",
+                     QStringLiteral("/networks/%1/connect").arg(encoded(network)),
+                     QJsonDocument(spec).toJson(QJsonDocument::Compact));
+    if (!body)
+        return std::unexpected(body.error());
+    return {};
+}
+
+Result<void> EngineClient::disconnectNetwork(const QString &network, const QString &container, bool force)
+{
+    const QJsonObject spec{{QStringLiteral("Container"), container}, {QStringLiteral("Force"), force}};
+    auto body = call(Text::tr("disconnecting container %1 from network %2").arg(container, network), "POST",
+                     QStringLiteral("/networks/%1/disconnect").arg(encoded(network)),
+                     QJsonDocument(spec).toJson(QJsonDocument::Compact));
+    if (!body)
+        return std::unexpected(body.error());
+    return {};
+}
+
+Result<QJsonArray> EngineClient::images(const QString &label)
+{
+    auto body = call(Text::tr("listing images"), "GET", QStringLiteral("/images/json"));
+    if (!body)
+        return std::unexpected(body.error());
+    QJsonArray out;
+    for (const QJsonValue &i : QJsonDocument::fromJson(*body).array())
+        if (label.isEmpty() || hasLabel(i.toObject(), label))
+            out.append(i);
+    return out;
+}
+
 Result<QString> EngineClient::createContainer(const QString &name, const QJsonObject &spec)
 {
     auto body = call(Text::tr("creating container %1").arg(name), "POST",

@@ -79,6 +79,9 @@ public:
     Result<QString> createInternalNetwork(const QString &name, const QMap<QString, QString> &labels);
     Result<void> removeNetwork(const QString &name);
     Result<QJsonArray> networks(const QString &label);
+    // Attaches a container to a network (and takes it off again).
+    Result<void> connectNetwork(const QString &network, const QString &container);
+    Result<void> disconnectNetwork(const QString &network, const QString &container, bool force = false);
     Result<void> createVolume(const QString &name, const QMap<QString, QString> &labels);
     Result<void> removeVolume(const QString &name);
     Result<QJsonArray> volumes(const QString &label);
@@ -93,6 +96,8 @@ public:
     Result<QString> importImageFile(const QString &tarPath, const QString &repository, const QString &tag,
                                     const QStringList &changes = {});
     Result<QJsonObject> inspectImage(const QString &name);
+    // The images whose configuration carries `label` (all when empty).
+    Result<QJsonArray> images(const QString &label = {});
     Result<void> removeImage(const QString &name);
 
     // Containers. `spec` is the Docker API's create body (Image, Cmd, User, Labels, HostConfig…).

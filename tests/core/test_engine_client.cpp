@@ -5,6 +5,7 @@
 
 #include <QDir>
 #include <QFile>
+#include <QJsonArray>
 #include <QJsonObject>
 #include <QLocalServer>
 #include <QProcess>
@@ -110,6 +111,54 @@ private slots:
         QVERIFY(!gone);
         QCOMPARE(gone.error().code, Error::Code::NotFound);
         QVERIFY(!gone.error().hint.isEmpty());
+    }
+
+    void containersJoinAndLeaveNetworksAndImagesAreListed()
+    {
+        EngineClient client(engine());
+        QVERIFY(client.connect());
+        const QString image = QStringLiteral("localhost/paddock-test-netimg-") + m_suffix;
+        QVERIFY(client.importImage(busyboxRootTar(), image, QStringLiteral("1"),
+                                   {QString(QStringLiteral("LABEL io.paddock.test=") + m_suffix)}));
+        const QString network = QStringLiteral("paddock-test-join-") + m_suffix;
+        const QString container = QStringLiteral("paddock-test-join-") + m_suffix;
+        QVERIFY(client.createInternalNetwork(network, {}));
+        const auto cleanup = qScopeGuard([&] {
+            (void)client.removeContainer(container, true);
+            (void)client.removeNetwork(network);
+            (void)client.removeImage(image + QStringLiteral(":1"));
+        });
+        auto listed = client.images(QStringLiteral("io.paddock.test"));
+        QVERIFY2(listed, qPrintable(listed ? QString() : listed.error().text()));
+        bool found = false;
+        for (const QJsonValue &i : *listed)
+            found = found || i.toObject()
+                                 .value(QStringLiteral("RepoTags"))
+                                 .toArray()
+                                 .contains(QString(image + QStringLiteral(":1")));
+        QVERIFY(found);
+        QVERIFY(client.images(QStringLiteral("io.paddock.no-such-label"))->isEmpty());
+
+        QVERIFY(client.createContainer(
+            container, QJsonObject{{QStringLiteral("Image"), QString(image + QStringLiteral(":1"))},
+                                   {QStringLiteral("Cmd"),
+                                    QJsonArray{QStringLiteral("sleep"), QStringLiteral("300")}}}));
+        auto networksOf = [&] {
+            return client.inspectContainer(container)
+                ->value(QStringLiteral("NetworkSettings"))
+                .toObject()
+                .value(QStringLiteral("Networks"))
+                .toObject();
+        };
+        QVERIFY(!networksOf().contains(network));
+        auto joined = client.connectNetwork(network, container);
+        QVERIFY2(joined, qPrintable(joined ? QString() : joined.error().text()));
+        QVERIFY(networksOf().contains(network));
+        QVERIFY(client.disconnectNetwork(network, container));
+        QVERIFY(!networksOf().contains(network));
+        auto nowhere = client.connectNetwork(QStringLiteral("paddock-no-such-net-") + m_suffix, container);
+        QVERIFY(!nowhere);
+        QVERIFY(!nowhere.error().message.contains(QLatin1Char('{')));
     }
 
     void volumesAreCreatedListedByLabelAndRemoved()
