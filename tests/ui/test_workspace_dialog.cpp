@@ -14,6 +14,7 @@
 #include "runtime/EngineClient.h"
 #include "runtime/PersonaRuntime.h"
 
+#include <QAbstractButton>
 #include <QApplication>
 #include <QClipboard>
 #include <QComboBox>
@@ -92,6 +93,13 @@ Persona testPersona(const QString &name, const QString &image)
 template <typename T> T *in(QWidget *parent, const char *name)
 {
     return parent->findChild<T *>(QLatin1StringView(name));
+}
+
+// Clicks a button once the layout has placed it (a button just shown has no geometry yet).
+void click(QAbstractButton *button)
+{
+    QCoreApplication::sendPostedEvents(nullptr, QEvent::LayoutRequest);
+    QTest::mouseClick(button, Qt::LeftButton);
 }
 
 } // namespace
@@ -187,7 +195,7 @@ private slots:
         QVERIFY(in<QPushButton>(dialog, "workspaceClose")->isVisible());
         QVERIFY(!in<QPushButton>(dialog, "workspaceCreate")->isVisible());
         QVERIFY(!in<QWidget>(dialog, "workspaceDetails")->isVisible());
-        QTest::mouseClick(in<QPushButton>(dialog, "workspaceClose"), Qt::LeftButton);
+        click(in<QPushButton>(dialog, "workspaceClose"));
         QTRY_VERIFY(!dialog);
         QVERIFY(!page->workspaceDialog(m_persona));
 
@@ -245,7 +253,7 @@ private slots:
 
         // No engine: the runtime refuses, the dialog says why and offers Create again.
         base->setCurrentIndex(base->findText(QStringLiteral("develop")));
-        QTest::mouseClick(create, Qt::LeftButton);
+        click(create);
         QTRY_COMPARE(dialog->stage(), WorkspaceDialog::Stage::Failed);
         QVERIFY2(dialog->error().contains(QStringLiteral("no container engine")),
                  qPrintable(dialog->error()));
@@ -288,7 +296,7 @@ private slots:
         auto *feature = in<QLineEdit>(dialog, "workspaceFeature");
         feature->setText(QStringLiteral("first"));
         const QString expected = dialog->workspacePath();
-        QTest::mouseClick(in<QPushButton>(dialog, "workspaceCreate"), Qt::LeftButton);
+        click(in<QPushButton>(dialog, "workspaceCreate"));
         QCOMPARE(dialog->stage(), WorkspaceDialog::Stage::Creating);
         QVERIFY(in<QProgressBar>(dialog, "workspaceProgress")->isVisible());
         QTRY_VERIFY2_WITH_TIMEOUT(dialog->stage() == WorkspaceDialog::Stage::Created,
@@ -299,9 +307,9 @@ private slots:
         QCOMPARE(workspace.branch, m_persona + QStringLiteral("/first"));
         QVERIFY(in<QLabel>(dialog, "workspaceResult")->text().contains(workspace.path));
         QVERIFY(in<QLabel>(dialog, "workspaceResult")->text().contains(workspace.branch));
-        QTest::mouseClick(in<QPushButton>(dialog, "workspaceCopyPath"), Qt::LeftButton);
+        click(in<QPushButton>(dialog, "workspaceCopyPath"));
         QCOMPARE(QApplication::clipboard()->text(), workspace.path);
-        QTest::mouseClick(in<QPushButton>(dialog, "workspaceClose"), Qt::LeftButton);
+        click(in<QPushButton>(dialog, "workspaceClose"));
         QTRY_VERIFY(!dialog);
 
         // Running, with the workspace mounted, and the card says which.
@@ -343,8 +351,8 @@ private slots:
                  qPrintable(note));
         in<QLineEdit>(dialog, "workspaceFeature")->setText(QStringLiteral("second"));
         const QString second = dialog->workspacePath();
-        QTest::mouseClick(in<QPushButton>(dialog, "workspaceCreate"), Qt::LeftButton);
-        QTest::mouseClick(in<QPushButton>(dialog, "workspaceCancel"), Qt::LeftButton);
+        click(in<QPushButton>(dialog, "workspaceCreate"));
+        click(in<QPushButton>(dialog, "workspaceCancel"));
         if (dialog) {
             // Cancelling, or the workspace was finished before the cancel reached it.
             QVERIFY(dialog->stage() == WorkspaceDialog::Stage::Cancelling ||
@@ -378,7 +386,7 @@ private slots:
         auto *start = in<QToolButton>(card, "startButton");
         QTRY_VERIFY(start->isEnabled());
         QSignalSpy failed(runtime.get(), &PersonaRuntime::actionFailed);
-        QTest::mouseClick(start, Qt::LeftButton);
+        click(start);
         QTRY_VERIFY_WITH_TIMEOUT(!failed.isEmpty(), 30000);
         QCOMPARE(failed.first().at(2).value<Error>().code, Error::Code::NotFound);
         QTRY_VERIFY_WITH_TIMEOUT(card->isImageMissingShown(), 10000);
@@ -390,12 +398,12 @@ private slots:
         QVERIFY(build->isVisible());
         QVERIFY(!in<QToolButton>(card, "startNowButton")->isVisible());
 
-        QTest::mouseClick(build, Qt::LeftButton);
+        click(build);
         QPointer<ImageBuildDialog> dialog = page->imageBuildDialog(m_missingImage);
         QVERIFY(dialog);
         QVERIFY(dialog->isVisible());
         QVERIFY(in<QLabel>(dialog, "imageBuildExplanation")->text().contains(m_missingImage));
-        QTest::mouseClick(build, Qt::LeftButton); // a second click raises the same one
+        click(build); // a second click raises the same one
         QCOMPARE(page->findChildren<ImageBuildDialog *>().size(), 1);
 
         // (Not built here: test_image_build_dialog and test_image_builder do that.) Once built, the
@@ -409,7 +417,7 @@ private slots:
         dialog->reject();
         QTRY_VERIFY(!dialog);
         failed.clear();
-        QTest::mouseClick(startNow, Qt::LeftButton);
+        click(startNow);
         QTRY_VERIFY_WITH_TIMEOUT(!failed.isEmpty(), 30000); // still not there, after all
         QTRY_VERIFY_WITH_TIMEOUT(card->isImageMissingShown(), 10000);
     }

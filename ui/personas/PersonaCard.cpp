@@ -384,7 +384,6 @@ void PersonaCard::showImageBuilt(const QString &image)
     m_imageNoticeText->setText(tr("The agent image %1 is built.").arg(image));
     m_buildImage->hide();
     m_startNow->show();
-    m_startNow->setEnabled(m_engineConnected);
     m_imageNotice->show();
 }
 
@@ -442,6 +441,7 @@ void PersonaCard::updateButtons()
     m_logs->setEnabled(m_engineConnected && (!m_status.containerId.isEmpty() || s == State::Running ||
                                              s == State::Exited || s == State::Stopping));
     m_shell->setEnabled(s == State::Running);
+    m_startNow->setEnabled(m_start->isEnabled());
 }
 
 void PersonaCard::updateUptime()

@@ -162,6 +162,11 @@ WorkspaceDialog::WorkspaceDialog(PersonaRuntime *runtime, const QString &persona
         connect(runtime, &PersonaRuntime::workspaceProgress, this, &WorkspaceDialog::onProgress);
         connect(runtime, &PersonaRuntime::workspaceCreated, this, &WorkspaceDialog::onCreated);
         connect(runtime, &PersonaRuntime::workspaceFailed, this, &WorkspaceDialog::onFailed);
+        // Whether Create starts or restarts the persona follows its state.
+        connect(runtime, &PersonaRuntime::statusChanged, this, [this](const PersonaStatus &status) {
+            if (status.persona == m_persona && (m_stage == Stage::Ready || m_stage == Stage::Failed))
+                validate();
+        });
     }
     connect(&m_probe, &QFutureWatcher<Result<RepositoryInfo>>::finished, this,
             [this] { probed(m_probe.result()); });
