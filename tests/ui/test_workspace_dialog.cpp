@@ -95,10 +95,12 @@ template <typename T> T *in(QWidget *parent, const char *name)
     return parent->findChild<T *>(QLatin1StringView(name));
 }
 
-// Clicks a button once the layout has placed it (a button just shown has no geometry yet).
+// Clicks a button once its window has made room for it (a dialog grows when a stage shows more;
+// a top-level's resize arrives from the platform a moment later).
 void click(QAbstractButton *button)
 {
-    QCoreApplication::sendPostedEvents(nullptr, QEvent::LayoutRequest);
+    if (!QTest::qWaitFor([button] { return !button->rect().isEmpty(); }, 5000))
+        qWarning("%s has no room on screen", qPrintable(button->objectName()));
     QTest::mouseClick(button, Qt::LeftButton);
 }
 
@@ -262,6 +264,36 @@ private slots:
         QCOMPARE(create->text(), QStringLiteral("&Try again"));
         QVERIFY(!QFileInfo::exists(data() + QStringLiteral("/workspaces/") + m_persona +
                                    QStringLiteral("/app-login")));
+        dialog->reject();
+        QTRY_VERIFY(!dialog);
+
+        // Detached: the base is HEAD's commit, offered first. Bare: said so, its name without .git.
+        QVERIFY(!git(repo, {QStringLiteral("checkout"), QStringLiteral("-q"), QStringLiteral("--detach"),
+                            QStringLiteral("HEAD~1")})
+                     .isNull());
+        const QString detachedAt = git(repo, {QStringLiteral("rev-parse"), QStringLiteral("HEAD")});
+        drop(card, repo);
+        QTRY_VERIFY(page->workspaceDialog(m_persona));
+        dialog = page->workspaceDialog(m_persona);
+        QTRY_COMPARE(dialog->stage(), WorkspaceDialog::Stage::Ready);
+        QVERIFY(in<QLabel>(dialog, "workspaceHead")->text().contains(QStringLiteral("detached")));
+        QCOMPARE(in<QComboBox>(dialog, "workspaceBase")->currentIndex(), 0);
+        QCOMPARE(dialog->baseName(), detachedAt);
+        dialog->reject();
+        QTRY_VERIFY(!dialog);
+        const QString bare = m_dir.filePath(QStringLiteral("lib.git"));
+        QVERIFY(!git(m_dir.path(),
+                     {QStringLiteral("clone"), QStringLiteral("-q"), QStringLiteral("--bare"), repo, bare})
+                     .isNull());
+        drop(card, bare);
+        QTRY_VERIFY(page->workspaceDialog(m_persona));
+        dialog = page->workspaceDialog(m_persona);
+        QTRY_COMPARE(dialog->stage(), WorkspaceDialog::Stage::Ready);
+        QVERIFY2(in<QLabel>(dialog, "workspaceRepository")->text().startsWith(QStringLiteral("lib, a bare")),
+                 qPrintable(in<QLabel>(dialog, "workspaceRepository")->text()));
+        QVERIFY(in<QLineEdit>(dialog, "workspaceFeature")->text().startsWith(QStringLiteral("lib")));
+        QVERIFY(!in<QLabel>(dialog, "workspaceWarnings")->isVisible());
+        QVERIFY(in<QPushButton>(dialog, "workspaceCreate")->isEnabled());
         dialog->reject();
         QTRY_VERIFY(!dialog);
     }

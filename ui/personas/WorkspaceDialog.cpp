@@ -315,6 +315,10 @@ void WorkspaceDialog::setStage(Stage stage)
         m_create->setEnabled(false);
     if (stage == Stage::Cancelling)
         m_phase->setText(tr("Cancelling: removing what was made…"));
+    // Each stage shows other parts: grow to fit them (never shrink what the user sized).
+    layout()->activate();
+    if (const QSize hint = sizeHint(); hint.height() > height())
+        resize(width(), hint.height());
 }
 
 void WorkspaceDialog::create()
