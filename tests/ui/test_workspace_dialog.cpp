@@ -446,6 +446,7 @@ private slots:
         auto *startNow = in<QToolButton>(card, "startNowButton");
         QVERIFY(startNow->isVisible());
         QVERIFY(card->imageNotice().contains(QStringLiteral("is built")));
+        QVERIFY(card->message().isEmpty()); // the failed start is past
         dialog->reject();
         QTRY_VERIFY(!dialog);
         failed.clear();

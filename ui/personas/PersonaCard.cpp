@@ -168,7 +168,7 @@ PersonaCard::PersonaCard(const Persona &persona, QWidget *parent)
     m_delete = addButton("deleteButton", tr("Delete…"), QStringLiteral("edit-delete"), QStyle::SP_TrashIcon);
     m_shell->setToolTip(tr("Copies the command that opens a shell in the running container"));
     m_buildImage = addButton("buildImageButton", tr("Build agent image…"), QStringLiteral("run-build"),
-                             QStyle::SP_DialogApplyButton);
+                             QStyle::SP_FileIcon);
     m_startNow = addButton("startNowButton", tr("Start %1 now").arg(persona.name),
                            QStringLiteral("media-playback-start"), QStyle::SP_MediaPlay);
     connect(m_buildImage, &QToolButton::clicked, this, &PersonaCard::buildImageRequested);
@@ -382,6 +382,7 @@ void PersonaCard::showImageBuilt(const QString &image)
 {
     m_imageMissing = false;
     m_imageNoticeText->setText(tr("The agent image %1 is built.").arg(image));
+    showMessage({}, false); // the failed start it explained is past
     m_buildImage->hide();
     m_startNow->show();
     m_imageNotice->show();

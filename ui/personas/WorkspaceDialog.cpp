@@ -212,7 +212,7 @@ QString WorkspaceDialog::workspacePath() const
 void WorkspaceDialog::probed(const Result<RepositoryInfo> &info)
 {
     if (!info) {
-        m_refusal->setText(tr("%1 cannot be a workspace: %2").arg(m_folder, info.error().text()));
+        m_refusal->setText(tr("This folder cannot be a workspace: %1").arg(info.error().text()));
         return setStage(Stage::Refused);
     }
     m_info = *info;
