@@ -265,13 +265,8 @@ void PersonasPage::applyPersonas(const QList<Persona> &personas)
     }
     m_empty->setVisible(personas.isEmpty());
     scheduleWatchUpdate();
-    if (m_engineConnected) {
-        QStringList images;
-        for (const Persona &p : personas)
-            if (!images.contains(p.image))
-                images << p.image;
-        checkImages(images);
-    }
+    if (m_engineConnected)
+        checkImages(personaImages());
 }
 
 PersonaCard *PersonasPage::addCard(const Persona &persona)
@@ -328,13 +323,8 @@ void PersonasPage::applyEngine(bool connected, const QString &description)
     m_stopAll->setEnabled(connected);
     for (PersonaCard *c : std::as_const(m_cards))
         c->setEngineConnected(connected);
-    if (connected && !wasConnected) {
-        QStringList images;
-        for (const Persona &p : std::as_const(m_personas))
-            if (!images.contains(p.image))
-                images << p.image;
-        checkImages(images);
-    }
+    if (connected && !wasConnected)
+        checkImages(personaImages());
 }
 
 void PersonasPage::applyLogLines(const QString &persona, const QList<EngineClient::LogLine> &lines)
@@ -360,6 +350,15 @@ void PersonasPage::applyActionFailed(const QString &persona, const QString &acti
     if (starting && error.code == Error::Code::NotFound)
         if (const auto p = findPersona(persona))
             checkImages({p->image});
+}
+
+QStringList PersonasPage::personaImages() const
+{
+    QStringList images;
+    for (const Persona &p : m_personas)
+        if (!images.contains(p.image))
+            images << p.image;
+    return images;
 }
 
 void PersonasPage::checkImages(const QStringList &images)

@@ -111,6 +111,7 @@ private:
     void updateWatched();
     void showMessage(const QString &text, bool problem);
     QString uniqueName(const QString &base) const;
+    QStringList personaImages() const; // the personas' images, each once
     // Asks the engine, off the UI thread, whether these images exist; the cards follow.
     void checkImages(const QStringList &images);
     void applyImageCheck(const QHash<QString, bool> &missing);
