@@ -369,6 +369,17 @@ QString PersonaRuntime::engineDescription() const
     return m_description;
 }
 
+std::optional<EngineClient::Endpoint> PersonaRuntime::endpoint() const
+{
+    QMutexLocker lock(&m_mutex);
+    return m_endpoint;
+}
+
+QString PersonaRuntime::dataDir() const
+{
+    return m_options.dataDir.isEmpty() ? Paths::dataDir() : m_options.dataDir;
+}
+
 void PersonaRuntime::tryConnect()
 {
     auto endpoint =
@@ -396,6 +407,10 @@ void PersonaRuntime::tryConnect()
     }
     m_retryDelay = std::chrono::milliseconds(500);
     m_client = std::move(client);
+    {
+        QMutexLocker lock(&m_mutex);
+        m_endpoint = *endpoint;
+    }
     // Rootless engines say so among their security options (podman as dockerd does).
     if (auto info = m_client->request("GET", QStringLiteral("/info")); info && info->status == 200)
         m_rootless = QJsonDocument::fromJson(info->body)

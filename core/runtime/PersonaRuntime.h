@@ -125,6 +125,11 @@ public:
     bool isEngineConnected() const;
     // "podman 5.4.2 at /run/podman/podman.sock", or why there is none and how to start one.
     QString engineDescription() const;
+    // Where the engine was last reached (for a client of one's own, e.g. ImageBuildDialog's);
+    // empty until it has been.
+    std::optional<EngineClient::Endpoint> endpoint() const;
+    // Where workspaces and mirrors are made (Options::dataDir, else Paths::dataDir()).
+    QString dataDir() const;
 
 public slots:
     void startPersona(const QString &name);
@@ -222,6 +227,7 @@ private:
     QHash<QString, PersonaStatus> m_status;
     bool m_connected = false;
     QString m_description;
+    std::optional<EngineClient::Endpoint> m_endpoint;
 };
 
 } // namespace paddock

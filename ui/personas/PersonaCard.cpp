@@ -121,6 +121,8 @@ PersonaCard::PersonaCard(const Persona &persona, QWidget *parent)
     , m_ports(makeLabel("portsLabel"))
     , m_workspace(makeLabel("workspaceLabel"))
     , m_message(makeLabel("cardMessage"))
+    , m_imageNotice(new QFrame)
+    , m_imageNoticeText(makeLabel("imageNoticeText"))
     , m_cpuLabel(makeLabel("cpuLabel"))
     , m_memoryLabel(makeLabel("memoryLabel"))
     , m_cpuSeries(new QLineSeries)
@@ -165,6 +167,15 @@ PersonaCard::PersonaCard(const Persona &persona, QWidget *parent)
         addButton("duplicateButton", tr("Duplicate…"), QStringLiteral("edit-copy"), QStyle::SP_FileLinkIcon);
     m_delete = addButton("deleteButton", tr("Delete…"), QStringLiteral("edit-delete"), QStyle::SP_TrashIcon);
     m_shell->setToolTip(tr("Copies the command that opens a shell in the running container"));
+    m_buildImage = addButton("buildImageButton", tr("Build agent image…"), QStringLiteral("run-build"),
+                             QStyle::SP_FileIcon);
+    m_startNow = addButton("startNowButton", tr("Start %1 now").arg(persona.name),
+                           QStringLiteral("media-playback-start"), QStyle::SP_MediaPlay);
+    connect(m_buildImage, &QToolButton::clicked, this, &PersonaCard::buildImageRequested);
+    connect(m_startNow, &QToolButton::clicked, this, [this] {
+        clearImageNotice();
+        emit startRequested();
+    });
     connect(m_start, &QToolButton::clicked, this, &PersonaCard::startRequested);
     connect(m_stop, &QToolButton::clicked, this, &PersonaCard::stopRequested);
     connect(m_restart, &QToolButton::clicked, this, &PersonaCard::restartRequested);
@@ -194,6 +205,22 @@ PersonaCard::PersonaCard(const Persona &persona, QWidget *parent)
     for (QToolButton *button : {m_shell, m_edit, m_duplicate, m_delete})
         actions->addWidget(button);
 
+    // The image is missing (or was just built): a pale amber strip with what to do.
+    m_imageNotice->setObjectName(QStringLiteral("imageNotice"));
+    m_imageNotice->setFrameShape(QFrame::StyledPanel);
+    m_imageNotice->setAutoFillBackground(true);
+    QPalette notice = m_imageNotice->palette();
+    notice.setColor(QPalette::Window, QColor(0xff, 0xf4, 0xce));
+    notice.setColor(QPalette::WindowText, QColor(0x3a, 0x2a, 0x00));
+    m_imageNotice->setPalette(notice);
+    m_imageNoticeText->setWordWrap(true);
+    m_imageNoticeText->setTextFormat(Qt::PlainText);
+    auto *noticeLayout = new QHBoxLayout(m_imageNotice);
+    noticeLayout->addWidget(m_imageNoticeText, 1);
+    noticeLayout->addWidget(m_buildImage);
+    noticeLayout->addWidget(m_startNow);
+    m_imageNotice->hide();
+
     auto *layout = new QVBoxLayout(this);
     layout->addLayout(header);
     layout->addWidget(m_relaxed);
@@ -201,6 +228,7 @@ PersonaCard::PersonaCard(const Persona &persona, QWidget *parent)
     layout->addWidget(m_ports);
     layout->addWidget(m_workspace);
     layout->addWidget(m_message);
+    layout->addWidget(m_imageNotice);
     layout->addLayout(actions);
 
     m_refreshTimer.setSingleShot(true);
@@ -272,7 +300,10 @@ QString PersonaCard::durationText(qint64 seconds)
 
 void PersonaCard::setPersona(const Persona &persona)
 {
+    if (persona.image != m_persona.image)
+        clearImageNotice(); // the page looks at the new one
     m_persona = persona;
+    m_startNow->setText(tr("Start %1 now").arg(persona.name));
     setObjectName(QStringLiteral("personaCard-") + persona.name);
     m_status.persona = persona.name;
     updatePersonaLabels();
@@ -291,8 +322,10 @@ void PersonaCard::setStatus(const PersonaStatus &status)
     m_status = status;
     if (status.state == State::Error)
         showMessage(status.message, true);
-    else if (isUp)
+    else if (isUp) {
         showMessage({}, false);
+        clearImageNotice();
+    }
     updateStatusLabels();
 }
 
@@ -333,6 +366,38 @@ void PersonaCard::showMessage(const QString &text, bool problem)
 QString PersonaCard::message() const
 {
     return m_message->text();
+}
+
+void PersonaCard::showImageMissing(const QString &image)
+{
+    m_imageMissing = true;
+    m_imageNoticeText->setText(
+        tr("The agent image %1 is missing: %2 cannot start without it.").arg(image, m_persona.name));
+    m_buildImage->show();
+    m_startNow->hide();
+    m_imageNotice->show();
+}
+
+void PersonaCard::showImageBuilt(const QString &image)
+{
+    m_imageMissing = false;
+    m_imageNoticeText->setText(tr("The agent image %1 is built.").arg(image));
+    showMessage({}, false); // the failed start it explained is past
+    m_buildImage->hide();
+    m_startNow->show();
+    m_imageNotice->show();
+}
+
+void PersonaCard::clearImageNotice()
+{
+    m_imageMissing = false;
+    m_imageNoticeText->clear();
+    m_imageNotice->hide();
+}
+
+QString PersonaCard::imageNotice() const
+{
+    return m_imageNotice->isHidden() ? QString() : m_imageNoticeText->text();
 }
 
 void PersonaCard::updatePersonaLabels()
@@ -377,6 +442,7 @@ void PersonaCard::updateButtons()
     m_logs->setEnabled(m_engineConnected && (!m_status.containerId.isEmpty() || s == State::Running ||
                                              s == State::Exited || s == State::Stopping));
     m_shell->setEnabled(s == State::Running);
+    m_startNow->setEnabled(m_start->isEnabled());
 }
 
 void PersonaCard::updateUptime()

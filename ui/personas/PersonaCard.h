@@ -51,6 +51,15 @@ public:
     void showMessage(const QString &text, bool problem);
     QString message() const;
 
+    // The persona's image is not in the engine: says so, with "Build agent image…"
+    // (buildImageRequested). Once built, showImageBuilt offers to start the persona. Hidden again
+    // by clearImageNotice, and when the persona starts.
+    void showImageMissing(const QString &image);
+    void showImageBuilt(const QString &image);
+    void clearImageNotice();
+    bool isImageMissingShown() const { return m_imageMissing; }
+    QString imageNotice() const;
+
     bool isDropHighlighted() const { return m_dropHighlighted; }
     int refreshCount() const { return m_refreshCount; }
     qsizetype sampleCount() const { return qsizetype(m_samples.size()); }
@@ -71,6 +80,7 @@ signals:
     void deleteRequested();
     // A local folder was dropped on the card (its canonical path).
     void workspaceDropped(const QString &localPath);
+    void buildImageRequested();
 
 protected:
     void dragEnterEvent(QDragEnterEvent *event) override;
@@ -102,6 +112,7 @@ private:
     bool m_engineConnected = false;
     bool m_onScreen = false;
     bool m_dropHighlighted = false;
+    bool m_imageMissing = false;
     QFutureWatcher<DropCheck> m_dropWatcher;
 
     std::deque<PersonaSample> m_samples;
@@ -119,6 +130,10 @@ private:
     QLabel *m_ports;
     QLabel *m_workspace;
     QLabel *m_message;
+    QFrame *m_imageNotice;
+    QLabel *m_imageNoticeText;
+    QToolButton *m_buildImage;
+    QToolButton *m_startNow;
     QLabel *m_cpuLabel;
     QLabel *m_memoryLabel;
     QChartView *m_cpuView;

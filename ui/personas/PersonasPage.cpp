@@ -1,9 +1,11 @@
 #include "personas/PersonasPage.h"
 
 #include "Icons.h"
+#include "personas/ImageBuildDialog.h"
 #include "personas/LogViewer.h"
 #include "personas/PersonaCard.h"
 #include "personas/PersonaEditDialog.h"
+#include "personas/WorkspaceDialog.h"
 
 #include <QApplication>
 #include <QCheckBox>
@@ -19,6 +21,7 @@
 #include <QScrollBar>
 #include <QStyle>
 #include <QVBoxLayout>
+#include <QtConcurrent/QtConcurrentRun>
 
 namespace paddock {
 
@@ -140,6 +143,13 @@ PersonasPage::PersonasPage(PersonaRuntime *runtime, QWidget *parent)
 
 PersonasPage::~PersonasPage()
 {
+    // The dialogs are children, deleted after this page's members: they must not call back.
+    for (const QPointer<WorkspaceDialog> &dialog : std::as_const(m_workspaceDialogs))
+        if (dialog)
+            disconnect(dialog, nullptr, this, nullptr);
+    for (const QPointer<ImageBuildDialog> &dialog : std::as_const(m_imageDialogs))
+        if (dialog)
+            disconnect(dialog, nullptr, this, nullptr);
     // The viewers are children; closed here, while this page can still say so.
     for (auto it = m_logViewers.cbegin(); it != m_logViewers.cend(); ++it)
         if (LogViewer *viewer = it.value()) {
@@ -151,6 +161,8 @@ PersonasPage::~PersonasPage()
 
 void PersonasPage::connectRuntime(PersonaRuntime *runtime)
 {
+    m_runtime = runtime;
+    connect(this, &PersonasPage::workspaceRequested, this, &PersonasPage::openWorkspace);
     // What the runtime says, delivered on this thread.
     connect(runtime, &PersonaRuntime::personasChanged, this, &PersonasPage::applyPersonas);
     connect(runtime, &PersonaRuntime::statusChanged, this, &PersonasPage::applyStatus);
@@ -207,6 +219,24 @@ LogViewer *PersonasPage::logViewer(const QString &persona) const
     return m_logViewers.value(persona);
 }
 
+WorkspaceDialog *PersonasPage::workspaceDialog(const QString &persona) const
+{
+    return m_workspaceDialogs.value(persona);
+}
+
+ImageBuildDialog *PersonasPage::imageBuildDialog(const QString &image) const
+{
+    return m_imageDialogs.value(image);
+}
+
+std::optional<Persona> PersonasPage::findPersona(const QString &name) const
+{
+    for (const Persona &p : m_personas)
+        if (p.name == name)
+            return p;
+    return std::nullopt;
+}
+
 QString PersonasPage::message() const
 {
     return m_message->text();
@@ -235,6 +265,8 @@ void PersonasPage::applyPersonas(const QList<Persona> &personas)
     }
     m_empty->setVisible(personas.isEmpty());
     scheduleWatchUpdate();
+    if (m_engineConnected)
+        checkImages(personaImages());
 }
 
 PersonaCard *PersonasPage::addCard(const Persona &persona)
@@ -253,6 +285,9 @@ PersonaCard *PersonasPage::addCard(const Persona &persona)
     connect(c, &PersonaCard::deleteRequested, this, [this, c] { deletePersona(c->name()); });
     connect(c, &PersonaCard::workspaceDropped, this,
             [this, c](const QString &path) { emit workspaceRequested(c->name(), path); });
+    connect(c, &PersonaCard::buildImageRequested, this, [this, c] { buildImage(c->name()); });
+    if (m_missingImages.contains(persona.image))
+        c->showImageMissing(persona.image);
     return c;
 }
 
@@ -271,6 +306,7 @@ void PersonasPage::applySample(const PersonaSample &sample)
 
 void PersonasPage::applyEngine(bool connected, const QString &description)
 {
+    const bool wasConnected = m_engineConnected;
     m_engineConnected = connected;
     if (connected && description.startsWith(QLatin1StringView("docker"), Qt::CaseInsensitive))
         m_engineCommand = QStringLiteral("docker");
@@ -287,6 +323,8 @@ void PersonasPage::applyEngine(bool connected, const QString &description)
     m_stopAll->setEnabled(connected);
     for (PersonaCard *c : std::as_const(m_cards))
         c->setEngineConnected(connected);
+    if (connected && !wasConnected)
+        checkImages(personaImages());
 }
 
 void PersonasPage::applyLogLines(const QString &persona, const QList<EngineClient::LogLine> &lines)
@@ -307,6 +345,119 @@ void PersonasPage::applyActionFailed(const QString &persona, const QString &acti
     if (PersonaCard *c = m_cards.value(persona))
         c->showMessage(text, true);
     showMessage(text, true);
+    // The runtime says NotFound when the image is not there (among other things): ask the engine.
+    const bool starting = action == QLatin1StringView("start") || action == QLatin1StringView("restart");
+    if (starting && error.code == Error::Code::NotFound)
+        if (const auto p = findPersona(persona))
+            checkImages({p->image});
+}
+
+QStringList PersonasPage::personaImages() const
+{
+    QStringList images;
+    for (const Persona &p : m_personas)
+        if (!images.contains(p.image))
+            images << p.image;
+    return images;
+}
+
+void PersonasPage::checkImages(const QStringList &images)
+{
+    const std::optional<EngineClient::Endpoint> endpoint =
+        m_runtime ? m_runtime->endpoint() : std::optional<EngineClient::Endpoint>();
+    if (!endpoint || images.isEmpty())
+        return;
+    QtConcurrent::run([endpoint = *endpoint, images] {
+        QHash<QString, bool> missing;
+        EngineClient client(endpoint);
+        if (!client.connect())
+            return missing; // no answer: nothing is known
+        for (const QString &image : images) {
+            auto inspected = client.inspectImage(image);
+            if (inspected)
+                missing.insert(image, false);
+            else if (inspected.error().code == Error::Code::NotFound)
+                missing.insert(image, true);
+        }
+        return missing;
+    }).then(this, [this](const QHash<QString, bool> &missing) { applyImageCheck(missing); });
+}
+
+void PersonasPage::applyImageCheck(const QHash<QString, bool> &missing)
+{
+    using State = PersonaStatus::State;
+    for (auto it = missing.cbegin(); it != missing.cend(); ++it) {
+        if (it.value())
+            m_missingImages.insert(it.key());
+        else
+            m_missingImages.remove(it.key());
+        for (PersonaCard *c : std::as_const(m_cards)) {
+            if (c->persona().image != it.key())
+                continue;
+            const State s = c->status().state;
+            if (it.value() && s != State::Running && s != State::Starting)
+                c->showImageMissing(it.key());
+            else if (!it.value() && c->isImageMissingShown())
+                c->clearImageNotice();
+        }
+    }
+}
+
+void PersonasPage::buildImage(const QString &persona)
+{
+    const auto p = findPersona(persona);
+    if (!p)
+        return;
+    if (ImageBuildDialog *open = m_imageDialogs.value(p->image)) {
+        open->raise();
+        open->activateWindow();
+        return;
+    }
+    const std::optional<EngineClient::Endpoint> endpoint =
+        m_runtime ? m_runtime->endpoint() : std::optional<EngineClient::Endpoint>();
+    if (!endpoint) {
+        showMessage(tr("The agent image %1 cannot be built: no container engine is running.").arg(p->image),
+                    true);
+        return;
+    }
+    auto *dialog = new ImageBuildDialog(p->image, *endpoint, this);
+    dialog->setAttribute(Qt::WA_DeleteOnClose);
+    m_imageDialogs.insert(p->image, dialog);
+    connect(dialog, &ImageBuildDialog::imageBuilt, this, &PersonasPage::applyImageBuilt);
+    connect(dialog, &QObject::destroyed, this, [this, image = p->image] { m_imageDialogs.remove(image); });
+    dialog->open();
+}
+
+void PersonasPage::applyImageBuilt(const QString &image)
+{
+    m_missingImages.remove(image);
+    using State = PersonaStatus::State;
+    for (PersonaCard *c : std::as_const(m_cards)) {
+        const State s = c->status().state;
+        if (c->persona().image == image && s != State::Running && s != State::Starting)
+            c->showImageBuilt(image);
+    }
+    showMessage(tr("The agent image %1 is built.").arg(image), false);
+}
+
+void PersonasPage::openWorkspace(const QString &persona, const QString &localPath)
+{
+    if (WorkspaceDialog *open = m_workspaceDialogs.value(persona)) {
+        if (PersonaCard *c = m_cards.value(persona); c && open->folder() != localPath)
+            c->showMessage(tr("A workspace for %1 is being set up already (from %2): finish or close that "
+                              "dialog first.")
+                               .arg(persona, open->folder()),
+                           true);
+        open->show();
+        open->raise();
+        open->activateWindow();
+        return;
+    }
+    auto *dialog = new WorkspaceDialog(m_runtime, persona, localPath, this);
+    dialog->setAttribute(Qt::WA_DeleteOnClose);
+    m_workspaceDialogs.insert(persona, dialog);
+    connect(dialog, &QObject::destroyed, this, [this, persona] { m_workspaceDialogs.remove(persona); });
+    dialog->show();
 }
 
 void PersonasPage::applyStoreFailed(const Error &error)

@@ -7,6 +7,7 @@
 
 #include <QHash>
 #include <QPointer>
+#include <QSet>
 #include <QTimer>
 #include <QWidget>
 
@@ -18,8 +19,10 @@ class QVBoxLayout;
 
 namespace paddock {
 
+class ImageBuildDialog;
 class LogViewer;
 class PersonaCard;
+class WorkspaceDialog;
 
 // The Personas window: a card per persona with its state, trust, uptime, sparklines, ports and
 // workspace, and the actions on it; when there is no container engine, what to do about it.
@@ -50,6 +53,13 @@ public:
     // The command that opens a shell in a persona's container.
     QString shellCommand(const QString &persona) const;
     LogViewer *logViewer(const QString &persona) const;
+    // The workspace dialog open for a persona (one at a time), if any.
+    WorkspaceDialog *workspaceDialog(const QString &persona) const;
+    // The "Build agent image" dialog open for an image, if any.
+    ImageBuildDialog *imageBuildDialog(const QString &image) const;
+    // Whether the engine said it does not have `image` (checked when it connects, when the
+    // personas change and when a start fails with "not found").
+    bool isImageMissing(const QString &image) const { return m_missingImages.contains(image); }
     // The last thing said on the page's message line.
     QString message() const;
 
@@ -69,6 +79,10 @@ public slots:
     void editPersona(const QString &persona);
     void duplicatePersona(const QString &persona);
     void deletePersona(const QString &persona);
+    // Opens the workspace dialog for a dropped folder (or raises the one already open for it).
+    void openWorkspace(const QString &persona, const QString &localPath);
+    // Opens "Build agent image" for the persona's image.
+    void buildImage(const QString &persona);
 
 signals:
     void startRequested(const QString &persona);
@@ -97,12 +111,22 @@ private:
     void updateWatched();
     void showMessage(const QString &text, bool problem);
     QString uniqueName(const QString &base) const;
+    QStringList personaImages() const; // the personas' images, each once
+    // Asks the engine, off the UI thread, whether these images exist; the cards follow.
+    void checkImages(const QStringList &images);
+    void applyImageCheck(const QHash<QString, bool> &missing);
+    void applyImageBuilt(const QString &image);
+    std::optional<Persona> findPersona(const QString &name) const;
     QList<Persona> personasExcept(const QString &name) const;
 
     QList<Persona> m_personas;
     QHash<QString, PersonaCard *> m_cards;
     QHash<QString, PersonaStatus> m_statuses; // also for cards that do not exist yet
     QHash<QString, QPointer<LogViewer>> m_logViewers;
+    QPointer<PersonaRuntime> m_runtime;
+    QHash<QString, QPointer<WorkspaceDialog>> m_workspaceDialogs; // by persona
+    QHash<QString, QPointer<ImageBuildDialog>> m_imageDialogs;    // by image
+    QSet<QString> m_missingImages;
     QStringList m_watched;
     bool m_engineConnected = false;
     QString m_engineCommand = QStringLiteral("podman");
