@@ -14,6 +14,7 @@
 #include "engine/Engine.h"
 #include "personas/PersonasPage.h"
 #include "policy/PolicyEditorPage.h"
+#include "secrets/SecretsPage.h"
 
 #include <QJsonValue>
 #include <QStyle>
@@ -29,6 +30,7 @@ DesktopShell::DesktopShell(Settings &settings, Engine &engine, AppLog *log, QObj
     , m_policyPage(new PolicyEditorPage(*engine.policyStore()))
     , m_auditPage(new AuditLogPage(engine))
     , m_personasPage(new PersonasPage(engine.personaRuntime()))
+    , m_secretsPage(new SecretsPage(engine.personaRuntime()))
     , m_tray(nullptr)
     , m_denyNotifier(new DenyNotifier(*engine.auditStore(), settings, this))
 {
@@ -40,6 +42,10 @@ DesktopShell::DesktopShell(Settings &settings, Engine &engine, AppLog *log, QObj
                       Icons::themed(QStringLiteral("system-users"),
                                     m_window->style()->standardIcon(QStyle::SP_DirHomeIcon)),
                       tr("Personas"), m_personasPage);
+    m_window->addPage(QStringLiteral("secrets"),
+                      Icons::themed(QStringLiteral("dialog-password"),
+                                    m_window->style()->standardIcon(QStyle::SP_DriveNetIcon)),
+                      tr("Secrets"), m_secretsPage);
     m_window->addPage(QStringLiteral("policies"),
                       Icons::themed(QStringLiteral("security-high"),
                                     m_window->style()->standardIcon(QStyle::SP_FileDialogContentsView)),

@@ -12,6 +12,7 @@ class Engine;
 class MainWindow;
 class PersonasPage;
 class PolicyEditorPage;
+class SecretsPage;
 class Settings;
 class TrayIcon;
 
@@ -48,6 +49,7 @@ public:
     PolicyEditorPage *policyPage() const { return m_policyPage; }
     AuditLogPage *auditPage() const { return m_auditPage; }
     PersonasPage *personasPage() const { return m_personasPage; }
+    SecretsPage *secretsPage() const { return m_secretsPage; }
     TrayIcon *tray() const { return m_tray; }
     DenyNotifier *denyNotifier() const { return m_denyNotifier; }
 
@@ -61,6 +63,7 @@ private:
     PolicyEditorPage *m_policyPage;
     AuditLogPage *m_auditPage;
     PersonasPage *m_personasPage;
+    SecretsPage *m_secretsPage;
     TrayIcon *m_tray;
     DenyNotifier *m_denyNotifier;
 };

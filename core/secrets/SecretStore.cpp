@@ -53,7 +53,11 @@ SecretStore::SecretStore(QString indexPath, QObject *parent)
     , m_path(std::move(indexPath))
 {}
 
-SecretStore::~SecretStore() = default;
+SecretStore::~SecretStore()
+{
+    for (QKeychain::Job *job : std::as_const(m_jobs))
+        job->deleteLater(); // on the main thread, where it lives
+}
 
 QString SecretStore::defaultIndexPath()
 {
@@ -246,22 +250,32 @@ void SecretStore::start(const std::shared_ptr<Request> &request)
     QKeychain::Job *job = nullptr;
     switch (request->op) {
     case Request::Op::Store: {
-        auto *write = new QKeychain::WritePasswordJob(serviceName(), this);
+        auto *write = new QKeychain::WritePasswordJob(serviceName());
         write->setBinaryData(request->value);
         job = write;
         break;
     }
     case Request::Op::Read:
-        job = new QKeychain::ReadPasswordJob(serviceName(), this);
+        job = new QKeychain::ReadPasswordJob(serviceName());
         break;
     case Request::Op::Remove:
-        job = new QKeychain::DeletePasswordJob(serviceName(), this);
+        job = new QKeychain::DeletePasswordJob(serviceName());
         break;
     }
-    job->setAutoDelete(true);
     job->setKey(request->name);
-    connect(job, &QKeychain::Job::finished, this,
-            [this, request](QKeychain::Job *done) { finish(request, done); });
+    // QtKeychain runs every job of the process through one queue (its JobExecutor), an object of
+    // whichever thread started the first job and not safe to use from two: jobs from the runtime
+    // thread and from the Secrets page's thread crashed it. So every job lives on the application's
+    // main thread (they are asynchronous: nothing waits there), and the answer comes back here
+    // queued. The job is deleted by the answer, or by the destructor if none came.
+    job->setAutoDelete(false);
+    job->moveToThread(QCoreApplication::instance()->thread());
+    m_jobs.insert(job);
+    connect(job, &QKeychain::Job::finished, this, [this, request](QKeychain::Job *done) {
+        m_jobs.remove(done);
+        finish(request, done);
+        done->deleteLater();
+    });
     job->start();
 }
 

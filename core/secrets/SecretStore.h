@@ -6,6 +6,7 @@
 #include <QDateTime>
 #include <QList>
 #include <QObject>
+#include <QSet>
 #include <QString>
 
 #include <chrono>
@@ -26,7 +27,8 @@ namespace paddock {
 // Asynchronous: store(), read() and remove() return a request id at once; exactly one signal with
 // that id follows later (never from inside the call). NoBackendAvailable and OtherError are retried
 // a few times with growing delays (a keyring that is still starting or locked); EntryNotFound means
-// "nothing stored". No nested event loop anywhere. Lives in the thread that owns it.
+// "nothing stored". No nested event loop anywhere. Lives in the thread that owns it (any thread:
+// the QtKeychain jobs themselves always run on the application's main thread, see start()).
 class SecretStore final : public QObject
 {
     Q_OBJECT
@@ -90,6 +92,7 @@ private:
     std::optional<Error> m_loadError;
     quint64 m_nextId = 1;
     std::chrono::milliseconds m_retryDelay{250};
+    QSet<QKeychain::Job *> m_jobs; // under way (they live on the main thread)
 };
 
 } // namespace paddock

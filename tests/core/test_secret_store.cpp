@@ -9,6 +9,9 @@
 #include <QSignalSpy>
 #include <QTemporaryDir>
 #include <QTest>
+#include <QThread>
+
+#include <atomic>
 
 using namespace paddock;
 
@@ -200,6 +203,71 @@ private slots:
             QVERIFY(!wrong);
             QVERIFY2(wrong.error().where.startsWith(path + QStringLiteral(":1:")),
                      qPrintable(wrong.error().text()));
+        }
+    }
+
+    // QtKeychain queues every job of the process in one object that is not thread-safe; stores on
+    // two threads at once (the runtime's PersonaSecrets and the Secrets page) crashed it until
+    // SecretStore ran all jobs on the main thread.
+    void storesOnTwoThreadsAtOnce()
+    {
+        QThread worker;
+        worker.setObjectName(QStringLiteral("test-secrets-worker"));
+        auto *remote = new SecretStore(m_dir.filePath(QStringLiteral("threads/remote.json")));
+        remote->moveToThread(&worker);
+        connect(&worker, &QThread::finished, remote, &QObject::deleteLater);
+        worker.start();
+        SecretStore local(m_dir.filePath(QStringLiteral("threads/local.json")));
+        QVERIFY(local.loadIndex());
+
+        // The worker's store starts first (QtKeychain's queue then belongs to the worker thread),
+        // then the main thread's jobs run and end while the worker's read theirs back.
+        constexpr int Rounds = 10;
+        std::atomic<int> remoteStored{0};
+        std::atomic<int> remoteDone{0};
+        QStringList remoteProblems; // only touched on the worker thread until it is joined
+        connect(remote, &SecretStore::stored, remote, [&] { ++remoteStored; });
+        connect(remote, &SecretStore::valueRead, remote, [&](quint64, const QString &, const QByteArray &v) {
+            if (v != "remote")
+                remoteProblems << QStringLiteral("read back something else");
+            ++remoteDone;
+        });
+        connect(remote, &SecretStore::failed, remote, [&](quint64, const QString &, const Error &e) {
+            remoteProblems << e.text();
+            ++remoteDone;
+            ++remoteStored;
+        });
+        QMetaObject::invokeMethod(remote, [&, remote] {
+            (void)remote->loadIndex();
+            for (int i = 0; i < Rounds; ++i)
+                remote->store(m_prefix + QStringLiteral("remote-%1").arg(i), "remote",
+                              SecretStore::Kind::Other);
+        });
+        QTRY_COMPARE_WITH_TIMEOUT(remoteStored.load(), Rounds, 20000);
+        QMetaObject::invokeMethod(remote, [&, remote] {
+            for (int i = 0; i < Rounds; ++i)
+                remote->read(m_prefix + QStringLiteral("remote-%1").arg(i));
+        });
+        QByteArray value;
+        for (int i = 0; i < Rounds; ++i) {
+            const QString name = m_prefix + QStringLiteral("local-%1").arg(i);
+            QCOMPARE(outcome(local, local.store(name, "local", SecretStore::Kind::Other)),
+                     QStringLiteral("stored"));
+            QCOMPARE(outcome(local, local.read(name), &value), QStringLiteral("read"));
+            QCOMPARE(value, QByteArray("local"));
+        }
+        QCOMPARE(outcome(local, local.read(m_prefix + QStringLiteral("remote-0")), &value),
+                 QStringLiteral("read"));
+        QCOMPARE(value, QByteArray("remote"));
+        QTRY_COMPARE_WITH_TIMEOUT(remoteDone.load(), Rounds, 20000);
+        worker.quit();
+        worker.wait();
+        QCOMPARE(remoteProblems, QStringList());
+        for (int i = 0; i < Rounds; ++i) {
+            QCOMPARE(outcome(local, local.remove(m_prefix + QStringLiteral("local-%1").arg(i))),
+                     QStringLiteral("removed"));
+            QCOMPARE(outcome(local, local.remove(m_prefix + QStringLiteral("remote-%1").arg(i))),
+                     QStringLiteral("removed"));
         }
     }
 };
