@@ -942,6 +942,10 @@
         <source>Personas</source>
         <translation>Personas</translation>
     </message>
+    <message>
+        <source>Secrets</source>
+        <translation type="unfinished"></translation>
+    </message>
 </context>
 <context>
     <name>paddock::Engine</name>
@@ -1222,6 +1226,18 @@
     <message>
         <source>A container uses it: stop (or remove) the persona&apos;s container, then restore again.</source>
         <translation>Ein Container verwendet es: Halten Sie den Container der Persona an (oder entfernen Sie ihn) und starten Sie die Wiederherstellung dann erneut.</translation>
+    </message>
+    <message>
+        <source>connecting container %1 to network %2</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>disconnecting container %1 from network %2</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>listing images</source>
+        <translation type="unfinished"></translation>
     </message>
 </context>
 <context>
@@ -1758,6 +1774,22 @@ Beim Erstellen entsteht ein minimales Debian-13-System mit git, dem OpenSSH-Clie
         <source>%1 is not a folder: drop a local folder to open it as the workspace.</source>
         <translation>%1 ist kein Ordner: Ziehen Sie einen lokalen Ordner hierher, um ihn als Arbeitsbereich zu öffnen.</translation>
     </message>
+    <message>
+        <source>Build agent image…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Start %1 now</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The agent image %1 is missing: %2 cannot start without it.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The agent image %1 is built.</source>
+        <translation type="unfinished"></translation>
+    </message>
 </context>
 <context>
     <name>paddock::PersonaEditDialog</name>
@@ -1925,14 +1957,6 @@ Beim Erstellen entsteht ein minimales Debian-13-System mit git, dem OpenSSH-Clie
         <translation>wird angehalten</translation>
     </message>
     <message>
-        <source>restarting</source>
-        <translation>wird neu gestartet</translation>
-    </message>
-    <message>
-        <source>removing</source>
-        <translation>wird entfernt</translation>
-    </message>
-    <message>
         <source>looking up %1: the engine answered %2</source>
         <translation>Nachschlagen von %1: der Container-Dienst antwortete %2</translation>
     </message>
@@ -2001,10 +2025,6 @@ Beim Erstellen entsteht ein minimales Debian-13-System mit git, dem OpenSSH-Clie
         <translation>%1 %2 unter %3</translation>
     </message>
     <message>
-        <source>%1 %2 failed: %3</source>
-        <translation>%2 %1 – fehlgeschlagen: %3</translation>
-    </message>
-    <message>
         <source>there is no persona %1</source>
         <translation>es gibt keine Persona %1</translation>
     </message>
@@ -2027,6 +2047,26 @@ Beim Erstellen entsteht ein minimales Debian-13-System mit git, dem OpenSSH-Clie
     <message>
         <source>Wait for it to finish, then try again.</source>
         <translation>Warten Sie, bis sie abgeschlossen ist, und versuchen Sie es dann erneut.</translation>
+    </message>
+    <message>
+        <source>could not start %1: %2</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>could not stop %1: %2</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>could not restart %1: %2</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>could not remove %1: %2</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>%1 failed for %2: %3</source>
+        <translation type="unfinished"></translation>
     </message>
 </context>
 <context>
@@ -2245,6 +2285,18 @@ Beim Erstellen entsteht ein minimales Debian-13-System mit git, dem OpenSSH-Clie
     <message>
         <source>&amp;Delete</source>
         <translation>&amp;Löschen</translation>
+    </message>
+    <message>
+        <source>The agent image %1 cannot be built: no container engine is running.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The agent image %1 is built.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>A workspace for %1 is being set up already (from %2): finish or close that dialog first.</source>
+        <translation type="unfinished"></translation>
     </message>
 </context>
 <context>
@@ -2643,6 +2695,123 @@ Beim Erstellen entsteht ein minimales Debian-13-System mit git, dem OpenSSH-Clie
     </message>
 </context>
 <context>
+    <name>paddock::SecretEditDialog</name>
+    <message>
+        <source>&amp;Load from file…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>&amp;Generate SSH key</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>&amp;Copy public key</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Add secret</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>for example openai-api-key</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>(shared: no persona)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>paste or type the value</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>as its deploy key (one repository)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>as its account key (all your repositories)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>&amp;Name:</source>
+        <translation type="unfinished">&amp;Name:</translation>
+    </message>
+    <message>
+        <source>&amp;Kind:</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>&amp;Persona:</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>&amp;Value:</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Public key:</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The value goes to the desktop&apos;s keyring. Paddock lists the secret by name and does not show the value again unless you ask to reveal it.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>A secret named %1 exists already. Remove it first to replace it.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>This is not an SSH private key: it should begin with -----BEGIN OPENSSH PRIVATE KEY----- (or another PRIVATE KEY header). Load the key file itself, not the .pub file.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>&amp;Use it as %1&apos;s SSH key</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>&amp;Use it as the persona&apos;s SSH key</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Load secret from file</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Reading %1…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message numerus="yes">
+        <source>The value is the content of %1 (%n byte(s)).</source>
+        <translation type="unfinished">
+            <numerusform></numerusform>
+            <numerusform></numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>A new ed25519 key. Add its public key to the repository (as a deploy key) or to your account before the persona uses it.</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>paddock::SecretRevealDialog</name>
+    <message>
+        <source>Secret %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The value of %1 is not text; shown here in base64:</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The value of %1:</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>&amp;Copy</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
     <name>paddock::SecretStore</name>
     <message>
         <source>&quot;%1&quot; is not a valid secret name</source>
@@ -2707,6 +2876,156 @@ Beim Erstellen entsteht ein minimales Debian-13-System mit git, dem OpenSSH-Clie
     <message>
         <source>Make sure a keyring (GNOME Keyring, KWallet) is running and unlocked, then try again.</source>
         <translation>Stellen Sie sicher, dass ein Schlüsselbund (GNOME Keyring, KWallet) läuft und entsperrt ist, und versuchen Sie es dann erneut.</translation>
+    </message>
+</context>
+<context>
+    <name>paddock::SecretStoreThread</name>
+    <message>
+        <source>cannot read the file: %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Choose a file you can read.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>the file is larger than %1 bytes, more than a key or token would be</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Choose the key file itself (for example ~/.ssh/id_ed25519).</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>paddock::SecretsPage</name>
+    <message>
+        <source>Read &amp;again</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>&amp;Dismiss</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>No secrets yet. Add an API key or an SSH key for your personas; the values are kept in the desktop&apos;s keyring, never in a file.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>&amp;Add…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>&amp;Reveal…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Re&amp;move…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Secrets</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Name</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Kind</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Persona</source>
+        <translation type="unfinished">Persona</translation>
+    </message>
+    <message>
+        <source>Created</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>API key</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>SSH private key</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>SSH authorized keys</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Other</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The SSH key of %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>(shared)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Stored the secret %1.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Stored the secret %1 in the keyring.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>%1 uses it as its deploy key from its next start.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>%1 uses it as its account key from its next start.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Reveal secret</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Show the value of %1 on screen?</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Anyone who can see your screen can read it. It is hidden again when you close the window that shows it.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>&amp;Reveal</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The keyring holds no value for %1, though Paddock&apos;s list names it (the keyring was reset, or another program removed it). Remove it here and add it again.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Remove secret</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Remove the secret %1 from the keyring?</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Its value cannot be brought back.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Its value cannot be brought back. %1 use it as their SSH key and will start without one.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>&amp;Remove</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Removed the secret %1.</source>
+        <translation type="unfinished"></translation>
     </message>
 </context>
 <context>
@@ -2888,6 +3207,17 @@ Beim Erstellen entsteht ein minimales Debian-13-System mit git, dem OpenSSH-Clie
     <message>
         <source>It may be a different version of Paddock; quit it and start again.</source>
         <translation>Es ist vielleicht eine andere Paddock-Version; beenden Sie es und starten Sie erneut.</translation>
+    </message>
+</context>
+<context>
+    <name>paddock::SshKey</name>
+    <message>
+        <source>cannot generate an SSH key: %1 failed in OpenSSL</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Generate the key with ssh-keygen -t ed25519 and load it from the file.</source>
+        <translation type="unfinished"></translation>
     </message>
 </context>
 <context>
@@ -3130,6 +3460,175 @@ Beim Erstellen entsteht ein minimales Debian-13-System mit git, dem OpenSSH-Clie
     <message>
         <source>cannot set the remote local: %1</source>
         <translation>das Remote local kann nicht eingerichtet werden: %1</translation>
+    </message>
+</context>
+<context>
+    <name>paddock::WorkspaceDialog</name>
+    <message>
+        <source>Mirroring the repository: %1 of %2</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Mirroring the repository: %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Copying its objects: %1 of %2</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Copying its objects: %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Checking out files: %1 of %2</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Checking out files: %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>&amp;Create</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Cancel</source>
+        <translation type="unfinished">Abbrechen</translation>
+    </message>
+    <message>
+        <source>Copy &amp;path</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>&amp;Close</source>
+        <translation type="unfinished">&amp;Schließen</translation>
+    </message>
+    <message>
+        <source>Open %1 as a workspace of %2</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Looking at %1…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Repository:</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Now:</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>&amp;Feature name:</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>New branch:</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Workspace:</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>&amp;Base:</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Copied</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>This folder cannot be a workspace: %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>%1 cannot be a workspace: it has submodules (%2), which a workspace cannot bring along (the agent&apos;s container cannot fetch them).
+Drop a repository without submodules, or make their contents part of it.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>%1, a bare repository at %2</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>%1, a work tree at %2</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>%1 of objects, %2 of files</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>HEAD is detached at %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>on branch %1 (%2)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>HEAD, detached at %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>%1 is running with the workspace %2: it will be restarted with this one.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>%1 is running without a workspace: it will be restarted with this one.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>%1 will be started with this workspace.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Enter a feature name: it names the new branch and the workspace&apos;s folder.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>&quot;%1&quot; cannot be a feature name: use letters, digits, &apos;-&apos;, &apos;_&apos; and &apos;.&apos;, at most 64, not starting with &apos;.&apos; or &apos;-&apos;, without &quot;..&quot; and not ending in &quot;.lock&quot; or &apos;.&apos;; for example %2.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>—</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>&amp;Try again</source>
+        <translation type="unfinished">&amp;Erneut versuchen</translation>
+    </message>
+    <message>
+        <source>Cancelling: removing what was made…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Starting…</source>
+        <translation type="unfinished">Wird gestartet …</translation>
+    </message>
+    <message>
+        <source>Paddock&apos;s engine is not running</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Restart Paddock, then drop the folder again.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The workspace is made: branch %1 in %2.
+%3 is starting with it.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>It was finished before the cancel reached it.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The workspace was not made: %1</source>
+        <translation type="unfinished"></translation>
     </message>
 </context>
 <context>
