@@ -944,7 +944,7 @@
     </message>
     <message>
         <source>Secrets</source>
-        <translation type="unfinished"></translation>
+        <translation>Geheimnisse</translation>
     </message>
 </context>
 <context>
@@ -1229,15 +1229,15 @@
     </message>
     <message>
         <source>connecting container %1 to network %2</source>
-        <translation type="unfinished"></translation>
+        <translation>Verbinden des Containers %1 mit dem Netzwerk %2</translation>
     </message>
     <message>
         <source>disconnecting container %1 from network %2</source>
-        <translation type="unfinished"></translation>
+        <translation>Trennen des Containers %1 vom Netzwerk %2</translation>
     </message>
     <message>
         <source>listing images</source>
-        <translation type="unfinished"></translation>
+        <translation>Auflisten der Abbilder</translation>
     </message>
 </context>
 <context>
@@ -1776,19 +1776,19 @@ Beim Erstellen entsteht ein minimales Debian-13-System mit git, dem OpenSSH-Clie
     </message>
     <message>
         <source>Build agent image…</source>
-        <translation type="unfinished"></translation>
+        <translation>Agent-Abbild erstellen …</translation>
     </message>
     <message>
         <source>Start %1 now</source>
-        <translation type="unfinished"></translation>
+        <translation>%1 jetzt starten</translation>
     </message>
     <message>
         <source>The agent image %1 is missing: %2 cannot start without it.</source>
-        <translation type="unfinished"></translation>
+        <translation>Das Agent-Abbild %1 fehlt: Ohne es kann %2 nicht starten.</translation>
     </message>
     <message>
         <source>The agent image %1 is built.</source>
-        <translation type="unfinished"></translation>
+        <translation>Das Agent-Abbild %1 ist erstellt.</translation>
     </message>
 </context>
 <context>
@@ -2050,23 +2050,23 @@ Beim Erstellen entsteht ein minimales Debian-13-System mit git, dem OpenSSH-Clie
     </message>
     <message>
         <source>could not start %1: %2</source>
-        <translation type="unfinished"></translation>
+        <translation>%1 konnte nicht gestartet werden: %2</translation>
     </message>
     <message>
         <source>could not stop %1: %2</source>
-        <translation type="unfinished"></translation>
+        <translation>%1 konnte nicht angehalten werden: %2</translation>
     </message>
     <message>
         <source>could not restart %1: %2</source>
-        <translation type="unfinished"></translation>
+        <translation>%1 konnte nicht neu gestartet werden: %2</translation>
     </message>
     <message>
         <source>could not remove %1: %2</source>
-        <translation type="unfinished"></translation>
+        <translation>%1 konnte nicht entfernt werden: %2</translation>
     </message>
     <message>
         <source>%1 failed for %2: %3</source>
-        <translation type="unfinished"></translation>
+        <translation>%1 ist für %2 fehlgeschlagen: %3</translation>
     </message>
 </context>
 <context>
@@ -2288,15 +2288,15 @@ Beim Erstellen entsteht ein minimales Debian-13-System mit git, dem OpenSSH-Clie
     </message>
     <message>
         <source>The agent image %1 cannot be built: no container engine is running.</source>
-        <translation type="unfinished"></translation>
+        <translation>Das Agent-Abbild %1 kann nicht erstellt werden: Es läuft kein Container-Dienst.</translation>
     </message>
     <message>
         <source>The agent image %1 is built.</source>
-        <translation type="unfinished"></translation>
+        <translation>Das Agent-Abbild %1 ist erstellt.</translation>
     </message>
     <message>
         <source>A workspace for %1 is being set up already (from %2): finish or close that dialog first.</source>
-        <translation type="unfinished"></translation>
+        <translation>Für %1 wird bereits ein Arbeitsbereich eingerichtet (aus %2): Schließen Sie diesen Dialog zuerst ab, oder brechen Sie ihn ab.</translation>
     </message>
 </context>
 <context>
@@ -2698,117 +2698,117 @@ Beim Erstellen entsteht ein minimales Debian-13-System mit git, dem OpenSSH-Clie
     <name>paddock::SecretEditDialog</name>
     <message>
         <source>&amp;Load from file…</source>
-        <translation type="unfinished"></translation>
+        <translation>Aus &amp;Datei laden …</translation>
     </message>
     <message>
         <source>&amp;Generate SSH key</source>
-        <translation type="unfinished"></translation>
+        <translation>SSH-Schlüssel &amp;erzeugen</translation>
     </message>
     <message>
         <source>&amp;Copy public key</source>
-        <translation type="unfinished"></translation>
+        <translation>Öffentlichen Schlüssel &amp;kopieren</translation>
     </message>
     <message>
         <source>Add secret</source>
-        <translation type="unfinished"></translation>
+        <translation>Geheimnis hinzufügen</translation>
     </message>
     <message>
         <source>for example openai-api-key</source>
-        <translation type="unfinished"></translation>
+        <translation>zum Beispiel openai-api-key</translation>
     </message>
     <message>
         <source>(shared: no persona)</source>
-        <translation type="unfinished"></translation>
+        <translation>(gemeinsam: keine Persona)</translation>
     </message>
     <message>
         <source>paste or type the value</source>
-        <translation type="unfinished"></translation>
+        <translation>Wert einfügen oder eingeben</translation>
     </message>
     <message>
         <source>as its deploy key (one repository)</source>
-        <translation type="unfinished"></translation>
+        <translation>als ihr Deploy-Schlüssel (ein Repository)</translation>
     </message>
     <message>
         <source>as its account key (all your repositories)</source>
-        <translation type="unfinished"></translation>
+        <translation>als ihr Kontoschlüssel (alle Ihre Repositorys)</translation>
     </message>
     <message>
         <source>&amp;Name:</source>
-        <translation type="unfinished">&amp;Name:</translation>
+        <translation>&amp;Name:</translation>
     </message>
     <message>
         <source>&amp;Kind:</source>
-        <translation type="unfinished"></translation>
+        <translation>&amp;Art:</translation>
     </message>
     <message>
         <source>&amp;Persona:</source>
-        <translation type="unfinished"></translation>
+        <translation>&amp;Persona:</translation>
     </message>
     <message>
         <source>&amp;Value:</source>
-        <translation type="unfinished"></translation>
+        <translation>&amp;Wert:</translation>
     </message>
     <message>
         <source>Public key:</source>
-        <translation type="unfinished"></translation>
+        <translation>Öffentlicher Schlüssel:</translation>
     </message>
     <message>
         <source>The value goes to the desktop&apos;s keyring. Paddock lists the secret by name and does not show the value again unless you ask to reveal it.</source>
-        <translation type="unfinished"></translation>
+        <translation>Der Wert kommt in den Schlüsselbund der Arbeitsumgebung. Paddock führt das Geheimnis mit seinem Namen auf und zeigt den Wert nicht wieder an, es sei denn, Sie lassen ihn sich ausdrücklich anzeigen.</translation>
     </message>
     <message>
         <source>A secret named %1 exists already. Remove it first to replace it.</source>
-        <translation type="unfinished"></translation>
+        <translation>Ein Geheimnis namens %1 existiert bereits. Entfernen Sie es zuerst, um es zu ersetzen.</translation>
     </message>
     <message>
         <source>This is not an SSH private key: it should begin with -----BEGIN OPENSSH PRIVATE KEY----- (or another PRIVATE KEY header). Load the key file itself, not the .pub file.</source>
-        <translation type="unfinished"></translation>
+        <translation>Dies ist kein privater SSH-Schlüssel: Er sollte mit -----BEGIN OPENSSH PRIVATE KEY----- (oder einer anderen Kopfzeile mit PRIVATE KEY) beginnen. Laden Sie die Schlüsseldatei selbst, nicht die .pub-Datei.</translation>
     </message>
     <message>
         <source>&amp;Use it as %1&apos;s SSH key</source>
-        <translation type="unfinished"></translation>
+        <translation>Als SSH-Schlüssel von %1 &amp;verwenden</translation>
     </message>
     <message>
         <source>&amp;Use it as the persona&apos;s SSH key</source>
-        <translation type="unfinished"></translation>
+        <translation>Als SSH-Schlüssel der Persona &amp;verwenden</translation>
     </message>
     <message>
         <source>Load secret from file</source>
-        <translation type="unfinished"></translation>
+        <translation>Geheimnis aus Datei laden</translation>
     </message>
     <message>
         <source>Reading %1…</source>
-        <translation type="unfinished"></translation>
+        <translation>%1 wird gelesen …</translation>
     </message>
     <message numerus="yes">
         <source>The value is the content of %1 (%n byte(s)).</source>
-        <translation type="unfinished">
-            <numerusform></numerusform>
-            <numerusform></numerusform>
+        <translation>
+            <numerusform>Der Wert ist der Inhalt von %1 (%n Byte).</numerusform>
+            <numerusform>Der Wert ist der Inhalt von %1 (%n Byte).</numerusform>
         </translation>
     </message>
     <message>
         <source>A new ed25519 key. Add its public key to the repository (as a deploy key) or to your account before the persona uses it.</source>
-        <translation type="unfinished"></translation>
+        <translation>Ein neuer ed25519-Schlüssel. Fügen Sie seinen öffentlichen Schlüssel dem Repository (als Deploy-Schlüssel) oder Ihrem Konto hinzu, bevor die Persona ihn verwendet.</translation>
     </message>
 </context>
 <context>
     <name>paddock::SecretRevealDialog</name>
     <message>
         <source>Secret %1</source>
-        <translation type="unfinished"></translation>
+        <translation>Geheimnis %1</translation>
     </message>
     <message>
         <source>The value of %1 is not text; shown here in base64:</source>
-        <translation type="unfinished"></translation>
+        <translation>Der Wert von %1 ist kein Text; hier in Base64 angezeigt:</translation>
     </message>
     <message>
         <source>The value of %1:</source>
-        <translation type="unfinished"></translation>
+        <translation>Der Wert von %1:</translation>
     </message>
     <message>
         <source>&amp;Copy</source>
-        <translation type="unfinished"></translation>
+        <translation>&amp;Kopieren</translation>
     </message>
 </context>
 <context>
@@ -2882,150 +2882,150 @@ Beim Erstellen entsteht ein minimales Debian-13-System mit git, dem OpenSSH-Clie
     <name>paddock::SecretStoreThread</name>
     <message>
         <source>cannot read the file: %1</source>
-        <translation type="unfinished"></translation>
+        <translation>die Datei kann nicht gelesen werden: %1</translation>
     </message>
     <message>
         <source>Choose a file you can read.</source>
-        <translation type="unfinished"></translation>
+        <translation>Wählen Sie eine Datei, die Sie lesen dürfen.</translation>
     </message>
     <message>
         <source>the file is larger than %1 bytes, more than a key or token would be</source>
-        <translation type="unfinished"></translation>
+        <translation>die Datei ist größer als %1 Byte, also größer als ein Schlüssel oder Token</translation>
     </message>
     <message>
         <source>Choose the key file itself (for example ~/.ssh/id_ed25519).</source>
-        <translation type="unfinished"></translation>
+        <translation>Wählen Sie die Schlüsseldatei selbst (zum Beispiel ~/.ssh/id_ed25519).</translation>
     </message>
 </context>
 <context>
     <name>paddock::SecretsPage</name>
     <message>
         <source>Read &amp;again</source>
-        <translation type="unfinished"></translation>
+        <translation>Erneut &amp;lesen</translation>
     </message>
     <message>
         <source>&amp;Dismiss</source>
-        <translation type="unfinished"></translation>
+        <translation>Aus&amp;blenden</translation>
     </message>
     <message>
         <source>No secrets yet. Add an API key or an SSH key for your personas; the values are kept in the desktop&apos;s keyring, never in a file.</source>
-        <translation type="unfinished"></translation>
+        <translation>Noch keine Geheimnisse. Fügen Sie einen API-Schlüssel oder einen SSH-Schlüssel für Ihre Personas hinzu; die Werte werden im Schlüsselbund der Arbeitsumgebung aufbewahrt, nie in einer Datei.</translation>
     </message>
     <message>
         <source>&amp;Add…</source>
-        <translation type="unfinished"></translation>
+        <translation>Hin&amp;zufügen …</translation>
     </message>
     <message>
         <source>&amp;Reveal…</source>
-        <translation type="unfinished"></translation>
+        <translation>&amp;Anzeigen …</translation>
     </message>
     <message>
         <source>Re&amp;move…</source>
-        <translation type="unfinished"></translation>
+        <translation>&amp;Entfernen …</translation>
     </message>
     <message>
         <source>Secrets</source>
-        <translation type="unfinished"></translation>
+        <translation>Geheimnisse</translation>
     </message>
     <message>
         <source>Name</source>
-        <translation type="unfinished"></translation>
+        <translation>Name</translation>
     </message>
     <message>
         <source>Kind</source>
-        <translation type="unfinished"></translation>
+        <translation>Art</translation>
     </message>
     <message>
         <source>Persona</source>
-        <translation type="unfinished">Persona</translation>
+        <translation>Persona</translation>
     </message>
     <message>
         <source>Created</source>
-        <translation type="unfinished"></translation>
+        <translation>Erstellt</translation>
     </message>
     <message>
         <source>API key</source>
-        <translation type="unfinished"></translation>
+        <translation>API-Schlüssel</translation>
     </message>
     <message>
         <source>SSH private key</source>
-        <translation type="unfinished"></translation>
+        <translation>Privater SSH-Schlüssel</translation>
     </message>
     <message>
         <source>SSH authorized keys</source>
-        <translation type="unfinished"></translation>
+        <translation>Autorisierte SSH-Schlüssel</translation>
     </message>
     <message>
         <source>Other</source>
-        <translation type="unfinished"></translation>
+        <translation>Sonstiges</translation>
     </message>
     <message>
         <source>The SSH key of %1</source>
-        <translation type="unfinished"></translation>
+        <translation>Der SSH-Schlüssel von %1</translation>
     </message>
     <message>
         <source>(shared)</source>
-        <translation type="unfinished"></translation>
+        <translation>(gemeinsam)</translation>
     </message>
     <message>
         <source>Stored the secret %1.</source>
-        <translation type="unfinished"></translation>
+        <translation>Das Geheimnis %1 wurde gespeichert.</translation>
     </message>
     <message>
         <source>Stored the secret %1 in the keyring.</source>
-        <translation type="unfinished"></translation>
+        <translation>Das Geheimnis %1 wurde im Schlüsselbund gespeichert.</translation>
     </message>
     <message>
         <source>%1 uses it as its deploy key from its next start.</source>
-        <translation type="unfinished"></translation>
+        <translation>%1 verwendet es ab dem nächsten Start als Deploy-Schlüssel.</translation>
     </message>
     <message>
         <source>%1 uses it as its account key from its next start.</source>
-        <translation type="unfinished"></translation>
+        <translation>%1 verwendet es ab dem nächsten Start als Kontoschlüssel.</translation>
     </message>
     <message>
         <source>Reveal secret</source>
-        <translation type="unfinished"></translation>
+        <translation>Geheimnis anzeigen</translation>
     </message>
     <message>
         <source>Show the value of %1 on screen?</source>
-        <translation type="unfinished"></translation>
+        <translation>Den Wert von %1 auf dem Bildschirm anzeigen?</translation>
     </message>
     <message>
         <source>Anyone who can see your screen can read it. It is hidden again when you close the window that shows it.</source>
-        <translation type="unfinished"></translation>
+        <translation>Wer Ihren Bildschirm sehen kann, kann ihn lesen. Er wird wieder verborgen, wenn Sie das Fenster schließen, das ihn anzeigt.</translation>
     </message>
     <message>
         <source>&amp;Reveal</source>
-        <translation type="unfinished"></translation>
+        <translation>&amp;Anzeigen</translation>
     </message>
     <message>
         <source>The keyring holds no value for %1, though Paddock&apos;s list names it (the keyring was reset, or another program removed it). Remove it here and add it again.</source>
-        <translation type="unfinished"></translation>
+        <translation>Der Schlüsselbund enthält keinen Wert für %1, obwohl die Liste von Paddock dieses Geheimnis aufführt (der Schlüsselbund wurde zurückgesetzt, oder ein anderes Programm hat den Wert entfernt). Entfernen Sie das Geheimnis hier und fügen Sie es erneut hinzu.</translation>
     </message>
     <message>
         <source>Remove secret</source>
-        <translation type="unfinished"></translation>
+        <translation>Geheimnis entfernen</translation>
     </message>
     <message>
         <source>Remove the secret %1 from the keyring?</source>
-        <translation type="unfinished"></translation>
+        <translation>Das Geheimnis %1 aus dem Schlüsselbund entfernen?</translation>
     </message>
     <message>
         <source>Its value cannot be brought back.</source>
-        <translation type="unfinished"></translation>
+        <translation>Sein Wert lässt sich nicht wiederherstellen.</translation>
     </message>
     <message>
         <source>Its value cannot be brought back. %1 use it as their SSH key and will start without one.</source>
-        <translation type="unfinished"></translation>
+        <translation>Sein Wert lässt sich nicht wiederherstellen. Es dient %1 als SSH-Schlüssel, der dann beim Start fehlt.</translation>
     </message>
     <message>
         <source>&amp;Remove</source>
-        <translation type="unfinished"></translation>
+        <translation>&amp;Entfernen</translation>
     </message>
     <message>
         <source>Removed the secret %1.</source>
-        <translation type="unfinished"></translation>
+        <translation>Das Geheimnis %1 wurde entfernt.</translation>
     </message>
 </context>
 <context>
@@ -3213,11 +3213,11 @@ Beim Erstellen entsteht ein minimales Debian-13-System mit git, dem OpenSSH-Clie
     <name>paddock::SshKey</name>
     <message>
         <source>cannot generate an SSH key: %1 failed in OpenSSL</source>
-        <translation type="unfinished"></translation>
+        <translation>ein SSH-Schlüssel kann nicht erzeugt werden: %1 ist in OpenSSL fehlgeschlagen</translation>
     </message>
     <message>
         <source>Generate the key with ssh-keygen -t ed25519 and load it from the file.</source>
-        <translation type="unfinished"></translation>
+        <translation>Erzeugen Sie den Schlüssel mit ssh-keygen -t ed25519 und laden Sie ihn aus der Datei.</translation>
     </message>
 </context>
 <context>
@@ -3466,169 +3466,171 @@ Beim Erstellen entsteht ein minimales Debian-13-System mit git, dem OpenSSH-Clie
     <name>paddock::WorkspaceDialog</name>
     <message>
         <source>Mirroring the repository: %1 of %2</source>
-        <translation type="unfinished"></translation>
+        <translation>Das Repository wird gespiegelt: %1 von %2</translation>
     </message>
     <message>
         <source>Mirroring the repository: %1</source>
-        <translation type="unfinished"></translation>
+        <translation>Das Repository wird gespiegelt: %1</translation>
     </message>
     <message>
         <source>Copying its objects: %1 of %2</source>
-        <translation type="unfinished"></translation>
+        <translation>Seine Objekte werden kopiert: %1 von %2</translation>
     </message>
     <message>
         <source>Copying its objects: %1</source>
-        <translation type="unfinished"></translation>
+        <translation>Seine Objekte werden kopiert: %1</translation>
     </message>
     <message>
         <source>Checking out files: %1 of %2</source>
-        <translation type="unfinished"></translation>
+        <translation>Dateien werden ausgecheckt: %1 von %2</translation>
     </message>
     <message>
         <source>Checking out files: %1</source>
-        <translation type="unfinished"></translation>
+        <translation>Dateien werden ausgecheckt: %1</translation>
     </message>
     <message>
         <source>&amp;Create</source>
-        <translation type="unfinished"></translation>
+        <translation>&amp;Anlegen</translation>
     </message>
     <message>
         <source>Cancel</source>
-        <translation type="unfinished">Abbrechen</translation>
+        <translation>Abbrechen</translation>
     </message>
     <message>
         <source>Copy &amp;path</source>
-        <translation type="unfinished"></translation>
+        <translation>&amp;Pfad kopieren</translation>
     </message>
     <message>
         <source>&amp;Close</source>
-        <translation type="unfinished">&amp;Schließen</translation>
+        <translation>&amp;Schließen</translation>
     </message>
     <message>
         <source>Open %1 as a workspace of %2</source>
-        <translation type="unfinished"></translation>
+        <translation>%1 als Arbeitsbereich von %2 öffnen</translation>
     </message>
     <message>
         <source>Looking at %1…</source>
-        <translation type="unfinished"></translation>
+        <translation>%1 wird untersucht …</translation>
     </message>
     <message>
         <source>Repository:</source>
-        <translation type="unfinished"></translation>
+        <translation>Repository:</translation>
     </message>
     <message>
         <source>Now:</source>
-        <translation type="unfinished"></translation>
+        <translation>Aktuell:</translation>
     </message>
     <message>
         <source>&amp;Feature name:</source>
-        <translation type="unfinished"></translation>
+        <translation>&amp;Feature-Name:</translation>
     </message>
     <message>
         <source>New branch:</source>
-        <translation type="unfinished"></translation>
+        <translation>Neuer Branch:</translation>
     </message>
     <message>
         <source>Workspace:</source>
-        <translation type="unfinished"></translation>
+        <translation>Arbeitsbereich:</translation>
     </message>
     <message>
         <source>&amp;Base:</source>
-        <translation type="unfinished"></translation>
+        <translation>&amp;Basis:</translation>
     </message>
     <message>
         <source>Copied</source>
-        <translation type="unfinished"></translation>
+        <translation>Kopiert</translation>
     </message>
     <message>
         <source>This folder cannot be a workspace: %1</source>
-        <translation type="unfinished"></translation>
+        <translation>Dieser Ordner kann kein Arbeitsbereich sein: %1</translation>
     </message>
     <message>
         <source>%1 cannot be a workspace: it has submodules (%2), which a workspace cannot bring along (the agent&apos;s container cannot fetch them).
 Drop a repository without submodules, or make their contents part of it.</source>
-        <translation type="unfinished"></translation>
+        <translation>%1 kann kein Arbeitsbereich sein: Es hat Submodule (%2), die ein Arbeitsbereich nicht mitnehmen kann (der Container des Agenten kann sie nicht abrufen).
+Legen Sie ein Repository ohne Submodule ab, oder machen Sie deren Inhalt zu einem Teil davon.</translation>
     </message>
     <message>
         <source>%1, a bare repository at %2</source>
-        <translation type="unfinished"></translation>
+        <translation>%1, ein Bare-Repository unter %2</translation>
     </message>
     <message>
         <source>%1, a work tree at %2</source>
-        <translation type="unfinished"></translation>
+        <translation>%1, ein Arbeitsbaum unter %2</translation>
     </message>
     <message>
         <source>%1 of objects, %2 of files</source>
-        <translation type="unfinished"></translation>
+        <translation>%1 an Objekten, %2 an Dateien</translation>
     </message>
     <message>
         <source>HEAD is detached at %1</source>
-        <translation type="unfinished"></translation>
+        <translation>HEAD ist losgelöst bei %1</translation>
     </message>
     <message>
         <source>on branch %1 (%2)</source>
-        <translation type="unfinished"></translation>
+        <translation>auf Branch %1 (%2)</translation>
     </message>
     <message>
         <source>HEAD, detached at %1</source>
-        <translation type="unfinished"></translation>
+        <translation>HEAD, losgelöst bei %1</translation>
     </message>
     <message>
         <source>%1 is running with the workspace %2: it will be restarted with this one.</source>
-        <translation type="unfinished"></translation>
+        <translation>%1 läuft mit dem Arbeitsbereich %2 und wird mit diesem hier neu gestartet.</translation>
     </message>
     <message>
         <source>%1 is running without a workspace: it will be restarted with this one.</source>
-        <translation type="unfinished"></translation>
+        <translation>%1 läuft ohne Arbeitsbereich und wird mit diesem hier neu gestartet.</translation>
     </message>
     <message>
         <source>%1 will be started with this workspace.</source>
-        <translation type="unfinished"></translation>
+        <translation>%1 wird mit diesem Arbeitsbereich gestartet.</translation>
     </message>
     <message>
         <source>Enter a feature name: it names the new branch and the workspace&apos;s folder.</source>
-        <translation type="unfinished"></translation>
+        <translation>Geben Sie einen Feature-Namen ein: Er benennt den neuen Branch und den Ordner des Arbeitsbereichs.</translation>
     </message>
     <message>
         <source>&quot;%1&quot; cannot be a feature name: use letters, digits, &apos;-&apos;, &apos;_&apos; and &apos;.&apos;, at most 64, not starting with &apos;.&apos; or &apos;-&apos;, without &quot;..&quot; and not ending in &quot;.lock&quot; or &apos;.&apos;; for example %2.</source>
-        <translation type="unfinished"></translation>
+        <translation>„%1“ kann kein Feature-Name sein: Verwenden Sie Buchstaben, Ziffern, „-“, „_“ und „.“, höchstens 64, nicht beginnend mit „.“ oder „-“, ohne „..“ und nicht endend auf „.lock“ oder „.“; zum Beispiel %2.</translation>
     </message>
     <message>
         <source>—</source>
-        <translation type="unfinished"></translation>
+        <translation>—</translation>
     </message>
     <message>
         <source>&amp;Try again</source>
-        <translation type="unfinished">&amp;Erneut versuchen</translation>
+        <translation>&amp;Erneut versuchen</translation>
     </message>
     <message>
         <source>Cancelling: removing what was made…</source>
-        <translation type="unfinished"></translation>
+        <translation>Wird abgebrochen: Bereits Angelegtes wird entfernt …</translation>
     </message>
     <message>
         <source>Starting…</source>
-        <translation type="unfinished">Wird gestartet …</translation>
+        <translation>Wird gestartet …</translation>
     </message>
     <message>
         <source>Paddock&apos;s engine is not running</source>
-        <translation type="unfinished"></translation>
+        <translation>der Dienst von Paddock läuft nicht</translation>
     </message>
     <message>
         <source>Restart Paddock, then drop the folder again.</source>
-        <translation type="unfinished"></translation>
+        <translation>Starten Sie Paddock neu, und legen Sie den Ordner dann erneut ab.</translation>
     </message>
     <message>
         <source>The workspace is made: branch %1 in %2.
 %3 is starting with it.</source>
-        <translation type="unfinished"></translation>
+        <translation>Der Arbeitsbereich ist angelegt: Branch %1 in %2.
+%3 wird damit gestartet.</translation>
     </message>
     <message>
         <source>It was finished before the cancel reached it.</source>
-        <translation type="unfinished"></translation>
+        <translation>Er war schon fertig, bevor der Abbruch ihn erreichte.</translation>
     </message>
     <message>
         <source>The workspace was not made: %1</source>
-        <translation type="unfinished"></translation>
+        <translation>Der Arbeitsbereich wurde nicht angelegt: %1</translation>
     </message>
 </context>
 <context>
