@@ -20,11 +20,14 @@ void PersonaSecrets::read(const Persona &persona, std::function<void(Result<Secr
 {
     if (!m_store)
         m_store = new SecretStore(m_indexPath, this);
-    // The index may have changed since (the Secrets page writes it): read it afresh. A missing
-    // index means no secrets beyond the SSH key; a broken one is said, and only the key is read.
-    (void)m_store->loadIndex();
+    // The index may have changed since (the Secrets page writes it): read it afresh. A broken
+    // one is an error: which secrets to deliver is not known.
+    if (auto loaded = m_store->loadIndex(); !loaded)
+        return done(std::unexpected(loaded.error()));
+    // Only names the index knows: a key that was never stored is not asked for (so a machine
+    // without a keychain still starts personas that have no secrets).
     QStringList names;
-    if (!persona.sshKey.isEmpty())
+    if (!persona.sshKey.isEmpty() && m_store->find(persona.sshKey))
         names << persona.sshKey;
     for (const SecretStore::Entry &entry : m_store->entries())
         if (entry.persona == persona.name && !names.contains(entry.name))

@@ -14,8 +14,10 @@ namespace paddock {
 class SecretStore;
 
 // Reads, from the keychain, the secrets a persona's container gets when it starts: its SSH key
-// (Persona::sshKey) and every secret the index assigns to the persona. A name with nothing stored
-// is left out (the container starts without it); a keychain that fails is an error. Asynchronous:
+// (Persona::sshKey) and every secret the index assigns to the persona — only names in the index, so
+// nothing is asked of the keychain for a persona without stored secrets. A name with nothing
+// stored is left out (the container starts without it); a keychain that fails, or an index that
+// cannot be read, is an error. Asynchronous:
 // `done` is called once, on this object's thread.
 class PersonaSecrets final : public QObject
 {

@@ -3,14 +3,17 @@
 // death it did not cause, stops it, mounts a workspace, removes it with or without its volumes,
 // and says what to do when there is no engine.
 #include "BusyboxImage.h"
+#include "engine/Engine.h"
 #include "personas/PersonaStore.h"
 #include "runtime/EngineClient.h"
 #include "runtime/PersonaRuntime.h"
+#include "secrets/SecretStore.h"
 
 #include <QDir>
 #include <QElapsedTimer>
 #include <QFile>
 #include <QJsonArray>
+#include <QJsonDocument>
 #include <QScopeGuard>
 #include <QSignalSpy>
 #include <QTemporaryDir>
@@ -256,6 +259,58 @@ private slots:
         auto kept = m_client->request("GET", QStringLiteral("/volumes/") + persona().volumes.first().name);
         QVERIFY(kept);
         QCOMPARE(kept->status, 200);
+    }
+
+    QByteArray execListing()
+    {
+        auto r = m_client->exec(persona().containerName(),
+                                {QStringLiteral("/bin/busybox"), QStringLiteral("ls"), QStringLiteral("-lan"),
+                                 QStringLiteral("/run/paddock/secrets")});
+        return r ? r->stdoutText + r->stderrText : r.error().text().toUtf8();
+    }
+
+    void deliversTheKeychainsSecretsAtStart()
+    {
+        // The persona's key in the real Secret Service, as the Secrets page stores it.
+        SecretStore store;
+        QSignalSpy stored(&store, &SecretStore::stored);
+        const QByteArray marker = QUuid::createUuid().toString(QUuid::Id128).toLatin1();
+        const QByteArray value = "-----BEGIN OPENSSH PRIVATE KEY-----\n" + marker + "\n";
+        store.store(QStringLiteral("rt-key"), value, SecretStore::Kind::SshPrivateKey, m_name);
+        QVERIFY(stored.wait(10000));
+
+        PersonaRuntime::Options o = Engine::personaRuntimeOptions();
+        o.personasPath = m_dir.filePath(QStringLiteral("personas.json"));
+        o.image = Image + QStringLiteral(":1");
+        o.stopTimeout = std::chrono::seconds(2);
+        PersonaRuntime runtime(std::move(o));
+        QVERIFY(runtime.start());
+        auto stop = qScopeGuard([&] { runtime.stop(); });
+        QTRY_VERIFY_WITH_TIMEOUT(runtime.isEngineConnected(), 10000);
+        runtime.restartPersona(m_name);
+        QVERIFY(waitForState(runtime, m_name, PersonaStatus::State::Running));
+        QTest::qWait(200);
+        QCOMPARE(runtime.status(m_name)->state, PersonaStatus::State::Running);
+        auto file =
+            m_client->exec(persona().containerName(), {QStringLiteral("/bin/busybox"), QStringLiteral("cat"),
+                                                       QStringLiteral("/run/paddock/secrets/rt-key")});
+        QVERIFY2(file, qPrintable(file ? QString() : file.error().text()));
+        QVERIFY2(file->stdoutText == value, QByteArray(file->stderrText + execListing()).constData());
+        auto ready =
+            m_client->exec(persona().containerName(),
+                           {QStringLiteral("/bin/busybox"), QStringLiteral("stat"), QStringLiteral("-c"),
+                            QStringLiteral("%a %u %g %n"), QStringLiteral("/run/paddock/secrets/rt-key"),
+                            QStringLiteral("/run/paddock/secrets/.ready")});
+        QVERIFY(ready);
+        QCOMPARE(ready->stdoutText, QByteArray("400 1000 1000 /run/paddock/secrets/rt-key\n"
+                                               "400 1000 1000 /run/paddock/secrets/.ready\n"));
+        // Never in the container's environment or the engine's record of it.
+        auto inspect = m_client->inspectContainer(persona().containerName());
+        QVERIFY(inspect);
+        QVERIFY(!QJsonDocument(*inspect).toJson().contains(marker));
+        store.remove(QStringLiteral("rt-key"));
+        QSignalSpy removed(&store, &SecretStore::removed);
+        QVERIFY(removed.wait(10000));
     }
 
     void saysWhatToDoWithoutAnEngine()
