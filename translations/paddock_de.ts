@@ -3278,6 +3278,22 @@ Beim Erstellen entsteht ein minimales Debian-13-System mit git, dem OpenSSH-Clie
         <source>%1: %2</source>
         <translation>%1: %2</translation>
     </message>
+    <message>
+        <source>Could not start %1</source>
+        <translation>%1 konnte nicht gestartet werden</translation>
+    </message>
+    <message>
+        <source>Could not stop %1</source>
+        <translation>%1 konnte nicht angehalten werden</translation>
+    </message>
+    <message>
+        <source>Could not restart %1</source>
+        <translation>%1 konnte nicht neu gestartet werden</translation>
+    </message>
+    <message>
+        <source>Could not remove %1</source>
+        <translation>%1 konnte nicht entfernt werden</translation>
+    </message>
 </context>
 <context>
     <name>paddock::WorkspaceBuilder</name>

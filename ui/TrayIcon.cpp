@@ -51,6 +51,8 @@ TrayIcon::TrayIcon(Engine &engine, QWidget *window, QObject *parent)
     connect(m_tray, &QSystemTrayIcon::messageClicked, this, [this] {
         if (m_showingDenies)
             emit auditRequested();
+        else if (m_showingActionFailure)
+            emit personasRequested();
     });
     connect(&m_engine, &Engine::stateChanged, this, &TrayIcon::updateState);
     connect(&m_engine, &Engine::problemsChanged, this, &TrayIcon::updateState);
@@ -69,6 +71,7 @@ void TrayIcon::connectRuntime(PersonaRuntime *runtime)
     connect(runtime, &PersonaRuntime::statusChanged, this, &TrayIcon::applyStatus);
     connect(runtime, &PersonaRuntime::engineConnectionChanged, this,
             [this](bool connected) { applyEngine(connected); });
+    connect(runtime, &PersonaRuntime::actionFailed, this, &TrayIcon::showActionFailure);
     constexpr auto queued = Qt::QueuedConnection;
     connect(this, &TrayIcon::startPersonaRequested, runtime, &PersonaRuntime::startPersona, queued);
     connect(this, &TrayIcon::stopPersonaRequested, runtime, &PersonaRuntime::stopPersona, queued);
@@ -169,14 +172,36 @@ bool TrayIcon::isVisible() const
 void TrayIcon::showHiddenNotice()
 {
     m_showingDenies = false;
+    m_showingActionFailure = false;
     m_tray->showMessage(tr("Paddock is still running"),
                         tr("Paddock keeps watching your agents from the system tray. Use Quit in the tray "
                            "menu to stop it, or turn this off in Preferences."),
                         Icons::application(), 8000);
 }
 
+void TrayIcon::showActionFailure(const QString &persona, const QString &action, const Error &error)
+{
+    // With the window open, the persona's card already says it.
+    if (m_window->isVisible())
+        return;
+    QString title;
+    if (action == QLatin1StringView("start"))
+        title = tr("Could not start %1").arg(persona);
+    else if (action == QLatin1StringView("stop"))
+        title = tr("Could not stop %1").arg(persona);
+    else if (action == QLatin1StringView("restart"))
+        title = tr("Could not restart %1").arg(persona);
+    else
+        title = tr("Could not remove %1").arg(persona);
+    m_showingDenies = false;
+    m_showingActionFailure = true;
+    m_lastActionFailure = title;
+    m_tray->showMessage(title, error.text(), QSystemTrayIcon::Critical, 10000);
+}
+
 void TrayIcon::showDenyNotification(const QString &title, const QString &text)
 {
+    m_showingActionFailure = false;
     m_showingDenies = true;
     m_tray->showMessage(title, text, QSystemTrayIcon::Warning, 10000);
 }

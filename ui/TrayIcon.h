@@ -37,6 +37,10 @@ public:
     void showHiddenNotice();
     // A notification about denied actions (see DenyNotifier); clicking it emits auditRequested.
     void showDenyNotification(const QString &title, const QString &text);
+    // A persona's start, stop, restart or removal failed while the window is hidden: a
+    // notification (clicking it opens the Personas page).
+    void showActionFailure(const QString &persona, const QString &action, const paddock::Error &error);
+    QString lastActionFailure() const { return m_lastActionFailure; } // the newest one's title
 
     QSystemTrayIcon *systemTrayIcon() const { return m_tray; }
     QMenu *menu() const { return m_menu; }
@@ -92,7 +96,9 @@ private:
     QHash<QString, QMenu *> m_personaMenus;
     QHash<QString, PersonaStatus> m_personaStatus;
     bool m_engineConnected = false;
-    bool m_showingDenies = false; // the newest message is a deny notification
+    bool m_showingDenies = false;        // the newest message is a deny notification
+    bool m_showingActionFailure = false; // … or a persona action that failed
+    QString m_lastActionFailure;
 };
 
 } // namespace paddock

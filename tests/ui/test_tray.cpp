@@ -140,6 +140,23 @@ private slots:
         QCOMPARE(window()->currentPageId(), QStringLiteral("audit"));
     }
 
+    void aFailedPersonaActionIsToldWhileTheWindowIsHidden()
+    {
+        PersonaRuntime *runtime = m_engine->personaRuntime();
+        QVERIFY(runtime);
+        QSignalSpy personas(tray(), &TrayIcon::personasRequested);
+        const Error error{Error::Code::NotFound, QStringLiteral("the image x is not there"), {}, {}};
+        // With the window open the card says it: no notification.
+        QVERIFY(QTest::qWaitForWindowExposed(window()));
+        emit runtime->actionFailed(QStringLiteral("dev"), QStringLiteral("start"), error);
+        QVERIFY(tray()->lastActionFailure().isEmpty());
+        window()->hide();
+        emit runtime->actionFailed(QStringLiteral("dev"), QStringLiteral("start"), error);
+        QCOMPARE(tray()->lastActionFailure(), QStringLiteral("Could not start dev"));
+        emit tray() -> systemTrayIcon()->messageClicked();
+        QCOMPARE(personas.count(), 1);
+    }
+
     void menuShowsAndHidesTheWindow()
     {
         QAction *toggle = tray()->toggleAction();
