@@ -58,7 +58,8 @@ QList<Persona> Persona::defaults(const QString &image)
     dev.entrypoint = {QStringLiteral("/usr/local/bin/paddock-agent"), QStringLiteral("sshd"),
                       QStringLiteral("--port"), QStringLiteral("2222")};
     dev.ports = {{2222, 2222}};
-    dev.volumes = {{QStringLiteral("paddock-dev-home"), QStringLiteral("/home/dev")}};
+    dev.volumes = {{QStringLiteral("paddock-dev-home"), QStringLiteral("/home/dev")},
+                   {QStringLiteral("paddock-dev-cache"), QStringLiteral("/home/dev/.cache")}};
     dev.sshKey = QStringLiteral("dev-ssh-key");
     dev.deployKey = false;
 
@@ -69,7 +70,8 @@ QList<Persona> Persona::defaults(const QString &image)
     web.entrypoint = {QStringLiteral("/usr/local/bin/paddock-agent"), QStringLiteral("web"),
                       QStringLiteral("--port"), QStringLiteral("4096")};
     web.ports = {{4096, 4096}};
-    web.volumes = {{QStringLiteral("paddock-web-home"), QStringLiteral("/home/dev")}};
+    web.volumes = {{QStringLiteral("paddock-web-home"), QStringLiteral("/home/dev")},
+                   {QStringLiteral("paddock-web-cache"), QStringLiteral("/home/dev/.cache")}};
     web.sshKey = QStringLiteral("web-deploy-key");
 
     Persona agent;
@@ -79,7 +81,8 @@ QList<Persona> Persona::defaults(const QString &image)
     agent.entrypoint = {QStringLiteral("/usr/local/bin/paddock-agent"), QStringLiteral("gateway"),
                         QStringLiteral("--port"), QStringLiteral("18789")};
     agent.ports = {{18789, 18789}};
-    agent.volumes = {{QStringLiteral("paddock-agent-home"), QStringLiteral("/home/dev")}};
+    agent.volumes = {{QStringLiteral("paddock-agent-home"), QStringLiteral("/home/dev")},
+                     {QStringLiteral("paddock-agent-cache"), QStringLiteral("/home/dev/.cache")}};
     agent.sshKey = QStringLiteral("agent-deploy-key");
     agent.limits.memoryMb = 1024;
     agent.limits.pids = 256;

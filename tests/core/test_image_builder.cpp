@@ -113,13 +113,23 @@ private slots:
         Persona p = Persona::defaults(image).at(0);
         p.name = QStringLiteral("image-test-%1").arg(::getpid());
         p.ports.clear();
-        p.volumes.clear();
+        // Its named volumes (home and caches), fresh: the agent can write both.
+        for (Persona::Volume &v : p.volumes)
+            v.name += QStringLiteral("-image-test-%1").arg(::getpid());
+        auto volumes = qScopeGuard([&] {
+            for (const Persona::Volume &v : p.volumes)
+                (void)client.removeVolume(v.name);
+        });
+        for (const Persona::Volume &v : p.volumes)
+            QVERIFY(client.createVolume(v.name, {}));
         p.entrypoint = {
             QStringLiteral("/usr/local/bin/paddock-agent"), QStringLiteral("--"), QStringLiteral("sh"),
             QStringLiteral("-c"),
-            QStringLiteral("git --version; ssh -V 2>&1; curl --version | head -n1; "
-                           "test -x /usr/sbin/sshd && echo sshd=yes; echo uid=$(id -u) user=$(id -un); "
-                           "touch /probe 2>/dev/null || echo root=read-only")};
+            QStringLiteral(
+                "git --version; ssh -V 2>&1; curl --version | head -n1; "
+                "test -x /usr/sbin/sshd && echo sshd=yes; echo uid=$(id -u) user=$(id -un); "
+                "touch /probe 2>/dev/null || echo root=read-only; "
+                "touch ~/probe && echo home=writable; touch ~/.cache/probe && echo cache=writable")};
         QJsonObject spec = containerSpec(p);
         spec.insert(QStringLiteral("Env"), QJsonArray{QStringLiteral("PADDOCK_SECRETS_WAIT=0")});
         auto container = qScopeGuard([&] { (void)client.removeContainer(p.containerName(), true); });
@@ -140,6 +150,8 @@ private slots:
         QVERIFY2(out.contains(QStringLiteral("sshd=yes")), qPrintable(out));
         QVERIFY2(out.contains(QStringLiteral("uid=1000 user=dev")), qPrintable(out));
         QVERIFY2(out.contains(QStringLiteral("root=read-only")), qPrintable(out));
+        QVERIFY2(out.contains(QStringLiteral("home=writable")), qPrintable(out));
+        QVERIFY2(out.contains(QStringLiteral("cache=writable")), qPrintable(out));
     }
 
     void cancelDuringTheRecipeLeavesNothing()

@@ -51,6 +51,10 @@ private slots:
         QCOMPARE(web.failMode(), AuditFailMode::Open);
         for (const Persona &p : personas) {
             QCOMPARE(p.image, QStringLiteral("localhost/paddock-agent:0.1.0"));
+            // Named volumes for the home folder and the caches, kept across container recreation.
+            QCOMPARE(p.volumes.size(), 2);
+            QCOMPARE(p.volumes.at(0).name, QStringLiteral("paddock-") + p.name + QStringLiteral("-home"));
+            QCOMPARE(p.volumes.at(1).target, QStringLiteral("/home/dev/.cache"));
             QVERIFY(p.relaxations().isEmpty());
         }
         Persona relaxed = agent;

@@ -300,7 +300,8 @@ private slots:
         QVERIFY(dialog);
         QCOMPARE(in<QLineEdit>(dialog, "nameEdit")->text(), QStringLiteral("web"));
         QCOMPARE(in<QLineEdit>(dialog, "portsEdit")->text(), QStringLiteral("4096:4096"));
-        QCOMPARE(in<QLineEdit>(dialog, "volumesEdit")->text(), QStringLiteral("paddock-web-home:/home/dev"));
+        QCOMPARE(in<QLineEdit>(dialog, "volumesEdit")->text(),
+                 QStringLiteral("paddock-web-home:/home/dev, paddock-web-cache:/home/dev/.cache"));
         QCOMPARE(in<QLineEdit>(dialog, "sshKeyEdit")->text(), QStringLiteral("web-deploy-key"));
         QLabel *relaxations = in(dialog, "relaxationsLabel");
         QVERIFY(!relaxations->isVisible());
@@ -369,7 +370,7 @@ private slots:
         QCOMPARE(back->limits.cpus, 1.5);
         QCOMPARE(back->limits.memoryMb, qint64(512));
         QCOMPARE(back->deployKey, false);
-        QCOMPARE(back->volumes.size(), 1);
+        QCOMPARE(back->volumes.size(), 2); // home and caches
 
         // Limits too small are refused by the store's rules.
         in<QSpinBox>(&dialog, "memorySpin")->setValue(16);
