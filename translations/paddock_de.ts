@@ -84,6 +84,117 @@
     </message>
 </context>
 <context>
+    <name>paddock::AddressGuard</name>
+    <message>
+        <source>unspecified (0.0.0.0/8)</source>
+        <translation>nicht festgelegt (0.0.0.0/8)</translation>
+    </message>
+    <message>
+        <source>loopback (127.0.0.0/8)</source>
+        <translation>Loopback (127.0.0.0/8)</translation>
+    </message>
+    <message>
+        <source>private (RFC 1918)</source>
+        <translation>privat (RFC 1918)</translation>
+    </message>
+    <message>
+        <source>link-local (169.254.0.0/16, where cloud metadata lives)</source>
+        <translation>link-lokal (169.254.0.0/16, wo Cloud-Metadaten liegen)</translation>
+    </message>
+    <message>
+        <source>carrier-grade NAT (100.64.0.0/10)</source>
+        <translation>Carrier-Grade-NAT (100.64.0.0/10)</translation>
+    </message>
+    <message>
+        <source>reserved for protocols (192.0.0.0/24)</source>
+        <translation>für Protokolle reserviert (192.0.0.0/24)</translation>
+    </message>
+    <message>
+        <source>reserved for benchmarks (198.18.0.0/15)</source>
+        <translation>für Leistungsmessungen reserviert (198.18.0.0/15)</translation>
+    </message>
+    <message>
+        <source>multicast (224.0.0.0/4)</source>
+        <translation>Multicast (224.0.0.0/4)</translation>
+    </message>
+    <message>
+        <source>reserved (240.0.0.0/4) or broadcast</source>
+        <translation>reserviert (240.0.0.0/4) oder Broadcast</translation>
+    </message>
+    <message>
+        <source>&quot;%1&quot; is not a valid IP address: %2</source>
+        <translation>„%1“ ist keine gültige IP-Adresse: %2</translation>
+    </message>
+    <message>
+        <source>Name the host, or write its address as four decimal numbers (or in IPv6).</source>
+        <translation>Nennen Sie den Host beim Namen, oder schreiben Sie seine Adresse als vier Dezimalzahlen (oder in IPv6).</translation>
+    </message>
+    <message>
+        <source>an opening bracket without its closing one</source>
+        <translation>eine öffnende Klammer ohne schließende</translation>
+    </message>
+    <message>
+        <source>zone indexes are not accepted</source>
+        <translation>Zonenindizes werden nicht angenommen</translation>
+    </message>
+    <message>
+        <source>not IPv6</source>
+        <translation>kein IPv6</translation>
+    </message>
+    <message>
+        <source>more than four parts</source>
+        <translation>mehr als vier Teile</translation>
+    </message>
+    <message>
+        <source>&quot;%1&quot; is not a number</source>
+        <translation>„%1“ ist keine Zahl</translation>
+    </message>
+    <message>
+        <source>a part is over 255</source>
+        <translation>ein Teil ist größer als 255</translation>
+    </message>
+    <message>
+        <source>the last part is too large</source>
+        <translation>der letzte Teil ist zu groß</translation>
+    </message>
+    <message>
+        <source>an IPv6 form of the IPv4 address %1</source>
+        <translation>eine IPv6-Form der IPv4-Adresse %1</translation>
+    </message>
+    <message>
+        <source>unspecified (::)</source>
+        <translation>nicht festgelegt (::)</translation>
+    </message>
+    <message>
+        <source>loopback (::1)</source>
+        <translation>Loopback (::1)</translation>
+    </message>
+    <message>
+        <source>unique local (fc00::/7)</source>
+        <translation>eindeutig lokal (fc00::/7)</translation>
+    </message>
+    <message>
+        <source>link-local (fe80::/10)</source>
+        <translation>link-lokal (fe80::/10)</translation>
+    </message>
+    <message>
+        <source>site-local (fec0::/10)</source>
+        <translation>standortlokal (fec0::/10)</translation>
+    </message>
+    <message>
+        <source>multicast (ff00::/8)</source>
+        <translation>Multicast (ff00::/8)</translation>
+    </message>
+    <message>
+        <source>reserved for documentation (2001:db8::/32)</source>
+        <translation>für Dokumentation reserviert (2001:db8::/32)</translation>
+    </message>
+    <message>
+        <source>discard-only (100::/64)</source>
+        <translation>nur zum Verwerfen (100::/64)</translation>
+    </message>
+</context>
+<context>
     <name>paddock::AtomicFile</name>
     <message>
         <source>cannot create the folder</source>
