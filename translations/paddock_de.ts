@@ -2795,6 +2795,49 @@ Beim Erstellen entsteht ein minimales Debian-13-System mit git, dem OpenSSH-Clie
     </message>
 </context>
 <context>
+    <name>paddock::RequestParser</name>
+    <message>
+        <source>the request head is over %1 KiB</source>
+        <translation>der Kopf der Anfrage ist größer als %1 KiB</translation>
+    </message>
+    <message>
+        <source>malformed request: %1</source>
+        <translation>fehlerhafte Anfrage: %1</translation>
+    </message>
+    <message>
+        <source>more than one Host header</source>
+        <translation>mehr als eine Host-Kopfzeile</translation>
+    </message>
+    <message>
+        <source>CONNECT needs host:port</source>
+        <translation>CONNECT braucht Host:Port</translation>
+    </message>
+    <message>
+        <source>CONNECT to a malformed authority</source>
+        <translation>CONNECT zu einer fehlerhaften Adresse</translation>
+    </message>
+    <message>
+        <source>the Host header disagrees with the CONNECT target</source>
+        <translation>die Host-Kopfzeile widerspricht dem CONNECT-Ziel</translation>
+    </message>
+    <message>
+        <source>a forward proxy takes http://host/path targets (use CONNECT for HTTPS)</source>
+        <translation>ein Weiterleitungs-Proxy nimmt Ziele der Form http://host/pfad an (für HTTPS CONNECT verwenden)</translation>
+    </message>
+    <message>
+        <source>the target&apos;s authority is malformed</source>
+        <translation>die Adresse des Ziels ist fehlerhaft</translation>
+    </message>
+    <message>
+        <source>a fragment in the request target</source>
+        <translation>ein Fragment im Ziel der Anfrage</translation>
+    </message>
+    <message>
+        <source>the Host header disagrees with the request target</source>
+        <translation>die Host-Kopfzeile widerspricht dem Ziel der Anfrage</translation>
+    </message>
+</context>
+<context>
     <name>paddock::SecretDelivery</name>
     <message>
         <source>cannot deliver secrets to container %1: it is not running</source>
