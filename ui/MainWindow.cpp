@@ -1,4 +1,5 @@
 #include "MainWindow.h"
+#include "WarningBanner.h"
 
 #include "Icons.h"
 #include "config/Settings.h"
@@ -51,12 +52,7 @@ MainWindow::MainWindow(Settings &settings, Engine &engine, QWidget *parent)
 
     // The banner: problems that need the user, where the user is looking.
     m_banner->setObjectName(QStringLiteral("problemBanner"));
-    m_banner->setFrameShape(QFrame::StyledPanel);
-    m_banner->setAutoFillBackground(true);
-    QPalette warn = m_banner->palette();
-    warn.setColor(QPalette::Window, QColor(0xff, 0xf4, 0xce));
-    warn.setColor(QPalette::WindowText, QColor(0x3a, 0x2a, 0x00));
-    m_banner->setPalette(warn);
+    styleAsWarningBanner(m_banner);
     auto *bannerIcon = new QLabel;
     bannerIcon->setPixmap(style()->standardIcon(QStyle::SP_MessageBoxWarning).pixmap(24, 24));
     m_bannerText->setObjectName(QStringLiteral("problemText"));

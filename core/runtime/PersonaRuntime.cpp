@@ -35,7 +35,6 @@ struct Text
 };
 
 constexpr int ContainerUid = 1000;
-constexpr const char *WorkspaceTarget = WorkspaceMountPoint;
 
 QString encoded(const QString &s)
 {
@@ -488,7 +487,7 @@ PersonaStatus PersonaRuntime::statusFromInspect(const QString &persona, const QJ
     }
     for (const QJsonValue &m : o.value(QStringLiteral("Mounts")).toArray())
         if (m.toObject().value(QStringLiteral("Destination")).toString() ==
-            QLatin1StringView(WorkspaceTarget))
+            QLatin1StringView(WorkspaceMountPoint))
             s.workspace = m.toObject().value(QStringLiteral("Source")).toString();
     return s;
 }
@@ -609,11 +608,6 @@ std::optional<Persona> PersonaRuntime::findPersona(const QString &name) const
     return std::nullopt;
 }
 
-void PersonaRuntime::actionError(const QString &persona, const QString &action, const Error &error)
-{
-    emit actionFailed(persona, action, error);
-}
-
 void PersonaRuntime::runAction(const QString &persona, const QString &action,
                                std::function<Result<void>(EngineClient &)> work, std::function<void()> then)
 {
@@ -633,7 +627,7 @@ void PersonaRuntime::runAction(const QString &persona, const QString &action,
                     s.state = PersonaStatus::State::Error;
                     s.message = actionFailure(action, persona, result.error().text());
                     setStatus(s);
-                    actionError(persona, action, result.error());
+                    emit actionFailed(persona, action, result.error());
                     runQueued(persona);
                     return;
                 }
@@ -686,17 +680,17 @@ void PersonaRuntime::beginStart(const QString &name, const std::optional<Workspa
     const QString action = restart ? QStringLiteral("restart") : QStringLiteral("start");
     const auto persona = findPersona(name);
     if (!persona)
-        return actionError(name, action,
-                           Error{Error::Code::NotFound,
-                                 Text::tr("there is no persona %1").arg(name),
-                                 {},
-                                 Text::tr("See the personas with \"paddockctl persona list\".")});
+        return emit actionFailed(name, action,
+                                 Error{Error::Code::NotFound,
+                                       Text::tr("there is no persona %1").arg(name),
+                                       {},
+                                       Text::tr("See the personas with \"paddockctl persona list\".")});
     if (!m_client)
-        return actionError(name, action,
-                           Error{Error::Code::Unavailable,
-                                 Text::tr("no container engine to start %1 on").arg(name),
-                                 {},
-                                 m_description});
+        return emit actionFailed(name, action,
+                                 Error{Error::Code::Unavailable,
+                                       Text::tr("no container engine to start %1 on").arg(name),
+                                       {},
+                                       m_description});
     if (m_busy.contains(name)) {
         // After the action under way (a start right after a stop, a restart while starting).
         m_queued.insert(name, Queued{action, workspace});
@@ -756,11 +750,12 @@ void PersonaRuntime::stopPersona(const QString &name)
 {
     const auto persona = findPersona(name);
     if (!persona || !m_client)
-        return actionError(name, QStringLiteral("stop"),
-                           Error{Error::Code::NotFound,
-                                 Text::tr("cannot stop %1: it is not known or there is no engine").arg(name),
-                                 {},
-                                 {}});
+        return emit actionFailed(
+            name, QStringLiteral("stop"),
+            Error{Error::Code::NotFound,
+                  Text::tr("cannot stop %1: it is not known or there is no engine").arg(name),
+                  {},
+                  {}});
     if (m_busy.contains(name)) {
         m_queued.insert(name, Queued{QStringLiteral("stop"), std::nullopt});
         return;

@@ -192,7 +192,6 @@ private:
     void beginStart(const QString &name, const std::optional<WorkspaceMount> &workspace, bool restart);
     void deliverAndFinish(const Persona &persona, const QString &action);
     std::optional<Persona> findPersona(const QString &name) const;
-    void actionError(const QString &persona, const QString &action, const Error &error);
     void ensureTransport(const QString &persona);
     void runQueued(const QString &persona);
     PersonaStatus statusFromInspect(const QString &persona, const QJsonObject &inspect) const;

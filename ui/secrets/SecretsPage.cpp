@@ -1,4 +1,5 @@
 #include "secrets/SecretsPage.h"
+#include "WarningBanner.h"
 
 #include "Icons.h"
 #include "runtime/PersonaRuntime.h"
@@ -61,12 +62,7 @@ SecretsPage::SecretsPage(PersonaRuntime *runtime, const QString &indexPath, QWid
 
     // The banner: what went wrong, where and what to do; the index can be read again from here.
     m_banner->setObjectName(QStringLiteral("secretsBanner"));
-    m_banner->setFrameShape(QFrame::StyledPanel);
-    m_banner->setAutoFillBackground(true);
-    QPalette warn = m_banner->palette();
-    warn.setColor(QPalette::Window, QColor(0xff, 0xf4, 0xce));
-    warn.setColor(QPalette::WindowText, QColor(0x3a, 0x2a, 0x00));
-    m_banner->setPalette(warn);
+    styleAsWarningBanner(m_banner);
     auto *bannerIcon = new QLabel;
     bannerIcon->setObjectName(QStringLiteral("secretsBannerIcon"));
     bannerIcon->setPixmap(style()->standardIcon(QStyle::SP_MessageBoxWarning).pixmap(32, 32));
