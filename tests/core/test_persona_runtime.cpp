@@ -115,7 +115,12 @@ private slots:
         QSignalSpy failed(runtime.get(), &PersonaRuntime::actionFailed);
         runtime->startPersona(m_name);
         QCOMPARE(runtime->status(m_name)->state, PersonaStatus::State::Starting);
-        QVERIFY(waitForState(*runtime, m_name, PersonaStatus::State::Running));
+        // On failure, say where it stopped: its state, the runtime's sentence, the engine's link.
+        QVERIFY2(
+            waitForState(*runtime, m_name, PersonaStatus::State::Running),
+            qPrintable(runtime->status(m_name)->text() + u' ' + runtime->status(m_name)->message +
+                       (failed.isEmpty() ? QString() : u' ' + failed.first().at(2).value<Error>().text()) +
+                       (runtime->isEngineConnected() ? QString() : u' ' + runtime->engineDescription())));
         QVERIFY2(failed.isEmpty(),
                  failed.isEmpty() ? "" : qPrintable(failed.first().at(2).value<Error>().text()));
         QTRY_COMPARE(finished.size(), 1);
