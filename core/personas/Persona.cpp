@@ -36,6 +36,27 @@ std::optional<Persona::Trust> Persona::trustFromName(QStringView name)
     return std::nullopt;
 }
 
+QString Persona::policyModeName(PolicyMode mode)
+{
+    switch (mode) {
+    case PolicyMode::Enforce:
+        return QStringLiteral("enforce");
+    case PolicyMode::Shadow:
+        return QStringLiteral("shadow");
+    case PolicyMode::Record:
+        return QStringLiteral("record");
+    }
+    return {};
+}
+
+std::optional<Persona::PolicyMode> Persona::policyModeFromName(QStringView name)
+{
+    for (PolicyMode m : {PolicyMode::Enforce, PolicyMode::Shadow, PolicyMode::Record})
+        if (name == policyModeName(m))
+            return m;
+    return std::nullopt;
+}
+
 QStringList Persona::relaxations() const
 {
     QStringList out;
@@ -45,6 +66,11 @@ QStringList Persona::relaxations() const
         out << Text::tr("the agent runs as root inside the container");
     for (const QString &cap : relaxed.capabilities)
         out << Text::tr("capability %1 is granted").arg(cap);
+    if (isolated() && policyMode == PolicyMode::Shadow)
+        out << Text::tr("network policies are not enforced: denials are only recorded (shadow mode)");
+    if (isolated() && policyMode == PolicyMode::Record)
+        out << Text::tr(
+            "network policies are not enforced: every connection is allowed and recorded (record mode)");
     return out;
 }
 

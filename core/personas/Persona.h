@@ -17,6 +17,9 @@ namespace paddock {
 struct Persona
 {
     enum class Trust { Full, Moderate, Restricted };
+    // How its network decisions are enforced: as the policies say, or passed and recorded as
+    // would-deny (shadow: trying a policy out; record: watching what an agent needs, to draft one).
+    enum class PolicyMode { Enforce, Shadow, Record };
 
     struct Port
     {
@@ -56,9 +59,12 @@ struct Persona
     Limits limits;
     Relaxed relaxed;
     std::optional<AuditFailMode> auditFailMode; // default: by trust (restricted fails closed)
+    PolicyMode policyMode = PolicyMode::Enforce;
 
     static QString trustName(Trust trust); // "full", "moderate", "restricted"
     static std::optional<Trust> trustFromName(QStringView name);
+    static QString policyModeName(PolicyMode mode); // "enforce", "shadow", "record"
+    static std::optional<PolicyMode> policyModeFromName(QStringView name);
 
     // Moderate and restricted personas sit on their own internal network and nothing else.
     bool isolated() const { return trust != Trust::Full; }

@@ -118,6 +118,8 @@ json toJson(const Persona &p)
                 {"capabilities", caps}}}};
     if (p.auditFailMode)
         o["auditFailMode"] = *p.auditFailMode == AuditFailMode::Closed ? "closed" : "open";
+    if (p.policyMode != Persona::PolicyMode::Enforce)
+        o["policyMode"] = Persona::policyModeName(p.policyMode).toStdString();
     return o;
 }
 } // namespace
@@ -319,6 +321,16 @@ Result<QList<Persona>> PersonaStore::parse(const QByteArray &text, const QString
                 return bad(QStringLiteral("auditFailMode"),
                            Text::tr("\"auditFailMode\" must be \"closed\" or \"open\""));
             p.auditFailMode = mode == "closed" ? AuditFailMode::Closed : AuditFailMode::Open;
+        }
+        if (o.contains("policyMode")) {
+            const auto mode =
+                o["policyMode"].is_string()
+                    ? Persona::policyModeFromName(QString::fromStdString(o["policyMode"].get<std::string>()))
+                    : std::nullopt;
+            if (!mode)
+                return bad(QStringLiteral("policyMode"),
+                           Text::tr("\"policyMode\" must be \"enforce\", \"shadow\" or \"record\""));
+            p.policyMode = *mode;
         }
         out << p;
         ++index;

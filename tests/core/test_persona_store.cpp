@@ -51,10 +51,18 @@ private slots:
         QVERIFY(!store.find(QStringLiteral("web")));
         QCOMPARE(*AtomicFile::read(AtomicFile::backupPath(store.path())), first); // the previous version
 
+        // A policy mode other than enforce is kept, and shown as a relaxation.
+        Persona shadowed = *store.find(QStringLiteral("nightly"));
+        shadowed.policyMode = Persona::PolicyMode::Shadow;
+        QVERIFY(store.update(QStringLiteral("nightly"), shadowed));
+        QVERIFY(shadowed.relaxations().join(u' ').contains(QStringLiteral("shadow mode")));
+
         // And it reads back the same.
         PersonaStore again(store.path());
         QVERIFY(again.load(image()));
         QCOMPARE(again.personas().size(), 3);
+        QCOMPARE(again.find(QStringLiteral("nightly"))->policyMode, Persona::PolicyMode::Shadow);
+        QCOMPARE(again.find(QStringLiteral("agent"))->policyMode, Persona::PolicyMode::Enforce);
         QCOMPARE(PersonaStore::serialize(again.personas()), PersonaStore::serialize(store.personas()));
         QVERIFY(!store.remove(QStringLiteral("no-such")));
     }
@@ -87,6 +95,9 @@ private slots:
                                                      "\"img\", \"ports\": [{\"host\": 70000, "
                                                      "\"container\": 22}]}\n  ]\n}"
                                            << QStringLiteral(":4:52") << QStringLiteral("from 1 to 65535");
+        QTest::newRow("unknown policy mode")
+            << head + "    {\"name\": \"x\", \"trust\": \"full\", \"image\": \"img\", \"policyMode\": \"lax\"}\n  ]\n}"
+            << QStringLiteral(":4:52") << QStringLiteral("\"policyMode\" must be");
         QTest::newRow("a number too large") << QByteArray("{\"version\": 3e336}") << QStringLiteral(":1:1")
                                             << QStringLiteral("not valid JSON");
     }
