@@ -4,6 +4,7 @@
 #include "PersonaCommands.h"
 #include "ImageCommands.h"
 #include "PolicyCommands.h"
+#include "ProxyCommands.h"
 #include "WorkspaceCommands.h"
 #include "config/Paths.h"
 #include "config/Settings.h"
@@ -97,7 +98,8 @@ int main(int argc, char *argv[])
                  "persona).\n"
                  "workspace create|list: workspaces made from repositories (see paddockctl workspace "
                  "COMMAND --help).\n"
-                 "image build|status: the agent image (see paddockctl image COMMAND --help)."));
+                 "image build|status: the agent image (see paddockctl image COMMAND --help).\n"
+                 "proxy listen|status: the egress proxy (see paddockctl proxy COMMAND --help)."));
     // Options after the command belong to it (paddockctl policy authorize --policies …).
     parser.setOptionsAfterPositionalArgumentsMode(QCommandLineParser::ParseAsPositionalArguments);
     parser.process(app);
@@ -122,6 +124,8 @@ int main(int argc, char *argv[])
         return runWorkspaceCommand(args.mid(1));
     if (args.first() == QLatin1StringView("image"))
         return runImageCommand(args.mid(1));
+    if (args.first() == QLatin1StringView("proxy"))
+        return runProxyCommand(args.mid(1));
     err() << Text::tr("paddockctl: unknown command \"%1\"; see paddockctl --help")
                  .arg(args.join(QLatin1Char(' ')))
           << Qt::endl;

@@ -40,6 +40,19 @@ struct Persona
         int nproc = 1024;
         int tmpMb = 512; // the size of /tmp
     };
+    // What it may ask of the egress proxy; excess is answered 429 and recorded.
+    struct ProxyLimits
+    {
+        double connectionsPerSecond = 50; // new connections: a token bucket refilled at this rate…
+        int connectionBurst = 100;        // …holding at most this many
+        int maxTunnels = 512;             // tunnels and requests open at once
+        qint64 bytesPerSecond = 0;        // both directions of all its tunnels together; 0: no limit
+        int connectTimeoutMs = 10000;
+        int headTimeoutMs = 10000; // the request head must have arrived by then
+        int idleTimeoutMs = 10 * 60 * 1000;
+        int totalTimeoutMs = 0; // the longest a tunnel may last; 0: no limit
+        friend bool operator==(const ProxyLimits &, const ProxyLimits &) = default;
+    };
     // What a persona may switch off; each one is reported by relaxations().
     struct Relaxed
     {
@@ -60,6 +73,7 @@ struct Persona
     Relaxed relaxed;
     std::optional<AuditFailMode> auditFailMode; // default: by trust (restricted fails closed)
     PolicyMode policyMode = PolicyMode::Enforce;
+    ProxyLimits proxy;
 
     static QString trustName(Trust trust); // "full", "moderate", "restricted"
     static std::optional<Trust> trustFromName(QStringView name);

@@ -118,6 +118,17 @@ json toJson(const Persona &p)
                 {"capabilities", caps}}}};
     if (p.auditFailMode)
         o["auditFailMode"] = *p.auditFailMode == AuditFailMode::Closed ? "closed" : "open";
+    if (!(p.proxy == Persona::ProxyLimits{})) {
+        const Persona::ProxyLimits &l = p.proxy;
+        o["proxy"] = {{"connectionsPerSecond", l.connectionsPerSecond},
+                      {"connectionBurst", l.connectionBurst},
+                      {"maxTunnels", l.maxTunnels},
+                      {"bytesPerSecond", l.bytesPerSecond},
+                      {"connectTimeoutMs", l.connectTimeoutMs},
+                      {"headTimeoutMs", l.headTimeoutMs},
+                      {"idleTimeoutMs", l.idleTimeoutMs},
+                      {"totalTimeoutMs", l.totalTimeoutMs}};
+    }
     if (p.policyMode != Persona::PolicyMode::Enforce)
         o["policyMode"] = Persona::policyModeName(p.policyMode).toStdString();
     return o;
@@ -299,6 +310,29 @@ Result<QList<Persona>> PersonaStore::parse(const QByteArray &text, const QString
                 !number("nproc", p.limits.nproc) || !number("tmpMb", p.limits.tmpMb))
                 return bad(QStringLiteral("limits"),
                            Text::tr("the limits must be numbers from 0 to 1000000000"));
+        }
+        if (o.contains("proxy")) {
+            const json &l = o["proxy"];
+            if (!l.is_object())
+                return bad(QStringLiteral("proxy"), Text::tr("\"proxy\" must be an object"));
+            auto number = [&](const char *key, auto &into) -> bool {
+                if (!l.contains(key))
+                    return true;
+                if (!l[key].is_number() || !(l[key].get<double>() >= 0 && l[key].get<double>() <= 2e9))
+                    return false;
+                into = static_cast<std::decay_t<decltype(into)>>(l[key].get<double>());
+                return true;
+            };
+            Persona::ProxyLimits &x = p.proxy;
+            if (!number("connectionsPerSecond", x.connectionsPerSecond) ||
+                !number("connectionBurst", x.connectionBurst) || !number("maxTunnels", x.maxTunnels) ||
+                !number("bytesPerSecond", x.bytesPerSecond) ||
+                !number("connectTimeoutMs", x.connectTimeoutMs) ||
+                !number("headTimeoutMs", x.headTimeoutMs) || !number("idleTimeoutMs", x.idleTimeoutMs) ||
+                !number("totalTimeoutMs", x.totalTimeoutMs))
+                return bad(QStringLiteral("proxy"),
+                           Text::tr("the proxy limits must be numbers from 0 to 2000000000 (timeouts in "
+                                    "milliseconds)"));
         }
         if (o.contains("relaxed")) {
             const json &r = o["relaxed"];

@@ -1,0 +1,270 @@
+#include "ProxyCommands.h"
+#include "Console.h"
+
+#include "audit/AuditStore.h"
+#include "config/Paths.h"
+#include "engine/TerminationSignals.h"
+#include "personas/PersonaStore.h"
+#include "policy/PolicyStore.h"
+#include "proxy/EgressProxy.h"
+
+#include <QCommandLineParser>
+#include <QCoreApplication>
+#include <QDir>
+#include <QFile>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QThread>
+
+#include <csignal>
+#include <unistd.h>
+
+using namespace paddock;
+
+namespace {
+
+struct Text
+{
+    Q_DECLARE_TR_FUNCTIONS(paddockctl)
+};
+
+enum Exit { Ok = 0, Failed = 1, Usage = 2 };
+
+int failWith(const QString &command, const QString &text, int code)
+{
+    err() << QStringLiteral("paddockctl proxy %1: %2").arg(command, text) << Qt::endl;
+    return code;
+}
+
+// `proxy listen`: one persona's proxy on an address of the caller's choosing, in the foreground.
+int listen(const QStringList &args)
+{
+    QCommandLineParser parser;
+    parser.setApplicationDescription(Text::tr(
+        "Runs the egress proxy for PERSONA on ADDRESS:PORT in the foreground until SIGINT or SIGTERM, with "
+        "the policies of its trust level and its decisions in the audit log. For tests and for hosts "
+        "without podman networks."));
+    parser.addHelpOption();
+    const QCommandLineOption persona(QStringLiteral("persona"), Text::tr("The persona the proxy serves."),
+                                     Text::tr("P"));
+    const QCommandLineOption address(QStringLiteral("address"),
+                                     Text::tr("Where to listen, e.g. 127.0.0.1:3128 (port 0: any free one)."),
+                                     Text::tr("ADDRESS:PORT"));
+    const QCommandLineOption config(
+        QStringLiteral("config"),
+        Text::tr("Paddock's configuration folder (default: %1).").arg(Paths::configDir()), Text::tr("DIR"));
+    const QCommandLineOption data(
+        QStringLiteral("data-dir"),
+        Text::tr("Paddock's data folder, where the audit log is (default: %1).").arg(Paths::dataDir()),
+        Text::tr("DIR"));
+    const QCommandLineOption upstream(QStringLiteral("upstream"),
+                                      Text::tr("Chain through the proxy at ADDRESS:PORT."),
+                                      Text::tr("ADDRESS:PORT"));
+    const QCommandLineOption dns(
+        QStringLiteral("dns"),
+        Text::tr("Resolve names with these DNS servers (ADDRESS:PORT, comma separated) "
+                 "instead of the system's."),
+        Text::tr("SERVERS"));
+    parser.addOptions({persona, address, config, data, upstream, dns});
+    parser.process(QStringList{QStringLiteral("paddockctl proxy listen")} + args);
+    if (!parser.isSet(persona) || !parser.isSet(address))
+        return failWith(QStringLiteral("listen"), Text::tr("--persona and --address are required"), Usage);
+    const QString where = parser.value(address);
+    const qsizetype colon = where.lastIndexOf(u':');
+    bool portOk = false;
+    const int port = colon > 0 ? where.mid(colon + 1).toInt(&portOk) : -1;
+    QString host = colon > 0 ? where.left(colon) : QString();
+    if (host.startsWith(u'[') && host.endsWith(u']'))
+        host = host.mid(1, host.size() - 2);
+    if (!portOk || port < 0 || port > 65535)
+        return failWith(QStringLiteral("listen"),
+                        Text::tr("\"%1\" is not ADDRESS:PORT (e.g. 127.0.0.1:3128)").arg(where), Usage);
+
+    const QString configDir = parser.isSet(config) ? parser.value(config) : Paths::configDir();
+    const QString dbPath = parser.isSet(data) ? parser.value(data) + QStringLiteral("/audit.db")
+                                              : AuditStore::defaultDatabasePath();
+    PersonaStore personas(configDir + QStringLiteral("/personas.json"));
+    if (auto loaded = personas.load(QString()); !loaded)
+        return failWith(QStringLiteral("listen"), loaded.error().text(), Failed);
+    const auto who = personas.find(parser.value(persona));
+    if (!who)
+        return failWith(
+            QStringLiteral("listen"),
+            Text::tr("there is no persona \"%1\" in %2").arg(parser.value(persona), personas.path()), Failed);
+    auto policies = std::make_shared<PolicyStore>(configDir);
+    if (auto loaded = policies->load(); !loaded)
+        return failWith(QStringLiteral("listen"), loaded.error().text(), Failed);
+    for (const Error &problem : policies->loadProblems())
+        err() << Text::tr("paddockctl proxy listen: %1 (its set denies everything until it is fixed)")
+                     .arg(problem.text())
+              << Qt::endl;
+
+    QThread auditThread;
+    auditThread.setObjectName(QStringLiteral("paddock-audit"));
+    auto *audit = new AuditStore(dbPath);
+    audit->moveToThread(&auditThread);
+    auditThread.start();
+    Result<void> auditStarted;
+    QMetaObject::invokeMethod(audit, [&] { auditStarted = audit->start(); }, Qt::BlockingQueuedConnection);
+    auto stopAudit = [&] {
+        QMetaObject::invokeMethod(
+            audit,
+            [audit] {
+                audit->stop();
+                delete audit;
+            },
+            Qt::BlockingQueuedConnection);
+        auditThread.quit();
+        auditThread.wait();
+    };
+    if (!auditStarted) {
+        stopAudit();
+        return failWith(QStringLiteral("listen"), auditStarted.error().text(), Failed);
+    }
+
+    EgressProxy::Options options;
+    options.policies = [policies](const QString &set) { return policies->policies(set); };
+    options.audit = audit;
+    options.upstream = parser.value(upstream);
+    options.resolver.servers = parser.value(dns);
+    options.statusPath =
+        QDir(Paths::runtimeDir()).filePath(QStringLiteral("paddock/proxy-%1.json").arg(::getpid()));
+    QThread proxyThread;
+    proxyThread.setObjectName(QStringLiteral("paddock-proxy"));
+    auto *proxy = new EgressProxy(options);
+    proxy->moveToThread(&proxyThread);
+    proxyThread.start();
+    Result<void> started;
+    QMetaObject::invokeMethod(proxy, [&] { started = proxy->start(); }, Qt::BlockingQueuedConnection);
+    Result<int> bound = std::unexpected(started ? Error{} : started.error());
+    if (started) {
+        proxy->setPersona(ProxyPersona::from(*who));
+        bound = proxy->listen(who->name, host, port);
+    }
+    int code = Ok;
+    if (bound) {
+        out() << Text::tr("listening on %1 for persona %2 (%3 policies, %4 mode)")
+                     .arg(host.contains(u':') ? QStringLiteral("[%1]:%2").arg(host).arg(*bound)
+                                              : QStringLiteral("%1:%2").arg(host).arg(*bound),
+                          who->name, Persona::trustName(who->trust), Persona::policyModeName(who->policyMode))
+              << Qt::endl;
+        TerminationSignals termination;
+        QObject::connect(&termination, &TerminationSignals::received, &termination,
+                         [] { QCoreApplication::quit(); });
+        QCoreApplication::exec();
+    } else {
+        code = failWith(QStringLiteral("listen"), bound.error().text(), Failed);
+    }
+    QMetaObject::invokeMethod(
+        proxy,
+        [proxy] {
+            proxy->stop();
+            delete proxy;
+        },
+        Qt::BlockingQueuedConnection);
+    proxyThread.quit();
+    proxyThread.wait();
+    stopAudit();
+    return code;
+}
+
+// `proxy status`: what every running proxy (the app's, paddockctl serve's, proxy listen's) last
+// wrote about itself.
+int status(const QStringList &args)
+{
+    QCommandLineParser parser;
+    parser.setApplicationDescription(Text::tr(
+        "Shows the running egress proxies: their listeners, the personas they serve and their counters."));
+    parser.addHelpOption();
+    const QCommandLineOption json(QStringLiteral("json"), Text::tr("Print JSON (one object per proxy)."));
+    parser.addOption(json);
+    parser.process(QStringList{QStringLiteral("paddockctl proxy status")} + args);
+    const QDir dir(QDir(Paths::runtimeDir()).filePath(QStringLiteral("paddock")));
+    QJsonArray all;
+    for (const QString &name : dir.entryList({QStringLiteral("proxy-*.json")}, QDir::Files, QDir::Name)) {
+        QFile f(dir.filePath(name));
+        if (!f.open(QIODevice::ReadOnly))
+            continue;
+        const QJsonObject o = QJsonDocument::fromJson(f.readAll()).object();
+        const qint64 pid = o.value(QStringLiteral("pid")).toInteger();
+        if (pid <= 0 || (::kill(pid_t(pid), 0) != 0 && errno != EPERM)) {
+            f.remove(); // left by a proxy that is gone
+            continue;
+        }
+        all.append(o);
+    }
+    if (parser.isSet(json)) {
+        out() << QString::fromUtf8(QJsonDocument(all).toJson(QJsonDocument::Indented));
+        return all.isEmpty() ? Failed : Ok;
+    }
+    if (all.isEmpty()) {
+        out()
+            << Text::tr(
+                   "No egress proxy is running. Start Paddock, paddockctl serve, or paddockctl proxy listen.")
+            << Qt::endl;
+        return Failed;
+    }
+    for (const QJsonValue &v : std::as_const(all)) {
+        const QJsonObject o = v.toObject();
+        out() << Text::tr("Proxy (pid %1)").arg(o.value(QStringLiteral("pid")).toInteger());
+        if (o.contains(QStringLiteral("upstream")))
+            out() << Text::tr(", through %1").arg(o.value(QStringLiteral("upstream")).toString());
+        out() << Qt::endl;
+        for (const QJsonValue &l : o.value(QStringLiteral("listeners")).toArray()) {
+            const QJsonObject lo = l.toObject();
+            const QString host = lo.value(QStringLiteral("address")).toString();
+            out() << Text::tr("  listening on %1 for %2")
+                         .arg(host.contains(u':') ? QStringLiteral("[%1]:%2").arg(host).arg(
+                                                        lo.value(QStringLiteral("port")).toInt())
+                                                  : QStringLiteral("%1:%2").arg(host).arg(
+                                                        lo.value(QStringLiteral("port")).toInt()),
+                              lo.value(QStringLiteral("persona")).toString())
+                  << Qt::endl;
+        }
+        const QJsonObject personas = o.value(QStringLiteral("personas")).toObject();
+        out() << QStringLiteral("  %1 %2 %3 %4 %5 %6 %7 %8 %9")
+                     .arg(Text::tr("PERSONA"), -12)
+                     .arg(Text::tr("OPEN"), 6)
+                     .arg(Text::tr("REQUESTS"), 9)
+                     .arg(Text::tr("ALLOWED"), 8)
+                     .arg(Text::tr("DENIED"), 7)
+                     .arg(Text::tr("WOULD-DENY"), 10)
+                     .arg(Text::tr("LIMITED"), 8)
+                     .arg(Text::tr("FAILED"), 7)
+                     .arg(Text::tr("BYTES UP/DOWN"))
+              << Qt::endl;
+        for (auto it = personas.begin(); it != personas.end(); ++it) {
+            const QJsonObject c = it.value().toObject();
+            auto n = [&](const char *key) { return c.value(QLatin1StringView(key)).toInteger(); };
+            out() << QStringLiteral("  %1 %2 %3 %4 %5 %6 %7 %8 %9/%10")
+                         .arg(it.key(), -12)
+                         .arg(n("active"), 6)
+                         .arg(n("requests"), 9)
+                         .arg(n("allowed"), 8)
+                         .arg(n("denied") + n("invalid"), 7)
+                         .arg(n("wouldDeny"), 10)
+                         .arg(n("limited"), 8)
+                         .arg(n("failed"), 7)
+                         .arg(n("bytesUp"))
+                         .arg(n("bytesDown"))
+                  << Qt::endl;
+        }
+    }
+    return Ok;
+}
+
+} // namespace
+
+int runProxyCommand(const QStringList &args)
+{
+    const QString command = args.value(0);
+    if (command == QLatin1StringView("listen"))
+        return listen(args.mid(1));
+    if (command == QLatin1StringView("status"))
+        return status(args.mid(1));
+    err() << Text::tr("paddockctl proxy: unknown command \"%1\"; the commands are listen and status")
+                 .arg(command)
+          << Qt::endl;
+    return Usage;
+}

@@ -1,0 +1,137 @@
+#pragma once
+
+#include "audit/AuditEvent.h"
+#include "engine/EngineService.h"
+#include "personas/Persona.h"
+#include "proxy/AddressGuard.h"
+#include "proxy/Resolver.h"
+
+#include <QHash>
+#include <QList>
+#include <QMutex>
+#include <QString>
+
+#include <functional>
+#include <memory>
+
+class QSocketNotifier;
+class QTimer;
+
+namespace paddock {
+
+namespace cedar {
+class PolicySet;
+}
+class AuditStore;
+
+// The port the proxy listens on, on each persona network's gateway address.
+inline constexpr int EgressProxyPort = 3128;
+
+using ProxyLimits = Persona::ProxyLimits;
+
+// A persona as the proxy sees it.
+struct ProxyPersona
+{
+    QString name;
+    QString policySet; // the set its decisions are made by (its trust level's)
+    QString trust;     // the Persona entity's trust attribute
+    Persona::PolicyMode mode = Persona::PolicyMode::Enforce;
+    AuditFailMode failMode = AuditFailMode::Closed;
+    ProxyLimits limits;
+
+    static ProxyPersona from(const Persona &persona);
+};
+
+struct ProxyCounters
+{
+    qint64 requests = 0;  // decisions made (tunnels asked for and plain HTTP requests)
+    qint64 allowed = 0;   // allowed by the policies
+    qint64 denied = 0;    // refused (policy, SSRF guard, fail-closed audit)
+    qint64 wouldDeny = 0; // denied by the policies but passed (shadow, record)
+    qint64 limited = 0;   // 429
+    qint64 invalid = 0;   // 400
+    qint64 failed = 0;    // allowed but the destination could not be reached (502, 504)
+    int active = 0;       // open now
+    qint64 bytesUp = 0;   // client → destination
+    qint64 bytesDown = 0;
+};
+
+struct ProxyStatus
+{
+    struct Listener
+    {
+        QString persona;
+        QString address;
+        int port = 0;
+    };
+    QList<Listener> listeners;
+    QHash<QString, ProxyCounters> personas;
+    QString upstream;
+};
+
+// The egress proxy (issue 6): an HTTP/1.1 forward proxy for the agents' containers. CONNECT
+// tunnels and absolute-form plain HTTP, each one a Cedar decision (`connect`, `http`) for the
+// persona the listener belongs to, made before any byte goes out; names resolved by the proxy
+// (Resolver), every address checked by the AddressGuard and the checked address dialled; per
+// persona rate limits and timeouts; an audit event for every decision and every tunnel's end.
+//
+// Runs on the engine's paddock-proxy thread. Its sockets are non-blocking and served by one
+// epoll set that the thread's event loop watches; a tunnel copies through one shared buffer and
+// holds bytes of its own only while the other side is slower (at most 64 KiB each way).
+class EgressProxy final : public EngineService
+{
+    Q_OBJECT
+    Q_DISABLE_COPY_MOVE(EgressProxy)
+
+public:
+    struct Options
+    {
+        // The compiled set a persona's decisions are made by (called on the proxy thread).
+        std::function<std::shared_ptr<const cedar::PolicySet>(const QString &set)> policies;
+        AuditStore *audit = nullptr; // where decisions are recorded; null: nowhere (tests)
+        Resolver::Options resolver;
+        // A proxy to chain through ("host:port"), for networks that only allow that; names are
+        // then resolved by it and only IP literals are checked here.
+        QString upstream;
+        // Where a snapshot of status() is written about once a second while it changes (JSON);
+        // empty: nowhere. `paddockctl proxy status` reads these.
+        QString statusPath;
+    };
+
+    explicit EgressProxy(Options options);
+    ~EgressProxy() override;
+
+    Result<void> start() override;
+    void stop() override;
+
+    // Any thread. A persona's settings, added or updated; its listeners follow it.
+    void setPersona(const paddock::ProxyPersona &persona);
+    // Closes its listeners and its connections.
+    void removePersona(const QString &name);
+    // Any thread. Binds address:port for `persona` now (port 0: any free one) and returns the
+    // port; the proxy serves it from its thread. A second listen on the same address and port
+    // for the same persona is not an error.
+    Result<int> listen(const QString &persona, const QString &address, int port = EgressProxyPort);
+    void closeListeners(const QString &persona);
+
+    // Any thread.
+    ProxyStatus status() const;
+    static QByteArray statusJson(const ProxyStatus &status);
+
+    // The reason header's name.
+    static constexpr const char *ReasonHeader = "X-Paddock-Reason";
+    // The most a connection holds while one side is slower, each way.
+    static constexpr int BufferBytes = 64 * 1024;
+
+signals:
+    // A listener is serving (from the proxy thread).
+    void listening(const QString &persona, const QString &address, int port);
+
+private:
+    struct Impl;
+    std::unique_ptr<Impl> m_impl;
+};
+
+} // namespace paddock
+
+Q_DECLARE_METATYPE(paddock::ProxyPersona)
