@@ -38,7 +38,8 @@ int listenOn(const char *host, std::uint16_t port, std::string &error)
     a.sin_port = htons(port);
     ::inet_pton(AF_INET, host, &a.sin_addr);
     if (::bind(fd, reinterpret_cast<const sockaddr *>(&a), sizeof a) != 0 || ::listen(fd, 4096) != 0) {
-        error = std::string("cannot listen on ") + host + ':' + std::to_string(port) + ": " + std::strerror(errno);
+        error = std::string("cannot listen on ") + host + ':' + std::to_string(port) + ": " +
+                std::strerror(errno);
         ::close(fd);
         return -1;
     }

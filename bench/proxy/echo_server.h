@@ -41,7 +41,7 @@ private:
     struct Connection
     {
         int fd = -1;
-        char mode = 0; // 0 (nothing yet), 'E', 'L', 'S', 'G'
+        char mode = 0;              // 0 (nothing yet), 'E', 'L', 'S', 'G'
         bool closeWhenSent = false; // 'L': the '\n' is among the pending bytes
         unsigned char header[9] = {};
         int headerLength = 0;

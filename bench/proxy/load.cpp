@@ -123,8 +123,7 @@ private:
         std::string in;
     };
 
-    template<typename Going>
-    void loop(Going going)
+    template <typename Going> void loop(Going going)
     {
         epoll_event events[256];
         while (going()) {
@@ -143,7 +142,7 @@ private:
                          m_slots[i].step == Step::Connecting ? "no connection within the timeout"
                          : m_slots[i].step == Step::Head     ? "no answer to CONNECT within the timeout"
                          : m_slots[i].step == Step::Echo     ? "no echo within the timeout"
-                                                             : "not closed after the echo within the timeout");
+                                                         : "not closed after the echo within the timeout");
         }
     }
 
@@ -288,7 +287,8 @@ private:
         // The echo is back (the latency); the exchange is done when the close has come through too.
         const auto done = Clock::now();
         if (done < m_end)
-            result.latencyNs.push_back(std::chrono::duration_cast<std::chrono::nanoseconds>(done - s.started).count());
+            result.latencyNs.push_back(
+                std::chrono::duration_cast<std::chrono::nanoseconds>(done - s.started).count());
         s.step = Step::Closing;
     }
 
@@ -388,14 +388,25 @@ double LoadResult::percentileMs(double q) const
     return double(latencyNs[at]) / 1e6;
 }
 
+void LoadResult::add(const LoadResult &o)
+{
+    completed += o.completed;
+    seconds += o.seconds;
+    errors.add(o.errors);
+    const auto middle = latencyNs.insert(latencyNs.end(), o.latencyNs.begin(), o.latencyNs.end());
+    std::inplace_merge(latencyNs.begin(), middle, latencyNs.end());
+}
+
 LoadResult runLoad(const Exchange &exchange, int clients, double seconds, int threads)
 {
     threads = std::clamp(threads, 1, clients);
     std::vector<std::unique_ptr<Clients>> sets;
     for (int t = 0; t < threads; ++t)
-        sets.push_back(std::make_unique<Clients>(exchange, clients / threads + (t < clients % threads ? 1 : 0)));
+        sets.push_back(
+            std::make_unique<Clients>(exchange, clients / threads + (t < clients % threads ? 1 : 0)));
     const auto start = Clock::now();
-    const auto end = start + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(seconds));
+    const auto end =
+        start + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(seconds));
     std::vector<std::thread> running;
     for (auto &set : sets)
         running.emplace_back([&set, end] { set->runFor(end); });
@@ -426,7 +437,8 @@ int echoOnEach(std::vector<int> &fds, std::chrono::milliseconds timeout, Errors 
     int waiting = 0, echoed = 0;
     for (int fd : fds) {
         if (::send(fd, "e", 1, MSG_NOSIGNAL) != 1) {
-            count(errors, Failure::Reset, 0, std::string("a held tunnel took no byte: ") + std::strerror(errno));
+            count(errors, Failure::Reset, 0,
+                  std::string("a held tunnel took no byte: ") + std::strerror(errno));
             continue;
         }
         epoll_event e{};
@@ -486,7 +498,8 @@ int openOne(const Endpoint &target, const std::optional<Endpoint> &tunnelTo, int
             head += c;
     status = statusOf(head);
     if (status != 200) {
-        error = head.empty() ? "no answer to CONNECT " + tunnelTo->text() : "CONNECT answered: " + firstLine(head);
+        error = head.empty() ? "no answer to CONNECT " + tunnelTo->text()
+                             : "CONNECT answered: " + firstLine(head);
         ::close(fd);
         return -1;
     }
@@ -524,7 +537,8 @@ double sourceThroughput(int fd, std::uint64_t bytes, std::string &error)
     for (std::uint64_t got = 0; got < bytes;) {
         const ssize_t n = ::read(fd, chunk.data(), chunk.size());
         if (n <= 0) {
-            error = "the source's bytes stopped after " + std::to_string(got) + " of " + std::to_string(bytes) +
+            error = "the source's bytes stopped after " + std::to_string(got) + " of " +
+                    std::to_string(bytes) +
                     (n < 0 ? std::string(": ") + std::strerror(errno) : std::string(" (closed)"));
             return -1;
         }

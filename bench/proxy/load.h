@@ -58,6 +58,7 @@ struct LoadResult
     std::vector<std::int64_t> latencyNs; // of each completed exchange, connect to echo; sorted
     double perSecond() const { return seconds > 0 ? double(completed) / seconds : 0; }
     double percentileMs(double q) const;
+    void add(const LoadResult &o); // another run's, pooled
 };
 
 // `clients` concurrent clients for `seconds`, spread over `threads` threads.

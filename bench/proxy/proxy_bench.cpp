@@ -52,6 +52,7 @@ struct Options
     int latencyClients = 16;
     double duration = 8;
     double warmup = 0.5;
+    double slice = 0.5;
     int megabytes = 256;
     int tunnels = 1000;
     double hold = 3;
@@ -70,15 +71,15 @@ const char *const Usage = R"(bench_proxy: the egress proxy under load, against t
   --no-paddock, --no-tinyproxy   leave one out
   --tinyproxy PATH      (default: tinyproxy on PATH)
   --clients N           concurrent clients for tunnels/s (64); --latency-clients N (16)
-  --duration S          seconds of each load phase (8); --warmup S (0.5)
+  --duration S          seconds of each load phase (8); --warmup S (0.5); the latency phase
+                        alternates direct and proxied slices of --slice S (0.5), half of each
   --megabytes N         bytes each way for single-tunnel throughput, in 10^6 (256)
   --tunnels N           tunnels held at once for memory (1000); --hold S (3)
   --payload BYTES       echoed per exchange (64); --timeout S per exchange (5)
   --threads N           client threads (1); --dir DIR for temporary files (/var/tmp)
 )";
 
-template<typename T>
-bool number(const char *text, T &into)
+template <typename T> bool number(const char *text, T &into)
 {
     const char *end = text + std::strlen(text);
     const auto [at, ec] = std::from_chars(text, end, into);
@@ -122,6 +123,8 @@ std::optional<Options> parse(int argc, char **argv, std::uint16_t &echoPort)
             ok = take(o.latencyClients) && o.latencyClients > 0;
         } else if (a == "--duration") {
             ok = take(o.duration) && o.duration > 0;
+        } else if (a == "--slice") {
+            ok = take(o.slice) && o.slice > 0;
         } else if (a == "--warmup") {
             ok = take(o.warmup) && o.warmup >= 0;
         } else if (a == "--megabytes") {
@@ -148,8 +151,9 @@ std::optional<Options> parse(int argc, char **argv, std::uint16_t &echoPort)
     if (o.proxy)
         o.withPaddock = true;
     if (o.paddockctl.empty()) // bench/bench_proxy → app/paddockctl/paddockctl in the same build
-        o.paddockctl = (fs::read_symlink("/proc/self/exe").parent_path().parent_path() / "app/paddockctl/paddockctl")
-                           .string();
+        o.paddockctl =
+            (fs::read_symlink("/proc/self/exe").parent_path().parent_path() / "app/paddockctl/paddockctl")
+                .string();
     return o;
 }
 
@@ -348,6 +352,7 @@ struct Figures
     std::string allowlist;
     bool allowlistHolds = false;
     LoadResult many, few; // at --clients and at --latency-clients
+    LoadResult direct;    // at --latency-clients, straight to the echo server, alternating with `few`
     double up = -1, down = -1;
     std::string throughputError;
     long before = -1, idle = -1, echoed = -1;
@@ -358,7 +363,6 @@ struct Figures
 
 struct Direct
 {
-    LoadResult few;
     double up = -1, down = -1;
 };
 
@@ -371,8 +375,8 @@ bool checkAllowlist(const Endpoint &proxy, const EchoServer &echo, Figures &f)
     const int fd = openOne(proxy, allowed, status, error);
     char c = 0;
     if (fd < 0 || ::send(fd, "e", 1, MSG_NOSIGNAL) != 1 || ::read(fd, &c, 1) != 1 || c != 'e') {
-        f.why = "CONNECT " + allowed.text() + " did not make a working tunnel: " +
-                (error.empty() ? std::string("no echo") : error);
+        f.why = "CONNECT " + allowed.text() +
+                " did not make a working tunnel: " + (error.empty() ? std::string("no echo") : error);
         if (fd >= 0)
             ::close(fd);
         return false;
@@ -383,7 +387,8 @@ bool checkAllowlist(const Endpoint &proxy, const EchoServer &echo, Figures &f)
         const int other = openOne(proxy, to, status, error);
         if (other >= 0)
             ::close(other);
-        f.allowlist += ", " + to.text() + " -> " + (status ? std::to_string(status) : std::string("no answer"));
+        f.allowlist +=
+            ", " + to.text() + " -> " + (status ? std::to_string(status) : std::string("no answer"));
         return status != 200 && other < 0;
     };
     f.allowlistHolds = refused({"127.0.0.1", echo.decoyPort()});
@@ -429,8 +434,8 @@ void measure(const Endpoint &proxy, pid_t pid, const EchoServer &echo, const Opt
         f.echoed = memoryKb(pid, f.pss);
     for (int fd : held)
         ::close(fd);
-    std::printf("%s: %d tunnels held %.0f s, %d echoed; errors %s\n", f.name.c_str(), f.held, o.hold, f.echoes,
-                f.holdErrors.summary().c_str());
+    std::printf("%s: %d tunnels held %.0f s, %d echoed; errors %s\n", f.name.c_str(), f.held, o.hold,
+                f.echoes, f.holdErrors.summary().c_str());
     std::fflush(stdout);
     sleepFor(0.5);
 
@@ -439,10 +444,22 @@ void measure(const Endpoint &proxy, pid_t pid, const EchoServer &echo, const Opt
                 f.many.errors.summary().c_str());
     std::fflush(stdout);
     sleepFor(0.5);
-    f.few = runLoad(x, o.latencyClients, o.duration, o.threads);
-    std::printf("%s: %d clients: %.0f tunnels/s, p50 %.3f ms, p99 %.3f ms; errors %s\n", f.name.c_str(),
-                o.latencyClients, f.few.perSecond(), f.few.percentileMs(0.5), f.few.percentileMs(0.99),
-                f.few.errors.summary().c_str());
+    // Through the proxy and straight to the echo server in alternating slices, so that both see the
+    // same machine (other load on it comes and goes) and the difference is the proxy's.
+    Exchange straight = x;
+    straight.target = *x.tunnelTo;
+    straight.tunnelTo.reset();
+    const int rounds = std::max(1, int(std::lround(o.duration / 2 / o.slice)));
+    for (int r = 0; r < rounds; ++r) {
+        f.direct.add(runLoad(straight, o.latencyClients, o.slice, o.threads));
+        f.few.add(runLoad(x, o.latencyClients, o.slice, o.threads));
+    }
+    std::printf(
+        "%s: %d clients: %.0f tunnels/s, p50 %.3f ms, p99 %.3f ms; direct alongside %.0f/s, p50 %.3f ms, "
+        "p99 %.3f ms; errors %s, direct %s\n",
+        f.name.c_str(), o.latencyClients, f.few.perSecond(), f.few.percentileMs(0.5),
+        f.few.percentileMs(0.99), f.direct.perSecond(), f.direct.percentileMs(0.5),
+        f.direct.percentileMs(0.99), f.few.errors.summary().c_str(), f.direct.errors.summary().c_str());
     std::fflush(stdout);
 
     const std::uint64_t bytes = std::uint64_t(o.megabytes) * 1000000;
@@ -475,7 +492,8 @@ bool writeFile(const fs::path &path, const std::string &text)
 
 fs::path temporaryDir(const Options &o, const char *what)
 {
-    std::string pattern = (fs::path(o.dir) / (std::string("paddock-bench-proxy-") + what + "-XXXXXX")).string();
+    std::string pattern =
+        (fs::path(o.dir) / (std::string("paddock-bench-proxy-") + what + "-XXXXXX")).string();
     if (!::mkdtemp(pattern.data()))
         return {};
     return pattern;
@@ -492,8 +510,8 @@ void runTinyproxy(const EchoServer &echo, const Options &o, Figures &f)
         writeFile(dir / "tinyproxy.conf",
                   "Port " + std::to_string(at.port) + "\nListen 127.0.0.1\nTimeout 600\nMaxClients " +
                       std::to_string(o.tunnels + 2 * o.clients + 256) + "\nAllow 127.0.0.1\nConnectPort " +
-                      std::to_string(echo.port()) + "\nFilterType ere\nFilter \"" + (dir / "filter").string() +
-                      "\"\nFilterDefaultDeny Yes\nLogLevel Critical\nLogFile \"" +
+                      std::to_string(echo.port()) + "\nFilterType ere\nFilter \"" +
+                      (dir / "filter").string() + "\"\nFilterDefaultDeny Yes\nLogLevel Critical\nLogFile \"" +
                       (dir / "tinyproxy.log").string() + "\"\nDisableViaHeader Yes\n");
     Process p;
     std::string why;
@@ -536,8 +554,8 @@ void runPaddock(const EchoServer &echo, const Options &o, Figures &f)
         f.why = "cannot write its configuration under " + o.dir;
     else if (!fs::exists(o.paddockctl))
         f.why = "no paddockctl at " + o.paddockctl;
-    else if (!p.start({o.paddockctl, "proxy", "listen", "--persona", "bench", "--address", at.text(), "--config",
-                       (dir / "config").string(), "--data-dir", (dir / "data").string()},
+    else if (!p.start({o.paddockctl, "proxy", "listen", "--persona", "bench", "--address", at.text(),
+                       "--config", (dir / "config").string(), "--data-dir", (dir / "data").string()},
                       dir, why) ||
              !p.waitReady(at, "listening on", o.startTimeout, why))
         f.why = "paddockctl proxy listen " + why;
@@ -549,6 +567,14 @@ void runPaddock(const EchoServer &echo, const Options &o, Figures &f)
 }
 
 // ---- the table ----
+
+std::string loadAverage()
+{
+    std::istringstream in(Process::read("/proc/loadavg"));
+    std::string one, five;
+    in >> one >> five;
+    return one + " (1 min), " + five + " (5 min)";
+}
 
 std::string fixed(double v, int decimals)
 {
@@ -568,11 +594,11 @@ std::string grouped(double v)
     return out;
 }
 
-void row(const std::string &figure, const std::string &paddock, const std::string &tiny, const std::string &ratio,
-         const std::string &target, const std::string &met)
+void row(const std::string &figure, const std::string &paddock, const std::string &tiny,
+         const std::string &ratio, const std::string &target, const std::string &met)
 {
-    std::printf("%-44s %-14s %-14s %-7s %-19s %s\n", figure.c_str(), paddock.c_str(), tiny.c_str(), ratio.c_str(),
-                target.c_str(), met.c_str());
+    std::printf("%-44s %-14s %-14s %-7s %-30s %s\n", figure.c_str(), paddock.c_str(), tiny.c_str(),
+                ratio.c_str(), target.c_str(), met.c_str());
 }
 
 void table(Figures &p, Figures &t, const Direct &d, const Options &o)
@@ -581,36 +607,50 @@ void table(Figures &p, Figures &t, const Direct &d, const Options &o)
     auto cell = [](const Figures &f, const std::function<std::string()> &text) {
         return f.available ? text() : std::string("-");
     };
-    auto ratio = [&](double a, double b) { return both && b > 0 && a >= 0 ? fixed(a / b, 2) : std::string("-"); };
-    auto met = [&](bool known, bool yes) { return !p.available || !known ? std::string() : yes ? "met" : "NOT MET"; };
-    const double dp50 = d.few.percentileMs(0.5), dp99 = d.few.percentileMs(0.99);
-    auto added = [&](const Figures &f, double q, double direct) { return f.few.percentileMs(q) - direct; };
-    auto memory = [&](const Figures &f) { return f.idle >= 0 && f.before >= 0 && f.held > 0
-                                                     ? double(f.idle - f.before) / f.held
-                                                     : -1.0; };
+    auto ratio = [&](double a, double b) {
+        return both && b > 0 && a >= 0 ? fixed(a / b, 2) : std::string("-");
+    };
+    auto met = [&](bool known, bool yes) {
+        return !p.available || !known ? std::string() : yes ? "met" : "NOT MET";
+    };
+    auto added = [&](const Figures &f, double q) { return f.few.percentileMs(q) - f.direct.percentileMs(q); };
+    auto percentiles = [](const LoadResult &r) {
+        return fixed(r.percentileMs(0.5), 3) + " / " + fixed(r.percentileMs(0.99), 3);
+    };
+    auto memory = [&](const Figures &f) {
+        return f.idle >= 0 && f.before >= 0 && f.held > 0 ? double(f.idle - f.before) / f.held : -1.0;
+    };
 
     std::printf("\n");
-    row("figure", p.available ? (o.proxy ? "--proxy" : "Paddock") : "Paddock", "tinyproxy", "ratio", "target", "");
-    row("tunnels/s, " + std::to_string(o.clients) + " clients", cell(p, [&] { return grouped(p.many.perSecond()); }),
+    row("figure", p.available ? (o.proxy ? "--proxy" : "Paddock") : "Paddock", "tinyproxy", "ratio", "target",
+        "");
+    row("tunnels/s, " + std::to_string(o.clients) + " clients",
+        cell(p, [&] { return grouped(p.many.perSecond()); }),
         cell(t, [&] { return grouped(t.many.perSecond()); }), ratio(p.many.perSecond(), t.many.perSecond()),
         ">= 2x tinyproxy", met(both, p.many.perSecond() >= 2 * t.many.perSecond()));
     row("tunnels/s, " + std::to_string(o.latencyClients) + " clients",
-        cell(p, [&] { return grouped(p.few.perSecond()); }), cell(t, [&] { return grouped(t.few.perSecond()); }),
-        ratio(p.few.perSecond(), t.few.perSecond()), "", "");
+        cell(p, [&] { return grouped(p.few.perSecond()); }),
+        cell(t, [&] { return grouped(t.few.perSecond()); }), ratio(p.few.perSecond(), t.few.perSecond()), "",
+        "");
     row("errors, " + std::to_string(o.clients) + " / " + std::to_string(o.latencyClients) + " clients",
-        cell(p, [&] { return std::to_string(p.many.errors.total()) + " / " + std::to_string(p.few.errors.total()); }),
-        cell(t, [&] { return std::to_string(t.many.errors.total()) + " / " + std::to_string(t.few.errors.total()); }),
+        cell(p,
+             [&] {
+                 return std::to_string(p.many.errors.total()) + " / " + std::to_string(p.few.errors.total());
+             }),
+        cell(t,
+             [&] {
+                 return std::to_string(t.many.errors.total()) + " / " + std::to_string(t.few.errors.total());
+             }),
         "", "0", met(true, p.many.errors.total() + p.few.errors.total() == 0));
     row("exchange p50 / p99, " + std::to_string(o.latencyClients) + " clients (ms)",
-        cell(p, [&] { return fixed(p.few.percentileMs(0.5), 3) + " / " + fixed(p.few.percentileMs(0.99), 3); }),
-        cell(t, [&] { return fixed(t.few.percentileMs(0.5), 3) + " / " + fixed(t.few.percentileMs(0.99), 3); }), "",
-        "direct " + fixed(dp50, 3) + " / " + fixed(dp99, 3), "");
-    row("added p50 over direct (ms)", cell(p, [&] { return fixed(added(p, 0.5, dp50), 3); }),
-        cell(t, [&] { return fixed(added(t, 0.5, dp50), 3); }), ratio(added(p, 0.5, dp50), added(t, 0.5, dp50)), "",
-        "");
-    row("added p99 over direct (ms)", cell(p, [&] { return fixed(added(p, 0.99, dp99), 3); }),
-        cell(t, [&] { return fixed(added(t, 0.99, dp99), 3); }), ratio(added(p, 0.99, dp99), added(t, 0.99, dp99)),
-        "<= 1 ms", met(true, added(p, 0.99, dp99) <= 1.0));
+        cell(p, [&] { return percentiles(p.few); }), cell(t, [&] { return percentiles(t.few); }), "", "", "");
+    row("  direct, alongside (ms)", cell(p, [&] { return percentiles(p.direct); }),
+        cell(t, [&] { return percentiles(t.direct); }), "", "", "");
+    row("added p50 over direct (ms)", cell(p, [&] { return fixed(added(p, 0.5), 3); }),
+        cell(t, [&] { return fixed(added(t, 0.5), 3); }), ratio(added(p, 0.5), added(t, 0.5)), "", "");
+    row("added p99 over direct (ms)", cell(p, [&] { return fixed(added(p, 0.99), 3); }),
+        cell(t, [&] { return fixed(added(t, 0.99), 3); }), ratio(added(p, 0.99), added(t, 0.99)), "<= 1 ms",
+        met(true, added(p, 0.99) <= 1.0));
     auto throughput = [](double v) { return v > 0 ? grouped(v) : std::string("failed"); };
     row("one tunnel, client->sink (MB/s)", cell(p, [&] { return throughput(p.up); }),
         cell(t, [&] { return throughput(t.up); }), ratio(p.up, t.up),
@@ -622,15 +662,16 @@ void table(Figures &p, Figures &t, const Direct &d, const Options &o)
         const double v = memory(f);
         return v >= 0 ? fixed(v, 1) : std::string("n/a (no --pid)");
     };
-    row(std::string("memory per idle tunnel (KB, ") + (p.pss && t.pss ? "Pss" : "RSS") + ")", cell(p, [&] { return kb(p); }),
-        cell(t, [&] { return kb(t); }), ratio(memory(p), memory(t)), "<= 64 KB",
-        met(memory(p) >= 0, memory(p) <= 64));
+    row(std::string("memory per idle tunnel (KB, ") + (p.pss && t.pss ? "Pss" : "RSS") + ")",
+        cell(p, [&] { return kb(p); }), cell(t, [&] { return kb(t); }), ratio(memory(p), memory(t)),
+        "<= 64 KB", met(memory(p) >= 0, memory(p) <= 64));
     auto heldText = [&](const Figures &f) {
         return std::to_string(f.echoes) + "/" + std::to_string(f.tunnels) +
-               (f.holdErrors.total() ? ", " + std::to_string(f.holdErrors.total()) + " errors" : std::string());
+               (f.holdErrors.total() ? ", " + std::to_string(f.holdErrors.total()) + " errors"
+                                     : std::string());
     };
-    row(grouped(o.tunnels) + " tunnels held " + fixed(o.hold, 0) + " s, then echo", cell(p, [&] { return heldText(p); }),
-        cell(t, [&] { return heldText(t); }), "", "all, no errors",
+    row(grouped(o.tunnels) + " tunnels held " + fixed(o.hold, 0) + " s, then echo",
+        cell(p, [&] { return heldText(p); }), cell(t, [&] { return heldText(t); }), "", "all, no errors",
         met(true, p.echoes == p.tunnels && p.holdErrors.total() == 0));
 
     for (Figures *f : {&p, &t}) {
@@ -639,10 +680,12 @@ void table(Figures &p, Figures &t, const Direct &d, const Options &o)
         if (!f->allowlistHolds)
             std::printf("%s: %s\n", f->name.c_str(), f->allowlist.c_str());
         if (f->echoed >= 0 && f->held > 0)
-            std::printf("%s: memory %ld KB before, %ld KB with %d idle tunnels, %ld KB after one byte each way\n",
-                        f->name.c_str(), f->before, f->idle, f->held, f->echoed);
-        for (const auto &[what, errors] : {std::pair{"tunnels/s", &f->many.errors}, std::pair{"latency", &f->few.errors},
-                                           std::pair{"held tunnels", &f->holdErrors}})
+            std::printf(
+                "%s: memory %ld KB before, %ld KB with %d idle tunnels, %ld KB after one byte each way\n",
+                f->name.c_str(), f->before, f->idle, f->held, f->echoed);
+        for (const auto &[what, errors] :
+             {std::pair{"tunnels/s", &f->many.errors}, std::pair{"latency", &f->few.errors},
+              std::pair{"direct alongside", &f->direct.errors}, std::pair{"held tunnels", &f->holdErrors}})
             if (errors->total())
                 std::printf("%s: %s errors: %s\n", f->name.c_str(), what, errors->summary().c_str());
     }
@@ -671,35 +714,30 @@ int main(int argc, char *argv[])
         std::fprintf(stderr, "bench_proxy: the echo server did not start: %s\n", error.c_str());
         return 1;
     }
-    std::printf("bench/proxy: echo server on 127.0.0.1:%u (decoys 127.0.0.1:%u%s); %d and %d clients, %.0f s each; "
-                "%d MB each way; %d tunnels held %.0f s; %u cores, %llu descriptors\n",
-                echo.port(), echo.decoyPort(), echo.hasDecoyHost() ? ", 127.0.0.2 on the same port" : "",
-                o.clients, o.latencyClients, o.duration, o.megabytes, o.tunnels, o.hold,
-                std::thread::hardware_concurrency(), static_cast<unsigned long long>(files.rlim_cur));
+    std::printf(
+        "bench/proxy: echo server on 127.0.0.1:%u (decoys 127.0.0.1:%u%s); %d and %d clients, %.0f s each; "
+        "%d MB each way; %d tunnels held %.0f s; %u cores, load average %s; %llu descriptors\n",
+        echo.port(), echo.decoyPort(), echo.hasDecoyHost() ? ", 127.0.0.2 on the same port" : "", o.clients,
+        o.latencyClients, o.duration, o.megabytes, o.tunnels, o.hold, std::thread::hardware_concurrency(),
+        loadAverage().c_str(), static_cast<unsigned long long>(files.rlim_cur));
     std::fflush(stdout);
 
-    Direct direct;
+    Direct direct; // one connection each way, for reference
     {
-        Exchange x;
-        x.target = {"127.0.0.1", echo.port()};
-        x.payload = linePayload(o.payload);
-        x.timeout = std::chrono::milliseconds(long(o.timeout * 1000));
-        runLoad(x, o.latencyClients, o.warmup, o.threads);
-        direct.few = runLoad(x, o.latencyClients, o.duration, o.threads);
+        const Endpoint target{"127.0.0.1", echo.port()};
         const std::uint64_t bytes = std::uint64_t(o.megabytes) * 1000000;
         int status = 0;
-        if (int fd = openOne(x.target, std::nullopt, status, error); fd >= 0) {
+        if (int fd = openOne(target, std::nullopt, status, error); fd >= 0) {
             direct.up = sinkThroughput(fd, bytes, error);
             ::close(fd);
         }
-        if (int fd = openOne(x.target, std::nullopt, status, error); fd >= 0) {
+        if (int fd = openOne(target, std::nullopt, status, error); fd >= 0) {
             direct.down = sourceThroughput(fd, bytes, error);
             ::close(fd);
         }
-        std::printf("direct: %d clients: %.0f exchanges/s, p50 %.3f ms, p99 %.3f ms; errors %s; one connection "
-                    "%.0f MB/s up, %.0f MB/s down\n",
-                    o.latencyClients, direct.few.perSecond(), direct.few.percentileMs(0.5),
-                    direct.few.percentileMs(0.99), direct.few.errors.summary().c_str(), direct.up, direct.down);
+        std::printf(
+            "direct: one connection, %d MB each way: client->sink %.0f MB/s, sink->client %.0f MB/s\n",
+            o.megabytes, direct.up, direct.down);
         std::fflush(stdout);
     }
 
@@ -723,6 +761,8 @@ int main(int argc, char *argv[])
         tiny.why = "left out with --no-tinyproxy";
     }
     table(paddock, tiny, direct, o);
+    // Other work on the machine shows in the latency tails most: say how busy it was.
+    std::printf("load average at the end: %s\n", loadAverage().c_str());
     echo.stop();
     return 0;
 }
