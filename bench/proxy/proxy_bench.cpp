@@ -77,6 +77,7 @@ const char *const Usage = R"(bench_proxy: the egress proxy under load, against t
   --tunnels N           tunnels held at once for memory (1000); --hold S (3)
   --payload BYTES       echoed per exchange (64); --timeout S per exchange (5)
   --threads N           client threads (1); --dir DIR for temporary files (/var/tmp)
+  --start-timeout S     for a proxy to be ready (15)
 )";
 
 template <typename T> bool number(const char *text, T &into)
@@ -137,6 +138,8 @@ std::optional<Options> parse(int argc, char **argv, std::uint16_t &echoPort)
             ok = take(o.payload) && o.payload >= 2 && o.payload <= 65536;
         } else if (a == "--threads") {
             ok = take(o.threads) && o.threads > 0;
+        } else if (a == "--start-timeout") {
+            ok = take(o.startTimeout) && o.startTimeout > 0;
         } else if (a == "--timeout") {
             ok = take(o.timeout) && o.timeout > 0;
         } else {
@@ -199,7 +202,7 @@ public:
         posix_spawnattr_destroy(&attributes);
         if (rc != 0) {
             m_pid = -1;
-            error = "cannot run " + argv[0] + ": " + std::strerror(rc);
+            error = std::string("could not be started: ") + std::strerror(rc);
             return false;
         }
         return true;
@@ -226,8 +229,9 @@ public:
                 return true;
             sleepFor(0.02);
         }
-        why = said ? "nothing accepts on " + at.text() : "it did not print \"" + line + "\"";
-        why += " within " + std::to_string(int(seconds)) + " s";
+        why = said ? "accepted nothing on " + at.text() + " within " + std::to_string(int(seconds)) + " s"
+                   : "did not print \"" + line + "\" within " + std::to_string(int(seconds)) +
+                         " s (its stdout is a file here: is the line flushed?)";
         if (const std::string err = firstLines(m_err); !err.empty())
             why += "; it said: " + err;
         return false;
@@ -519,7 +523,7 @@ void runTinyproxy(const EchoServer &echo, const Options &o, Figures &f)
         f.why = "cannot write its configuration under " + o.dir;
     else if (!p.start({o.tinyproxy, "-d", "-c", (dir / "tinyproxy.conf").string()}, dir, why) ||
              !p.waitReady(at, {}, o.startTimeout, why))
-        f.why = o.tinyproxy + ": " + why;
+        f.why = o.tinyproxy + " " + why;
     else
         measure(at, p.pid(), echo, o, f);
     p.stop();
