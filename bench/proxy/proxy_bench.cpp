@@ -543,7 +543,8 @@ void runPaddock(const EchoServer &echo, const Options &o, Figures &f)
     const std::string persona = R"({
     "version": 1,
     "personas": [
-        {"name": "bench", "trust": "restricted", "image": "localhost/paddock-agent:test", "policyMode": "enforce"}
+        {"name": "bench", "trust": "restricted", "image": "localhost/paddock-agent:test", "policyMode": "enforce",
+         "proxy": {"connectionsPerSecond": 1000000, "connectionBurst": 1000000, "maxTunnels": 100000}}
     ]
 }
 )";

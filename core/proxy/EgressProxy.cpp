@@ -12,6 +12,7 @@
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QSocketNotifier>
+#include <QThread>
 #include <QTimer>
 
 #include <arpa/inet.h>
@@ -1563,11 +1564,17 @@ Result<int> EgressProxy::listen(const QString &persona, const QString &address, 
                                      Text::tr("\"%1\" is not an IP address to listen on").arg(address),
                                      {},
                                      Text::tr("Give an IPv4 or IPv6 address, e.g. 127.0.0.1.")});
-    {
-        QMutexLocker lock(&m_impl->statusMutex);
-        for (const auto &l : std::as_const(m_impl->snapshot.listeners))
-            if (l.persona == persona && l.address == (*literal)->toString() && l.port == port && port != 0)
-                return port;
+    if (port != 0) {
+        if (QThread::currentThread() == thread()) {
+            for (const auto &[id, l] : m_impl->listeners)
+                if (l.persona == persona && sameAddress(l.address, **literal) && l.port == port)
+                    return port;
+        } else {
+            QMutexLocker lock(&m_impl->statusMutex);
+            for (const auto &l : std::as_const(m_impl->snapshot.listeners))
+                if (l.persona == persona && l.address == (*literal)->toString() && l.port == port)
+                    return port;
+        }
     }
     const IpAddress a = **literal;
     const int fd = ::socket(a.v6 ? AF_INET6 : AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
@@ -1617,6 +1624,15 @@ Result<int> EgressProxy::listen(const QString &persona, const QString &address, 
         },
         Qt::AutoConnection);
     return boundPort;
+}
+
+void EgressProxy::serve(const QString &persona, const QString &address)
+{
+    const QString key = QStringLiteral("proxy:") + persona;
+    if (auto bound = listen(persona, address, EgressProxyPort); !bound)
+        emit problem(key, bound.error());
+    else
+        emit recovered(key);
 }
 
 void EgressProxy::closeListeners(const QString &persona)

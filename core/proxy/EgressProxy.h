@@ -114,6 +114,12 @@ public:
     Result<int> listen(const QString &persona, const QString &address, int port = EgressProxyPort);
     void closeListeners(const QString &persona);
 
+public slots:
+    // On the proxy's thread (queued): listen() on a persona network's gateway, the failure reported
+    // as a problem the user sees (key "proxy:<persona>") and cleared once it serves.
+    void serve(const QString &persona, const QString &address);
+
+public:
     // Any thread.
     ProxyStatus status() const;
     static QByteArray statusJson(const ProxyStatus &status);
