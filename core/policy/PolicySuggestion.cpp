@@ -47,14 +47,16 @@ QString portText(int port)
 
 QString policy(const QString &id, const QString &persona, const QString &action, const QString &condition)
 {
-    return QStringLiteral("@id(") + PolicySuggestion::cedarString(id) + QStringLiteral(")\npermit (principal == ") +
-           principalOf(persona) + QStringLiteral(", action == ") + actionOf(action) +
-           QStringLiteral(", resource)\nwhen { ") + condition + QStringLiteral(" };\n");
+    return QStringLiteral("@id(") + PolicySuggestion::cedarString(id) +
+           QStringLiteral(")\npermit (principal == ") + principalOf(persona) +
+           QStringLiteral(", action == ") + actionOf(action) + QStringLiteral(", resource)\nwhen { ") +
+           condition + QStringLiteral(" };\n");
 }
 
 QString timeText(qint64 us)
 {
-    return QDateTime::fromMSecsSinceEpoch(us / 1000, QTimeZone::UTC).toString(QStringLiteral("yyyy-MM-dd HH:mm"));
+    return QDateTime::fromMSecsSinceEpoch(us / 1000, QTimeZone::UTC)
+        .toString(QStringLiteral("yyyy-MM-dd HH:mm"));
 }
 } // namespace
 
@@ -90,8 +92,7 @@ QString PolicySuggestion::cedarString(const QString &text)
 
 QString PolicySuggestion::allowHost(const QString &persona, const ProxyDestination &destination)
 {
-    const QString id =
-        QStringLiteral("allow-%1-%2-%3").arg(persona, destination.host).arg(destination.port);
+    const QString id = QStringLiteral("allow-%1-%2-%3").arg(persona, destination.host).arg(destination.port);
     QString condition = QStringLiteral("resource.name == ") + cedarString(destination.host) +
                         QStringLiteral(" && resource.port == ") + QString::number(destination.port);
     if (destination.action == Http && !destination.method.isEmpty())
@@ -134,8 +135,9 @@ QString PolicySuggestion::text() const
 {
     if (m_events == 0)
         return {};
-    QString out = Text::tr("// Drafted by Paddock from %n proxy event(s) of the persona %1", nullptr, int(m_events))
-                      .arg(cedarString(m_persona));
+    QString out =
+        Text::tr("// Drafted by Paddock from %n proxy event(s) of the persona %1", nullptr, int(m_events))
+            .arg(cedarString(m_persona));
     out += QLatin1Char('\n');
     out += Text::tr("// observed from %1 to %2 UTC: one permit per host with the ports it used.")
                .arg(timeText(m_firstUs), timeText(m_lastUs));
@@ -160,12 +162,13 @@ QString PolicySuggestion::text() const
                           name + QStringLiteral(" && ") +
                               oneOf(it->ports.values(), QStringLiteral("resource.port"), portText));
         if (const auto it = m_http.constFind(host); it != m_http.cend()) {
-            QString condition =
-                name + QStringLiteral(" && ") + oneOf(it->ports.values(), QStringLiteral("resource.port"), portText);
+            QString condition = name + QStringLiteral(" && ") +
+                                oneOf(it->ports.values(), QStringLiteral("resource.port"), portText);
             if (!it->methods.isEmpty())
                 condition += QStringLiteral(" && ") +
                              oneOf(it->methods.values(), QStringLiteral("context.method"), cedarString);
-            out += policy(QStringLiteral("record-%1-%2-http").arg(m_persona, host), m_persona, Http, condition);
+            out +=
+                policy(QStringLiteral("record-%1-%2-http").arg(m_persona, host), m_persona, Http, condition);
         }
     }
     return out;

@@ -29,8 +29,8 @@ AuditEvent proxyEvent(const QString &persona, const QString &action, const QStri
 }
 
 // Parses `text` (failing the test on any diagnostic) and decides one request.
-bool permits(const QString &text, const QString &persona, const QString &action, const QString &host, int port,
-             const QString &method = QStringLiteral("GET"))
+bool permits(const QString &text, const QString &persona, const QString &action, const QString &host,
+             int port, const QString &method = QStringLiteral("GET"))
 {
     cedar::Diagnostics diagnostics;
     const auto set = cedar::PolicySet::parse(text.toStdString(), &diagnostics);
@@ -38,9 +38,9 @@ bool permits(const QString &text, const QString &persona, const QString &action,
         qWarning("%s\n%s", diagnostics.front().message.c_str(), qPrintable(text));
         return false;
     }
-    const std::string id = (host.contains(QLatin1Char(':')) ? QLatin1Char('[') + host + QLatin1Char(']') : host)
-                               .toStdString() +
-                           ':' + std::to_string(port);
+    const std::string id =
+        (host.contains(QLatin1Char(':')) ? QLatin1Char('[') + host + QLatin1Char(']') : host).toStdString() +
+        ':' + std::to_string(port);
     const cedar::EntityUid resource{"Paddock::Host", id};
     const cedar::Entities entities(
         {cedar::Entity{resource,
@@ -69,15 +69,20 @@ private slots:
         QTest::addColumn<bool>("valid");
         QTest::addColumn<QString>("host");
         QTest::addColumn<int>("port");
-        QTest::newRow("name") << "connect" << "GitHub.com:443" << int(Decision::Deny) << true << "github.com" << 443;
-        QTest::newRow("ipv4") << "connect" << "10.0.0.5:22" << int(Decision::Allow) << true << "10.0.0.5" << 22;
+        QTest::newRow("name") << "connect" << "GitHub.com:443" << int(Decision::Deny) << true << "github.com"
+                              << 443;
+        QTest::newRow("ipv4") << "connect" << "10.0.0.5:22" << int(Decision::Allow) << true << "10.0.0.5"
+                              << 22;
         QTest::newRow("ipv6") << "connect" << "[2001:db8::1]:8443" << int(Decision::WouldDeny) << true
                               << "2001:db8::1" << 8443;
-        QTest::newRow("http") << "http" << "example.org:80" << int(Decision::Deny) << true << "example.org" << 80;
-        QTest::newRow("close") << "connect.close" << "example.org:443" << int(Decision::Info) << false << "" << 0;
+        QTest::newRow("http") << "http" << "example.org:80" << int(Decision::Deny) << true << "example.org"
+                              << 80;
+        QTest::newRow("close") << "connect.close" << "example.org:443" << int(Decision::Info) << false << ""
+                               << 0;
         QTest::newRow("info") << "connect" << "example.org:443" << int(Decision::Info) << false << "" << 0;
         QTest::newRow("no port") << "connect" << "example.org" << int(Decision::Deny) << false << "" << 0;
-        QTest::newRow("bad port") << "connect" << "example.org:99999" << int(Decision::Deny) << false << "" << 0;
+        QTest::newRow("bad port") << "connect" << "example.org:99999" << int(Decision::Deny) << false << ""
+                                  << 0;
         QTest::newRow("bare ipv6") << "connect" << "::1:443" << int(Decision::Deny) << false << "" << 0;
         QTest::newRow("git") << "git-push" << "repo:main" << int(Decision::Deny) << false << "" << 0;
     }
@@ -108,7 +113,8 @@ private slots:
     void cedarStringEscapes()
     {
         QCOMPARE(PolicySuggestion::cedarString(QStringLiteral("plain")), QStringLiteral("\"plain\""));
-        QCOMPARE(PolicySuggestion::cedarString(QStringLiteral("a\"b\\c\nd")), QStringLiteral("\"a\\\"b\\\\c\\nd\""));
+        QCOMPARE(PolicySuggestion::cedarString(QStringLiteral("a\"b\\c\nd")),
+                 QStringLiteral("\"a\\\"b\\\\c\\nd\""));
     }
 
     void allowHostIsTheBriefsText()
@@ -125,28 +131,33 @@ private slots:
     {
         const QString text = PolicySuggestion::allowHost(
             QStringLiteral("web"), {QStringLiteral("connect"), QStringLiteral("api.example.com"), 443, {}});
-        QVERIFY(permits(text, QStringLiteral("web"), QStringLiteral("connect"), QStringLiteral("api.example.com"), 443));
-        QVERIFY(!permits(text, QStringLiteral("web"), QStringLiteral("connect"), QStringLiteral("api.example.com"), 80));
-        QVERIFY(!permits(text, QStringLiteral("web"), QStringLiteral("connect"), QStringLiteral("example.com"), 443));
-        QVERIFY(!permits(text, QStringLiteral("agent"), QStringLiteral("connect"), QStringLiteral("api.example.com"),
-                         443));
-        QVERIFY(!permits(text, QStringLiteral("web"), QStringLiteral("http"), QStringLiteral("api.example.com"), 443));
+        QVERIFY(permits(text, QStringLiteral("web"), QStringLiteral("connect"),
+                        QStringLiteral("api.example.com"), 443));
+        QVERIFY(!permits(text, QStringLiteral("web"), QStringLiteral("connect"),
+                         QStringLiteral("api.example.com"), 80));
+        QVERIFY(!permits(text, QStringLiteral("web"), QStringLiteral("connect"),
+                         QStringLiteral("example.com"), 443));
+        QVERIFY(!permits(text, QStringLiteral("agent"), QStringLiteral("connect"),
+                         QStringLiteral("api.example.com"), 443));
+        QVERIFY(!permits(text, QStringLiteral("web"), QStringLiteral("http"),
+                         QStringLiteral("api.example.com"), 443));
     }
 
     void allowHostForHttpNamesTheMethod()
     {
-        const auto d = PolicySuggestion::destinationOf(proxyEvent(
-            QStringLiteral("web"), QStringLiteral("http"), QStringLiteral("example.org:80"), Decision::Deny,
-            1'700'000'000'000'000, QStringLiteral("POST")));
+        const auto d = PolicySuggestion::destinationOf(
+            proxyEvent(QStringLiteral("web"), QStringLiteral("http"), QStringLiteral("example.org:80"),
+                       Decision::Deny, 1'700'000'000'000'000, QStringLiteral("POST")));
         QVERIFY(d);
         QCOMPARE(d->method, QStringLiteral("POST"));
         const QString text = PolicySuggestion::allowHost(QStringLiteral("web"), *d);
         QVERIFY(text.contains(QStringLiteral("context.method == \"POST\"")));
-        QVERIFY(permits(text, QStringLiteral("web"), QStringLiteral("http"), QStringLiteral("example.org"), 80,
-                        QStringLiteral("POST")));
-        QVERIFY(!permits(text, QStringLiteral("web"), QStringLiteral("http"), QStringLiteral("example.org"), 80,
-                         QStringLiteral("GET")));
-        QVERIFY(!permits(text, QStringLiteral("web"), QStringLiteral("connect"), QStringLiteral("example.org"), 80));
+        QVERIFY(permits(text, QStringLiteral("web"), QStringLiteral("http"), QStringLiteral("example.org"),
+                        80, QStringLiteral("POST")));
+        QVERIFY(!permits(text, QStringLiteral("web"), QStringLiteral("http"), QStringLiteral("example.org"),
+                         80, QStringLiteral("GET")));
+        QVERIFY(!permits(text, QStringLiteral("web"), QStringLiteral("connect"),
+                         QStringLiteral("example.org"), 80));
     }
 
     void allowHostQuotesHostileNames()
@@ -161,33 +172,37 @@ private slots:
 
     void ipv6HostIsWithoutBrackets()
     {
-        const auto d = PolicySuggestion::destinationOf(proxyEvent(
-            QStringLiteral("web"), QStringLiteral("connect"), QStringLiteral("[2001:db8::1]:443"), Decision::Deny));
+        const auto d =
+            PolicySuggestion::destinationOf(proxyEvent(QStringLiteral("web"), QStringLiteral("connect"),
+                                                       QStringLiteral("[2001:db8::1]:443"), Decision::Deny));
         const QString text = PolicySuggestion::allowHost(QStringLiteral("web"), *d);
         QVERIFY(text.contains(QStringLiteral("resource.name == \"2001:db8::1\"")));
-        QVERIFY(permits(text, QStringLiteral("web"), QStringLiteral("connect"), QStringLiteral("2001:db8::1"), 443));
+        QVERIFY(permits(text, QStringLiteral("web"), QStringLiteral("connect"), QStringLiteral("2001:db8::1"),
+                        443));
     }
 
     void draftListsEachHostWithItsPorts()
     {
         PolicySuggestion draft(QStringLiteral("web"));
-        const qint64 t0 = QDateTime(QDate(2025, 3, 1), QTime(10, 0), QTimeZone::UTC).toMSecsSinceEpoch() * 1000;
+        const qint64 t0 =
+            QDateTime(QDate(2025, 3, 1), QTime(10, 0), QTimeZone::UTC).toMSecsSinceEpoch() * 1000;
         const qint64 minute = 60'000'000;
-        draft.add(proxyEvent(QStringLiteral("web"), QStringLiteral("connect"), QStringLiteral("github.com:443"),
-                             Decision::WouldDeny, t0));
-        draft.add(proxyEvent(QStringLiteral("web"), QStringLiteral("connect"), QStringLiteral("github.com:22"),
-                             Decision::WouldDeny, t0 + minute));
-        draft.add(proxyEvent(QStringLiteral("web"), QStringLiteral("connect"), QStringLiteral("github.com:443"),
-                             Decision::Allow, t0 + 2 * minute));
-        draft.add(proxyEvent(QStringLiteral("web"), QStringLiteral("connect"), QStringLiteral("api.example.com:443"),
-                             Decision::WouldDeny, t0 + 3 * minute));
-        draft.add(proxyEvent(QStringLiteral("web"), QStringLiteral("http"), QStringLiteral("deb.debian.org:80"),
-                             Decision::WouldDeny, t0 + 4 * minute, QStringLiteral("GET")));
+        draft.add(proxyEvent(QStringLiteral("web"), QStringLiteral("connect"),
+                             QStringLiteral("github.com:443"), Decision::WouldDeny, t0));
+        draft.add(proxyEvent(QStringLiteral("web"), QStringLiteral("connect"),
+                             QStringLiteral("github.com:22"), Decision::WouldDeny, t0 + minute));
+        draft.add(proxyEvent(QStringLiteral("web"), QStringLiteral("connect"),
+                             QStringLiteral("github.com:443"), Decision::Allow, t0 + 2 * minute));
+        draft.add(proxyEvent(QStringLiteral("web"), QStringLiteral("connect"),
+                             QStringLiteral("api.example.com:443"), Decision::WouldDeny, t0 + 3 * minute));
+        draft.add(proxyEvent(QStringLiteral("web"), QStringLiteral("http"),
+                             QStringLiteral("deb.debian.org:80"), Decision::WouldDeny, t0 + 4 * minute,
+                             QStringLiteral("GET")));
         // Not counted: another persona, a close, something not from the proxy.
-        draft.add(proxyEvent(QStringLiteral("agent"), QStringLiteral("connect"), QStringLiteral("evil.org:443"),
-                             Decision::WouldDeny, t0));
-        draft.add(proxyEvent(QStringLiteral("web"), QStringLiteral("connect.close"), QStringLiteral("close.org:443"),
-                             Decision::Info, t0));
+        draft.add(proxyEvent(QStringLiteral("agent"), QStringLiteral("connect"),
+                             QStringLiteral("evil.org:443"), Decision::WouldDeny, t0));
+        draft.add(proxyEvent(QStringLiteral("web"), QStringLiteral("connect.close"),
+                             QStringLiteral("close.org:443"), Decision::Info, t0));
         AuditEvent git = AuditEvent::system(QStringLiteral("git-push"), QStringLiteral("x:1"));
         git.persona = QStringLiteral("web");
         draft.add(git);
@@ -195,16 +210,20 @@ private slots:
         QCOMPARE(draft.hostCount(), 3);
 
         const QString text = draft.text();
-        QVERIFY2(text.startsWith(QStringLiteral("// Drafted by Paddock from 5 proxy event(s) of the persona \"web\"")),
+        QVERIFY2(text.startsWith(
+                     QStringLiteral("// Drafted by Paddock from 5 proxy event(s) of the persona \"web\"")),
                  qPrintable(text));
-        QVERIFY2(text.contains(QStringLiteral("from 2025-03-01 10:00 to 2025-03-01 10:04 UTC")), qPrintable(text));
+        QVERIFY2(text.contains(QStringLiteral("from 2025-03-01 10:00 to 2025-03-01 10:04 UTC")),
+                 qPrintable(text));
         // Sorted by host; the ports of a host in one list.
         const qsizetype api = text.indexOf(QStringLiteral("@id(\"record-web-api.example.com\")"));
         const qsizetype deb = text.indexOf(QStringLiteral("@id(\"record-web-deb.debian.org-http\")"));
         const qsizetype github = text.indexOf(QStringLiteral("@id(\"record-web-github.com\")"));
         QVERIFY(api > 0 && deb > api && github > deb);
-        QVERIFY(text.contains(QStringLiteral("resource.name == \"github.com\" && [22, 443].contains(resource.port)")));
-        QVERIFY(text.contains(QStringLiteral("resource.name == \"api.example.com\" && resource.port == 443")));
+        QVERIFY(text.contains(
+            QStringLiteral("resource.name == \"github.com\" && [22, 443].contains(resource.port)")));
+        QVERIFY(
+            text.contains(QStringLiteral("resource.name == \"api.example.com\" && resource.port == 443")));
 
         const QString web = QStringLiteral("web");
         const QString connect = QStringLiteral("connect");
@@ -214,7 +233,8 @@ private slots:
         QVERIFY(permits(text, web, connect, QStringLiteral("api.example.com"), 443));
         QVERIFY(!permits(text, web, connect, QStringLiteral("api.example.com"), 22));
         QVERIFY(permits(text, web, QStringLiteral("http"), QStringLiteral("deb.debian.org"), 80));
-        QVERIFY(!permits(text, web, QStringLiteral("http"), QStringLiteral("deb.debian.org"), 80, QStringLiteral("PUT")));
+        QVERIFY(!permits(text, web, QStringLiteral("http"), QStringLiteral("deb.debian.org"), 80,
+                         QStringLiteral("PUT")));
         QVERIFY(!permits(text, web, connect, QStringLiteral("evil.org"), 443));
         QVERIFY(!permits(text, QStringLiteral("agent"), connect, QStringLiteral("github.com"), 443));
     }
