@@ -80,7 +80,7 @@ bool permits(PolicyStore &store, const QString &set, const QString &persona, con
     if (!policies)
         return false;
     const cedar::EntityUid resource{"Paddock::Host",
-                                    (host + QLatin1Char(':') + QString::number(port)).toStdString()};
+                                    QString(host + QLatin1Char(':') + QString::number(port)).toStdString()};
     const cedar::Entities entities(
         {cedar::Entity{resource,
                        {{"name", cedar::Value(host.toStdString())}, {"port", cedar::Value(int64_t(port))}},

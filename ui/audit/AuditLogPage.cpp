@@ -959,6 +959,7 @@ void AuditLogPage::showDetails()
         m_openPolicy->setMenu(nullptr);
         m_openPolicy->setPopupMode(QToolButton::DelayedPopup);
         m_allowHostAction->setVisible(false);
+        m_allowHost->setVisible(false);
         return;
     }
     const int row = current.row();
@@ -967,6 +968,7 @@ void AuditLogPage::showDetails()
         return;
     m_detailsEvent = e;
     m_allowHostAction->setVisible(canAllowHost());
+    m_allowHost->setVisible(m_allowHostAction->isVisible());
     m_detailsJson->setPlainText(QString::fromUtf8(QJsonDocument(e.toJson()).toJson(QJsonDocument::Indented)));
 
     const qint64 total = std::max(m_store->lastSeq(), m_model->lastSeq());
