@@ -96,6 +96,13 @@ DesktopShell::DesktopShell(Settings &settings, Engine &engine, AppLog *log, QObj
                 showPolicies();
                 m_policyPage->showPolicy(set, policyId);
             });
+    // "Allow this host…" and "Suggest policy": the draft goes into the editor, unsaved, for review.
+    connect(m_auditPage, &AuditLogPage::policySuggested, this,
+            [this](const QString &set, const QString &text) {
+                showPolicies();
+                m_policyPage->appendSuggestion(set, text);
+            });
+    connect(m_personasPage, &PersonasPage::suggestPolicyRequested, m_auditPage, &AuditLogPage::suggestPolicy);
     connect(m_tray, &TrayIcon::auditRequested, this, &DesktopShell::showAudit);
     connect(m_tray, &TrayIcon::personasRequested, this, &DesktopShell::showPersonas);
     connect(m_denyNotifier, &DenyNotifier::notify, m_tray, &TrayIcon::showDenyNotification);

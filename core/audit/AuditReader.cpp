@@ -268,7 +268,8 @@ Result<qint64> AuditReader::count()
     return *last == 0 ? 0 : *last - *first + 1;
 }
 
-Result<AuditReader::Stats> AuditReader::stats(qint64 sinceUs, int topN, qint64 perMinuteSinceUs)
+Result<AuditReader::Stats> AuditReader::stats(qint64 sinceUs, int topN, qint64 perMinuteSinceUs,
+                                              qint64 proxySinceUs, qint64 proxyBucketUs)
 {
     Stats stats;
     // One read transaction, so that every query sees the same snapshot.
@@ -332,6 +333,38 @@ Result<AuditReader::Stats> AuditReader::stats(qint64 sinceUs, int topN, qint64 p
                      [&](const sqlite::Statement &s) { stats.topDenied.push_back({s.text(0), s.int64(1)}); });
         !r)
         return std::unexpected(r.error());
+    const QByteArray connected =
+        "SELECT resource, count(*) FROM events WHERE source = 'proxy' AND seq >= ?1 AND action IN "
+        "('connect', "
+        "'http') AND decision IN ('allow', 'would-deny') GROUP BY resource ORDER BY 2 DESC, 1 LIMIT " +
+        QByteArray::number(std::max(1, topN));
+    if (auto r =
+            run(connected.constData(), lo,
+                [&](const sqlite::Statement &s) { stats.topConnected.push_back({s.text(0), s.int64(1)}); });
+        !r)
+        return std::unexpected(r.error());
+    if (proxySinceUs > 0 && proxyBucketUs > 0) {
+        since.sinceUs = std::max(proxySinceUs, sinceUs);
+        auto r = d->seqRange(since);
+        if (!r)
+            return std::unexpected(r.error());
+        const QByteArray bucket = QByteArray::number(proxyBucketUs);
+        const QByteArray sql =
+            "SELECT time_us / " + bucket +
+            ", persona, decision IN ('deny', 'would-deny'), count(*) FROM events WHERE "
+            "source = 'proxy' AND seq >= ?1 AND action IN ('connect', 'http') AND decision "
+            "!= 'info' GROUP BY 1, 2, 3";
+        if (auto q = run(sql.constData(), r->first,
+                         [&](const sqlite::Statement &s) {
+                             ProxyCounts &counts =
+                                 stats.proxyPerBucket[s.int64(0) * proxyBucketUs][s.text(1)];
+                             counts.requests += s.int64(3);
+                             if (s.int64(2) != 0)
+                                 counts.denies += s.int64(3);
+                         });
+            !q)
+            return std::unexpected(q.error());
+    }
     return stats;
 }
 

@@ -35,9 +35,19 @@ public:
     Result<qint64> count();
 
     // Figures for the dashboard, for events at or after `sinceUs` (perMinute from
-    // `perMinuteSinceUs` when given, e.g. only the last hour).
+    // `perMinuteSinceUs` when given, e.g. only the last hour; the proxy's decisions per persona in
+    // buckets of `proxyBucketUs` from `proxySinceUs` when that is given).
+    struct ProxyCounts
+    {
+        qint64 requests = 0; // connect and http decisions
+        qint64 denies = 0;   // of which deny or would-deny
+    };
     struct Stats
     {
+        // The proxy's decisions (bucket start, UTC µs → persona → counts).
+        QMap<qint64, QHash<QString, ProxyCounts>> proxyPerBucket;
+        // Destinations the proxy let through (allow, would-deny), most first.
+        QList<std::pair<QString, qint64>> topConnected;
         // Per minute (start of the minute, UTC µs): how many of each decision.
         QMap<qint64, QHash<AuditEvent::Decision, qint64>> perMinute;
         QHash<QString, qint64> deniesPerPersona;     // deny and would-deny
@@ -47,7 +57,8 @@ public:
         // that live events after it can be added without counting any twice.
         qint64 throughSeq = 0;
     };
-    Result<Stats> stats(qint64 sinceUs, int topN = 10, qint64 perMinuteSinceUs = 0);
+    Result<Stats> stats(qint64 sinceUs, int topN = 10, qint64 perMinuteSinceUs = 0, qint64 proxySinceUs = 0,
+                        qint64 proxyBucketUs = 10'000'000);
 
     // Writes every event that matches (oldest first) as JSON Lines or CSV; returns how many.
     // `progress` gets the count so far and may return false to cancel.

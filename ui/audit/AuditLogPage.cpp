@@ -6,6 +6,8 @@
 #include "audit/AuditStore.h"
 #include "audit/AuditSubscription.h"
 #include "engine/Engine.h"
+#include "policy/PolicySuggestion.h"
+#include "runtime/PersonaRuntime.h"
 
 #include <QAction>
 #include <QApplication>
@@ -97,6 +99,7 @@ const QList<QList<AuditEvent::Decision>> &decisionChoices()
 
 AuditLogPage::AuditLogPage(Engine &engine, QWidget *parent)
     : QWidget(parent)
+    , m_engine(engine)
     , m_store(engine.auditStore())
     , m_subscription(new AuditSubscription(*m_store, this))
     , m_model(new AuditModel(AuditModel::DefaultCapacity, this))
@@ -120,6 +123,9 @@ AuditLogPage::AuditLogPage(Engine &engine, QWidget *parent)
     , m_detailsJson(new QPlainTextEdit)
     , m_openPolicy(new QToolButton)
     , m_openPolicyMenu(new QMenu(this))
+    , m_allowHost(new QToolButton)
+    , m_allowHostAction(new QAction(tr("&Allow this host…"), this))
+    , m_suggest(new QToolButton)
 {
     setObjectName(QStringLiteral("auditPage"));
     m_view->setObjectName(QStringLiteral("auditView"));
@@ -215,6 +221,12 @@ AuditLogPage::AuditLogPage(Engine &engine, QWidget *parent)
     m_view->addAction(copy);
     auto *exportSelectedFromMenu = new QAction(tr("Export &selection…"), m_view);
     m_view->addAction(exportSelectedFromMenu);
+    // Only on a proxy deny or would-deny (showDetails shows and hides it).
+    m_allowHostAction->setObjectName(QStringLiteral("allowHostAction"));
+    m_allowHostAction->setToolTip(tr("Open the policy editor with a permit for this persona and host:port"));
+    m_allowHostAction->setVisible(false);
+    m_view->addAction(m_allowHostAction);
+    connect(m_allowHostAction, &QAction::triggered, this, &AuditLogPage::allowHost);
 
     m_details = buildDetails();
     // Scrolls rather than making the window taller than a small screen when the pane is small.
@@ -281,6 +293,8 @@ AuditLogPage::AuditLogPage(Engine &engine, QWidget *parent)
             [this] { showVerification(m_verifyWatcher.result()); });
     connect(&m_verifyWatcher, &QFutureWatcher<VerifyOutcome>::progressValueChanged, m_verifyProgress,
             &QProgressBar::setValue);
+    connect(&m_draftWatcher, &QFutureWatcher<Draft>::finished, this,
+            [this] { showDraft(m_draftWatcher.result()); });
 
     m_statusTimer.setSingleShot(true);
     m_statusTimer.setInterval(200);
@@ -299,9 +313,12 @@ AuditLogPage::~AuditLogPage()
         m_exportCancel->store(true);
     if (m_verifyCancel)
         m_verifyCancel->store(true);
+    if (m_draftCancel)
+        m_draftCancel->store(true);
     m_loadWatcher.waitForFinished();
     m_exportWatcher.waitForFinished();
     m_verifyWatcher.waitForFinished();
+    m_draftWatcher.waitForFinished();
 }
 
 QHBoxLayout *AuditLogPage::buildFilterBar()
@@ -378,12 +395,21 @@ QHBoxLayout *AuditLogPage::buildFilterBar()
         f.untilUs.reset();
         setFilter(f);
     });
+    // Drafting a policy from what the persona in the filter did (shown while filtered to one).
+    m_suggest->setObjectName(QStringLiteral("suggestPolicyButton"));
+    m_suggest->setText(tr("Suggest &policy…"));
+    m_suggest->setIcon(
+        Icons::themed(QStringLiteral("document-new"), style()->standardIcon(QStyle::SP_FileDialogNewFolder)));
+    m_suggest->setToolButtonStyle(Qt::ToolButtonTextBesideIcon);
+    m_suggest->hide();
+    connect(m_suggest, &QToolButton::clicked, this, [this] { suggestPolicy(m_filter.persona); });
     auto *bar = new QHBoxLayout;
     bar->addWidget(m_range);
     bar->addWidget(m_persona, 1);
     bar->addWidget(m_source, 1);
     bar->addWidget(m_decision, 1);
     bar->addWidget(m_text, 2);
+    bar->addWidget(m_suggest);
     return bar;
 }
 
@@ -418,8 +444,15 @@ QWidget *AuditLogPage::buildDetails()
             openPolicy(m_detailsEvent.policies.first());
     });
 
+    m_allowHost->setObjectName(QStringLiteral("allowHostButton"));
+    m_allowHost->setDefaultAction(m_allowHostAction);
+    m_allowHost->setToolButtonStyle(Qt::ToolButtonTextBesideIcon);
+    m_allowHostAction->setIcon(
+        Icons::themed(QStringLiteral("list-add"), style()->standardIcon(QStyle::SP_DialogYesButton)));
+
     auto *head = new QHBoxLayout;
     head->addWidget(m_detailsChain, 1);
+    head->addWidget(m_allowHost);
     head->addWidget(m_openPolicy);
     auto *layout = new QVBoxLayout(pane);
     layout->setContentsMargins(0, 0, 0, 0);
@@ -543,6 +576,7 @@ void AuditLogPage::applyFilters()
     if (sameFilter(f, m_filter))
         return;
     m_filter = f;
+    updateSuggestButton();
     reload();
 }
 
@@ -567,6 +601,7 @@ void AuditLogPage::setFilter(const AuditFilter &filter)
     else if (filter.untilUs)
         m_range->setText(tr("Before %1").arg(when(*filter.untilUs)));
     m_range->setVisible(filter.sinceUs || filter.untilUs);
+    updateSuggestButton();
     reload();
 }
 
@@ -923,6 +958,8 @@ void AuditLogPage::showDetails()
         m_openPolicy->setEnabled(false);
         m_openPolicy->setMenu(nullptr);
         m_openPolicy->setPopupMode(QToolButton::DelayedPopup);
+        m_allowHostAction->setVisible(false);
+        m_allowHost->setVisible(false);
         return;
     }
     const int row = current.row();
@@ -930,6 +967,8 @@ void AuditLogPage::showDetails()
     if (e.seq == m_detailsEvent.seq && e.hash == m_detailsEvent.hash)
         return;
     m_detailsEvent = e;
+    m_allowHostAction->setVisible(canAllowHost());
+    m_allowHost->setVisible(m_allowHostAction->isVisible());
     m_detailsJson->setPlainText(QString::fromUtf8(QJsonDocument(e.toJson()).toJson(QJsonDocument::Indented)));
 
     const qint64 total = std::max(m_store->lastSeq(), m_model->lastSeq());
@@ -979,6 +1018,113 @@ void AuditLogPage::openPolicy(const QString &policyId)
     const QString set = policySetOf(m_detailsEvent);
     if (!set.isEmpty() && !policyId.isEmpty())
         emit openPolicyRequested(set, policyId);
+}
+
+// Suggested policies
+
+QString AuditLogPage::policySetFor(const QString &persona)
+{
+    const QList<Persona> personas =
+        m_engine.personaRuntime() ? m_engine.personaRuntime()->personas() : QList<Persona>();
+    const auto it = std::find_if(personas.cbegin(), personas.cend(),
+                                 [&persona](const Persona &p) { return p.name == persona; });
+    if (it == personas.cend()) {
+        setStatus(tr("No policy can be suggested for %1: there is no such persona (any more). Add it on the "
+                     "Personas page, or edit the policy set of its trust level by hand.")
+                      .arg(persona),
+                  true);
+        return {};
+    }
+    return Persona::trustName(it->trust);
+}
+
+bool AuditLogPage::canAllowHost() const
+{
+    return m_detailsEvent.seq > 0 && m_detailsEvent.isDenial() && !m_detailsEvent.persona.isEmpty() &&
+           PolicySuggestion::destinationOf(m_detailsEvent).has_value();
+}
+
+void AuditLogPage::allowHost()
+{
+    if (!canAllowHost())
+        return;
+    const QString set = policySetFor(m_detailsEvent.persona);
+    if (set.isEmpty())
+        return;
+    emit policySuggested(set, PolicySuggestion::allowHost(m_detailsEvent.persona,
+                                                          *PolicySuggestion::destinationOf(m_detailsEvent)));
+}
+
+void AuditLogPage::updateSuggestButton()
+{
+    m_suggest->setVisible(!m_filter.persona.isEmpty());
+    m_suggest->setToolTip(
+        tr("Draft a policy for %1 from every connection of it in the audit log (most useful "
+           "while it runs in record mode)")
+            .arg(m_filter.persona));
+}
+
+void AuditLogPage::suggestPolicy(const QString &persona)
+{
+    if (persona.isEmpty() || m_draftWatcher.isRunning())
+        return;
+    if (policySetFor(persona).isEmpty())
+        return;
+    setStatus(tr("Reading what %1 connected to…").arg(persona));
+    m_suggest->setEnabled(false);
+    m_draftCancel = std::make_shared<std::atomic<bool>>(false);
+    const QString path = m_store->databasePath();
+    m_draftWatcher.setFuture(QtConcurrent::run([path, persona, cancel = m_draftCancel] {
+        Draft draft;
+        draft.persona = persona;
+        auto reader = AuditReader::open(path);
+        if (!reader) {
+            draft.text = std::unexpected(reader.error());
+            return draft;
+        }
+        AuditFilter filter;
+        filter.persona = persona;
+        filter.source = AuditEvent::Source::Proxy;
+        PolicySuggestion suggestion(persona);
+        for (qint64 after = 0; !cancel->load();) {
+            auto batch = reader->after(after, filter, 5000);
+            if (!batch) {
+                draft.text = std::unexpected(batch.error());
+                return draft;
+            }
+            if (batch->isEmpty())
+                break;
+            for (const AuditEvent &e : std::as_const(*batch))
+                suggestion.add(e);
+            after = batch->back().seq;
+        }
+        draft.events = suggestion.eventCount();
+        draft.text = suggestion.text();
+        return draft;
+    }));
+}
+
+void AuditLogPage::showDraft(const Draft &draft)
+{
+    m_suggest->setEnabled(true);
+    if (!draft.text) {
+        setStatus(tr("No policy was suggested for %1: %2").arg(draft.persona, draft.text.error().text()),
+                  true);
+        return;
+    }
+    if (draft.text->isEmpty()) {
+        setStatus(
+            tr("No policy was suggested for %1: the audit log has no connection of it through the proxy "
+               "yet. Run it in record mode for a while, then try again.")
+                .arg(draft.persona),
+            true);
+        return;
+    }
+    const QString set = policySetFor(draft.persona);
+    if (set.isEmpty())
+        return;
+    setStatus(tr("Policy drafted for %1 from %2 events.").arg(draft.persona, number(draft.events)));
+    emit policySuggested(set, *draft.text);
 }
 
 // Export

@@ -71,9 +71,20 @@ public:
     // Checks the whole hash chain (or stops a check that is running).
     void verify();
 
+    // "Allow this host…" on the event in the details pane (a proxy deny or would-deny): a permit
+    // for its persona and host:port, offered through policySuggested for the persona's set.
+    bool canAllowHost() const;
+    void allowHost();
+    // "Suggest policy": drafts a policy from every proxy event of `persona` in the log (read off
+    // the UI thread), then offers it through policySuggested. Problems show in the status line.
+    void suggestPolicy(const QString &persona);
+    bool isDrafting() const { return m_draftWatcher.isRunning(); }
+
 signals:
     // The user wants to see the policy that decided an event.
     void openPolicyRequested(const QString &setName, const QString &policyId);
+    // A drafted policy for the set `setName`, to be added to the editor for review (not saved).
+    void policySuggested(const QString &setName, const QString &policyText);
     // A read of the store (the newest page or an older one) is shown, or its error is.
     void historyLoaded();
     void exportFinished(bool ok, qint64 events, const QString &path);
@@ -116,6 +127,12 @@ private:
         qint64 seq = 0;
         int y = 0;
     };
+    struct Draft
+    {
+        Result<QString> text = QString();
+        QString persona;
+        qint64 events = 0;
+    };
     using Writer = std::function<Result<qint64>(QIODevice &out, const std::function<bool(qint64)> &progress)>;
 
     QHBoxLayout *buildFilterBar();
@@ -140,6 +157,10 @@ private:
     void notePersonas(const AuditBatch &batch);
     void showDetails();
     void openPolicy(const QString &policyId);
+    // The policy set of `persona`'s trust level; empty (and the status says why) when unknown.
+    QString policySetFor(const QString &persona);
+    void showDraft(const Draft &draft);
+    void updateSuggestButton();
     void chooseExportFile(bool selection);
     void startExport(const QString &path, Writer write, bool withProgress);
     void showExport(const ExportOutcome &outcome);
@@ -150,6 +171,7 @@ private:
     void showShownCount();
     AuditBatch selectedEvents() const;
 
+    Engine &m_engine;
     AuditStore *m_store;
     AuditSubscription *m_subscription;
     AuditModel *m_model;
@@ -175,6 +197,9 @@ private:
     QPlainTextEdit *m_detailsJson;
     QToolButton *m_openPolicy;
     QMenu *m_openPolicyMenu;
+    QToolButton *m_allowHost;
+    QAction *m_allowHostAction;
+    QToolButton *m_suggest;
 
     AuditFilter m_filter;
     QTimer m_filterTimer;
@@ -199,6 +224,8 @@ private:
     QFutureWatcher<Load> m_loadWatcher;
     QFutureWatcher<ExportOutcome> m_exportWatcher;
     QFutureWatcher<VerifyOutcome> m_verifyWatcher;
+    QFutureWatcher<Draft> m_draftWatcher;
+    std::shared_ptr<std::atomic<bool>> m_draftCancel;
     std::shared_ptr<std::atomic<bool>> m_exportCancel;
     std::shared_ptr<std::atomic<bool>> m_verifyCancel;
     QPointer<QProgressDialog> m_exportProgress;

@@ -15,6 +15,7 @@
 #include <QGridLayout>
 #include <QHBoxLayout>
 #include <QHeaderView>
+#include <QJsonValue>
 #include <QLabel>
 #include <QLineSeries>
 #include <QStyle>
@@ -43,6 +44,25 @@ constexpr std::size_t MaxHeldWhileLoading = 200'000;
 // Resources counted between two reads of the log.
 constexpr qsizetype MaxResourcesKept = 20'000;
 constexpr qsizetype ResourcesKeptAfterTrim = 1'000;
+
+const QString ConnectAction = QStringLiteral("connect");
+const QString HttpAction = QStringLiteral("http");
+
+bool isProxyDecision(const AuditEvent &event)
+{
+    return event.source == AuditEvent::Source::Proxy && event.decision != Decision::Info &&
+           (event.action == ConnectAction || event.action == HttpAction);
+}
+
+// A colour per persona line (requests solid, denies dashed in the same colour).
+QColor personaColor(int index)
+{
+    static const std::array<QColor, 8> colors{QColor(0x15, 0x65, 0xc0), QColor(0x6a, 0x1b, 0x9a),
+                                              QColor(0x00, 0x83, 0x8f), QColor(0xad, 0x14, 0x57),
+                                              QColor(0x55, 0x8b, 0x2f), QColor(0xef, 0x6c, 0x00),
+                                              QColor(0x4e, 0x34, 0x2e), QColor(0x37, 0x47, 0x4f)};
+    return colors[std::size_t(index) % colors.size()];
+}
 
 qint64 nowUs()
 {
@@ -122,6 +142,10 @@ DashboardPage::DashboardPage(Engine &engine, QWidget *parent)
     , m_personaAxis(new QBarCategoryAxis)
     , m_deniesCountAxis(new QValueAxis)
     , m_topDenied(new QTreeWidget)
+    , m_tunnelsLabel(summaryLabel("activeTunnelsLabel"))
+    , m_proxyTimeAxis(new QDateTimeAxis)
+    , m_proxyRateAxis(new QValueAxis)
+    , m_topDestinations(new QTreeWidget)
 {
     setObjectName(QStringLiteral("dashboardPage"));
 
@@ -169,11 +193,6 @@ DashboardPage::DashboardPage(Engine &engine, QWidget *parent)
     // The most denied resources, as text.
     m_topDenied->setObjectName(QStringLiteral("topDeniedList"));
     m_topDenied->setHeaderLabels({tr("Resource"), tr("Denied")});
-    m_topDenied->setRootIsDecorated(false);
-    m_topDenied->setUniformRowHeights(true);
-    m_topDenied->header()->setStretchLastSection(false);
-    m_topDenied->header()->setSectionResizeMode(0, QHeaderView::Stretch);
-    m_topDenied->header()->setSectionResizeMode(1, QHeaderView::ResizeToContents);
     auto *topTitle = new QLabel(tr("Top denied resources, last 24 hours"));
     topTitle->setObjectName(QStringLiteral("topDeniedTitle"));
     topTitle->setBuddy(m_topDenied);
@@ -181,23 +200,61 @@ DashboardPage::DashboardPage(Engine &engine, QWidget *parent)
     topBox->addWidget(topTitle);
     topBox->addWidget(m_topDenied);
 
+    // The proxy: requests/s and denies/s per persona over the last minutes.
+    auto *proxy = new QChart;
+    proxy->setTitle(
+        tr("Proxy requests and denies per second, last %n minute(s)", nullptr, ProxyChartMinutes));
+    m_proxyTimeAxis->setFormat(QStringLiteral("HH:mm"));
+    m_proxyTimeAxis->setTickCount(6);
+    m_proxyTimeAxis->setTitleText(tr("Time"));
+    m_proxyRateAxis->setLabelFormat(QStringLiteral("%.1f"));
+    m_proxyRateAxis->setTitleText(tr("Per second"));
+    proxy->addAxis(m_proxyTimeAxis, Qt::AlignBottom);
+    proxy->addAxis(m_proxyRateAxis, Qt::AlignLeft);
+    m_proxyView = makeChartView(proxy, "proxyRatesChart");
+
+    // The most connected destinations, as text, beside the most denied.
+    for (QTreeWidget *list : {m_topDenied, m_topDestinations}) {
+        list->setRootIsDecorated(false);
+        list->setUniformRowHeights(true);
+        list->header()->setStretchLastSection(false);
+        list->header()->setSectionResizeMode(0, QHeaderView::Stretch);
+        list->header()->setSectionResizeMode(1, QHeaderView::ResizeToContents);
+    }
+    m_topDestinations->setObjectName(QStringLiteral("topDestinationsList"));
+    m_topDestinations->setHeaderLabels({tr("Destination"), tr("Connections")});
+    auto *destinationsTitle = new QLabel(tr("Top destinations through the proxy, last 24 hours"));
+    destinationsTitle->setObjectName(QStringLiteral("topDestinationsTitle"));
+    destinationsTitle->setBuddy(m_topDestinations);
+    auto *destinationsBox = new QVBoxLayout;
+    destinationsBox->addWidget(destinationsTitle);
+    destinationsBox->addWidget(m_topDestinations);
+    m_tunnelsLabel->setWordWrap(true);
+    m_tunnelsLabel->setToolTip(tr("Tunnels the proxy has open now, per persona"));
+
     // The health line goes below the counts: when failing it is long, and it must not be cut off.
     m_healthLabel->setWordWrap(true);
     auto *summary = new QGridLayout;
     summary->addWidget(m_eventsLabel, 0, 0);
     summary->addWidget(m_deniesLabel, 0, 1);
-    summary->setColumnStretch(2, 1);
+    summary->addWidget(m_tunnelsLabel, 0, 2);
+    summary->setColumnStretch(3, 1);
     summary->setHorizontalSpacing(24);
-    summary->addWidget(m_healthLabel, 1, 0, 1, 3);
+    summary->addWidget(m_healthLabel, 1, 0, 1, 4);
 
     auto *bottom = new QHBoxLayout;
     bottom->addWidget(m_deniesView, 3);
     bottom->addLayout(topBox, 2);
+    bottom->addLayout(destinationsBox, 2);
+
+    auto *charts = new QHBoxLayout;
+    charts->addWidget(m_decisionsView, 1);
+    charts->addWidget(m_proxyView, 1);
 
     auto *layout = new QVBoxLayout(this);
     layout->addLayout(summary);
     layout->addWidget(m_status);
-    layout->addWidget(m_decisionsView, 1);
+    layout->addLayout(charts, 1);
     layout->addLayout(bottom, 1);
 
     m_refreshTimer.setSingleShot(true);
@@ -240,7 +297,8 @@ Result<AuditReader::Stats> DashboardPage::load(const QString &databasePath, qint
     if (!reader)
         return std::unexpected(reader.error());
     // More resources than are shown: those just below the top may rise with the live events.
-    return reader->stats(sinceUs, TopShown * 10);
+    const qint64 proxySinceUs = sinceUs + DayUs - ProxyChartMinutes * MinuteUs - ProxyBucketUs;
+    return reader->stats(sinceUs, TopShown * 10, 0, proxySinceUs, ProxyBucketUs);
 }
 
 void DashboardPage::reload()
@@ -296,6 +354,10 @@ void DashboardPage::applyLoaded(const Result<AuditReader::Stats> &result)
     m_resourceDenies.clear();
     for (const auto &[resource, denied] : result->topDenied)
         m_resourceDenies.insert(resource, denied);
+    m_proxyBuckets = result->proxyPerBucket;
+    m_resourceConnects.clear();
+    for (const auto &[resource, connected] : result->topConnected)
+        m_resourceConnects.insert(resource, connected);
     m_throughSeq = result->throughSeq;
     m_loaded = true;
     for (const Counted &event : m_arrivedWhileLoading)
@@ -310,11 +372,18 @@ void DashboardPage::applyLoaded(const Result<AuditReader::Stats> &result)
 
 void DashboardPage::addEvents(const AuditBatch &batch)
 {
+    // Tunnels are followed from the live events only (the log does not say which are open).
+    for (const AuditEvent &event : batch)
+        if (event.source == AuditEvent::Source::Proxy)
+            followTunnel(event);
     // Until the first read starts, the read itself will count these.
-    if (!m_loaded && !m_loading)
+    if (!m_loaded && !m_loading) {
+        scheduleRefresh();
         return;
+    }
     for (const AuditEvent &event : batch) {
-        Counted counted{event.seq, event.timeUs, event.decision, event.persona, event.resource};
+        Counted counted{event.seq,     event.timeUs,   event.decision,
+                        event.persona, event.resource, isProxyDecision(event)};
         if (m_loading) {
             if (m_arrivedWhileLoading.size() < MaxHeldWhileLoading)
                 m_arrivedWhileLoading.push_back(counted);
@@ -338,23 +407,119 @@ void DashboardPage::count(const Counted &event)
     if (it == m_minutes.end())
         it = m_minutes.insert(minuteStart(event.timeUs), {});
     ++(*it)[std::size_t(event.decision)];
-    if (event.decision == Decision::Deny || event.decision == Decision::WouldDeny) {
+    const bool denied = event.decision == Decision::Deny || event.decision == Decision::WouldDeny;
+    if (denied) {
         ++m_personaDenies[event.persona];
         ++m_resourceDenies[event.resource];
         if (m_resourceDenies.size() > MaxResourcesKept)
-            trimResources();
+            trimCounts(m_resourceDenies);
+    }
+    if (event.proxyDecision) {
+        if (event.timeUs >= nowUs() - ProxyChartMinutes * MinuteUs - ProxyBucketUs) {
+            ProxyCounts &counts = m_proxyBuckets[proxyBucketStart(event.timeUs)][event.persona];
+            ++counts.requests;
+            if (denied)
+                ++counts.denies;
+        }
+        if (event.decision == Decision::Allow || event.decision == Decision::WouldDeny) {
+            ++m_resourceConnects[event.resource];
+            if (m_resourceConnects.size() > MaxResourcesKept)
+                trimCounts(m_resourceConnects);
+        }
     }
 }
 
-void DashboardPage::trimResources()
+void DashboardPage::trimCounts(QHash<QString, qint64> &counts)
 {
-    // Many distinct resources (a scan, say): keep the most denied; the next read brings back
+    // Many distinct resources (a scan, say): keep the most counted; the next read brings back
     // exact figures.
-    QList<qint64> counts = m_resourceDenies.values();
-    auto nth = counts.begin() + ResourcesKeptAfterTrim;
-    std::nth_element(counts.begin(), nth, counts.end(), std::greater<>());
+    QList<qint64> values = counts.values();
+    auto nth = values.begin() + ResourcesKeptAfterTrim;
+    std::nth_element(values.begin(), nth, values.end(), std::greater<>());
     const qint64 cut = *nth;
-    m_resourceDenies.removeIf([cut](const auto &it) { return it.value() <= cut; });
+    counts.removeIf([cut](const auto &it) { return it.value() <= cut; });
+}
+
+void DashboardPage::followTunnel(const AuditEvent &event)
+{
+    const bool opened = (event.decision == Decision::Allow || event.decision == Decision::WouldDeny) &&
+                        (event.action == ConnectAction || event.action == HttpAction);
+    const bool closed =
+        event.action == QLatin1StringView("connect.close") || event.action == QLatin1StringView("http.close");
+    if (!opened && !closed)
+        return;
+    const QJsonValue id = event.detailsObject().value(QStringLiteral("id"));
+    if (!id.isDouble())
+        return;
+    const qint64 tunnel = id.toInteger();
+    if (opened) {
+        if (m_openTunnelCount >= MaxTrackedTunnels)
+            return;
+        QSet<qint64> &open = m_openTunnels[event.persona];
+        if (!open.contains(tunnel)) {
+            open.insert(tunnel);
+            ++m_openTunnelCount;
+        }
+        return;
+    }
+    // A close of a tunnel opened before the page followed the log is not in the set: ignored.
+    const auto it = m_openTunnels.find(event.persona);
+    if (it != m_openTunnels.end() && it->remove(tunnel)) {
+        --m_openTunnelCount;
+        if (it->isEmpty())
+            m_openTunnels.erase(it);
+    }
+}
+
+void DashboardPage::setActiveTunnels(const QHash<QString, int> &tunnels)
+{
+    m_reportedTunnels = tunnels;
+    m_openTunnels.clear();
+    m_openTunnelCount = 0;
+    scheduleRefresh();
+}
+
+QHash<QString, int> DashboardPage::activeTunnels() const
+{
+    if (m_reportedTunnels)
+        return *m_reportedTunnels;
+    QHash<QString, int> out;
+    for (auto it = m_openTunnels.cbegin(); it != m_openTunnels.cend(); ++it)
+        out.insert(it.key(), int(it->size()));
+    return out;
+}
+
+void DashboardPage::trimProxyBuckets()
+{
+    const qint64 oldest = proxyBucketStart(nowUs() - ProxyChartMinutes * MinuteUs);
+    while (!m_proxyBuckets.isEmpty() && m_proxyBuckets.firstKey() < oldest)
+        m_proxyBuckets.erase(m_proxyBuckets.begin());
+}
+
+DashboardPage::ProxyCounts DashboardPage::proxyCounts(const QString &persona) const
+{
+    const qint64 from = proxyBucketStart(nowUs() - ProxyChartMinutes * MinuteUs);
+    ProxyCounts total;
+    for (auto it = m_proxyBuckets.lowerBound(from); it != m_proxyBuckets.cend(); ++it) {
+        const ProxyCounts counts = it->value(persona);
+        total.requests += counts.requests;
+        total.denies += counts.denies;
+    }
+    return total;
+}
+
+QList<std::pair<QString, qint64>> DashboardPage::topDestinations() const
+{
+    QList<std::pair<QString, qint64>> top;
+    top.reserve(m_resourceConnects.size());
+    for (auto it = m_resourceConnects.cbegin(); it != m_resourceConnects.cend(); ++it)
+        top.append({it.key(), it.value()});
+    std::sort(top.begin(), top.end(), [](const auto &a, const auto &b) {
+        return a.second != b.second ? a.second > b.second : a.first < b.first;
+    });
+    if (top.size() > TopShown)
+        top.resize(TopShown);
+    return top;
 }
 
 qint64 DashboardPage::countInMinute(qint64 minuteStartUs, AuditEvent::Decision decision) const
@@ -426,6 +591,7 @@ void DashboardPage::rollMinute()
     const qint64 oldest = minuteStart(nowUs() - DayUs);
     while (!m_minutes.isEmpty() && m_minutes.firstKey() < oldest)
         m_minutes.erase(m_minutes.begin());
+    trimProxyBuckets();
     if (isVisible() && m_loaded && !m_loading && m_sinceQuery.elapsed() >= RequeryIntervalMs)
         startQuery();
     scheduleRefresh();
@@ -459,6 +625,7 @@ void DashboardPage::refresh()
     refreshSummary();
     refreshDecisions(now);
     refreshDenies();
+    refreshProxy(now);
     m_sinceRefresh.start();
     ++m_refreshCount;
     emit refreshed();
@@ -522,18 +689,116 @@ void DashboardPage::refreshDenies()
     m_deniesCountAxis->setRange(0, qreal(std::max<qint64>(highest, 4)));
     m_deniesCountAxis->applyNiceNumbers();
 
-    const QIcon denyIcon =
-        Icons::themed(QStringLiteral("dialog-cancel"), style()->standardIcon(QStyle::SP_DialogCancelButton));
-    m_topDenied->clear();
-    for (const auto &[resource, denied] : topDenied()) {
-        auto *item = new QTreeWidgetItem(m_topDenied);
+    fillTop(
+        m_topDenied, topDenied(),
+        Icons::themed(QStringLiteral("dialog-cancel"), style()->standardIcon(QStyle::SP_DialogCancelButton)));
+}
+
+void DashboardPage::fillTop(QTreeWidget *list, const QList<std::pair<QString, qint64>> &top,
+                            const QIcon &icon)
+{
+    list->clear();
+    for (const auto &[resource, n] : top) {
+        auto *item = new QTreeWidgetItem(list);
         item->setText(0, resource.isEmpty() ? tr("(no resource)") : resource);
         item->setToolTip(0, resource);
-        item->setIcon(0, denyIcon);
-        item->setText(1, QLocale().toString(denied));
-        item->setData(1, Qt::UserRole, denied);
+        item->setIcon(0, icon);
+        item->setText(1, QLocale().toString(n));
+        item->setData(1, Qt::UserRole, n);
         item->setTextAlignment(1, Qt::AlignRight | Qt::AlignVCenter);
     }
+}
+
+void DashboardPage::refreshProxy(qint64 nowUs)
+{
+    const qint64 last = proxyBucketStart(nowUs);
+    const qint64 first = proxyBucketStart(nowUs - ProxyChartMinutes * MinuteUs);
+
+    // The busiest personas of the window, by requests.
+    QHash<QString, qint64> requests;
+    for (auto it = m_proxyBuckets.lowerBound(first); it != m_proxyBuckets.cend(); ++it)
+        for (auto p = it->cbegin(); p != it->cend(); ++p)
+            requests[p.key()] += p->requests;
+    QList<std::pair<QString, qint64>> busiest;
+    for (auto it = requests.cbegin(); it != requests.cend(); ++it)
+        if (it.value() > 0)
+            busiest.append({it.key(), it.value()});
+    std::sort(busiest.begin(), busiest.end(), [](const auto &a, const auto &b) {
+        return a.second != b.second ? a.second > b.second : a.first < b.first;
+    });
+    if (busiest.size() > ProxyPersonasShown)
+        busiest.resize(ProxyPersonasShown);
+    QStringList shown;
+    for (const auto &entry : std::as_const(busiest))
+        shown << entry.first;
+    std::sort(shown.begin(), shown.end()); // a persona keeps its colour while the order changes
+
+    QChart *chart = m_proxyView->chart();
+    for (auto it = m_proxySeries.begin(); it != m_proxySeries.end();) {
+        if (shown.contains(it.key())) {
+            ++it;
+            continue;
+        }
+        chart->removeSeries(it->first);
+        chart->removeSeries(it->second);
+        delete it->first;
+        delete it->second;
+        it = m_proxySeries.erase(it);
+    }
+    const qreal seconds = qreal(ProxyBucketUs) / 1e6;
+    qreal highest = 0;
+    for (qsizetype i = 0; i < shown.size(); ++i) {
+        const QString &persona = shown[i];
+        auto it = m_proxySeries.find(persona);
+        if (it == m_proxySeries.end()) {
+            auto *requestSeries = new QLineSeries;
+            auto *denySeries = new QLineSeries;
+            for (QLineSeries *series : {requestSeries, denySeries}) {
+                chart->addSeries(series);
+                series->attachAxis(m_proxyTimeAxis);
+                series->attachAxis(m_proxyRateAxis);
+            }
+            it = m_proxySeries.insert(persona, {requestSeries, denySeries});
+        }
+        it->first->setName(tr("%1 requests/s").arg(personaTitle(persona)));
+        it->second->setName(tr("%1 denies/s").arg(personaTitle(persona)));
+        it->first->setPen(QPen(personaColor(int(i)), 2, Qt::SolidLine));
+        it->second->setPen(QPen(personaColor(int(i)), 2, Qt::DashLine));
+        QList<QPointF> requestPoints;
+        QList<QPointF> denyPoints;
+        for (qint64 bucket = first; bucket <= last; bucket += ProxyBucketUs) {
+            const ProxyCounts counts = m_proxyBuckets.value(bucket).value(persona);
+            const qreal x = qreal(bucket / 1000);
+            requestPoints.append(QPointF(x, qreal(counts.requests) / seconds));
+            denyPoints.append(QPointF(x, qreal(counts.denies) / seconds));
+            highest = std::max(highest, qreal(counts.requests) / seconds);
+        }
+        it->first->replace(requestPoints);
+        it->second->replace(denyPoints);
+    }
+    m_proxyShown = shown;
+    m_proxyTimeAxis->setRange(QDateTime::fromMSecsSinceEpoch(first / 1000),
+                              QDateTime::fromMSecsSinceEpoch(last / 1000));
+    m_proxyRateAxis->setRange(0, std::max<qreal>(highest, 1));
+    m_proxyRateAxis->applyNiceNumbers();
+
+    const QHash<QString, int> tunnels = activeTunnels();
+    int total = 0;
+    QStringList parts;
+    QStringList personas = tunnels.keys();
+    std::sort(personas.begin(), personas.end());
+    for (const QString &persona : std::as_const(personas)) {
+        const int n = tunnels.value(persona);
+        if (n <= 0)
+            continue;
+        total += n;
+        parts << tr("%1 %L2").arg(personaTitle(persona)).arg(n);
+    }
+    m_tunnelsLabel->setText(
+        parts.isEmpty() ? tr("Active tunnels: %L1").arg(total)
+                        : tr("Active tunnels: %L1 (%2)").arg(total).arg(parts.join(QStringLiteral(", "))));
+    fillTop(m_topDestinations, topDestinations(),
+            Icons::themed(QStringLiteral("network-server"), style()->standardIcon(QStyle::SP_DriveNetIcon)));
 }
 
 void DashboardPage::setStatus(const QString &text, bool problem)

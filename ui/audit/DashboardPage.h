@@ -7,10 +7,12 @@
 #include <QFutureWatcher>
 #include <QHash>
 #include <QMap>
+#include <QSet>
 #include <QTimer>
 #include <QWidget>
 
 #include <array>
+#include <optional>
 #include <vector>
 
 class QBarCategoryAxis;
@@ -28,7 +30,9 @@ class AuditSubscription;
 class Engine;
 
 // What the audit log says at a glance: decisions per minute over the last hour, denies per
-// persona and the most denied resources over the last day, and whether the log is being written.
+// persona and the most denied resources over the last day, and whether the log is being written;
+// for the egress proxy, requests/s and denies/s per persona over the last minutes, the tunnels open
+// now and the most connected destinations over the last day.
 // The figures come from the database once (off the UI thread), then follow the live events; the
 // charts are redrawn at most once a second, and only while the page is on screen.
 class DashboardPage final : public QWidget
@@ -45,6 +49,14 @@ public:
     // Per-persona and per-resource figures are not kept per minute; they are read again from the
     // log this often so that what is older than a day drops out.
     static constexpr int RequeryIntervalMs = 15 * 60 * 1000;
+    // The proxy's rates: buckets of ProxyBucketUs over the last ProxyChartMinutes, one line each
+    // for requests/s and denies/s of at most ProxyPersonasShown personas (the busiest).
+    static constexpr qint64 ProxyBucketUs = 10'000'000;
+    static constexpr int ProxyChartMinutes = 15;
+    static constexpr int ProxyPersonasShown = 8;
+    // Tunnels followed from the live events; past this many open ones new ones are not counted.
+    static constexpr int MaxTrackedTunnels = 100'000;
+    using ProxyCounts = AuditReader::ProxyCounts;
 
     explicit DashboardPage(Engine &engine, QWidget *parent = nullptr);
     ~DashboardPage() override;
@@ -56,6 +68,14 @@ public:
     qint64 deniesFor(const QString &persona) const { return m_personaDenies.value(persona); }
     QList<std::pair<QString, qint64>> topDenied() const;
     qint64 countInMinute(qint64 minuteStartUs, AuditEvent::Decision decision) const;
+    // The proxy's decisions of `persona` in the chart's window (the last ProxyChartMinutes).
+    ProxyCounts proxyCounts(const QString &persona) const;
+    QStringList proxyPersonasShown() const { return m_proxyShown; }
+    QList<std::pair<QString, qint64>> topDestinations() const;
+    // Open tunnels per persona: counted from the live events (an allow or would-deny with a tunnel
+    // id, until its connect.close / http.close), or as last set by setActiveTunnels().
+    QHash<QString, int> activeTunnels() const;
+    static qint64 proxyBucketStart(qint64 timeUs) { return timeUs - timeUs % ProxyBucketUs; }
     // How often the charts were redrawn.
     int refreshCount() const { return m_refreshCount; }
     static qint64 minuteStart(qint64 timeUs) { return timeUs - timeUs % MinuteUs; }
@@ -64,6 +84,9 @@ public:
     void reload();
     // Whether audit events cannot be written (follows Engine::healthChanged).
     void setAuditFailing(bool failing);
+    // The proxy's own count of open tunnels per persona; from then on it replaces the count made
+    // from the live events.
+    void setActiveTunnels(const QHash<QString, int> &tunnels);
 
 signals:
     void loaded();    // figures read from the log (or the read failed: see the status label)
@@ -81,6 +104,7 @@ private:
         AuditEvent::Decision decision;
         QString persona;
         QString resource;
+        bool proxyDecision = false; // a connect or http decision of the proxy
     };
     static Result<AuditReader::Stats> load(const QString &databasePath, qint64 sinceUs);
 
@@ -88,7 +112,9 @@ private:
     void applyLoaded(const Result<AuditReader::Stats> &result);
     void addEvents(const AuditBatch &batch);
     void count(const Counted &event);
-    void trimResources();
+    static void trimCounts(QHash<QString, qint64> &counts);
+    void followTunnel(const AuditEvent &event);
+    void trimProxyBuckets();
     void rollMinute();
     void armMinuteTimer();
     void scheduleRefresh();
@@ -96,6 +122,8 @@ private:
     void refreshDecisions(qint64 nowUs);
     void refreshDenies();
     void refreshSummary();
+    void refreshProxy(qint64 nowUs);
+    static void fillTop(QTreeWidget *list, const QList<std::pair<QString, qint64>> &top, const QIcon &icon);
     void setStatus(const QString &text, bool problem);
     bool canRead() const;
 
@@ -112,6 +140,12 @@ private:
     QMap<qint64, std::array<qint64, 4>> m_minutes; // minute start (UTC µs) → count per Decision
     QHash<QString, qint64> m_personaDenies;
     QHash<QString, qint64> m_resourceDenies;
+    QMap<qint64, QHash<QString, ProxyCounts>> m_proxyBuckets; // bucket start → persona → counts
+    QHash<QString, qint64> m_resourceConnects;
+    QHash<QString, QSet<qint64>> m_openTunnels; // persona → open tunnel ids
+    qsizetype m_openTunnelCount = 0;
+    std::optional<QHash<QString, int>> m_reportedTunnels;
+    QStringList m_proxyShown;
     bool m_auditFailing = false;
 
     bool m_dirty = true;
@@ -133,6 +167,12 @@ private:
     QBarCategoryAxis *m_personaAxis;
     QValueAxis *m_deniesCountAxis;
     QTreeWidget *m_topDenied;
+    QLabel *m_tunnelsLabel;
+    QChartView *m_proxyView;
+    QDateTimeAxis *m_proxyTimeAxis;
+    QValueAxis *m_proxyRateAxis;
+    QHash<QString, std::pair<QLineSeries *, QLineSeries *>> m_proxySeries; // requests, denies
+    QTreeWidget *m_topDestinations;
 };
 
 } // namespace paddock

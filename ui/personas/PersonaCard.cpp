@@ -167,6 +167,11 @@ PersonaCard::PersonaCard(const Persona &persona, QWidget *parent)
         addButton("duplicateButton", tr("Duplicate…"), QStringLiteral("edit-copy"), QStyle::SP_FileLinkIcon);
     m_delete = addButton("deleteButton", tr("Delete…"), QStringLiteral("edit-delete"), QStyle::SP_TrashIcon);
     m_shell->setToolTip(tr("Copies the command that opens a shell in the running container"));
+    m_suggestPolicy = addButton("suggestPolicyButton", tr("Suggest policy…"), QStringLiteral("document-new"),
+                                QStyle::SP_FileDialogNewFolder);
+    m_suggestPolicy->setToolTip(
+        tr("Draft a network policy from every connection recorded for this persona and "
+           "open it in the policy editor for review"));
     m_buildImage = addButton("buildImageButton", tr("Build agent image…"), QStringLiteral("run-build"),
                              QStyle::SP_FileIcon);
     m_startNow = addButton("startNowButton", tr("Start %1 now").arg(persona.name),
@@ -184,6 +189,7 @@ PersonaCard::PersonaCard(const Persona &persona, QWidget *parent)
     connect(m_edit, &QToolButton::clicked, this, &PersonaCard::editRequested);
     connect(m_duplicate, &QToolButton::clicked, this, &PersonaCard::duplicateRequested);
     connect(m_delete, &QToolButton::clicked, this, &PersonaCard::deleteRequested);
+    connect(m_suggestPolicy, &QToolButton::clicked, this, &PersonaCard::suggestPolicyRequested);
 
     auto *header = new QHBoxLayout;
     header->addWidget(m_name);
@@ -202,7 +208,7 @@ PersonaCard::PersonaCard(const Persona &persona, QWidget *parent)
     for (QToolButton *button : {m_start, m_stop, m_restart, m_logs})
         actions->addWidget(button);
     actions->addStretch(1);
-    for (QToolButton *button : {m_shell, m_edit, m_duplicate, m_delete})
+    for (QToolButton *button : {m_suggestPolicy, m_shell, m_edit, m_duplicate, m_delete})
         actions->addWidget(button);
 
     // The image is missing (or was just built): a pale amber strip with what to do.
@@ -443,6 +449,7 @@ void PersonaCard::updateButtons()
                                              s == State::Exited || s == State::Stopping));
     m_shell->setEnabled(s == State::Running);
     m_startNow->setEnabled(m_start->isEnabled());
+    m_suggestPolicy->setVisible(m_persona.isolated() && m_persona.policyMode == Persona::PolicyMode::Record);
 }
 
 void PersonaCard::updateUptime()

@@ -78,6 +78,8 @@ signals:
     void editRequested();
     void duplicateRequested();
     void deleteRequested();
+    // Only offered for isolated personas in record mode: draft a policy from what it did.
+    void suggestPolicyRequested();
     // A local folder was dropped on the card (its canonical path).
     void workspaceDropped(const QString &localPath);
     void buildImageRequested();
@@ -152,6 +154,7 @@ private:
     QToolButton *m_edit;
     QToolButton *m_duplicate;
     QToolButton *m_delete;
+    QToolButton *m_suggestPolicy;
 };
 
 } // namespace paddock

@@ -69,6 +69,7 @@ PersonaEditDialog::PersonaEditDialog(const Persona &persona, QList<Persona> othe
     , m_sshKey(line("sshKeyEdit", tr("the name of the secret with the SSH key")))
     , m_deployKey(new QCheckBox(tr("A deploy key (one repository), not the account key")))
     , m_auditFailMode(new QComboBox)
+    , m_policyMode(new QComboBox)
     , m_memory(spin("memorySpin", 1024 * 1024, tr(" MB")))
     , m_cpus(new QDoubleSpinBox)
     , m_pids(spin("pidsSpin", 1'000'000, {}))
@@ -94,6 +95,14 @@ PersonaEditDialog::PersonaEditDialog(const Persona &persona, QList<Persona> othe
                              int(AuditFailMode::Closed));
     m_auditFailMode->addItem(tr("Open: go on unrecorded while the audit log fails"),
                              int(AuditFailMode::Open));
+    m_policyMode->setObjectName(QStringLiteral("policyModeCombo"));
+    m_policyMode->addItem(tr("Enforce: the policies decide"), int(Persona::PolicyMode::Enforce));
+    m_policyMode->addItem(tr("Shadow: denials are only recorded"), int(Persona::PolicyMode::Shadow));
+    m_policyMode->addItem(tr("Record: everything is allowed and recorded"), int(Persona::PolicyMode::Record));
+    m_policyMode->setToolTip(
+        tr("How the egress proxy applies this persona's network policies. Shadow and record "
+           "let every connection through and record the would-be denials: use them to try "
+           "a policy out or to draft one (Suggest policy), then return to enforce."));
     m_cpus->setObjectName(QStringLiteral("cpusSpin"));
     m_cpus->setRange(0, 1024);
     m_cpus->setDecimals(2);
@@ -120,6 +129,8 @@ PersonaEditDialog::PersonaEditDialog(const Persona &persona, QList<Persona> othe
     general->addRow(tr("SSH &key secret:"), m_sshKey);
     general->addRow(QString(), m_deployKey);
     general->addRow(tr("When the &audit log fails:"), m_auditFailMode);
+    general->addRow(tr("&Network policy mode:"), m_policyMode);
+    m_general = general;
 
     auto *limitsBox = new QGroupBox(tr("Limits"));
     limitsBox->setObjectName(QStringLiteral("limitsBox"));
@@ -155,6 +166,11 @@ PersonaEditDialog::PersonaEditDialog(const Persona &persona, QList<Persona> othe
     connect(m_writableRoot, &QCheckBox::toggled, this, &PersonaEditDialog::updateRelaxations);
     connect(m_rootUser, &QCheckBox::toggled, this, &PersonaEditDialog::updateRelaxations);
     connect(m_capabilities, &QLineEdit::textChanged, this, &PersonaEditDialog::updateRelaxations);
+    connect(m_policyMode, &QComboBox::currentIndexChanged, this, &PersonaEditDialog::updateRelaxations);
+    connect(m_trust, &QComboBox::currentIndexChanged, this, [this] {
+        updatePolicyModeRow();
+        updateRelaxations();
+    });
     for (QLineEdit *edit : findChildren<QLineEdit *>())
         connect(edit, &QLineEdit::textEdited, this, [this] { showError({}); });
 }
@@ -170,6 +186,8 @@ void PersonaEditDialog::load(const Persona &p)
     m_sshKey->setText(p.sshKey);
     m_deployKey->setChecked(p.deployKey);
     m_auditFailMode->setCurrentIndex(m_auditFailMode->findData(p.auditFailMode ? int(*p.auditFailMode) : -1));
+    m_policyMode->setCurrentIndex(m_policyMode->findData(int(p.policyMode)));
+    updatePolicyModeRow();
     m_memory->setValue(int(p.limits.memoryMb));
     m_cpus->setValue(p.limits.cpus);
     m_pids->setValue(p.limits.pids);
@@ -262,6 +280,7 @@ Result<Persona> PersonaEditDialog::persona() const
     p.deployKey = m_deployKey->isChecked();
     const int failMode = m_auditFailMode->currentData().toInt();
     p.auditFailMode = failMode < 0 ? std::nullopt : std::optional(AuditFailMode(failMode));
+    p.policyMode = Persona::PolicyMode(m_policyMode->currentData().toInt());
     p.limits.memoryMb = m_memory->value();
     p.limits.cpus = m_cpus->value();
     p.limits.pids = m_pids->value();
@@ -276,9 +295,17 @@ Result<Persona> PersonaEditDialog::persona() const
     return p;
 }
 
+void PersonaEditDialog::updatePolicyModeRow()
+{
+    m_general->setRowVisible(m_policyMode,
+                             Persona::Trust(m_trust->currentData().toInt()) != Persona::Trust::Full);
+}
+
 void PersonaEditDialog::updateRelaxations()
 {
     Persona p;
+    p.trust = Persona::Trust(m_trust->currentData().toInt());
+    p.policyMode = Persona::PolicyMode(m_policyMode->currentData().toInt());
     p.relaxed.writableRoot = m_writableRoot->isChecked();
     p.relaxed.rootUser = m_rootUser->isChecked();
     for (const QString &cap : items(m_capabilities->text()))

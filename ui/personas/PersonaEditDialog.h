@@ -8,6 +8,7 @@
 class QCheckBox;
 class QComboBox;
 class QDoubleSpinBox;
+class QFormLayout;
 class QLabel;
 class QLineEdit;
 class QSpinBox;
@@ -47,6 +48,8 @@ public:
 private:
     void load(const Persona &persona);
     void updateRelaxations();
+    // The network policy mode applies to isolated (moderate, restricted) personas only.
+    void updatePolicyModeRow();
     void showError(const QString &text);
 
     Persona m_original;
@@ -62,6 +65,8 @@ private:
     QLineEdit *m_sshKey;
     QCheckBox *m_deployKey;
     QComboBox *m_auditFailMode;
+    QComboBox *m_policyMode;
+    QFormLayout *m_general = nullptr;
     QSpinBox *m_memory;
     QDoubleSpinBox *m_cpus;
     QSpinBox *m_pids;

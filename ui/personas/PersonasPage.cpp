@@ -283,6 +283,8 @@ PersonaCard *PersonasPage::addCard(const Persona &persona)
     connect(c, &PersonaCard::editRequested, this, [this, c] { editPersona(c->name()); });
     connect(c, &PersonaCard::duplicateRequested, this, [this, c] { duplicatePersona(c->name()); });
     connect(c, &PersonaCard::deleteRequested, this, [this, c] { deletePersona(c->name()); });
+    connect(c, &PersonaCard::suggestPolicyRequested, this,
+            [this, c] { emit suggestPolicyRequested(c->name()); });
     connect(c, &PersonaCard::workspaceDropped, this,
             [this, c](const QString &path) { emit workspaceRequested(c->name(), path); });
     connect(c, &PersonaCard::buildImageRequested, this, [this, c] { buildImage(c->name()); });

@@ -98,6 +98,8 @@ signals:
     void reconnectRequested();
     // A local folder was dropped on a persona's card: open it as that persona's workspace.
     void workspaceRequested(const QString &persona, const QString &localPath);
+    // "Suggest policy…" on a record-mode persona's card: draft a policy from its audit events.
+    void suggestPolicyRequested(const QString &persona);
 
 protected:
     void showEvent(QShowEvent *event) override;

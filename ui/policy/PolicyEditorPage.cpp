@@ -271,6 +271,50 @@ void PolicyEditorPage::showPolicy(const QString &set, const QString &policyId)
     });
 }
 
+void PolicyEditorPage::appendSuggestion(const QString &set, const QString &policyText)
+{
+    if (!m_store.names().contains(set)) {
+        setStatus(
+            tr("There is no policy set \"%1\" to add the suggested policy to; its persona's trust level "
+               "has no set in the policies folder.")
+                .arg(set),
+            true);
+        return;
+    }
+    if (set == m_current) {
+        appendText(policyText);
+        return;
+    }
+    confirmDiscard([this, set, policyText] {
+        loadText(set, m_store.text(set));
+        appendText(policyText);
+    });
+}
+
+void PolicyEditorPage::appendText(const QString &policyText)
+{
+    // Through the cursor, so that Undo takes it back.
+    QTextCursor cursor(m_editor->document());
+    cursor.movePosition(QTextCursor::End);
+    const QString text = m_editor->toPlainText();
+    QString gap;
+    if (!text.isEmpty())
+        gap = text.endsWith(QLatin1Char('\n')) ? QStringLiteral("\n") : QStringLiteral("\n\n");
+    cursor.beginEditBlock();
+    cursor.insertText(gap);
+    const int start = cursor.position();
+    cursor.insertText(policyText);
+    cursor.endEditBlock();
+    const int end = cursor.position();
+    cursor.setPosition(end);
+    cursor.setPosition(start, QTextCursor::KeepAnchor);
+    m_editor->setTextCursor(cursor);
+    m_editor->centerCursor();
+    m_editor->setFocus();
+    setStatus(tr("Suggested policy added to \"%1\" (not saved): review it, then save.").arg(m_current),
+              false);
+}
+
 bool PolicyEditorPage::selectPolicy(const QString &policyId)
 {
     // Parsed here rather than taken from the last check: the editor's text is what the user sees,

@@ -41,6 +41,10 @@ public:
     // Opens `set` (asking about unsaved changes as openSet does) and selects the policy `policyId`
     // there: its @id annotation, or policy0, policy1, … by position as the parser names them.
     void showPolicy(const QString &set, const QString &policyId);
+    // Opens `set` (asking first when another set has unsaved changes) and appends `policyText` to
+    // the editor's text, unsaved and selected, for the user to review and save ("Allow this host…",
+    // "Suggest policy").
+    void appendSuggestion(const QString &set, const QString &policyText);
     // Asks about unsaved changes if there are any; `proceed` runs unless the user cancels.
     void confirmDiscard(const std::function<void()> &proceed);
 
@@ -62,6 +66,7 @@ private:
     void showCheck(const PolicyCheck &result);
     void loadText(const QString &name, const QString &text);
     bool selectPolicy(const QString &policyId);
+    void appendText(const QString &policyText);
     void setStatus(const QString &text, bool problem);
     void reloadSetList();
 
