@@ -7,11 +7,13 @@
 #include "personas/PersonaStore.h"
 #include "policy/PolicyStore.h"
 #include "runtime/PersonaRuntime.h"
+#include "proxy/EgressProxy.h"
 #include "secrets/PersonaSecrets.h"
 #include "secrets/SecretDelivery.h"
 #include "secrets/SecretStore.h"
 
 #include <QCoreApplication>
+#include <QDir>
 #include <QFileInfo>
 #include <QJsonObject>
 #include <QLoggingCategory>
@@ -64,9 +66,20 @@ Engine::Engine(QObject *parent)
         emit healthChanged(health());
     });
     addService(std::make_unique<PolicyService>(*m_policyStore));
+    // The proxy starts before the personas whose traffic it carries and stops after them.
+    EgressProxy::Options proxyOptions;
+    proxyOptions.policies = [store = m_policyStore](const QString &set) { return store->policies(set); };
+    proxyOptions.audit = m_auditStore;
+    proxyOptions.statusPath =
+        QDir(Paths::runtimeDir()).filePath(QStringLiteral("paddock/proxy-%1.json").arg(QCoreApplication::applicationPid()));
+    auto proxy = std::make_unique<EgressProxy>(proxyOptions);
+    m_egressProxy = proxy.get();
+    addService(std::move(proxy));
     auto personas = std::make_unique<PersonaRuntime>(personaRuntimeOptions());
     m_personaRuntime = personas.get();
     addService(std::move(personas));
+    // Isolated personas are served on their network's gateway while they run.
+    m_egressProxy->follow(m_personaRuntime);
     // A set saved from the editor replaces one that failed to load: its problem is gone.
     connect(m_policyStore, &PolicyStore::policiesChanged, this, [this](const QString &name) {
         const QString file = m_policyStore->filePath(name);

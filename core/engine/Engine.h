@@ -14,6 +14,8 @@ class QThread;
 
 namespace paddock {
 
+class EgressProxy;
+
 class AuditStore;
 class ConfigWriter;
 class PolicyStore;
@@ -70,6 +72,9 @@ public:
     static PersonaRuntime::Options personaRuntimeOptions();
     // The personas and their containers, on the engine's paddock-runtime thread.
     PersonaRuntime *personaRuntime() const { return m_personaRuntime; }
+    // The egress proxy, on the engine's paddock-proxy thread: a listener on each isolated persona
+    // network's gateway while the persona runs.
+    EgressProxy *egressProxy() const { return m_egressProxy; }
     // Loads `settings` (a file that cannot be used becomes a problem the user sees) and has their
     // changes written on the config thread from now on.
     void loadSettings(Settings &settings);
@@ -104,6 +109,7 @@ private:
     bool m_startRecorded = false;
     PolicyStore *m_policyStore = nullptr;
     PersonaRuntime *m_personaRuntime = nullptr;
+    EgressProxy *m_egressProxy = nullptr;
     QMap<QString, Error> m_problems;
     State m_state = State::Stopped;
     bool m_startFailed = false;

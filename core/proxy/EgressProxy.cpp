@@ -3,15 +3,16 @@
 #include "audit/AuditStore.h"
 #include "policy/PolicySet.h"
 #include "proxy/RequestParser.h"
+#include "runtime/PersonaRuntime.h"
 
 #include <QCoreApplication>
 #include <QDir>
 #include <QFile>
 #include <QFileInfo>
+#include <QSet>
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
-#include <QSocketNotifier>
 #include <QThread>
 #include <QTimer>
 
@@ -20,16 +21,20 @@
 #include <ifaddrs.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <pthread.h>
 #include <sys/epoll.h>
+#include <sys/eventfd.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cerrno>
 #include <chrono>
 #include <cstring>
 #include <unordered_map>
 #include <unordered_set>
+#include <thread>
 #include <vector>
 
 namespace paddock {
@@ -277,8 +282,113 @@ ProxyPersona ProxyPersona::from(const Persona &persona)
     return p;
 }
 
+// What the workers share about a persona: its settings and buckets under a mutex, its counters
+// as atomics (read by status() at any time).
+struct PersonaShared
+{
+    mutable QMutex mutex;
+    ProxyPersona config;      // guarded
+    TokenBucket connections;  // guarded
+    TokenBucket bytes;        // guarded
+    std::atomic<qint64> requests{0}, allowed{0}, denied{0}, wouldDeny{0}, limited{0}, invalid{0}, failed{0};
+    std::atomic<qint64> bytesUp{0}, bytesDown{0};
+    std::atomic<int> active{0};
+
+    ProxyPersona settings() const
+    {
+        QMutexLocker lock(&mutex);
+        return config;
+    }
+    ProxyCounters counters() const
+    {
+        ProxyCounters c;
+        c.requests = requests;
+        c.allowed = allowed;
+        c.denied = denied;
+        c.wouldDeny = wouldDeny;
+        c.limited = limited;
+        c.invalid = invalid;
+        c.failed = failed;
+        c.active = active;
+        c.bytesUp = bytesUp;
+        c.bytesDown = bytesDown;
+        return c;
+    }
+};
+
+// A listening socket, shared by the workers (each has it in its epoll set, EPOLLEXCLUSIVE: one is
+// woken per connection); closed when the last worker lets go of it.
+struct ListenSocket
+{
+    quint64 id = 0;
+    int fd = -1;
+    QString persona;
+    IpAddress address;
+    int port = 0;
+    ListenSocket() = default;
+    ListenSocket(const ListenSocket &) = delete;
+    ListenSocket &operator=(const ListenSocket &) = delete;
+    ~ListenSocket()
+    {
+        if (fd >= 0)
+            ::close(fd);
+    }
+};
+
+class ProxyWorker;
+
 struct EgressProxy::Impl
 {
+    EgressProxy *q = nullptr;
+    Options options;
+    Resolver resolver;
+    QString upstreamHost;
+    int upstreamPort = 0;
+    std::vector<std::unique_ptr<ProxyWorker>> workers;
+    std::atomic<quint64> nextListenerId{1};
+
+    mutable QMutex mutex; // guards what follows
+    QHash<QString, std::shared_ptr<PersonaShared>> personas;
+    std::vector<std::shared_ptr<ListenSocket>> listeners;
+
+    QTimer *statusTimer = nullptr;
+    QByteArray lastStatusJson;
+    qint64 lastStatusFileUs = 0;
+
+    Impl(EgressProxy *proxy, Options o)
+        : q(proxy)
+        , options(std::move(o))
+        , resolver(options.resolver)
+    {}
+
+    std::shared_ptr<PersonaShared> persona(const QString &name) const
+    {
+        QMutexLocker lock(&mutex);
+        return personas.value(name);
+    }
+    // The proxy's own listening addresses (never a destination).
+    bool isSelf(const IpAddress &a, int port, const std::function<bool(const IpAddress &)> &isHost) const
+    {
+        QMutexLocker lock(&mutex);
+        for (const auto &l : listeners)
+            if (l->port == port &&
+                (sameAddress(l->address, a) ||
+                 (isUnspecified(l->address) && (isHost(a) || !AddressGuard::refusal(a).isEmpty()))))
+                return true;
+        return false;
+    }
+
+    Result<void> start();
+    void stop();
+    ProxyStatus current() const;
+    void publishStatus();
+};
+
+// One thread serving connections with an epoll set of its own (edge-triggered: each socket is
+// registered once; readiness is remembered until a read or write says EAGAIN).
+class ProxyWorker
+{
+public:
     enum class Phase {
         Head,          // reading the request head
         Resolving,     // waiting for the resolver
@@ -289,41 +399,27 @@ struct EgressProxy::Impl
         Linger,        // answered and shut down; draining until the client closes
     };
 
-    struct Listener
-    {
-        quint64 id = 0;
-        int fd = -1;
-        QString persona;
-        IpAddress address;
-        int port = 0;
-    };
-
-    struct PersonaState
-    {
-        ProxyPersona config;
-        TokenBucket connections;
-        TokenBucket bytes;
-        ProxyCounters counters;
-    };
-
     struct Conn
     {
         quint64 id = 0;
-        QString persona;
+        std::shared_ptr<PersonaShared> persona;
+        QString personaName;
+        ProxyLimits limits;
+        Persona::PolicyMode mode = Persona::PolicyMode::Enforce;
         int client = -1;
         int upstream = -1;
-        uint32_t clientEvents = 0;
-        uint32_t upstreamEvents = 0;
+        bool clientReadable = true; // with TCP_DEFER_ACCEPT, the request is usually there
+        bool clientWritable = false;
+        bool upstreamReadable = false;
+        bool upstreamWritable = false;
         Phase phase = Phase::Head;
         std::unique_ptr<RequestParser> parser;
         ProxyRequest request;
         QByteArray early; // bytes after the head, read before the decision
         QString resource;
-        QString client_;
+        QString clientText;
         std::vector<IpAddress> candidates;
         size_t nextCandidate = 0;
-        IpAddress address;
-        bool haveAddress = false;
         bool viaUpstream = false;
         QByteArray toUpstream; // waiting for the destination to take them
         QByteArray toClient;
@@ -344,179 +440,171 @@ struct EgressProxy::Impl
         QString error;
     };
 
-    EgressProxy *q = nullptr;
-    Options options;
-    Resolver resolver;
-    int epfd = -1;
-    QSocketNotifier *notifier = nullptr;
-    QTimer *sweepTimer = nullptr;
-    QTimer *throttleTimer = nullptr;
-    QTimer *statusTimer = nullptr;
-    std::vector<char> scratch = std::vector<char>(BufferBytes);
-    quint64 nextId = 1;
-    std::unordered_map<quint64, Listener> listeners;
-    std::unordered_map<quint64, std::unique_ptr<Conn>> conns;
-    QHash<QString, PersonaState> personas;
-    std::unordered_set<quint64> throttled;
-    std::vector<IpAddress> hostAddresses;
-    qint64 hostAddressesUs = 0;
-    QString upstreamHost;
-    int upstreamPort = 0;
-    bool statusDirty = true;
-    QByteArray lastStatusJson;
-    qint64 lastStatusFileUs = 0;
-
-    mutable QMutex statusMutex;
-    ProxyStatus snapshot;
-
-    explicit Impl(EgressProxy *proxy, Options o)
-        : q(proxy)
-        , options(std::move(o))
-        , resolver(options.resolver)
+    ProxyWorker(EgressProxy::Impl &proxy, int index)
+        : m_proxy(proxy)
+        , m_index(index)
     {}
-
-    // --- epoll bookkeeping -------------------------------------------------------------------
-
-    void watch(int fd, quint64 key, uint32_t events, uint32_t *current)
+    ~ProxyWorker()
     {
-        if (*current == events)
-            return;
-        epoll_event ev{};
-        ev.events = events;
-        ev.data.u64 = key;
-        const int op = *current == 0 ? EPOLL_CTL_ADD : (events == 0 ? EPOLL_CTL_DEL : EPOLL_CTL_MOD);
-        ::epoll_ctl(epfd, op, fd, &ev);
-        *current = events;
+        if (m_epfd >= 0)
+            ::close(m_epfd);
+        if (m_wake >= 0)
+            ::close(m_wake);
     }
-    // A socket's interest: reading unless told otherwise, writing while bytes wait for it.
-    void update(Conn &c)
-    {
-        if (c.client >= 0) {
-            uint32_t ev = 0;
-            const bool readClient =
-                c.phase == Phase::Head || c.phase == Phase::Linger ||
-                ((c.phase == Phase::Tunnel || (c.phase == Phase::Forward && !c.requestDone)) &&
-                 !c.clientEof && c.toUpstream.isEmpty() && !c.throttled);
-            if (readClient)
-                ev |= EPOLLIN;
-            if (!c.toClient.isEmpty())
-                ev |= EPOLLOUT;
-            // While deciding or dialling, a client that leaves is noticed; while relaying, a side not
-            // read is not watched at all (its end is seen once it is read again).
-            const bool waiting = c.phase == Phase::Resolving || c.phase == Phase::Connecting ||
-                                 c.phase == Phase::UpstreamProxy;
-            if (waiting && !c.clientEof)
-                ev |= EPOLLRDHUP;
-            watch(c.client, keyOf(c.id, ClientKey), ev, &c.clientEvents);
-        }
-        if (c.upstream >= 0) {
-            uint32_t ev = 0;
-            const bool readUpstream =
-                (c.phase == Phase::Tunnel || c.phase == Phase::Forward || c.phase == Phase::UpstreamProxy) &&
-                !c.upstreamEof && c.toClient.isEmpty() && !c.throttled;
-            if (readUpstream)
-                ev |= EPOLLIN;
-            if (c.phase == Phase::Connecting || !c.toUpstream.isEmpty())
-                ev |= EPOLLOUT;
-            watch(c.upstream, keyOf(c.id, UpstreamKey), ev, &c.upstreamEvents);
-        }
-    }
-
-    // --- life cycle --------------------------------------------------------------------------
 
     Result<void> start()
     {
-        epfd = ::epoll_create1(EPOLL_CLOEXEC);
-        if (epfd < 0)
-            return std::unexpected(
-                Error{Error::Code::Internal,
-                      Text::tr("the proxy cannot start: %1").arg(QString::fromUtf8(strerror(errno))),
-                      {},
-                      {}});
-        if (options.upstream.isEmpty()) {
-            if (auto started = resolver.start(); !started)
-                return started;
-        } else {
-            const qsizetype colon = options.upstream.lastIndexOf(u':');
-            bool ok = false;
-            upstreamPort = colon > 0 ? options.upstream.mid(colon + 1).toInt(&ok) : 0;
-            upstreamHost = colon > 0 ? options.upstream.left(colon) : QString();
-            if (upstreamHost.startsWith(u'[') && upstreamHost.endsWith(u']'))
-                upstreamHost = upstreamHost.mid(1, upstreamHost.size() - 2);
-            auto literal = AddressGuard::parseLiteral(upstreamHost);
-            if (!ok || upstreamPort <= 0 || upstreamPort > 65535 || !literal || !*literal)
-                return std::unexpected(Error{
-                    Error::Code::Invalid,
-                    Text::tr("the upstream proxy \"%1\" is not an address:port").arg(options.upstream),
-                    {},
-                    Text::tr("Give the upstream proxy as an IP address and port, e.g. 10.0.0.1:3128.")});
-        }
-        notifier = new QSocketNotifier(epfd, QSocketNotifier::Read, q);
-        QObject::connect(notifier, &QSocketNotifier::activated, q, [this] { poll(); });
-        sweepTimer = new QTimer(q);
-        sweepTimer->setInterval(250);
-        QObject::connect(sweepTimer, &QTimer::timeout, q, [this] { sweep(); });
-        sweepTimer->start();
-        throttleTimer = new QTimer(q);
-        throttleTimer->setInterval(10);
-        QObject::connect(throttleTimer, &QTimer::timeout, q, [this] { resumeThrottled(); });
-        statusTimer = new QTimer(q);
-        statusTimer->setInterval(200);
-        QObject::connect(statusTimer, &QTimer::timeout, q, [this] { publishStatus(); });
-        statusTimer->start();
-        publishStatus();
+        m_epfd = ::epoll_create1(EPOLL_CLOEXEC);
+        m_wake = ::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+        if (m_epfd < 0 || m_wake < 0)
+            return std::unexpected(Error{
+                Error::Code::Internal,
+                Text::tr("the proxy cannot start: %1").arg(QString::fromUtf8(strerror(errno))), {}, {}});
+        epoll_event ev{};
+        ev.events = EPOLLIN;
+        ev.data.u64 = WakeKey;
+        ::epoll_ctl(m_epfd, EPOLL_CTL_ADD, m_wake, &ev);
+        m_thread = std::thread([this] { run(); });
         return {};
     }
 
     void stop()
     {
-        std::vector<quint64> ids;
-        for (const auto &[id, c] : conns)
-            ids.push_back(id);
-        for (quint64 id : ids)
-            if (auto it = conns.find(id); it != conns.end())
-                finish(*it->second, Text::tr("Paddock stopped"));
-        for (auto &[id, l] : listeners)
-            ::close(l.fd);
-        listeners.clear();
-        publishStatus();
-        if (!options.statusPath.isEmpty())
-            QFile::remove(options.statusPath);
-        delete notifier;
-        notifier = nullptr;
-        if (epfd >= 0)
-            ::close(epfd);
-        epfd = -1;
+        post([this] { m_stopping = true; });
+        if (m_thread.joinable())
+            m_thread.join();
     }
 
-    // --- events ------------------------------------------------------------------------------
-
-    void poll()
+    // Runs `task` on this worker's thread.
+    void post(std::function<void()> task)
     {
-        epoll_event events[256];
-        const int n = ::epoll_wait(epfd, events, 256, 0);
-        for (int i = 0; i < n; ++i) {
-            const quint64 key = events[i].data.u64;
-            const quint64 id = key >> 2;
-            const auto kind = Kind(key & 3);
-            if (kind == ListenerKey) {
-                if (auto it = listeners.find(id); it != listeners.end())
-                    accept(it->second);
-                continue;
-            }
-            auto it = conns.find(id);
-            if (it == conns.end())
-                continue;
-            Conn &c = *it->second;
-            const uint32_t ev = events[i].events;
-            if (kind == ClientKey)
-                onClient(c, ev);
-            else
-                onUpstream(c, ev);
+        {
+            QMutexLocker lock(&m_taskMutex);
+            m_tasks.push_back(std::move(task));
+        }
+        const uint64_t one = 1;
+        (void)!::write(m_wake, &one, sizeof(one));
+    }
+
+    void addListener(std::shared_ptr<ListenSocket> l)
+    {
+        epoll_event ev{};
+        ev.events = EPOLLIN | EPOLLEXCLUSIVE;
+        ev.data.u64 = keyOf(l->id, ListenerKey);
+        ::epoll_ctl(m_epfd, EPOLL_CTL_ADD, l->fd, &ev);
+        m_listeners.emplace(l->id, std::move(l));
+    }
+    void removeListener(quint64 id)
+    {
+        if (auto it = m_listeners.find(id); it != m_listeners.end()) {
+            ::epoll_ctl(m_epfd, EPOLL_CTL_DEL, it->second->fd, nullptr);
+            m_listeners.erase(it); // the last worker's erase closes it
         }
     }
+    void closePersona(const QString &name, const QString &why)
+    {
+        std::vector<quint64> ids;
+        for (const auto &[id, c] : m_conns)
+            if (c->personaName == name)
+                ids.push_back(id);
+        for (quint64 id : ids)
+            if (auto it = m_conns.find(id); it != m_conns.end())
+                finish(*it->second, why);
+    }
 
-    void accept(const Listener &l)
+private:
+    static constexpr quint64 WakeKey = ~quint64(0);
+
+    void run()
+    {
+        const std::string name = "paddock-proxy-" + std::to_string(m_index + 1);
+        ::pthread_setname_np(::pthread_self(), name.substr(0, 15).c_str());
+        epoll_event events[256];
+        qint64 lastSweep = nowUs();
+        while (!m_stopping) {
+            const int timeout = m_throttled.empty() ? 250 : 10;
+            const int n = ::epoll_wait(m_epfd, events, 256, timeout);
+            for (int i = 0; i < n; ++i) {
+                const quint64 key = events[i].data.u64;
+                if (key == WakeKey) {
+                    uint64_t count = 0;
+                    (void)!::read(m_wake, &count, sizeof(count));
+                    runTasks();
+                    continue;
+                }
+                const quint64 id = key >> 2;
+                const auto kind = Kind(key & 3);
+                if (kind == ListenerKey) {
+                    if (auto it = m_listeners.find(id); it != m_listeners.end())
+                        accept(*it->second);
+                    continue;
+                }
+                auto it = m_conns.find(id);
+                if (it == m_conns.end())
+                    continue;
+                Conn &c = *it->second;
+                const uint32_t ev = events[i].events;
+                if (kind == ClientKey) {
+                    if (ev & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR))
+                        c.clientReadable = true;
+                    if (ev & (EPOLLOUT | EPOLLHUP | EPOLLERR))
+                        c.clientWritable = true;
+                } else {
+                    if (ev & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR))
+                        c.upstreamReadable = true;
+                    if (ev & (EPOLLOUT | EPOLLHUP | EPOLLERR))
+                        c.upstreamWritable = true;
+                }
+                if ((ev & (EPOLLHUP | EPOLLERR)) && kind == ClientKey && !relaying(c) && c.phase != Phase::Head &&
+                    c.phase != Phase::Linger) {
+                    finish(c, Text::tr("the client went away"));
+                    continue;
+                }
+                pump(c);
+            }
+            const qint64 now = nowUs();
+            if (!m_throttled.empty())
+                resumeThrottled();
+            if (now - lastSweep >= 250'000) {
+                lastSweep = now;
+                sweep(now);
+            }
+        }
+        runTasks();
+        std::vector<quint64> ids;
+        for (const auto &[id, c] : m_conns)
+            ids.push_back(id);
+        for (quint64 id : ids)
+            if (auto it = m_conns.find(id); it != m_conns.end())
+                finish(*it->second, Text::tr("Paddock stopped"));
+        for (auto &[id, l] : m_listeners)
+            ::epoll_ctl(m_epfd, EPOLL_CTL_DEL, l->fd, nullptr);
+        m_listeners.clear();
+    }
+
+    void runTasks()
+    {
+        std::vector<std::function<void()>> tasks;
+        {
+            QMutexLocker lock(&m_taskMutex);
+            tasks.swap(m_tasks);
+        }
+        for (auto &t : tasks)
+            t();
+    }
+
+    static bool relaying(const Conn &c) { return c.phase == Phase::Tunnel || c.phase == Phase::Forward; }
+    bool alive(quint64 id) const { return m_conns.find(id) != m_conns.end(); }
+
+    void watch(int fd, quint64 key)
+    {
+        epoll_event ev{};
+        ev.events = EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET;
+        ev.data.u64 = key;
+        ::epoll_ctl(m_epfd, EPOLL_CTL_ADD, fd, &ev);
+    }
+
+    void accept(const ListenSocket &l)
     {
         for (int i = 0; i < 64; ++i) {
             sockaddr_storage from{};
@@ -524,172 +612,132 @@ struct EgressProxy::Impl
             const int fd =
                 ::accept4(l.fd, reinterpret_cast<sockaddr *>(&from), &len, SOCK_NONBLOCK | SOCK_CLOEXEC);
             if (fd < 0)
-                return; // EAGAIN, or out of descriptors: the backlog waits
-            const int one = 1;
-            ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+                return; // EAGAIN (another worker took it), or out of descriptors: the backlog waits
+            // TCP_NODELAY comes from the listener.
             auto c = std::make_unique<Conn>();
-            c->id = nextId++;
-            c->persona = l.persona;
+            c->id = (m_nextId++ << 3) | quint64(m_index);
+            c->personaName = l.persona;
+            c->persona = m_proxy.persona(l.persona);
+            if (c->persona) {
+                const ProxyPersona settings = c->persona->settings();
+                c->limits = settings.limits;
+                c->mode = settings.mode;
+            }
             c->client = fd;
             int port = 0;
             const IpAddress source = fromSockAddr(reinterpret_cast<const sockaddr *>(&from), &port);
-            c->client_ = hostPort(source.toString(), port);
+            c->clientText = hostPort(source.toString(), port);
             c->parser = std::make_unique<RequestParser>();
             c->startUs = c->lastUs = nowUs();
-            c->deadlineUs = c->startUs + qint64(limitsOf(l.persona).headTimeoutMs) * 1000;
+            c->deadlineUs = c->startUs + qint64(c->limits.headTimeoutMs) * 1000;
             Conn &ref = *c;
-            conns.emplace(c->id, std::move(c));
-            update(ref);
+            m_conns.emplace(c->id, std::move(c));
+            watch(fd, keyOf(ref.id, ClientKey));
+            pump(ref);
         }
     }
 
-    ProxyLimits limitsOf(const QString &persona) const
-    {
-        const auto it = personas.constFind(persona);
-        return it == personas.constEnd() ? ProxyLimits{} : it->config.limits;
-    }
-
-    void onClient(Conn &c, uint32_t ev)
+    // Does whatever the connection's readiness allows, until nothing more can be done now.
+    void pump(Conn &c)
     {
         const quint64 id = c.id;
-        if ((ev & EPOLLOUT) && !c.toClient.isEmpty()) {
-            if (!flush(c, c.client, c.toClient, c.bytesDown))
-                return;
-        }
-        if (!alive(id))
+        switch (c.phase) {
+        case Phase::Head:
+            return readHead(c);
+        case Phase::Linger:
+            return drainLinger(c);
+        case Phase::Resolving:
             return;
-        if (ev & (EPOLLIN | EPOLLHUP | EPOLLERR | EPOLLRDHUP)) {
-            switch (c.phase) {
-            case Phase::Head:
-                return readHead(c);
-            case Phase::Linger:
-                return drainLinger(c);
-            case Phase::Tunnel:
-            case Phase::Forward:
-                if (ev & EPOLLIN)
-                    return relayUp(c);
-                if (ev & (EPOLLHUP | EPOLLERR))
-                    return finish(c, c.clientEof ? QString() : Text::tr("the client reset the connection"));
+        case Phase::Connecting:
+            if (c.upstreamWritable)
+                connected(c);
+            return;
+        case Phase::UpstreamProxy:
+            if (!c.toUpstream.isEmpty() && c.upstreamWritable && !flush(c, false))
                 return;
-            default:
-                // Not reading yet: a client gone while we decide or dial. A half close is kept
-                // (a plain request may be followed by the client's end of sending).
-                if (ev & (EPOLLHUP | EPOLLERR))
-                    return finish(c, Text::tr("the client went away"));
-                if (ev & EPOLLRDHUP) {
-                    if (c.request.connect) // a tunnel nobody will use
-                        return finish(c, Text::tr("the client went away"));
-                    c.clientEof = true;
-                }
-            }
+            if (alive(id) && c.upstreamReadable)
+                readUpstreamProxy(c);
+            return;
+        case Phase::Tunnel:
+        case Phase::Forward:
+            return relay(c);
         }
-        if (alive(id))
-            update(c);
     }
-
-    void onUpstream(Conn &c, uint32_t ev)
-    {
-        const quint64 id = c.id;
-        if (c.phase == Phase::Connecting) {
-            if (ev & (EPOLLOUT | EPOLLERR | EPOLLHUP))
-                return connected(c);
-            return;
-        }
-        if ((ev & EPOLLOUT) && !c.toUpstream.isEmpty()) {
-            if (!flush(c, c.upstream, c.toUpstream, c.bytesUp))
-                return;
-        }
-        if (!alive(id))
-            return;
-        if (ev & (EPOLLIN | EPOLLHUP | EPOLLERR | EPOLLRDHUP)) {
-            if (c.phase == Phase::UpstreamProxy)
-                return readUpstreamProxy(c);
-            if (ev & EPOLLIN)
-                return relayDown(c);
-            if (ev & (EPOLLHUP | EPOLLERR))
-                return finish(c,
-                              c.upstreamEof ? QString() : Text::tr("the destination reset the connection"));
-        }
-        if (alive(id))
-            update(c);
-    }
-
-    bool alive(quint64 id) const { return conns.find(id) != conns.end(); }
 
     // --- the request head --------------------------------------------------------------------
 
     void readHead(Conn &c)
     {
-        const ssize_t n = ::read(c.client, scratch.data(), scratch.size());
-        if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR))
-            return destroy(c); // gone before asking anything
-        if (n < 0)
-            return;
-        const RequestParser::State state = c.parser->feed(scratch.data(), n);
-        switch (state) {
-        case RequestParser::State::NeedMore:
-            return;
-        case RequestParser::State::Invalid: {
-            PersonaState &ps = personas[c.persona];
-            ++ps.counters.invalid;
-            statusDirty = true;
-            const QString reason = c.parser->error();
+        while (c.clientReadable) {
+            const ssize_t n = ::read(c.client, m_scratch.data(), m_scratch.size());
+            if (n < 0 && (errno == EAGAIN || errno == EINTR)) {
+                c.clientReadable = errno == EINTR;
+                return;
+            }
+            if (n <= 0)
+                return destroy(c); // gone before asking anything
+            const RequestParser::State state = c.parser->feed(m_scratch.data(), n);
+            if (state == RequestParser::State::NeedMore)
+                continue;
+            if (state == RequestParser::State::Invalid)
+                return invalid(c, c.parser->error(), true);
+            c.request = c.parser->request();
+            c.early = QByteArray(m_scratch.data() + c.parser->consumed(), n - c.parser->consumed());
+            c.resource = hostPort(c.request.host, c.request.port);
+            if (c.request.connect) {
+                c.parser.reset(); // a tunnel's bytes are not HTTP: nothing more to parse
+            } else if (c.parser->isComplete()) {
+                c.requestDone = true; // no body; what follows is not read (one request per connection)
+                c.early.clear();
+            } else if (!c.early.isEmpty()) {
+                // The body that came with the head is checked before anything is dialled, so a
+                // smuggling attempt in one packet reaches nobody.
+                const RequestParser::State body = c.parser->feed(c.early);
+                if (body == RequestParser::State::Invalid)
+                    return invalid(c, c.parser->error(), false);
+                c.early.truncate(c.parser->consumed());
+                c.requestDone = body == RequestParser::State::Complete || c.parser->isComplete();
+            }
+            return decide(c);
+        }
+    }
+
+    void invalid(Conn &c, const QString &reason, bool inHead)
+    {
+        if (inHead) {
             c.request = c.parser->request();
             c.request.connect = c.request.method == "CONNECT";
             if (!c.request.host.isEmpty())
                 c.resource = hostPort(c.request.host, c.request.port);
-            record(c, actionName(c), AuditEvent::Decision::Deny, {}, reason, 400);
-            return respond(c, 400, reason);
         }
-        default:
-            break;
-        }
-        c.request = c.parser->request();
-        c.early = QByteArray(scratch.data() + c.parser->consumed(), n - c.parser->consumed());
-        c.resource = hostPort(c.request.host, c.request.port);
-        if (c.request.connect) {
-            c.parser.reset(); // a tunnel's bytes are not HTTP: nothing more to parse
-        } else if (c.parser->isComplete()) {
-            c.requestDone = true; // no body; what follows is not read (one request per connection)
-            c.early.clear();
-        } else if (!c.early.isEmpty()) {
-            // The body that came with the head is checked before anything is dialled, so a
-            // smuggling attempt in one packet reaches nobody.
-            const RequestParser::State body = c.parser->feed(c.early);
-            if (body == RequestParser::State::Invalid) {
-                ++personas[c.persona].counters.invalid;
-                const QString reason = c.parser->error();
-                record(c, actionName(c), AuditEvent::Decision::Deny, {}, reason, 400);
-                return respond(c, 400, reason);
-            }
-            c.early.truncate(c.parser->consumed());
-            c.requestDone = body == RequestParser::State::Complete || c.parser->isComplete();
-        }
-        decide(c);
+        if (c.persona)
+            ++c.persona->invalid;
+        record(c, actionName(c), AuditEvent::Decision::Deny, {}, reason, 400);
+        respond(c, 400, reason);
     }
 
     // --- the decision ------------------------------------------------------------------------
 
-    QString actionName(const Conn &c) const
+    static QString actionName(const Conn &c)
     {
         return c.request.connect ? QStringLiteral("connect") : QStringLiteral("http");
     }
 
-    cedar::Decision evaluate(const Conn &c, const PersonaState &ps, const std::optional<IpAddress> &address,
+    cedar::Decision evaluate(const Conn &c, const ProxyPersona &settings, const std::optional<IpAddress> &address,
                              std::shared_ptr<const cedar::PolicySet> *setOut)
     {
         using namespace cedar;
-        auto set = options.policies ? options.policies(ps.config.policySet) : nullptr;
+        auto set = m_proxy.options.policies ? m_proxy.options.policies(settings.policySet) : nullptr;
         if (setOut)
             *setOut = set;
         if (!set)
             return Decision{};
         std::vector<Entity> list;
         Entity persona;
-        persona.uid = EntityUid{"Paddock::Persona", c.persona.toStdString()};
-        persona.attrs["trust"] = Value(ps.config.trust.toStdString());
+        persona.uid = EntityUid{"Paddock::Persona", c.personaName.toStdString()};
+        persona.attrs["trust"] = Value(settings.trust.toStdString());
         Entity host;
-        host.uid = EntityUid{"Paddock::Host", hostPort(c.request.host, c.request.port).toStdString()};
+        host.uid = EntityUid{"Paddock::Host", c.resource.toStdString()};
         host.attrs["name"] = Value(c.request.host.toStdString());
         host.attrs["port"] = Value(int64_t(c.request.port));
         Request request;
@@ -723,6 +771,14 @@ struct EgressProxy::Impl
         return Text::tr("forbidden by %1").arg(ids.join(QStringLiteral(", ")));
     }
 
+    static QStringList reasonIds(const cedar::Decision &d)
+    {
+        QStringList ids;
+        for (const std::string &id : d.reason)
+            ids << QString::fromStdString(id);
+        return ids;
+    }
+
     // Why the proxy never dials `address` for this connection unless a policy names it.
     QString guardRefusal(const Conn &c, const IpAddress &address)
     {
@@ -740,102 +796,27 @@ struct EgressProxy::Impl
     bool isHostAddress(const IpAddress &a)
     {
         const qint64 now = nowUs();
-        if (now - hostAddressesUs > 5'000'000) {
-            hostAddressesUs = now;
-            hostAddresses.clear();
+        if (now - m_hostAddressesUs > 5'000'000) {
+            m_hostAddressesUs = now;
+            m_hostAddresses.clear();
             ifaddrs *list = nullptr;
             if (::getifaddrs(&list) == 0) {
                 for (ifaddrs *i = list; i; i = i->ifa_next)
-                    if (i->ifa_addr &&
-                        (i->ifa_addr->sa_family == AF_INET || i->ifa_addr->sa_family == AF_INET6))
-                        hostAddresses.push_back(fromSockAddr(i->ifa_addr, nullptr));
+                    if (i->ifa_addr && (i->ifa_addr->sa_family == AF_INET || i->ifa_addr->sa_family == AF_INET6))
+                        m_hostAddresses.push_back(fromSockAddr(i->ifa_addr, nullptr));
                 ::freeifaddrs(list);
             }
         }
-        return std::any_of(hostAddresses.begin(), hostAddresses.end(),
+        return std::any_of(m_hostAddresses.begin(), m_hostAddresses.end(),
                            [&](const IpAddress &h) { return sameAddress(h, a); });
     }
 
-    // The proxy's own listeners are never a destination, whatever a policy says.
     bool isSelf(const IpAddress &a, int port)
     {
-        for (const auto &[id, l] : listeners)
-            if (l.port == port &&
-                (sameAddress(l.address, a) ||
-                 (isUnspecified(l.address) && (isHostAddress(a) || !AddressGuard::refusal(a).isEmpty()))))
-                return true;
-        return false;
+        return m_proxy.isSelf(a, port, [this](const IpAddress &x) { return isHostAddress(x); });
     }
 
-    void decide(Conn &c)
-    {
-        auto found = personas.find(c.persona);
-        if (found == personas.end())
-            return respond(c, 503, Text::tr("persona %1 is not served by this proxy").arg(c.persona));
-        PersonaState &ps = *found;
-        ++ps.counters.requests;
-        statusDirty = true;
-        const qint64 now = nowUs();
-        const ProxyLimits &limits = ps.config.limits;
-        if (ps.counters.active >= limits.maxTunnels)
-            return limited(c, ps,
-                           Text::tr("rate limit: %1 tunnels open, the most persona %2 may hold")
-                               .arg(limits.maxTunnels)
-                               .arg(c.persona));
-        if (!ps.connections.take(now))
-            return limited(c, ps,
-                           Text::tr("rate limit: more than %1 new connections a second")
-                               .arg(limits.connectionsPerSecond));
-        if (options.audit && !options.audit->admits(ps.config.failMode)) {
-            ++ps.counters.denied;
-            return respond(
-                c, 503,
-                Text::tr("the audit log cannot be written, and persona %1 fails closed").arg(c.persona));
-        }
-        auto literal = AddressGuard::parseLiteral(c.request.host);
-        if (literal && *literal) {
-            if (isSelf(**literal, c.request.port)) {
-                ++ps.counters.denied;
-                const QString reason = Text::tr("refused: %1 is this proxy itself").arg(c.resource);
-                record(c, actionName(c), AuditEvent::Decision::Deny, {}, reason, 403);
-                return respond(c, 403, reason);
-            }
-            std::shared_ptr<const cedar::PolicySet> set;
-            const cedar::Decision d = evaluate(c, ps, **literal, &set);
-            const QString refusal = guardRefusal(c, **literal);
-            if (!refusal.isEmpty() && !(d.policyAllowed && namesAddress(*set, d, c.request.host)))
-                return refuse(c, ps, refusal, {});
-            c.candidates = {**literal};
-            return decided(c, ps, d);
-        }
-        // A name. Asked about without an address first: a name no policy could permit is never
-        // resolved (a lookup would already carry it out to a DNS server), unless a permit looks
-        // at addresses.
-        std::shared_ptr<const cedar::PolicySet> set;
-        const cedar::Decision first = evaluate(c, ps, std::nullopt, &set);
-        if (!first.policyAllowed && first.errors.empty() && ps.config.mode == Persona::PolicyMode::Enforce &&
-            !(set && permitsByAddress(*set))) {
-            ++ps.counters.denied;
-            record(c, actionName(c), AuditEvent::Decision::Deny, reasonIds(first), policyReason(first), 403);
-            return respond(c, 403, policyReason(first));
-        }
-        if (!upstreamHost.isEmpty()) {
-            // The upstream proxy resolves names; it is dialled instead.
-            c.viaUpstream = true;
-            return decided(c, ps, first);
-        }
-        c.phase = Phase::Resolving;
-        c.deadlineUs = now + qint64(options.resolver.timeout.count()) * 1000 + 500'000;
-        update(c);
-        const quint64 id = c.id;
-        resolver.resolve(c.request.host, [this, id](Result<Resolver::Addresses> addresses) {
-            QMetaObject::invokeMethod(
-                q, [this, id, addresses = std::move(addresses)] { resolved(id, addresses); },
-                Qt::QueuedConnection);
-        });
-    }
-
-    bool namesAddress(const cedar::PolicySet &set, const cedar::Decision &d, const QString &host) const
+    static bool namesAddress(const cedar::PolicySet &set, const cedar::Decision &d, const QString &host)
     {
         const std::string h = host.toStdString();
         for (const std::string &id : d.reason)
@@ -844,96 +825,143 @@ struct EgressProxy::Impl
         return false;
     }
 
-    static QStringList reasonIds(const cedar::Decision &d)
+    void decide(Conn &c)
     {
-        QStringList ids;
-        for (const std::string &id : d.reason)
-            ids << QString::fromStdString(id);
-        return ids;
+        if (!c.persona)
+            return respond(c, 503, Text::tr("persona %1 is not served by this proxy").arg(c.personaName));
+        PersonaShared &ps = *c.persona;
+        ++ps.requests;
+        const qint64 now = nowUs();
+        ProxyPersona settings;
+        bool tokens = false;
+        {
+            QMutexLocker lock(&ps.mutex);
+            settings = ps.config;
+            // The tunnel limit is checked first, so that a refused one takes no token.
+            if (ps.active.load() < settings.limits.maxTunnels)
+                tokens = ps.connections.take(now);
+        }
+        c.limits = settings.limits;
+        c.mode = settings.mode;
+        if (ps.active.load() >= settings.limits.maxTunnels)
+            return limited(c, Text::tr("rate limit: %1 tunnels open, the most persona %2 may hold")
+                                  .arg(settings.limits.maxTunnels)
+                                  .arg(c.personaName));
+        if (!tokens)
+            return limited(c, Text::tr("rate limit: more than %1 new connections a second")
+                                  .arg(settings.limits.connectionsPerSecond));
+        if (m_proxy.options.audit && !m_proxy.options.audit->admits(settings.failMode)) {
+            ++ps.denied;
+            return respond(c, 503,
+                           Text::tr("the audit log cannot be written, and persona %1 fails closed").arg(c.personaName));
+        }
+        auto literal = AddressGuard::parseLiteral(c.request.host);
+        if (literal && *literal) {
+            if (isSelf(**literal, c.request.port))
+                return refuse(c, Text::tr("refused: %1 is this proxy itself").arg(c.resource));
+            std::shared_ptr<const cedar::PolicySet> set;
+            const cedar::Decision d = evaluate(c, settings, **literal, &set);
+            const QString refusal = guardRefusal(c, **literal);
+            if (!refusal.isEmpty() && !(d.policyAllowed && namesAddress(*set, d, c.request.host)))
+                return refuse(c, refusal);
+            c.candidates = {**literal};
+            return decided(c, d);
+        }
+        // A name. Asked about without an address first: a name no policy could permit is never
+        // resolved (a lookup would already carry it out to a DNS server), unless a permit looks
+        // at addresses.
+        std::shared_ptr<const cedar::PolicySet> set;
+        const cedar::Decision first = evaluate(c, settings, std::nullopt, &set);
+        if (!first.policyAllowed && first.errors.empty() && settings.mode == Persona::PolicyMode::Enforce &&
+            !(set && permitsByAddress(*set))) {
+            ++ps.denied;
+            record(c, actionName(c), AuditEvent::Decision::Deny, reasonIds(first), policyReason(first), 403);
+            return respond(c, 403, policyReason(first));
+        }
+        if (!m_proxy.upstreamHost.isEmpty()) {
+            c.viaUpstream = true; // the upstream proxy resolves names; it is dialled instead
+            return decided(c, first);
+        }
+        c.phase = Phase::Resolving;
+        c.deadlineUs = now + qint64(m_proxy.options.resolver.timeout.count()) * 1000 + 500'000;
+        const quint64 id = c.id;
+        m_proxy.resolver.resolve(c.request.host, [this, id](Result<Resolver::Addresses> addresses) {
+            post([this, id, addresses = std::move(addresses)] { resolved(id, addresses); });
+        });
     }
 
     void resolved(quint64 id, const Result<Resolver::Addresses> &addresses)
     {
-        auto it = conns.find(id);
-        if (it == conns.end())
+        auto it = m_conns.find(id);
+        if (it == m_conns.end() || it->second->phase != Phase::Resolving)
             return;
         Conn &c = *it->second;
-        if (c.phase != Phase::Resolving)
-            return;
-        auto found = personas.find(c.persona);
-        if (found == personas.end())
-            return respond(c, 503, Text::tr("persona %1 is not served by this proxy").arg(c.persona));
-        PersonaState &ps = *found;
+        PersonaShared &ps = *c.persona;
         if (!addresses) {
-            ++ps.counters.failed;
+            ++ps.failed;
             const bool missing = addresses.error().code == Error::Code::NotFound;
             const QString reason = addresses.error().message;
             record(c, actionName(c), AuditEvent::Decision::Deny, {}, reason, missing ? 502 : 504);
             return respond(c, missing ? 502 : 504, reason);
         }
+        const ProxyPersona settings = ps.settings();
         // Every address is checked; only those that pass are dialled, in the resolver's order.
         std::optional<cedar::Decision> chosen;
         QString refusal;
         for (const IpAddress &a : *addresses) {
-            std::shared_ptr<const cedar::PolicySet> set;
-            const cedar::Decision d = evaluate(c, ps, a, &set);
             if (isSelf(a, c.request.port)) {
                 refusal = Text::tr("refused: %1 is this proxy itself").arg(c.resource);
                 continue;
             }
+            std::shared_ptr<const cedar::PolicySet> set;
+            const cedar::Decision d = evaluate(c, settings, a, &set);
             if (const QString why = guardRefusal(c, a);
                 !why.isEmpty() && !(d.policyAllowed && namesAddress(*set, d, c.request.host))) {
                 if (refusal.isEmpty())
                     refusal = why;
                 continue;
             }
-            if (!chosen) {
+            if (!chosen)
                 chosen = d;
-            } else if (chosen->policyAllowed != d.policyAllowed) {
+            else if (chosen->policyAllowed != d.policyAllowed)
                 continue; // fall back only to addresses with the same decision
-            }
             c.candidates.push_back(a);
         }
         if (!chosen)
-            return refuse(c, ps, refusal, {});
-        decided(c, ps, *chosen);
+            return refuse(c, refusal);
+        decided(c, *chosen);
     }
 
-    void refuse(Conn &c, PersonaState &ps, const QString &reason, const QStringList &policies)
+    void refuse(Conn &c, const QString &reason)
     {
-        ++ps.counters.denied;
-        statusDirty = true;
-        record(c, actionName(c), AuditEvent::Decision::Deny, policies, reason, 403);
+        ++c.persona->denied;
+        record(c, actionName(c), AuditEvent::Decision::Deny, {}, reason, 403);
         respond(c, 403, reason);
     }
 
-    void limited(Conn &c, PersonaState &ps, const QString &reason)
+    void limited(Conn &c, const QString &reason)
     {
-        ++ps.counters.limited;
+        ++c.persona->limited;
         record(c, actionName(c), AuditEvent::Decision::Deny, {}, reason, 429);
         respond(c, 429, reason);
     }
 
-    void decided(Conn &c, PersonaState &ps, const cedar::Decision &d)
+    void decided(Conn &c, const cedar::Decision &d)
     {
-        const bool enforce = ps.config.mode == Persona::PolicyMode::Enforce;
-        if (!d.policyAllowed && enforce) {
-            ++ps.counters.denied;
+        PersonaShared &ps = *c.persona;
+        if (!d.policyAllowed && c.mode == Persona::PolicyMode::Enforce) {
+            ++ps.denied;
             record(c, actionName(c), AuditEvent::Decision::Deny, reasonIds(d), policyReason(d), 403);
             return respond(c, 403, policyReason(d));
         }
         if (d.policyAllowed)
-            ++ps.counters.allowed;
+            ++ps.allowed;
         else
-            ++ps.counters.wouldDeny;
-        c.address = c.candidates.empty() ? IpAddress{} : c.candidates.front();
-        c.haveAddress = !c.candidates.empty();
-        record(c, actionName(c),
-               d.policyAllowed ? AuditEvent::Decision::Allow : AuditEvent::Decision::WouldDeny, reasonIds(d),
-               policyReason(d), 0);
+            ++ps.wouldDeny;
+        record(c, actionName(c), d.policyAllowed ? AuditEvent::Decision::Allow : AuditEvent::Decision::WouldDeny,
+               reasonIds(d), policyReason(d), 0);
         c.counted = true;
-        ++ps.counters.active;
-        statusDirty = true;
+        ++ps.active;
         dial(c);
     }
 
@@ -943,34 +971,32 @@ struct EgressProxy::Impl
     {
         IpAddress target;
         int port = c.request.port;
-        if (c.viaUpstream || !upstreamHost.isEmpty()) {
+        if (c.viaUpstream || !m_proxy.upstreamHost.isEmpty()) {
             c.viaUpstream = true;
-            target = **AddressGuard::parseLiteral(upstreamHost);
-            port = upstreamPort;
+            target = **AddressGuard::parseLiteral(m_proxy.upstreamHost);
+            port = m_proxy.upstreamPort;
         } else {
             if (c.nextCandidate >= c.candidates.size())
                 return failed(c, 502, Text::tr("no address of %1 could be reached").arg(c.resource));
             target = c.candidates[c.nextCandidate++];
-            c.address = target;
         }
         if (c.upstream >= 0) {
-            watch(c.upstream, 0, 0, &c.upstreamEvents);
-            ::close(c.upstream);
+            ::close(c.upstream); // leaves the epoll set with it
             c.upstream = -1;
         }
         const SockAddr sa = toSockAddr(target, port);
-        const int fd =
-            ::socket(target.v6 ? AF_INET6 : AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+        const int fd = ::socket(target.v6 ? AF_INET6 : AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
         if (fd < 0)
-            return failed(
-                c, 502, Text::tr("no socket for %1: %2").arg(c.resource, QString::fromUtf8(strerror(errno))));
+            return failed(c, 502,
+                          Text::tr("no socket for %1: %2").arg(c.resource, QString::fromUtf8(strerror(errno))));
         const int one = 1;
         ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
         c.upstream = fd;
+        c.upstreamReadable = c.upstreamWritable = false;
         c.phase = Phase::Connecting;
-        c.deadlineUs = nowUs() + qint64(limitsOf(c.persona).connectTimeoutMs) * 1000;
+        c.deadlineUs = nowUs() + qint64(c.limits.connectTimeoutMs) * 1000;
         if (::connect(fd, sa.get(), sa.length) == 0 || errno == EINPROGRESS) {
-            update(c);
+            watch(fd, keyOf(c.id, UpstreamKey)); // EPOLLOUT once connected (or failed)
             return;
         }
         c.error = QString::fromUtf8(strerror(errno));
@@ -986,73 +1012,62 @@ struct EgressProxy::Impl
             c.error = QString::fromUtf8(strerror(err));
             return dial(c);
         }
-        if (c.viaUpstream) {
-            QByteArray ask;
-            if (c.request.connect) {
-                const QByteArray target = hostPort(c.request.host, c.request.port).toUtf8();
-                ask = "CONNECT " + target + " HTTP/1.1\r\nHost: " + target + "\r\n\r\n";
-                c.toUpstream.prepend(ask);
-                c.phase = Phase::UpstreamProxy;
-                c.deadlineUs = nowUs() + qint64(limitsOf(c.persona).connectTimeoutMs) * 1000;
-                flush(c, c.upstream, c.toUpstream, c.bytesUp, false);
-                if (alive(c.id))
-                    update(c);
-                return;
-            }
+        if (c.viaUpstream && c.request.connect) {
+            const QByteArray target = c.resource.toUtf8();
+            c.toUpstream.prepend("CONNECT " + target + " HTTP/1.1\r\nHost: " + target + "\r\n\r\n");
+            c.phase = Phase::UpstreamProxy;
+            c.deadlineUs = nowUs() + qint64(c.limits.connectTimeoutMs) * 1000;
+            return pump(c);
         }
         established(c);
     }
 
     void readUpstreamProxy(Conn &c)
     {
-        const ssize_t n = ::read(c.upstream, scratch.data(), scratch.size());
-        if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR))
-            return failed(c, 502, Text::tr("the upstream proxy closed the connection"));
-        if (n < 0)
-            return;
-        c.responseHead.append(scratch.data(), n);
-        const qsizetype end = c.responseHead.indexOf("\r\n\r\n");
-        if (end < 0) {
-            if (c.responseHead.size() > RequestParser::MaxHeadBytes)
-                return failed(c, 502, Text::tr("the upstream proxy's answer is too long"));
-            return;
+        while (c.upstreamReadable) {
+            const ssize_t n = ::read(c.upstream, m_scratch.data(), m_scratch.size());
+            if (n < 0 && (errno == EAGAIN || errno == EINTR)) {
+                c.upstreamReadable = errno == EINTR;
+                return;
+            }
+            if (n <= 0)
+                return failed(c, 502, Text::tr("the upstream proxy closed the connection"));
+            c.responseHead.append(m_scratch.data(), n);
+            const qsizetype end = c.responseHead.indexOf("\r\n\r\n");
+            if (end < 0) {
+                if (c.responseHead.size() > RequestParser::MaxHeadBytes)
+                    return failed(c, 502, Text::tr("the upstream proxy's answer is too long"));
+                continue;
+            }
+            const QByteArray statusLine = c.responseHead.left(c.responseHead.indexOf("\r\n"));
+            const QList<QByteArray> parts = statusLine.split(' ');
+            if (parts.size() < 2 || parts[1] != "200")
+                return failed(c, 502,
+                              Text::tr("the upstream proxy refused: %1").arg(QString::fromLatin1(statusLine.left(200))));
+            // Bytes past its head are the destination's already.
+            c.toClient = c.responseHead.mid(end + 4);
+            c.responseHead.clear();
+            return established(c);
         }
-        const QByteArray statusLine = c.responseHead.left(c.responseHead.indexOf("\r\n"));
-        const QList<QByteArray> parts = statusLine.split(' ');
-        if (parts.size() < 2 || parts[1] != "200")
-            return failed(
-                c, 502,
-                Text::tr("the upstream proxy refused: %1").arg(QString::fromLatin1(statusLine.left(200))));
-        // Bytes past its head are the destination's already.
-        c.toClient = c.responseHead.mid(end + 4);
-        c.responseHead.clear();
-        established(c);
     }
 
     void established(Conn &c)
     {
         c.lastUs = nowUs();
-        const ProxyLimits limits = limitsOf(c.persona);
-        c.deadlineUs = limits.totalTimeoutMs > 0 ? c.startUs + qint64(limits.totalTimeoutMs) * 1000 : 0;
+        c.deadlineUs = c.limits.totalTimeoutMs > 0 ? c.startUs + qint64(c.limits.totalTimeoutMs) * 1000 : 0;
         if (c.request.connect) {
             c.phase = Phase::Tunnel;
             static constexpr char answer[] = "HTTP/1.1 200 Connection established\r\n\r\n";
             c.toClient.prepend(answer);
             c.bytesDown -= qint64(sizeof(answer) - 1); // the proxy's own answer is no tunnel byte
             c.toUpstream.append(c.early);
-            c.early.clear();
         } else {
             c.phase = Phase::Forward;
             c.toUpstream = forwardHead(c) + c.early; // the early body was checked already
-            c.early.clear();
         }
-        const quint64 id = c.id;
-        if (!c.toClient.isEmpty() && !flush(c, c.client, c.toClient, c.bytesDown))
-            return;
-        if (alive(id) && !c.toUpstream.isEmpty() && !flush(c, c.upstream, c.toUpstream, c.bytesUp))
-            return;
-        if (alive(id))
-            update(c);
+        c.early = QByteArray();
+        c.clientReadable = true; // not read while deciding: see what came meanwhile
+        relay(c);
     }
 
     QByteArray forwardHead(const Conn &c) const
@@ -1063,7 +1078,7 @@ struct EgressProxy::Impl
         out.reserve(1024);
         out += r.method + ' ';
         if (c.viaUpstream)
-            out += "http://" + hostPort(r.host, r.port).toUtf8() + r.path;
+            out += "http://" + c.resource.toUtf8() + r.path;
         else
             out += r.path;
         out += " HTTP/1.1\r\n";
@@ -1079,57 +1094,46 @@ struct EgressProxy::Impl
             out += name + ": " + value + "\r\n";
         }
         if (!hasHost)
-            out += "Host: " + (r.port == 80 ? r.host.toUtf8() : hostPort(r.host, r.port).toUtf8()) + "\r\n";
+            out += "Host: " + (r.port == 80 ? r.host.toUtf8() : c.resource.toUtf8()) + "\r\n";
         out += "Via: 1.1 paddock\r\nConnection: close\r\n\r\n";
         return out;
     }
 
-    // Body bytes of a plain request, checked by the parser before they are passed on; what
-    // follows the request's end is not read (one request per connection).
-    bool acceptBody(Conn &c, const char *data, qsizetype size)
-    {
-        const RequestParser::State state = c.parser->feed(data, size);
-        if (state == RequestParser::State::Invalid) {
-            finish(c, Text::tr("invalid request body: %1").arg(c.parser->error()));
-            return false;
-        }
-        c.toUpstream.append(data, c.parser->consumed());
-        if (state == RequestParser::State::Complete || c.parser->isComplete())
-            c.requestDone = true;
-        return true;
-    }
-
     // --- copying -----------------------------------------------------------------------------
 
-    // Writes what `pending` holds to `fd`; false when the connection ended.
-    bool flush(Conn &c, int fd, QByteArray &pending, qint64 &counter, bool count = true)
+    // Writes what waits for the client (toClient) or the destination; false when the
+    // connection ended.
+    bool flush(Conn &c, bool toClient, bool count = true)
     {
-        while (!pending.isEmpty()) {
+        QByteArray &pending = toClient ? c.toClient : c.toUpstream;
+        const int fd = toClient ? c.client : c.upstream;
+        bool &writable = toClient ? c.clientWritable : c.upstreamWritable;
+        while (!pending.isEmpty() && writable) {
             const ssize_t w = ::send(fd, pending.constData(), size_t(pending.size()), MSG_NOSIGNAL);
             if (w < 0) {
-                if (errno == EAGAIN || errno == EINTR)
+                if (errno == EINTR)
+                    continue;
+                if (errno == EAGAIN) {
+                    writable = false;
                     break;
-                finish(
-                    c,
-                    fd == c.client
-                        ? Text::tr("the client went away")
-                        : Text::tr("the destination went away: %1").arg(QString::fromUtf8(strerror(errno))));
+                }
+                finish(c, toClient ? Text::tr("the client went away")
+                                   : Text::tr("the destination went away: %1").arg(QString::fromUtf8(strerror(errno))));
                 return false;
             }
             if (count)
-                counter += w;
+                (toClient ? c.bytesDown : c.bytesUp) += w;
+            if (w < pending.size())
+                writable = false; // a short write: the socket's buffer is full
             pending.remove(0, w);
         }
-        if (pending.isEmpty()) {
+        if (pending.isEmpty())
             pending = QByteArray(); // give the memory back while idle
-            if (!shutdowns(c))
-                return false;
-        }
         return true;
     }
 
     // Passes on an end of stream once everything before it has been written; ends the connection
-    // once both directions are done.
+    // once both directions are done. False when it ended.
     bool shutdowns(Conn &c)
     {
         if (c.clientEof && !c.upShut && c.toUpstream.isEmpty() && c.upstream >= 0) {
@@ -1148,104 +1152,129 @@ struct EgressProxy::Impl
         return true;
     }
 
+    // How much this connection may read now (the persona's byte budget); 0 throttles it.
     qint64 allowance(Conn &c)
     {
-        PersonaState &ps = personas[c.persona];
-        if (ps.config.limits.bytesPerSecond <= 0)
-            return BufferBytes;
-        const qint64 a = std::min<qint64>(BufferBytes, ps.bytes.available(nowUs()));
+        if (c.limits.bytesPerSecond <= 0)
+            return EgressProxy::BufferBytes;
+        qint64 a = 0;
+        {
+            QMutexLocker lock(&c.persona->mutex);
+            a = std::min<qint64>(EgressProxy::BufferBytes, c.persona->bytes.available(nowUs()));
+        }
         if (a <= 0) {
             c.throttled = true;
-            throttled.insert(c.id);
-            if (!throttleTimer->isActive())
-                throttleTimer->start();
-            update(c);
+            m_throttled.insert(c.id);
         }
         return a;
     }
 
     void spend(Conn &c, qint64 n)
     {
-        PersonaState &ps = personas[c.persona];
-        if (ps.config.limits.bytesPerSecond > 0)
-            ps.bytes.tokens -= double(n);
+        if (c.limits.bytesPerSecond <= 0)
+            return;
+        QMutexLocker lock(&c.persona->mutex);
+        c.persona->bytes.tokens -= double(n);
     }
 
-    void relayUp(Conn &c)
+    void relay(Conn &c)
+    {
+        const quint64 id = c.id;
+        for (bool progress = true; progress;) {
+            progress = false;
+            // client → destination
+            if (!c.toUpstream.isEmpty()) {
+                const qsizetype before = c.toUpstream.size();
+                if (c.upstreamWritable && !flush(c, false))
+                    return;
+                progress |= c.toUpstream.size() < before;
+            } else if (c.clientReadable && !c.clientEof && !c.throttled &&
+                       !(c.phase == Phase::Forward && c.requestDone)) {
+                if (!readSide(c, true, &progress))
+                    return;
+            }
+            // destination → client
+            if (!c.toClient.isEmpty()) {
+                const qsizetype before = c.toClient.size();
+                if (c.clientWritable && !flush(c, true))
+                    return;
+                progress |= c.toClient.size() < before;
+            } else if (c.upstreamReadable && !c.upstreamEof && !c.throttled) {
+                if (!readSide(c, false, &progress))
+                    return;
+            }
+            if (!alive(id) || !shutdowns(c))
+                return;
+        }
+    }
+
+    // One read from the client (up) or the destination, passed on at once; false when the
+    // connection ended.
+    bool readSide(Conn &c, bool up, bool *progress)
     {
         const qint64 max = allowance(c);
         if (max <= 0)
-            return;
-        const ssize_t n = ::read(c.client, scratch.data(), size_t(max));
+            return true;
+        const int fd = up ? c.client : c.upstream;
+        const ssize_t n = ::read(fd, m_scratch.data(), size_t(max));
         if (n < 0) {
-            if (errno == EAGAIN || errno == EINTR)
-                return;
-            return finish(c, Text::tr("the client reset the connection"));
+            if (errno == EINTR)
+                return *progress = true;
+            if (errno == EAGAIN) {
+                (up ? c.clientReadable : c.upstreamReadable) = false;
+                return true;
+            }
+            finish(c, up ? Text::tr("the client reset the connection")
+                         : Text::tr("the destination reset the connection"));
+            return false;
         }
+        *progress = true;
         c.lastUs = nowUs();
         if (n == 0) {
-            c.clientEof = true;
-            if (!shutdowns(c))
-                return;
-            return update(c);
+            if (up) {
+                c.clientEof = true;
+            } else {
+                c.upstreamEof = true;
+                if (c.phase == Phase::Forward && !c.responseHeadDone && !c.responseHead.isEmpty())
+                    c.toClient = std::exchange(c.responseHead, {}); // a head cut short goes as it came
+            }
+            return true;
         }
         spend(c, n);
-        if (c.phase == Phase::Forward) {
-            if (c.requestDone)
-                return update(c); // nothing past the request is read
-            if (!acceptBody(c, scratch.data(), n))
-                return;
-        } else {
-            c.toUpstream.append(scratch.data(), n);
-        }
-        if (!flush(c, c.upstream, c.toUpstream, c.bytesUp))
-            return;
-        update(c);
-    }
-
-    void relayDown(Conn &c)
-    {
-        const qint64 max = allowance(c);
-        if (max <= 0)
-            return;
-        const ssize_t n = ::read(c.upstream, scratch.data(), size_t(max));
-        if (n < 0) {
-            if (errno == EAGAIN || errno == EINTR)
-                return;
-            return finish(c, Text::tr("the destination reset the connection"));
-        }
-        c.lastUs = nowUs();
-        if (n == 0) {
-            c.upstreamEof = true;
-            if (c.phase == Phase::Forward && !c.responseHeadDone && !c.responseHead.isEmpty())
-                c.toClient = c.responseHead; // a head cut short goes as it came
-            if (!shutdowns(c))
-                return;
-            if (!flush(c, c.client, c.toClient, c.bytesDown))
-                return;
-            return update(c);
-        }
-        spend(c, n);
-        if (c.phase == Phase::Forward && !c.responseHeadDone) {
-            c.responseHead.append(scratch.data(), n);
+        if (up) {
+            if (c.phase == Phase::Forward) {
+                // Body bytes, checked by the parser before they are passed on.
+                const RequestParser::State state = c.parser->feed(m_scratch.data(), n);
+                if (state == RequestParser::State::Invalid) {
+                    finish(c, Text::tr("invalid request body: %1").arg(c.parser->error()));
+                    return false;
+                }
+                c.toUpstream.append(m_scratch.data(), c.parser->consumed());
+                c.requestDone = state == RequestParser::State::Complete || c.parser->isComplete();
+            } else {
+                c.toUpstream.append(m_scratch.data(), n);
+            }
+        } else if (c.phase == Phase::Forward && !c.responseHeadDone) {
+            c.responseHead.append(m_scratch.data(), n);
             const qsizetype end = c.responseHead.indexOf("\r\n\r\n");
             if (end < 0) {
-                if (c.responseHead.size() > RequestParser::MaxHeadBytes)
-                    return finish(c, Text::tr("the response head is over 64 KiB"));
-                return update(c);
+                if (c.responseHead.size() > RequestParser::MaxHeadBytes) {
+                    finish(c, Text::tr("the response head is over 64 KiB"));
+                    return false;
+                }
+                return true;
             }
             c.responseHeadDone = true;
             c.toClient = rewriteResponseHead(c.responseHead.left(end)) + c.responseHead.mid(end + 4);
             c.responseHead = QByteArray();
         } else {
-            c.toClient.append(scratch.data(), n);
+            c.toClient.append(m_scratch.data(), n);
         }
-        if (!flush(c, c.client, c.toClient, c.bytesDown))
-            return;
-        update(c);
+        return true;
     }
 
-    // The response's hop-by-hop fields removed; the client's connection ends with it.
+    // The response's hop-by-hop fields removed and the proxy's own version; the client's
+    // connection ends with it.
     static QByteArray rewriteResponseHead(const QByteArray &head)
     {
         const QList<QByteArray> lines = head.split('\n');
@@ -1257,8 +1286,10 @@ struct EgressProxy::Impl
                 fields.append({line.left(colon), line.mid(colon + 1).trimmed()});
         }
         const QList<QByteArray> options = connectionOptions(fields);
-        QByteArray out =
-            (lines.value(0).endsWith('\r') ? lines.value(0).chopped(1) : lines.value(0)) + "\r\n";
+        QByteArray status = lines.value(0).endsWith('\r') ? lines.value(0).chopped(1) : lines.value(0);
+        if (status.startsWith("HTTP/1.0 ") || status.startsWith("HTTP/1.1 "))
+            status = "HTTP/1.1 " + status.mid(9);
+        QByteArray out = status + "\r\n";
         for (const auto &[name, value] : fields) {
             if ((isHopByHop(name) && name.compare("transfer-encoding", Qt::CaseInsensitive) != 0) ||
                 options.contains(name.toLower()))
@@ -1271,25 +1302,22 @@ struct EgressProxy::Impl
 
     void resumeThrottled()
     {
-        std::vector<quint64> ids(throttled.begin(), throttled.end());
-        throttled.clear();
+        std::vector<quint64> ids(m_throttled.begin(), m_throttled.end());
+        m_throttled.clear();
         for (quint64 id : ids)
-            if (auto it = conns.find(id); it != conns.end()) {
+            if (auto it = m_conns.find(id); it != m_conns.end()) {
                 it->second->throttled = false;
-                update(*it->second);
+                relay(*it->second);
             }
-        if (throttled.empty())
-            throttleTimer->stop();
     }
 
     // --- answers and endings -----------------------------------------------------------------
 
     void failed(Conn &c, int status, const QString &reason)
     {
-        PersonaState &ps = personas[c.persona];
-        ++ps.counters.failed;
+        ++c.persona->failed;
         const QString why = c.error.isEmpty() ? reason : reason + QStringLiteral(" (") + c.error + u')';
-        if (c.phase == Phase::Tunnel || c.phase == Phase::Forward)
+        if (relaying(c))
             return finish(c, why);
         recordClose(c, why);
         respond(c, status, why);
@@ -1301,14 +1329,12 @@ struct EgressProxy::Impl
     {
         const QByteArray body = reason.toUtf8() + '\n';
         QByteArray out = "HTTP/1.1 " + QByteArray::number(status) + ' ' + statusText(status) + "\r\n";
-        out += QByteArray(ReasonHeader) + ": " + headerSafe(reason) + "\r\n";
-        out +=
-            "Content-Type: text/plain; charset=utf-8\r\nContent-Length: " + QByteArray::number(body.size()) +
-            "\r\nConnection: close\r\n\r\n" + body;
-        ::send(c.client, out.constData(), size_t(out.size()), MSG_NOSIGNAL | MSG_DONTWAIT);
+        out += QByteArray(EgressProxy::ReasonHeader) + ": " + headerSafe(reason) + "\r\n";
+        out += "Content-Type: text/plain; charset=utf-8\r\nContent-Length: " + QByteArray::number(body.size()) +
+               "\r\nConnection: close\r\n\r\n" + body;
+        (void)::send(c.client, out.constData(), size_t(out.size()), MSG_NOSIGNAL | MSG_DONTWAIT);
         ::shutdown(c.client, SHUT_WR);
         if (c.upstream >= 0) {
-            watch(c.upstream, 0, 0, &c.upstreamEvents);
             ::close(c.upstream);
             c.upstream = -1;
         }
@@ -1318,14 +1344,21 @@ struct EgressProxy::Impl
         c.toUpstream = QByteArray();
         c.phase = Phase::Linger;
         c.deadlineUs = nowUs() + 2'000'000;
-        update(c);
+        c.clientReadable = true;
+        drainLinger(c);
     }
 
     void drainLinger(Conn &c)
     {
-        const ssize_t n = ::read(c.client, scratch.data(), scratch.size());
-        if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR))
-            destroy(c);
+        while (c.clientReadable) {
+            const ssize_t n = ::read(c.client, m_scratch.data(), m_scratch.size());
+            if (n < 0 && (errno == EAGAIN || errno == EINTR)) {
+                c.clientReadable = errno == EINTR;
+                return;
+            }
+            if (n <= 0)
+                return destroy(c);
+        }
     }
 
     // A tunnel or forwarded request ends: its close is recorded.
@@ -1337,60 +1370,53 @@ struct EgressProxy::Impl
 
     void recordClose(Conn &c, const QString &error)
     {
-        if (c.counted) {
-            PersonaState &ps = personas[c.persona];
-            --ps.counters.active;
-            ps.counters.bytesUp += c.bytesUp;
-            ps.counters.bytesDown += c.bytesDown;
-            statusDirty = true;
-            QJsonObject details{{QStringLiteral("id"), qint64(c.id)},
-                                {QStringLiteral("bytesUp"), std::max<qint64>(0, c.bytesUp)},
-                                {QStringLiteral("bytesDown"), std::max<qint64>(0, c.bytesDown)},
-                                {QStringLiteral("durationMs"), (nowUs() - c.startUs) / 1000}};
-            if (!error.isEmpty())
-                details.insert(QStringLiteral("error"), error);
-            AuditEvent e;
-            e.source = AuditEvent::Source::Proxy;
-            e.persona = c.persona;
-            e.action = actionName(c) + QStringLiteral(".close");
-            e.resource = c.resource;
-            e.decision = AuditEvent::Decision::Info;
-            e.setDetails(details);
-            if (options.audit)
-                options.audit->append(std::move(e));
-            c.counted = false;
-        }
+        if (!c.counted)
+            return;
+        PersonaShared &ps = *c.persona;
+        --ps.active;
+        ps.bytesUp += std::max<qint64>(0, c.bytesUp);
+        ps.bytesDown += std::max<qint64>(0, c.bytesDown);
+        c.counted = false;
+        if (!m_proxy.options.audit)
+            return;
+        QJsonObject details{{QStringLiteral("id"), qint64(c.id)},
+                            {QStringLiteral("bytesUp"), std::max<qint64>(0, c.bytesUp)},
+                            {QStringLiteral("bytesDown"), std::max<qint64>(0, c.bytesDown)},
+                            {QStringLiteral("durationMs"), (nowUs() - c.startUs) / 1000}};
+        if (!error.isEmpty())
+            details.insert(QStringLiteral("error"), error);
+        AuditEvent e;
+        e.source = AuditEvent::Source::Proxy;
+        e.persona = c.personaName;
+        e.action = actionName(c) + QStringLiteral(".close");
+        e.resource = c.resource;
+        e.decision = AuditEvent::Decision::Info;
+        e.setDetails(details);
+        m_proxy.options.audit->append(std::move(e));
     }
 
     void destroy(Conn &c)
     {
         if (c.counted) {
-            --personas[c.persona].counters.active;
+            --c.persona->active;
             c.counted = false;
         }
-        if (c.client >= 0) {
+        if (c.client >= 0)
             ::close(c.client); // closing removes it from the epoll set
-            c.client = -1;
-        }
-        if (c.upstream >= 0) {
+        if (c.upstream >= 0)
             ::close(c.upstream);
-            c.upstream = -1;
-        }
-        throttled.erase(c.id);
-        conns.erase(c.id); // c is gone after this
+        m_throttled.erase(c.id);
+        m_conns.erase(c.id); // c is gone after this
     }
 
-    void record(const Conn &c, const QString &action, AuditEvent::Decision decision,
-                const QStringList &policies, const QString &reason, int status)
+    void record(const Conn &c, const QString &action, AuditEvent::Decision decision, const QStringList &policies,
+                const QString &reason, int status)
     {
-        if (!options.audit)
+        if (!m_proxy.options.audit)
             return;
-        const auto ps = personas.constFind(c.persona);
         QJsonObject details{{QStringLiteral("id"), qint64(c.id)},
-                            {QStringLiteral("client"), c.client_},
-                            {QStringLiteral("mode"),
-                             Persona::policyModeName(ps == personas.constEnd() ? Persona::PolicyMode::Enforce
-                                                                               : ps->config.mode)}};
+                            {QStringLiteral("client"), c.clientText},
+                            {QStringLiteral("mode"), Persona::policyModeName(c.mode)}};
         if (!c.candidates.empty())
             details.insert(QStringLiteral("address"), c.candidates.front().toString());
         if (!reason.isEmpty())
@@ -1402,50 +1428,47 @@ struct EgressProxy::Impl
             details.insert(QStringLiteral("path"), QString::fromUtf8(c.request.path.left(2048)));
         }
         if (c.viaUpstream)
-            details.insert(QStringLiteral("upstream"), options.upstream);
+            details.insert(QStringLiteral("upstream"), m_proxy.options.upstream);
         AuditEvent e;
         e.source = AuditEvent::Source::Proxy;
-        e.persona = c.persona;
+        e.persona = c.personaName;
         e.action = action;
         e.resource = c.resource;
         e.decision = decision;
         e.policies = policies;
         e.setDetails(details);
-        options.audit->append(std::move(e));
+        m_proxy.options.audit->append(std::move(e));
     }
 
     // --- time --------------------------------------------------------------------------------
 
-    void sweep()
+    void sweep(qint64 now)
     {
-        const qint64 now = nowUs();
         std::vector<quint64> due;
-        for (const auto &[id, c] : conns) {
-            const bool tunnelling = c->phase == Phase::Tunnel || c->phase == Phase::Forward;
+        for (const auto &[id, c] : m_conns)
             if ((c->deadlineUs && now >= c->deadlineUs) ||
-                (tunnelling && now - c->lastUs >= qint64(limitsOf(c->persona).idleTimeoutMs) * 1000))
+                (relaying(*c) && now - c->lastUs >= qint64(c->limits.idleTimeoutMs) * 1000))
                 due.push_back(id);
-        }
         for (quint64 id : due) {
-            auto it = conns.find(id);
-            if (it == conns.end())
+            auto it = m_conns.find(id);
+            if (it == m_conns.end())
                 continue;
             Conn &c = *it->second;
-            const ProxyLimits limits = limitsOf(c.persona);
             switch (c.phase) {
             case Phase::Head:
-                respond(c, 408,
-                        Text::tr("the request did not arrive within %1 s").arg(limits.headTimeoutMs / 1000));
+                respond(c, 408, Text::tr("the request did not arrive within %1 s").arg(c.limits.headTimeoutMs / 1000));
                 break;
-            case Phase::Resolving:
-                ++personas[c.persona].counters.failed;
-                record(c, actionName(c), AuditEvent::Decision::Deny, {},
-                       Text::tr("%1 could not be resolved in time").arg(c.request.host), 504);
-                respond(c, 504, Text::tr("%1 could not be resolved in time").arg(c.request.host));
+            case Phase::Resolving: {
+                const QString reason = Text::tr("%1 could not be resolved in time").arg(c.request.host);
+                if (c.persona)
+                    ++c.persona->failed;
+                record(c, actionName(c), AuditEvent::Decision::Deny, {}, reason, 504);
+                respond(c, 504, reason);
                 break;
+            }
             case Phase::Connecting:
             case Phase::UpstreamProxy:
-                c.error = Text::tr("no answer within %1 s").arg(limits.connectTimeoutMs / 1000);
+                c.error = Text::tr("no answer within %1 s").arg(c.limits.connectTimeoutMs / 1000);
                 if (c.phase == Phase::Connecting && c.nextCandidate < c.candidates.size())
                     dial(c);
                 else
@@ -1454,8 +1477,8 @@ struct EgressProxy::Impl
             case Phase::Tunnel:
             case Phase::Forward:
                 finish(c, c.deadlineUs && now >= c.deadlineUs
-                              ? Text::tr("open longer than %1 s").arg(limits.totalTimeoutMs / 1000)
-                              : Text::tr("idle for %1 s").arg(limits.idleTimeoutMs / 1000));
+                              ? Text::tr("open longer than %1 s").arg(c.limits.totalTimeoutMs / 1000)
+                              : Text::tr("idle for %1 s").arg(c.limits.idleTimeoutMs / 1000));
                 break;
             case Phase::Linger:
                 destroy(c);
@@ -1464,50 +1487,121 @@ struct EgressProxy::Impl
         }
     }
 
-    // --- status ------------------------------------------------------------------------------
-
-    void publishStatus()
-    {
-        ProxyStatus s;
-        for (const auto &[id, l] : listeners)
-            s.listeners.append({l.persona, l.address.toString(), l.port});
-        std::sort(s.listeners.begin(), s.listeners.end(),
-                  [](const auto &a, const auto &b) { return a.persona < b.persona; });
-        for (auto it = personas.cbegin(); it != personas.cend(); ++it)
-            s.personas.insert(it.key(), it->counters);
-        s.upstream = options.upstream;
-        {
-            QMutexLocker lock(&statusMutex);
-            snapshot = s;
-        }
-        // The file at most once a second.
-        const qint64 now = nowUs();
-        if (options.statusPath.isEmpty() || !statusDirty || now - lastStatusFileUs < 1'000'000)
-            return;
-        lastStatusFileUs = now;
-        statusDirty = false;
-        QByteArray json = statusJson(s);
-        if (json == lastStatusJson)
-            return;
-        lastStatusJson = json;
-        // A snapshot for `paddockctl proxy status`: replaced whole, never fsynced (it is rewritten
-        // every second and means nothing after a crash).
-        QDir().mkpath(QFileInfo(options.statusPath).path());
-        const QString tmp = options.statusPath + QStringLiteral(".tmp");
-        QFile f(tmp);
-        if (f.open(QIODevice::WriteOnly | QIODevice::Truncate) && f.write(json) == json.size()) {
-            f.close();
-            ::rename(QFile::encodeName(tmp).constData(), QFile::encodeName(options.statusPath).constData());
-        }
-    }
+    EgressProxy::Impl &m_proxy;
+    const int m_index;
+    int m_epfd = -1;
+    int m_wake = -1;
+    std::thread m_thread;
+    bool m_stopping = false; // on the worker's thread only
+    QMutex m_taskMutex;
+    std::vector<std::function<void()>> m_tasks; // guarded by m_taskMutex
+    std::vector<char> m_scratch = std::vector<char>(EgressProxy::BufferBytes);
+    quint64 m_nextId = 1;
+    std::unordered_map<quint64, std::unique_ptr<Conn>> m_conns;
+    std::unordered_map<quint64, std::shared_ptr<ListenSocket>> m_listeners;
+    std::unordered_set<quint64> m_throttled;
+    std::vector<IpAddress> m_hostAddresses;
+    qint64 m_hostAddressesUs = 0;
 };
+
+Result<void> EgressProxy::Impl::start()
+{
+    if (options.upstream.isEmpty()) {
+        if (auto started = resolver.start(); !started)
+            return started;
+    } else {
+        const qsizetype colon = options.upstream.lastIndexOf(u':');
+        bool ok = false;
+        upstreamPort = colon > 0 ? options.upstream.mid(colon + 1).toInt(&ok) : 0;
+        upstreamHost = colon > 0 ? options.upstream.left(colon) : QString();
+        if (upstreamHost.startsWith(u'[') && upstreamHost.endsWith(u']'))
+            upstreamHost = upstreamHost.mid(1, upstreamHost.size() - 2);
+        auto literal = AddressGuard::parseLiteral(upstreamHost);
+        if (!ok || upstreamPort <= 0 || upstreamPort > 65535 || !literal || !*literal)
+            return std::unexpected(
+                Error{Error::Code::Invalid, Text::tr("the upstream proxy \"%1\" is not an address:port").arg(options.upstream),
+                      {}, Text::tr("Give the upstream proxy as an IP address and port, e.g. 10.0.0.1:3128.")});
+    }
+    const int count = options.workers > 0 ? options.workers
+                                          : int(std::clamp(std::thread::hardware_concurrency(), 1u, 4u));
+    for (int i = 0; i < std::min(count, 8); ++i) {
+        auto worker = std::make_unique<ProxyWorker>(*this, i);
+        if (auto started = worker->start(); !started) {
+            stop();
+            return started;
+        }
+        workers.push_back(std::move(worker));
+    }
+    statusTimer = new QTimer(q);
+    statusTimer->setInterval(200);
+    QObject::connect(statusTimer, &QTimer::timeout, q, [this] { publishStatus(); });
+    statusTimer->start();
+    publishStatus();
+    return {};
+}
+
+void EgressProxy::Impl::stop()
+{
+    resolver.stop(); // pending lookups are answered (cancelled) while their workers still run
+    for (auto &w : workers)
+        w->stop();
+    workers.clear();
+    {
+        QMutexLocker lock(&mutex);
+        listeners.clear();
+    }
+    publishStatus();
+    if (!options.statusPath.isEmpty())
+        QFile::remove(options.statusPath);
+}
+
+ProxyStatus EgressProxy::Impl::current() const
+{
+    ProxyStatus s;
+    {
+        QMutexLocker lock(&mutex);
+        for (const auto &l : listeners)
+            s.listeners.append({l->persona, l->address.toString(), l->port});
+        for (auto it = personas.cbegin(); it != personas.cend(); ++it)
+            s.personas.insert(it.key(), (*it)->counters());
+    }
+    std::sort(s.listeners.begin(), s.listeners.end(), [](const auto &a, const auto &b) { return a.persona < b.persona; });
+    s.upstream = options.upstream;
+    return s;
+}
+
+// On the proxy's thread: the status file, at most once a second and only when it changed.
+void EgressProxy::Impl::publishStatus()
+{
+    const ProxyStatus s = current();
+    const qint64 now = nowUs();
+    if (options.statusPath.isEmpty() || now - lastStatusFileUs < 1'000'000)
+        return;
+    QByteArray json = statusJson(s);
+    if (json == lastStatusJson)
+        return;
+    lastStatusFileUs = now;
+    lastStatusJson = json;
+    // A snapshot for `paddockctl proxy status`: replaced whole, never fsynced (it is rewritten every
+    // second and means nothing after a crash).
+    QDir().mkpath(QFileInfo(options.statusPath).path());
+    const QString tmp = options.statusPath + QStringLiteral(".tmp");
+    QFile f(tmp);
+    if (f.open(QIODevice::WriteOnly | QIODevice::Truncate) && f.write(json) == json.size()) {
+        f.close();
+        ::rename(QFile::encodeName(tmp).constData(), QFile::encodeName(options.statusPath).constData());
+    }
+}
 
 EgressProxy::EgressProxy(Options options)
     : EngineService(QStringLiteral("proxy"))
     , m_impl(std::make_unique<Impl>(this, std::move(options)))
 {}
 
-EgressProxy::~EgressProxy() = default;
+EgressProxy::~EgressProxy()
+{
+    m_impl->stop();
+}
 
 Result<void> EgressProxy::start()
 {
@@ -1521,109 +1615,53 @@ void EgressProxy::stop()
 
 void EgressProxy::setPersona(const ProxyPersona &persona)
 {
-    QMetaObject::invokeMethod(
-        this,
-        [this, persona] {
-            Impl::PersonaState &ps = m_impl->personas[persona.name];
-            ps.config = persona;
-            ps.connections.configure(persona.limits.connectionsPerSecond, persona.limits.connectionBurst);
-            const double bytes = double(persona.limits.bytesPerSecond);
-            // A quarter second's worth at once, and at least one buffer, so a read is never starved.
-            ps.bytes.configure(bytes, std::max(bytes / 4, double(BufferBytes)));
-            m_impl->statusDirty = true;
-            m_impl->publishStatus();
-        },
-        Qt::AutoConnection);
+    std::shared_ptr<PersonaShared> ps;
+    {
+        QMutexLocker lock(&m_impl->mutex);
+        ps = m_impl->personas.value(persona.name);
+        if (!ps) {
+            ps = std::make_shared<PersonaShared>();
+            m_impl->personas.insert(persona.name, ps);
+        }
+    }
+    QMutexLocker lock(&ps->mutex);
+    ps->config = persona;
+    ps->connections.configure(persona.limits.connectionsPerSecond, persona.limits.connectionBurst);
+    const double bytes = double(persona.limits.bytesPerSecond);
+    // A quarter second's worth at once, and at least one buffer, so a read is never starved.
+    ps->bytes.configure(bytes, std::max(bytes / 4, double(BufferBytes)));
 }
 
 void EgressProxy::removePersona(const QString &name)
 {
-    QMetaObject::invokeMethod(
-        this,
-        [this, name] {
-            closeListeners(name);
-            std::vector<quint64> ids;
-            for (const auto &[id, c] : m_impl->conns)
-                if (c->persona == name)
-                    ids.push_back(id);
-            for (quint64 id : ids)
-                if (auto it = m_impl->conns.find(id); it != m_impl->conns.end())
-                    m_impl->finish(*it->second, Text::tr("persona %1 is no longer served").arg(name));
-            m_impl->personas.remove(name);
-            m_impl->statusDirty = true;
-            m_impl->publishStatus();
-        },
-        Qt::AutoConnection);
+    closeListeners(name);
+    {
+        QMutexLocker lock(&m_impl->mutex);
+        m_impl->personas.remove(name);
+    }
+    for (auto &w : m_impl->workers)
+        w->post([w = w.get(), name] { w->closePersona(name, Text::tr("persona %1 is no longer served").arg(name)); });
 }
 
-Result<int> EgressProxy::listen(const QString &persona, const QString &address, int port)
+void EgressProxy::follow(PersonaRuntime *runtime)
 {
-    auto literal = AddressGuard::parseLiteral(address);
-    if (!literal || !*literal)
-        return std::unexpected(Error{Error::Code::Invalid,
-                                     Text::tr("\"%1\" is not an IP address to listen on").arg(address),
-                                     {},
-                                     Text::tr("Give an IPv4 or IPv6 address, e.g. 127.0.0.1.")});
-    if (port != 0) {
-        if (QThread::currentThread() == thread()) {
-            for (const auto &[id, l] : m_impl->listeners)
-                if (l.persona == persona && sameAddress(l.address, **literal) && l.port == port)
-                    return port;
-        } else {
-            QMutexLocker lock(&m_impl->statusMutex);
-            for (const auto &l : std::as_const(m_impl->snapshot.listeners))
-                if (l.persona == persona && l.address == (*literal)->toString() && l.port == port)
-                    return port;
-        }
-    }
-    const IpAddress a = **literal;
-    const int fd = ::socket(a.v6 ? AF_INET6 : AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-    auto fail = [&](const QString &what) -> Result<int> {
-        const QString why = QString::fromUtf8(strerror(errno));
-        if (fd >= 0)
-            ::close(fd);
-        return std::unexpected(
-            Error{Error::Code::Unavailable,
-                  Text::tr("the proxy for %1 cannot listen on %2: %3 (%4)")
-                      .arg(persona, hostPort(a.toString(), port), what, why),
-                  {},
-                  Text::tr("Check that the address belongs to this host and that nothing else "
-                           "listens on that port.")});
+    auto known = std::make_shared<QSet<QString>>();
+    auto apply = [this, known](const QList<Persona> &list) {
+        QSet<QString> now;
+        for (const Persona &p : list)
+            if (p.isolated()) {
+                setPersona(ProxyPersona::from(p));
+                now.insert(p.name);
+            }
+        for (const QString &gone : *known - now)
+            removePersona(gone);
+        *known = now;
     };
-    if (fd < 0)
-        return fail(Text::tr("no socket"));
-    const int one = 1;
-    ::setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-    if (a.v6)
-        ::setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one));
-    const SockAddr sa = toSockAddr(a, port);
-    if (::bind(fd, sa.get(), sa.length) != 0)
-        return fail(Text::tr("bind failed"));
-    if (::listen(fd, 4096) != 0)
-        return fail(Text::tr("listen failed"));
-    sockaddr_storage bound{};
-    socklen_t len = sizeof(bound);
-    ::getsockname(fd, reinterpret_cast<sockaddr *>(&bound), &len);
-    int boundPort = 0;
-    fromSockAddr(reinterpret_cast<const sockaddr *>(&bound), &boundPort);
-    QMetaObject::invokeMethod(
-        this,
-        [this, fd, persona, a, boundPort] {
-            Impl::Listener l;
-            l.id = m_impl->nextId++;
-            l.fd = fd;
-            l.persona = persona;
-            l.address = a;
-            l.port = boundPort;
-            uint32_t current = 0;
-            m_impl->watch(fd, keyOf(l.id, ListenerKey), EPOLLIN, &current);
-            m_impl->listeners.emplace(l.id, l);
-            m_impl->statusDirty = true;
-            m_impl->publishStatus();
-            emit listening(persona, a.toString(), boundPort);
-        },
-        Qt::AutoConnection);
-    return boundPort;
+    connect(runtime, &PersonaRuntime::personasChanged, this, apply);
+    connect(runtime, &PersonaRuntime::isolatedNetworkReady, this, &EgressProxy::serve);
+    connect(runtime, &PersonaRuntime::isolatedNetworkGone, this, &EgressProxy::closeListeners);
+    const QList<Persona> current = runtime->personas();
+    QMetaObject::invokeMethod(this, [apply, current] { apply(current); }, Qt::AutoConnection);
 }
 
 void EgressProxy::serve(const QString &persona, const QString &address)
@@ -1635,29 +1673,94 @@ void EgressProxy::serve(const QString &persona, const QString &address)
         emit recovered(key);
 }
 
+Result<int> EgressProxy::listen(const QString &persona, const QString &address, int port)
+{
+    auto literal = AddressGuard::parseLiteral(address);
+    if (!literal || !*literal)
+        return std::unexpected(Error{Error::Code::Invalid,
+                                     Text::tr("\"%1\" is not an IP address to listen on").arg(address), {},
+                                     Text::tr("Give an IPv4 or IPv6 address, e.g. 127.0.0.1.")});
+    const IpAddress a = **literal;
+    if (port != 0) {
+        QMutexLocker lock(&m_impl->mutex);
+        for (const auto &l : m_impl->listeners)
+            if (l->persona == persona && sameAddress(l->address, a) && l->port == port)
+                return port;
+    }
+    const int fd = ::socket(a.v6 ? AF_INET6 : AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    auto fail = [&](const QString &what) -> Result<int> {
+        const QString why = QString::fromUtf8(strerror(errno));
+        if (fd >= 0)
+            ::close(fd);
+        return std::unexpected(Error{Error::Code::Unavailable,
+                                     Text::tr("the proxy for %1 cannot listen on %2: %3 (%4)")
+                                         .arg(persona, hostPort(a.toString(), port), what, why),
+                                     {},
+                                     Text::tr("Check that the address belongs to this host and that nothing else "
+                                              "listens on that port.")});
+    };
+    if (fd < 0)
+        return fail(Text::tr("no socket"));
+    const int one = 1;
+    ::setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+    if (a.v6)
+        ::setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one));
+    const SockAddr sa = toSockAddr(a, port);
+    if (::bind(fd, sa.get(), sa.length) != 0)
+        return fail(Text::tr("bind failed"));
+    // Accepted connections inherit TCP_NODELAY; they are accepted once their first bytes arrived.
+    ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+    const int deferSeconds = 5;
+    ::setsockopt(fd, IPPROTO_TCP, TCP_DEFER_ACCEPT, &deferSeconds, sizeof(deferSeconds));
+    if (::listen(fd, 4096) != 0)
+        return fail(Text::tr("listen failed"));
+    sockaddr_storage bound{};
+    socklen_t len = sizeof(bound);
+    ::getsockname(fd, reinterpret_cast<sockaddr *>(&bound), &len);
+    int boundPort = 0;
+    fromSockAddr(reinterpret_cast<const sockaddr *>(&bound), &boundPort);
+    auto l = std::make_shared<ListenSocket>();
+    l->id = m_impl->nextListenerId++;
+    l->fd = fd;
+    l->persona = persona;
+    l->address = a;
+    l->port = boundPort;
+    {
+        QMutexLocker lock(&m_impl->mutex);
+        m_impl->listeners.push_back(l);
+    }
+    for (auto &w : m_impl->workers)
+        w->post([w = w.get(), l] { w->addListener(l); });
+    QMetaObject::invokeMethod(
+        this, [this, persona, a, boundPort] { emit listening(persona, a.toString(), boundPort); }, Qt::QueuedConnection);
+    return boundPort;
+}
+
 void EgressProxy::closeListeners(const QString &persona)
 {
-    QMetaObject::invokeMethod(
-        this,
-        [this, persona] {
-            for (auto it = m_impl->listeners.begin(); it != m_impl->listeners.end();) {
-                if (it->second.persona == persona) {
-                    ::close(it->second.fd);
-                    it = m_impl->listeners.erase(it);
-                } else {
-                    ++it;
-                }
+    std::vector<quint64> ids;
+    {
+        QMutexLocker lock(&m_impl->mutex);
+        auto &all = m_impl->listeners;
+        for (auto it = all.begin(); it != all.end();) {
+            if ((*it)->persona == persona) {
+                ids.push_back((*it)->id);
+                it = all.erase(it);
+            } else {
+                ++it;
             }
-            m_impl->statusDirty = true;
-            m_impl->publishStatus();
-        },
-        Qt::AutoConnection);
+        }
+    }
+    for (auto &w : m_impl->workers)
+        w->post([w = w.get(), ids] {
+            for (quint64 id : ids)
+                w->removeListener(id);
+        });
 }
 
 ProxyStatus EgressProxy::status() const
 {
-    QMutexLocker lock(&m_impl->statusMutex);
-    return m_impl->snapshot;
+    return m_impl->current();
 }
 
 QByteArray EgressProxy::statusJson(const ProxyStatus &s)

@@ -23,6 +23,8 @@ namespace cedar {
 class PolicySet;
 }
 class AuditStore;
+class PersonaRuntime;
+class ProxyWorker;
 
 // The port the proxy listens on, on each persona network's gateway address.
 inline constexpr int EgressProxyPort = 3128;
@@ -75,9 +77,10 @@ struct ProxyStatus
 // (Resolver), every address checked by the AddressGuard and the checked address dialled; per
 // persona rate limits and timeouts; an audit event for every decision and every tunnel's end.
 //
-// Runs on the engine's paddock-proxy thread. Its sockets are non-blocking and served by one
-// epoll set that the thread's event loop watches; a tunnel copies through one shared buffer and
-// holds bytes of its own only while the other side is slower (at most 64 KiB each way).
+// Lives on the engine's paddock-proxy thread (its API, the status file); connections are served
+// by worker threads (paddock-proxy-N), each with an edge-triggered epoll set of its own, sharing
+// the listening sockets (EPOLLEXCLUSIVE). A tunnel copies through its worker's buffer and holds
+// bytes of its own only while the other side is slower (at most 64 KiB each way).
 class EgressProxy final : public EngineService
 {
     Q_OBJECT
@@ -93,6 +96,8 @@ public:
         // A proxy to chain through ("host:port"), for networks that only allow that; names are
         // then resolved by it and only IP literals are checked here.
         QString upstream;
+        // Threads serving connections; 0: one per core, at most 4.
+        int workers = 0;
         // Where a snapshot of status() is written about once a second while it changes (JSON);
         // empty: nowhere. `paddockctl proxy status` reads these.
         QString statusPath;
@@ -113,6 +118,9 @@ public:
     // for the same persona is not an error.
     Result<int> listen(const QString &persona, const QString &address, int port = EgressProxyPort);
     void closeListeners(const QString &persona);
+    // Serves `runtime`'s isolated personas: their settings as they change, a listener on their
+    // network's gateway while they run. Any thread; before or after the runtime starts.
+    void follow(PersonaRuntime *runtime);
 
 public slots:
     // On the proxy's thread (queued): listen() on a persona network's gateway, the failure reported
@@ -134,6 +142,7 @@ signals:
     void listening(const QString &persona, const QString &address, int port);
 
 private:
+    friend class ProxyWorker;
     struct Impl;
     std::unique_ptr<Impl> m_impl;
 };

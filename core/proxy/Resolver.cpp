@@ -115,6 +115,11 @@ Result<void> Resolver::start()
     return {};
 }
 
+void Resolver::stop()
+{
+    m_impl.reset();
+}
+
 void Resolver::resolve(const QString &name, Callback callback)
 {
     if (!m_impl)

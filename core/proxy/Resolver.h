@@ -34,6 +34,8 @@ public:
     Resolver &operator=(const Resolver &) = delete;
 
     Result<void> start();
+    // Cancels what is pending (each callback runs now, with an error) and stops.
+    void stop();
     // IPv4 and IPv6 addresses of `name`, in the resolver's order.
     void resolve(const QString &name, Callback callback);
 

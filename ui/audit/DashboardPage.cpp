@@ -1,5 +1,7 @@
 #include "audit/DashboardPage.h"
 
+#include "proxy/EgressProxy.h"
+
 #include "Icons.h"
 #include "audit/AuditStore.h"
 #include "audit/AuditSubscription.h"
@@ -622,6 +624,17 @@ void DashboardPage::refresh()
         return; // stays dirty: redrawn when shown
     m_dirty = false;
     const qint64 now = nowUs();
+    // While the proxy serves listeners, its own count of open tunnels is the truth (it knows
+    // those opened before this page); its snapshot is a copy under a mutex, no waiting.
+    if (const EgressProxy *proxy = m_engine.egressProxy()) {
+        const ProxyStatus status = proxy->status();
+        if (!status.listeners.isEmpty()) {
+            QHash<QString, int> open;
+            for (auto it = status.personas.cbegin(); it != status.personas.cend(); ++it)
+                open.insert(it.key(), it->active);
+            m_reportedTunnels = open;
+        }
+    }
     refreshSummary();
     refreshDecisions(now);
     refreshDenies();
