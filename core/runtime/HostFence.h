@@ -1,0 +1,99 @@
+#pragma once
+
+#include "common/Error.h"
+
+#include <QList>
+#include <QMap>
+#include <QMutex>
+#include <QString>
+
+namespace paddock {
+
+// What an isolated persona's network can reach on the host, as HostFence found it.
+struct HostExposure
+{
+    QString persona;
+    QString gateway;        // the network's gateway address (the host's address on it)
+    QString bridge;         // the host interface holding it; empty when it is not on this host (rootless)
+    bool fenced = false;    // Paddock's nftables rules hold the network to the proxy and the git transport
+    QString unfencedReason; // when not fenced: why (a sentence)
+    bool failed = false;    // Paddock may fence it, but nft refused (unfencedReason says what it said)
+    // When not fenced: the host's other TCP ports listening where the network reaches them
+    // (0.0.0.0, ::, the gateway address), besides the proxy's and the git transport's.
+    QList<int> tcpPorts;
+
+    // "fenced: only 10.89.3.1:3128 and :9418 are reachable", or the exposed ports and why.
+    QString text() const;
+    friend bool operator==(const HostExposure &, const HostExposure &) = default;
+};
+
+// Holds each isolated persona's network to the two host services meant for it, the egress proxy
+// (gateway:EgressProxyPort) and the git transport (gateway:GitTransport::DefaultPort).
+//
+// Where Paddock may (root or CAP_NET_ADMIN) and the network's bridge is an interface of this host
+// (a rootful engine), it keeps an nftables table of its own, `inet paddock`: packets coming in
+// from a fenced bridge are accepted when they belong to a connection already made, or are TCP to
+// the gateway address on those two ports, and dropped otherwise (any other port, UDP, ICMP, IPv6
+// link-local, and anything to be forwarded elsewhere). The table is written whole, in one nft
+// transaction, each time a persona is fenced or released, so that it never holds half a rule set
+// and a restart converges. Netavark keeps its own table (`inet netavark`, or iptables): neither
+// touches the other's, and a drop in either is final.
+//
+// Otherwise it reports which other host TCP ports that network can reach (from /proc/net/tcp and
+// tcp6), so that the user hears about it. Thread-safe: nft runs in the calling thread (a few
+// milliseconds), so call it off the runtime's main thread.
+class HostFence final
+{
+    Q_DISABLE_COPY_MOVE(HostFence)
+
+public:
+    struct Options
+    {
+        bool enabled = true; // false: never touch nftables, only report
+        QString nft = QStringLiteral("nft");
+        QString table = QStringLiteral("paddock"); // in the inet family
+        QString procNet = QStringLiteral("/proc/net");
+    };
+    explicit HostFence(Options options);
+    ~HostFence();
+
+    // Fences the persona's network (gateway = its gateway address), or finds out what it exposes.
+    // `rootlessEngine`: the engine's networks live in a namespace of their own, not on this host.
+    // Its rules are replaced when the bridge or the gateway changed; an error only when the rules
+    // could not be written although Paddock may (the exposure then says so too).
+    Result<HostExposure> fence(const QString &persona, const QString &gateway, bool rootlessEngine);
+    // Removes the persona's rules (its network is gone); nothing when there are none.
+    Result<void> release(const QString &persona);
+    // What fence() found, with the listening ports read now; nullopt for a persona never fenced.
+    std::optional<HostExposure> exposure(const QString &persona) const;
+    // Whether fence() ran for the persona with this gateway since its last release.
+    bool isKnown(const QString &persona, const QString &gateway) const;
+
+    // The host interface holding `address` (getifaddrs), or empty.
+    static QString interfaceWithAddress(const QString &address);
+    // Whether this process may change the host's nftables (root, or CAP_NET_ADMIN in effect).
+    static bool mayChangeFirewall();
+    // The nft script that makes the table hold exactly these bridges (bridge → gateway address;
+    // persona names go into comments). No bridges: the script removes the table.
+    struct Rule
+    {
+        QString persona;
+        QString bridge;
+        QString gateway;
+    };
+    static QByteArray ruleset(const QString &table, const QList<Rule> &rules);
+    // Listening TCP ports in `procNet`/tcp and tcp6 that a peer on the gateway's network can reach:
+    // bound to the wildcard address or to `gateway`, other than `except`. Sorted, without repeats.
+    static QList<int> reachablePorts(const QString &procNet, const QString &gateway,
+                                     const QList<int> &except);
+
+private:
+    Result<void> apply(const QList<Rule> &rules); // with m_mutex held
+
+    Options m_options;
+    mutable QMutex m_mutex;
+    QMap<QString, HostExposure> m_exposures; // persona → what fence() found
+    QMap<QString, Rule> m_rules;             // persona → its rules in the table
+};
+
+} // namespace paddock
