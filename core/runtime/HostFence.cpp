@@ -13,6 +13,7 @@
 #include <algorithm>
 #include <cstring>
 #include <ifaddrs.h>
+#include <net/if.h>
 #include <netinet/in.h>
 #include <unistd.h>
 
@@ -33,12 +34,18 @@ bool isInterfaceName(const QString &name)
     return valid.match(name).hasMatch();
 }
 
-QString commentText(const QString &persona)
+QString commentText(const QString &persona, const QString &bridge)
 {
     QString out;
     for (const QChar c : persona)
         out += (c.isLetterOrNumber() && c.unicode() < 128) || c == u'-' || c == u'_' || c == u'.' ? c : u'_';
-    return QStringLiteral("paddock persona ") + out.left(64);
+    return QStringLiteral("paddock persona %1 on %2").arg(out.left(64), bridge);
+}
+
+// The bridge's interface index now (0: there is none).
+unsigned indexOf(const QString &bridge)
+{
+    return ::if_nametoindex(bridge.toLocal8Bit().constData());
 }
 
 QHostAddress fromProc(const QByteArray &hex)
@@ -135,10 +142,10 @@ QByteArray HostFence::ruleset(const QString &table, const QList<Rule> &rules)
     QByteArray input, forward;
     for (const Rule &r : rules) {
         const QHostAddress gateway(r.gateway);
-        if (!isInterfaceName(r.bridge) || gateway.isNull())
-            continue; // fence() checked both; never let a malformed value into the script
-        const QByteArray iif = "\t\tiifname \"" + r.bridge.toLatin1() + "\" ";
-        const QByteArray comment = " comment \"" + commentText(r.persona).toLatin1() + "\"\n";
+        if (!isInterfaceName(r.bridge) || gateway.isNull() || r.index == 0)
+            continue; // fence() checked them; never let a malformed value into the script
+        const QByteArray iif = "\t\tiif " + QByteArray::number(r.index) + ' ';
+        const QByteArray comment = " comment \"" + commentText(r.persona, r.bridge).toLatin1() + "\"\n";
         const QByteArray family = gateway.protocol() == QAbstractSocket::IPv6Protocol ? "ip6" : "ip";
         input += iif + "ct state established,related accept" + comment;
         input += iif + family + " daddr " + gateway.toString().toLatin1() + " tcp dport { " +
@@ -146,7 +153,7 @@ QByteArray HostFence::ruleset(const QString &table, const QList<Rule> &rules)
                  " } accept" + comment;
         input += iif + "counter drop" + comment;
         forward += iif + "counter drop" + comment;
-        forward += "\t\toifname \"" + r.bridge.toLatin1() + "\" counter drop" + comment;
+        forward += "\t\toif " + QByteArray::number(r.index) + " counter drop" + comment;
     }
     // Before netavark's and firewalld's chains (priority filter): a drop here is final either way.
     out += "table inet " + table.toLatin1() + " {\n";
@@ -192,8 +199,14 @@ QList<int> HostFence::reachablePorts(const QString &procNet, const QString &gate
     return ports;
 }
 
-Result<void> HostFence::apply(const QList<Rule> &rules)
+Result<void> HostFence::apply(const QList<Rule> &wanted)
 {
+    // A bridge gone (its network's containers stopped) or made anew needs no rule: its next start
+    // fences the new one.
+    QList<Rule> rules;
+    for (const Rule &r : wanted)
+        if (indexOf(r.bridge) == r.index)
+            rules << r;
     const QByteArray script = ruleset(m_options.table, rules);
     QProcess nft;
     nft.setProcessChannelMode(QProcess::MergedChannels);
@@ -241,9 +254,10 @@ Result<HostExposure> HostFence::fence(const QString &persona, const QString &gat
     QMutexLocker lock(&m_mutex);
     Result<void> applied;
     if (e.unfencedReason.isEmpty()) {
-        const Rule rule{persona, e.bridge, gateway};
+        const Rule rule{persona, e.bridge, indexOf(e.bridge), gateway};
         const auto old = m_rules.constFind(persona);
-        if (old == m_rules.cend() || old->bridge != rule.bridge || old->gateway != rule.gateway) {
+        if (old == m_rules.cend() || old->bridge != rule.bridge || old->index != rule.index ||
+            old->gateway != rule.gateway) {
             QMap<QString, Rule> next = m_rules;
             next.insert(persona, rule);
             applied = apply(next.values());
@@ -296,13 +310,6 @@ std::optional<HostExposure> HostFence::exposure(const QString &persona) const
     if (!e->fenced)
         e->tcpPorts = reachablePorts(m_options.procNet, e->gateway, AllowedPorts);
     return e;
-}
-
-bool HostFence::isKnown(const QString &persona, const QString &gateway) const
-{
-    QMutexLocker lock(&m_mutex);
-    const auto e = m_exposures.constFind(persona);
-    return e != m_exposures.cend() && e->gateway == gateway;
 }
 
 } // namespace paddock

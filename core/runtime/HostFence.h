@@ -34,10 +34,14 @@ struct HostExposure
 // (a rootful engine), it keeps an nftables table of its own, `inet paddock`: packets coming in
 // from a fenced bridge are accepted when they belong to a connection already made, or are TCP to
 // the gateway address on those two ports, and dropped otherwise (any other port, UDP, ICMP, IPv6
-// link-local, and anything to be forwarded elsewhere). The table is written whole, in one nft
-// transaction, each time a persona is fenced or released, so that it never holds half a rule set
-// and a restart converges. Netavark keeps its own table (`inet netavark`, or iptables): neither
-// touches the other's, and a drop in either is final.
+// link-local, and anything to be forwarded elsewhere). The rules name the bridge by its interface
+// index, not its name: netavark deletes a network's bridge when its last container stops and makes
+// it anew (a new index) at the next start, and a network removed behind Paddock's back gives its
+// name to the next one made, so a rule left behind matches nothing instead of another network.
+// fence() is therefore called at every start. The table is written whole, in one nft transaction,
+// each time a persona is fenced or released (rules whose bridge is gone are left out), so that it
+// never holds half a rule set and a restart converges. Netavark keeps its own table (`inet netavark`, or
+// iptables): neither touches the other's, and a drop in either is final.
 //
 // Otherwise it reports which other host TCP ports that network can reach (from /proc/net/tcp and
 // tcp6), so that the user hears about it. Thread-safe: nft runs in the calling thread (a few
@@ -66,19 +70,18 @@ public:
     Result<void> release(const QString &persona);
     // What fence() found, with the listening ports read now; nullopt for a persona never fenced.
     std::optional<HostExposure> exposure(const QString &persona) const;
-    // Whether fence() ran for the persona with this gateway since its last release.
-    bool isKnown(const QString &persona, const QString &gateway) const;
 
     // The host interface holding `address` (getifaddrs), or empty.
     static QString interfaceWithAddress(const QString &address);
     // Whether this process may change the host's nftables (root, or CAP_NET_ADMIN in effect).
     static bool mayChangeFirewall();
-    // The nft script that makes the table hold exactly these bridges (bridge → gateway address;
-    // persona names go into comments). No bridges: the script removes the table.
+    // The nft script that makes the table hold exactly these bridges (persona and bridge names go
+    // into comments). No bridges: the script removes the table.
     struct Rule
     {
         QString persona;
-        QString bridge;
+        QString bridge;     // its name, for the comment
+        unsigned index = 0; // its interface index, which the rules match
         QString gateway;
     };
     static QByteArray ruleset(const QString &table, const QList<Rule> &rules);

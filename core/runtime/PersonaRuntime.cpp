@@ -1049,9 +1049,8 @@ void PersonaRuntime::updateIsolation(const PersonaStatus &status)
         return emit problem(QStringLiteral("host-fence:") + name, gateway.error());
     m_networkReady.insert(name);
     emit isolatedNetworkReady(name, *gateway);
-    if (m_fence->isKnown(name, *gateway))
-        return reportExposure(name); // fenced by the start that made it run
-    // Started by someone else (or before Paddock ran): fenced now, off this thread.
+    // Fenced by the start that made it run (then this changes nothing), or started by someone else
+    // or before Paddock ran: fenced now, off this thread.
     m_pool->start([this, fence = m_fence, name, gw = *gateway, rootless = m_rootless] {
         (void)fence->fence(name, gw, rootless);
         QMetaObject::invokeMethod(this, [this, name] { reportExposure(name); }, Qt::QueuedConnection);

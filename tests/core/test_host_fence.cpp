@@ -96,7 +96,7 @@ bool waitForState(PersonaRuntime &runtime, const QString &persona, PersonaStatus
 }
 
 // The IPv6 link-local address of a host interface.
-QString linkLocalOf(const QString &interface)
+QString linkLocalOf(const QString &interface, bool settled)
 {
     const QJsonArray links =
         QJsonDocument::fromJson(
@@ -105,7 +105,8 @@ QString linkLocalOf(const QString &interface)
             .array();
     for (const QJsonValue &link : links)
         for (const QJsonValue &a : link[QStringLiteral("addr_info")].toArray())
-            if (a[QStringLiteral("scope")].toString() == u"link")
+            if (a[QStringLiteral("scope")].toString() == u"link" &&
+                !(settled && a[QStringLiteral("tentative")].toBool()))
                 return a[QStringLiteral("local")].toString();
     return {};
 }
@@ -165,6 +166,25 @@ class TestHostFence : public QObject
                                   .arg(address)
                                   .arg(port));
         return r.exitCode == 0 && r.stdoutText.contains("CONNECTED");
+    }
+
+    // The bridge's IPv6 link-local address once duplicate address detection is over on both ends
+    // (a tentative address takes no connections), or empty.
+    QString settledLinkLocal(const QString &name, const QString &bridge)
+    {
+        QElapsedTimer t;
+        t.start();
+        while (t.elapsed() < 10000) {
+            const QString address = linkLocalOf(bridge, true);
+            // /proc/net/if_inet6: address, index, prefix length, scope, flags (0x40: tentative).
+            const auto own = inContainer(
+                name, QStringLiteral("while read -r a i p s f n; do [ \"$n\" = eth0 ] && [ \"$s\" = 20 ] && "
+                                     "[ $((0x$f & 0x40)) = 0 ] && echo settled; done < /proc/net/if_inet6"));
+            if (!address.isEmpty() && !own.stdoutText.trimmed().isEmpty())
+                return address;
+            QTest::qWait(200);
+        }
+        return {};
     }
 
     QString containerName(const QString &name) const
@@ -229,7 +249,7 @@ private slots:
         const QByteArray table =
             run(QStringLiteral("nft"), {QStringLiteral("list"), QStringLiteral("table"),
                                         QStringLiteral("inet"), QStringLiteral("paddock")});
-        if (!m_bridge.isEmpty() && table.contains(QByteArray("\"" + m_bridge.toLatin1() + "\"")))
+        if (table.contains(QByteArray("paddock persona " + m_isolated.toLatin1() + " on ")))
             run(QStringLiteral("nft"), {QStringLiteral("delete"), QStringLiteral("table"),
                                         QStringLiteral("inet"), QStringLiteral("paddock")});
         run(QStringLiteral("ip"), {QStringLiteral("link"), QStringLiteral("del"), HostVeth});
@@ -242,13 +262,13 @@ private slots:
         QCOMPARE(none, QByteArray("table inet paddock {}\ndelete table inet paddock\n"));
         const QByteArray one = HostFence::ruleset(
             QStringLiteral("paddock"),
-            {{QStringLiteral("dev\"; drop"), QStringLiteral("podman3"), QStringLiteral("10.89.3.1")},
-             {QStringLiteral("bad"), QStringLiteral("x\"; flush ruleset"), QStringLiteral("10.89.4.1")}});
-        QVERIFY(one.contains("iifname \"podman3\" ip daddr 10.89.3.1 tcp dport { 3128, 9418 } accept"));
-        QVERIFY(one.contains("iifname \"podman3\" ct state established,related accept"));
-        QVERIFY(one.contains("iifname \"podman3\" counter drop"));
-        QVERIFY(one.contains("oifname \"podman3\" counter drop"));
-        QVERIFY(one.contains("comment \"paddock persona dev___drop\""));
+            {{QStringLiteral("dev\"; drop"), QStringLiteral("podman3"), 77, QStringLiteral("10.89.3.1")},
+             {QStringLiteral("bad"), QStringLiteral("x\"; flush ruleset"), 78, QStringLiteral("10.89.4.1")}});
+        QVERIFY(one.contains("iif 77 ip daddr 10.89.3.1 tcp dport { 3128, 9418 } accept"));
+        QVERIFY(one.contains("iif 77 ct state established,related accept"));
+        QVERIFY(one.contains("iif 77 counter drop"));
+        QVERIFY(one.contains("oif 77 counter drop"));
+        QVERIFY(one.contains("comment \"paddock persona dev___drop on podman3\""));
         QVERIFY2(!one.contains("flush") && !one.contains("10.89.4.1"),
                  one.constData()); // never in the script
         QString why;
@@ -364,7 +384,7 @@ private slots:
         // Unfenced, the host service is reached, and the exposure report names its port.
         QVERIFY(connects(m_isolated, gateway, exposed.serverPort()));
         // ...over IPv6 too: the bridge has a link-local address though the network has no IPv6.
-        const QString linkLocal = linkLocalOf(m_bridge);
+        const QString linkLocal = settledLinkLocal(m_isolated, m_bridge);
         QVERIFY(!linkLocal.isEmpty());
         QVERIFY(connects(m_isolated, linkLocal + QStringLiteral("%eth0"), exposed.serverPort()));
         auto exposure = runtime->hostExposure(m_isolated);
@@ -416,7 +436,9 @@ private slots:
         const QByteArray table =
             run(QStringLiteral("nft"), {QStringLiteral("list"), QStringLiteral("table"),
                                         QStringLiteral("inet"), QStringLiteral("paddock")});
-        QVERIFY2(table.contains(QByteArray("iifname \"" + m_bridge.toLatin1() + "\"")), table.constData());
+        QVERIFY2(table.contains(
+                     QByteArray("paddock persona " + m_isolated.toLatin1() + " on " + m_bridge.toLatin1())),
+                 table.constData());
         QVERIFY(table.contains(gateway.toLatin1()));
 
         // The proxy's port on the gateway is reached; any other host port, TCP or UDP, is not.
@@ -431,7 +453,9 @@ private slots:
                     QStringLiteral("printf hello > /dev/udp/%1/%2").arg(gateway).arg(udp.localPort()));
         QVERIFY(!udp.waitForReadyRead(1500));
         // Nor over the bridge's IPv6 link-local address.
-        QVERIFY(!connects(m_isolated, linkLocalOf(m_bridge) + QStringLiteral("%eth0"), other.serverPort()));
+        const QString linkLocal = settledLinkLocal(m_isolated, m_bridge);
+        QVERIFY(!linkLocal.isEmpty());
+        QVERIFY(!connects(m_isolated, linkLocal + QStringLiteral("%eth0"), other.serverPort()));
         // And still no outside, no DNS.
         QVERIFY(!connects(m_isolated, Outside, OutsidePort));
         QVERIFY(inContainer(m_isolated, QStringLiteral("getent hosts example.com")).exitCode != 0);
@@ -458,7 +482,8 @@ private slots:
             20000);
         const QByteArray after =
             run(QStringLiteral("nft"), {QStringLiteral("list"), QStringLiteral("ruleset")});
-        QVERIFY2(!after.contains(QByteArray("iifname \"" + m_bridge.toLatin1() + "\"")), after.constData());
+        QVERIFY2(!after.contains(QByteArray("paddock persona " + m_isolated.toLatin1() + " on ")),
+                 after.constData());
         QVERIFY(!runtime->hostExposure(m_isolated));
     }
 };
