@@ -284,14 +284,37 @@ Result<HostExposure> HostFence::fence(const QString &persona, const QString &gat
     return e;
 }
 
+Result<void> HostFence::forget(const QString &persona)
+{
+    {
+        QMutexLocker lock(&m_mutex);
+        m_exposures.remove(persona);
+    }
+    return release(persona);
+}
+
 Result<void> HostFence::release(const QString &persona)
 {
     QMutexLocker lock(&m_mutex);
-    m_exposures.remove(persona);
     if (!m_rules.contains(persona))
         return {};
     QMap<QString, Rule> next = m_rules;
     next.remove(persona);
+    auto applied = apply(next.values());
+    if (applied)
+        m_rules = next;
+    return applied;
+}
+
+Result<void> HostFence::prune()
+{
+    QMutexLocker lock(&m_mutex);
+    QMap<QString, Rule> next;
+    for (auto it = m_rules.cbegin(); it != m_rules.cend(); ++it)
+        if (indexOf(it->bridge) == it->index)
+            next.insert(it.key(), *it);
+    if (next.size() == m_rules.size())
+        return {};
     auto applied = apply(next.values());
     if (applied)
         m_rules = next;

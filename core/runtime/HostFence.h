@@ -66,8 +66,13 @@ public:
     // Its rules are replaced when the bridge or the gateway changed; an error only when the rules
     // could not be written although Paddock may (the exposure then says so too).
     Result<HostExposure> fence(const QString &persona, const QString &gateway, bool rootlessEngine);
-    // Removes the persona's rules (its network is gone); nothing when there are none.
+    // Removes the persona's rules (its container ended); nothing when there are none. What fence()
+    // found stays readable (exposure), until forget().
     Result<void> release(const QString &persona);
+    // Its rules and what was found go (its network is gone).
+    Result<void> forget(const QString &persona);
+    // Rewrites the table without the rules whose bridge is gone (its containers stopped), if any.
+    Result<void> prune();
     // What fence() found, with the listening ports read now; nullopt for a persona never fenced.
     std::optional<HostExposure> exposure(const QString &persona) const;
 

@@ -351,6 +351,7 @@ void PersonaRuntime::stop()
         m_pool->waitForDone();
     if (m_transport)
         m_transport->stopAll();
+    (void)m_fence->prune(); // the rules of running containers stay: they run on without Paddock
 }
 
 QList<Persona> PersonaRuntime::personas() const
@@ -997,7 +998,9 @@ void PersonaRuntime::removePersona(const QString &name, bool removeVolumes)
                         return gone;
             if (p.isolated()) {
                 (void)client.removeNetwork(p.networkName());
-                return fence->release(p.name); // its bridge is gone; the name may be given to another
+                // Its rules match nothing once the bridge is gone (they name its index), so a failure
+                // to rewrite the table is no reason to keep the persona.
+                (void)fence->forget(p.name);
             }
             return {};
         },
@@ -1038,8 +1041,16 @@ void PersonaRuntime::updateIsolation(const PersonaStatus &status)
     using State = PersonaStatus::State;
     if (status.state != State::Running) {
         // Stopping still runs, and Unknown is the engine out of reach, not the container gone.
-        if (status.state != State::Stopping && status.state != State::Unknown && m_networkReady.remove(name))
+        if (status.state != State::Stopping && status.state != State::Unknown &&
+            m_networkReady.remove(name)) {
             emit isolatedNetworkGone(name);
+            // Its container is no more (its bridge goes too, a moment later): no rules for it. Not
+            // on Starting (a restart: the old container runs until the start replaces it and
+            // fences the new one) nor on Error (a failed stop leaves it running). Here, not on a
+            // worker, so that a start asked next fences after it (nft takes milliseconds).
+            if (status.state == State::Stopped || status.state == State::Exited)
+                (void)m_fence->release(name);
+        }
         return;
     }
     if (m_networkReady.contains(name) || !m_client)

@@ -473,6 +473,19 @@ private slots:
         QVERIFY(!connects(m_isolated, gateway, other.serverPort()));
         QVERIFY(connects(m_isolated, gateway, EgressProxyPort));
 
+        // Stopped, its bridge goes, and with it its rules; started again, it is fenced again.
+        const QByteArray mine = "paddock persona " + m_isolated.toLatin1() + " on ";
+        auto rules = [] {
+            return run(QStringLiteral("nft"), {QStringLiteral("list"), QStringLiteral("ruleset")});
+        };
+        runtime->stopPersona(m_isolated);
+        QVERIFY(waitForState(*runtime, m_isolated, PersonaStatus::State::Stopped, 20000));
+        QTRY_VERIFY_WITH_TIMEOUT(!rules().contains(mine), 10000);
+        runtime->startPersona(m_isolated);
+        QVERIFY(waitForState(*runtime, m_isolated, PersonaStatus::State::Running));
+        QVERIFY(rules().contains(mine));
+        QVERIFY(!connects(m_isolated, gateway, other.serverPort()));
+
         // Removing the persona removes its network and its rules.
         QSignalSpy finished(runtime.get(), &PersonaRuntime::actionFinished);
         runtime->removePersona(m_isolated, true);
