@@ -80,15 +80,16 @@ QString HostExposure::text() const
             .arg(EgressProxyPort)
             .arg(GitTransport::DefaultPort)
             .arg(bridge);
-    if (tcpPorts.isEmpty())
+    if (tcpPorts.isEmpty() && udpPorts.isEmpty())
         return Text::tr("%1's network is not fenced on the host (%2); no other host port listens where it "
                         "reaches now")
             .arg(persona, unfencedReason);
     QStringList ports;
     for (int port : tcpPorts)
-        ports << QString::number(port);
-    return Text::tr("%1's network can reach these other TCP ports of this host at %2: %3. It is not fenced: "
-                    "%4")
+        ports << QStringLiteral("TCP %1").arg(port);
+    for (int port : udpPorts)
+        ports << QStringLiteral("UDP %1").arg(port);
+    return Text::tr("%1's network can reach these other ports of this host at %2: %3. It is not fenced: %4")
         .arg(persona, gateway, ports.join(QStringLiteral(", ")), unfencedReason);
 }
 
@@ -165,18 +166,23 @@ QByteArray HostFence::ruleset(const QString &table, const QList<Rule> &rules)
     return out;
 }
 
-QList<int> HostFence::reachablePorts(const QString &procNet, const QString &gateway, const QList<int> &except)
+QList<int> HostFence::reachablePorts(const QString &procNet, const QString &gateway, const QList<int> &except,
+                                     Protocol protocol)
 {
     const QHostAddress gw(gateway);
+    const bool tcp = protocol == Protocol::Tcp;
+    // TCP_LISTEN; for UDP, TCP_CLOSE is a socket not connected to one peer (it takes any sender).
+    const QByteArray open = tcp ? "0A" : "07";
     QList<int> ports;
-    for (const char *name : {"tcp", "tcp6"}) {
+    for (const char *name : tcp ? std::initializer_list<const char *>{"tcp", "tcp6"}
+                                : std::initializer_list<const char *>{"udp", "udp6"}) {
         QFile file(procNet + u'/' + QLatin1StringView(name));
         if (!file.open(QIODevice::ReadOnly))
             continue;
         const QList<QByteArray> lines = file.readAll().split('\n');
         for (qsizetype i = 1; i < lines.size(); ++i) {
             const QList<QByteArray> fields = lines[i].simplified().split(' ');
-            if (fields.size() < 4 || fields[3] != "0A") // LISTEN
+            if (fields.size() < 4 || fields[3] != open)
                 continue;
             const qsizetype colon = fields[1].indexOf(':');
             if (colon < 0)
@@ -276,8 +282,10 @@ Result<HostExposure> HostFence::fence(const QString &persona, const QString &gat
         if (apply(next.values()))
             m_rules = next;
     }
-    if (!e.fenced)
+    if (!e.fenced) {
         e.tcpPorts = reachablePorts(m_options.procNet, gateway, AllowedPorts);
+        e.udpPorts = reachablePorts(m_options.procNet, gateway, {}, Protocol::Udp);
+    }
     m_exposures.insert(persona, e);
     if (!applied)
         return std::unexpected(applied.error());
@@ -330,8 +338,10 @@ std::optional<HostExposure> HostFence::exposure(const QString &persona) const
             return std::nullopt;
         e = m_exposures.value(persona);
     }
-    if (!e->fenced)
+    if (!e->fenced) {
         e->tcpPorts = reachablePorts(m_options.procNet, e->gateway, AllowedPorts);
+        e->udpPorts = reachablePorts(m_options.procNet, e->gateway, {}, Protocol::Udp);
+    }
     return e;
 }
 

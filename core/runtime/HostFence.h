@@ -21,8 +21,9 @@ struct HostExposure
     // When not fenced: the host's other TCP ports listening where the network reaches them
     // (0.0.0.0, ::, the gateway address), besides the proxy's and the git transport's.
     QList<int> tcpPorts;
+    QList<int> udpPorts; // the same for UDP sockets open to any sender (a DNS server on 0.0.0.0:53…)
 
-    // "fenced: only 10.89.3.1:3128 and :9418 are reachable", or the exposed ports and why.
+    // "… reaches only the proxy (10.89.3.1:3128) and the git transport …", or the exposed ports and why.
     QString text() const;
     friend bool operator==(const HostExposure &, const HostExposure &) = default;
 };
@@ -90,10 +91,12 @@ public:
         QString gateway;
     };
     static QByteArray ruleset(const QString &table, const QList<Rule> &rules);
-    // Listening TCP ports in `procNet`/tcp and tcp6 that a peer on the gateway's network can reach:
-    // bound to the wildcard address or to `gateway`, other than `except`. Sorted, without repeats.
-    static QList<int> reachablePorts(const QString &procNet, const QString &gateway,
-                                     const QList<int> &except);
+    // Listening TCP ports in `procNet`/tcp and tcp6 (udp: unconnected UDP sockets in udp and udp6)
+    // that a peer on the gateway's network can reach: bound to the wildcard address or to
+    // `gateway`, other than `except`. Sorted, without repeats.
+    enum class Protocol { Tcp, Udp };
+    static QList<int> reachablePorts(const QString &procNet, const QString &gateway, const QList<int> &except,
+                                     Protocol protocol = Protocol::Tcp);
 
 private:
     Result<void> apply(const QList<Rule> &rules); // with m_mutex held

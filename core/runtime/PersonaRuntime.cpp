@@ -1074,7 +1074,8 @@ void PersonaRuntime::reportExposure(const QString &persona)
     if (!exposure)
         return;
     const QString key = QStringLiteral("host-fence:") + persona;
-    if (exposure->fenced || (exposure->tcpPorts.isEmpty() && !exposure->failed))
+    if (exposure->fenced ||
+        (exposure->tcpPorts.isEmpty() && exposure->udpPorts.isEmpty() && !exposure->failed))
         return emit recovered(key);
     emit problem(key, Error{Error::Code::Invalid, exposure->text(),
                             exposure->bridge.isEmpty() ? exposure->gateway : exposure->bridge,

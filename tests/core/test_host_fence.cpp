@@ -308,6 +308,17 @@ private slots:
                  (QList<int>{6000, 8080, 9000}));
         QCOMPARE(HostFence::reachablePorts(proc.path(), QStringLiteral("10.89.7.1"), {3128, 9418}),
                  (QList<int>{8080, 9000}));
+        QFile udp(proc.filePath(QStringLiteral("udp")));
+        QVERIFY(udp.open(QIODevice::WriteOnly));
+        // 0.0.0.0:53 open to any sender, 10.89.3.1:5353 too; 0.0.0.0:4000 connected to one peer.
+        udp.write("  sl  local_address rem_address   st\n"
+                  "   0: 00000000:0035 00000000:0000 07\n"
+                  "   1: 0103590A:14E9 00000000:0000 07\n"
+                  "   2: 00000000:0FA0 0100007F:0035 01\n");
+        udp.close();
+        QCOMPARE(
+            HostFence::reachablePorts(proc.path(), QStringLiteral("10.89.3.1"), {}, HostFence::Protocol::Udp),
+            (QList<int>{53, 5353}));
     }
 
     void unfencedIsolation()
@@ -316,6 +327,7 @@ private slots:
         // A host service on every address: the isolated network reaches it at its gateway address.
         QTcpServer exposed;
         QVERIFY(exposed.listen(QHostAddress::Any)); // IPv4 and IPv6
+        QUdpSocket exposedUdp;
         auto runtime = makeRuntime(false);
         QSignalSpy ready(runtime.get(), &PersonaRuntime::isolatedNetworkReady);
         QSignalSpy gone(runtime.get(), &PersonaRuntime::isolatedNetworkGone);
@@ -394,7 +406,14 @@ private slots:
         QCOMPARE(exposure->bridge, m_bridge);
         QVERIFY2(exposure->tcpPorts.contains(exposed.serverPort()), qPrintable(exposure->text()));
         QVERIFY(!exposure->tcpPorts.contains(EgressProxyPort));
-        QVERIFY(exposure->text().contains(QString::number(exposed.serverPort())));
+        QVERIFY(exposure->text().contains(QStringLiteral("TCP %1").arg(exposed.serverPort())));
+        // A UDP service open to any sender is reached too, and named.
+        QVERIFY(exposedUdp.bind(QHostAddress::AnyIPv4, 0));
+        inContainer(m_isolated,
+                    QStringLiteral("printf hello > /dev/udp/%1/%2").arg(gateway).arg(exposedUdp.localPort()));
+        QVERIFY(exposedUdp.waitForReadyRead(3000));
+        QVERIFY2(runtime->hostExposure(m_isolated)->udpPorts.contains(exposedUdp.localPort()),
+                 qPrintable(runtime->hostExposure(m_isolated)->text()));
         QVERIFY(exposure->text().contains(QStringLiteral("turned off")));
         QTRY_VERIFY(std::any_of(problems.begin(), problems.end(), [&](const QList<QVariant> &args) {
             return args.at(0).toString() == QStringLiteral("host-fence:") + m_isolated &&
