@@ -4,6 +4,7 @@
 #include "engine/EngineService.h"
 #include "personas/Persona.h"
 #include "proxy/AddressGuard.h"
+#include "proxy/EgressProxyPort.h"
 #include "proxy/Resolver.h"
 
 #include <QHash>
@@ -26,8 +27,6 @@ class AuditStore;
 class PersonaRuntime;
 class ProxyWorker;
 
-// The port the proxy listens on, on each persona network's gateway address.
-inline constexpr int EgressProxyPort = 3128;
 
 using ProxyLimits = Persona::ProxyLimits;
 

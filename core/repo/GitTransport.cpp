@@ -273,6 +273,17 @@ QString GitTransport::baseUrl(const QString &persona) const
     return it == m_instances.end() ? QString() : baseUrl(it->second->address, it->second->port);
 }
 
+bool GitTransport::hasDns(EngineClient &client, const QString &network)
+{
+    EngineClient libpod(client.endpoint());
+    libpod.setApiVersion(QString::fromLatin1(PodmanApiVersion));
+    auto inspect = libpod.request("GET", QStringLiteral("/libpod/networks/%1/json")
+                                             .arg(QString::fromLatin1(QUrl::toPercentEncoding(network))));
+    if (!inspect || inspect->status != 200)
+        return false; // not podman (dockerd's internal networks resolve container names only)
+    return QJsonDocument::fromJson(inspect->body).object().value(QStringLiteral("dns_enabled")).toBool();
+}
+
 Result<QString> GitTransport::gatewayAddress(EngineClient &client, const QString &network)
 {
     auto body =
@@ -309,6 +320,10 @@ Result<QString> GitTransport::createNetworkWithGateway(EngineClient &client, con
     QJsonObject labelObject;
     for (auto it = labels.begin(); it != labels.end(); ++it)
         labelObject.insert(it.key(), it.value());
+    EngineClient libpod(client.endpoint());
+    libpod.setApiVersion(QString::fromLatin1(PodmanApiVersion));
+    const auto ping = libpod.request("GET", QStringLiteral("/libpod/_ping"));
+    const bool podman = ping && ping->status == 200;
     Error last;
     for (int third = 254, tries = 0; third > 0 && tries < 8; --third) {
         const QString subnet = QStringLiteral("10.89.%1.0/24").arg(third);
@@ -316,6 +331,27 @@ Result<QString> GitTransport::createNetworkWithGateway(EngineClient &client, con
             continue;
         ++tries;
         const QString gateway = QStringLiteral("10.89.%1.1").arg(third);
+        if (podman) {
+            // podman's compat API ignores dns_enabled ("not a recognized option") and would start
+            // aardvark-dns on the gateway: its own API takes it.
+            const QJsonObject own{
+                {QStringLiteral("name"), name},
+                {QStringLiteral("driver"), QStringLiteral("bridge")},
+                {QStringLiteral("internal"), true},
+                {QStringLiteral("dns_enabled"), false},
+                {QStringLiteral("subnets"), QJsonArray{QJsonObject{{QStringLiteral("subnet"), subnet},
+                                                                   {QStringLiteral("gateway"), gateway}}}},
+                {QStringLiteral("labels"), labelObject}};
+            auto created = libpod.call(Text::tr("creating network %1").arg(name), "POST",
+                                       QStringLiteral("/libpod/networks/create"),
+                                       QJsonDocument(own).toJson(QJsonDocument::Compact));
+            if (created)
+                return gateway;
+            last = created.error();
+            if (last.code == Error::Code::Busy || last.message.contains(QStringLiteral("exists")))
+                break;
+            continue;
+        }
         const QJsonObject spec{{QStringLiteral("Name"), name},
                                {QStringLiteral("Driver"), QStringLiteral("bridge")},
                                {QStringLiteral("Internal"), true},

@@ -76,8 +76,14 @@ public:
     // An internal network without DNS, as EngineClient::createInternalNetwork, with a gateway address
     // on the host: a free 10.89.N.0/24 (from the top of podman's pool down), gateway 10.89.N.1.
     // Returns the gateway address.
+    // On podman through its own API (/libpod), whose compat API ignores dns_enabled.
     static Result<QString> createNetworkWithGateway(EngineClient &client, const QString &name,
                                                     const QMap<QString, QString> &labels);
+    // Whether podman runs its DNS server (aardvark-dns) on the network (networks made through the
+    // compat API before); false for other engines.
+    static bool hasDns(EngineClient &client, const QString &network);
+    // The version prefix of podman's own API (/v4.0.0/libpod/…; it refuses the compat ones there).
+    static constexpr const char *PodmanApiVersion = "4.0.0";
 
 signals:
     // The persona's daemon is listening.

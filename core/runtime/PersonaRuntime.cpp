@@ -2,6 +2,7 @@
 
 #include "config/Paths.h"
 #include "personas/PersonaStore.h"
+#include "proxy/EgressProxyPort.h"
 #include "repo/GitTransport.h"
 #include "repo/WorkspaceMount.h"
 #include "runtime/EngineStream.h"
@@ -70,9 +71,10 @@ Result<bool> exists(EngineClient &client, const QString &what, const QString &pa
                 client.endpoint().socketPath, {});
 }
 
-// The persona's hardened create body, with the workspace and what the entrypoint needs to know.
+// The persona's hardened create body, with the workspace and what the entrypoint needs to know;
+// an isolated persona's tools are pointed at its egress proxy on `gateway`, its one way out.
 QJsonObject createBody(const Persona &persona, const EngineClient::Version &version, bool rootless,
-                       const std::optional<WorkspaceMount> &workspace)
+                       const std::optional<WorkspaceMount> &workspace, const QString &gateway)
 {
     QJsonObject spec = containerSpec(persona, version.engine);
     if (rootless && version.engine == QLatin1StringView("podman")) {
@@ -86,6 +88,14 @@ QJsonObject createBody(const Persona &persona, const EngineClient::Version &vers
     // A name, never a value: the key itself arrives in the secrets tmpfs.
     if (!persona.sshKey.isEmpty())
         env.append(QString(QStringLiteral("PADDOCK_SSH_KEY=") + persona.sshKey));
+    if (persona.isolated() && !gateway.isEmpty()) {
+        const QString proxy = QStringLiteral("http://%1:%2").arg(gateway).arg(EgressProxyPort);
+        const QString direct = QStringLiteral("localhost,127.0.0.1,::1");
+        for (const char *name : {"HTTP_PROXY", "HTTPS_PROXY", "http_proxy", "https_proxy"})
+            env.append(QString(QLatin1StringView(name) + u'=' + proxy));
+        for (const char *name : {"NO_PROXY", "no_proxy"})
+            env.append(QString(QLatin1StringView(name) + u'=' + direct));
+    }
     spec.insert(QStringLiteral("Env"), env);
     if (workspace) {
         spec = withWorkspace(spec, workspace->hostPath, workspace->readOnlyDirs);
@@ -126,8 +136,8 @@ QString networkOf(const Persona &persona, const QString &engine)
     return engine == QLatin1StringView("podman") ? QStringLiteral("podman") : QStringLiteral("bridge");
 }
 
-// Makes the persona's network when it is missing (or has no gateway, as networks made before
-// the git transport); its gateway address.
+// Makes the persona's network when it is missing (or has no gateway, or DNS, as networks made
+// before the git transport and the proxy); its gateway address. No container may be on it then.
 Result<QString> ensureNetwork(EngineClient &client, const EngineClient::Version &version,
                               const Persona &persona)
 {
@@ -138,7 +148,7 @@ Result<QString> ensureNetwork(EngineClient &client, const EngineClient::Version 
         return std::unexpected(have.error());
     if (*have) {
         auto gateway = GitTransport::gatewayAddress(client, network);
-        if (gateway || !persona.isolated())
+        if (!persona.isolated() || (gateway && !GitTransport::hasDns(client, network)))
             return gateway;
         if (auto removed = client.removeNetwork(network); !removed)
             return std::unexpected(removed.error());
@@ -151,9 +161,12 @@ Result<QString> ensureNetwork(EngineClient &client, const EngineClient::Version 
 }
 
 // The networks, volumes and container a persona needs; the container made anew (a stopped one
-// is replaced, so that edits take effect; its volumes stay).
+// is replaced, so that edits take effect; its volumes stay). An isolated persona's network is
+// fenced once the container has started (its bridge is up only then), before its secrets and the
+// `.ready` marker the entrypoint waits for. `gateway` gets the network's gateway address.
 Result<void> prepareContainer(EngineClient &client, const EngineClient::Version &version, bool rootless,
-                              const Persona &persona, const std::optional<WorkspaceMount> &workspace)
+                              const Persona &persona, const std::optional<WorkspaceMount> &workspace,
+                              HostFence &fence, QString &gateway)
 {
     const QMap<QString, QString> labels{{QLatin1StringView(PersonaLabel), persona.name}};
     auto image = client.request("GET", QStringLiteral("/images/%1/json").arg(encoded(persona.image)));
@@ -165,8 +178,6 @@ Result<void> prepareContainer(EngineClient &client, const EngineClient::Version 
                     client.endpoint().socketPath,
                     Text::tr("Build it with \"Build agent image\" on the Personas page, or with "
                              "\"paddockctl image build\"."));
-    if (auto gateway = ensureNetwork(client, version, persona); !gateway)
-        return std::unexpected(gateway.error());
     for (const Persona::Volume &volume : persona.volumes) {
         auto have = exists(client, Text::tr("volume %1").arg(volume.name),
                            QStringLiteral("/volumes/%1").arg(encoded(volume.name)));
@@ -188,11 +199,19 @@ Result<void> prepareContainer(EngineClient &client, const EngineClient::Version 
         if (auto removed = client.removeContainer(persona.containerName(), true); !removed)
             return std::unexpected(removed.error());
     }
-    auto created =
-        client.createContainer(persona.containerName(), createBody(persona, version, rootless, workspace));
+    auto network = ensureNetwork(client, version, persona);
+    if (!network)
+        return std::unexpected(network.error());
+    gateway = *network;
+    auto created = client.createContainer(persona.containerName(),
+                                          createBody(persona, version, rootless, workspace, gateway));
     if (!created)
         return std::unexpected(created.error());
-    return client.startContainer(persona.containerName());
+    if (auto started = client.startContainer(persona.containerName()); !started)
+        return started;
+    if (persona.isolated())
+        (void)fence.fence(persona.name, gateway, rootless); // reported once it runs (hostExposure)
+    return {};
 }
 } // namespace
 
@@ -265,6 +284,7 @@ PersonaRuntime::PersonaRuntime(Options options)
     : EngineService(QStringLiteral("runtime"))
     , m_options(std::move(options))
     , m_streams(std::make_unique<Streams>())
+    , m_fence(std::make_shared<HostFence>(HostFence::Options{.enabled = m_options.hostFence}))
 {
     qRegisterMetaType<PersonaStatus>();
     qRegisterMetaType<PersonaSample>();
@@ -331,6 +351,7 @@ void PersonaRuntime::stop()
         m_pool->waitForDone();
     if (m_transport)
         m_transport->stopAll();
+    (void)m_fence->prune(); // the rules of running containers stay: they run on without Paddock
 }
 
 QList<Persona> PersonaRuntime::personas() const
@@ -377,6 +398,11 @@ std::optional<EngineClient::Endpoint> PersonaRuntime::endpoint() const
 QString PersonaRuntime::dataDir() const
 {
     return m_options.dataDir.isEmpty() ? Paths::dataDir() : m_options.dataDir;
+}
+
+std::optional<HostExposure> PersonaRuntime::hostExposure(const QString &persona) const
+{
+    return m_fence->exposure(persona);
 }
 
 void PersonaRuntime::tryConnect()
@@ -586,6 +612,7 @@ void PersonaRuntime::setStatus(const PersonaStatus &status)
     emit statusChanged(status);
     if (status.state == PersonaStatus::State::Running)
         ensureTransport(status.persona);
+    updateIsolation(status);
     updateStreams();
 }
 
@@ -711,12 +738,17 @@ void PersonaRuntime::beginStart(const QString &name, const std::optional<Workspa
     const EngineClient::Version version = m_version;
     const Persona p = *persona;
     const bool rootless = m_rootless;
+    auto gateway = std::make_shared<QString>();
     runAction(
         name, action,
-        [version, rootless, p, workspace](EngineClient &client) {
-            return prepareContainer(client, version, rootless, p, workspace);
+        [version, rootless, p, workspace, fence = m_fence, gateway](EngineClient &client) {
+            return prepareContainer(client, version, rootless, p, workspace, *fence, *gateway);
         },
-        [this, p, action] { deliverAndFinish(p, action); });
+        [this, p, action, gateway] {
+            if (!gateway->isEmpty())
+                m_gateways.insert(p.name, *gateway);
+            deliverAndFinish(p, action);
+        });
 }
 
 void PersonaRuntime::deliverAndFinish(const Persona &persona, const QString &action)
@@ -943,6 +975,9 @@ void PersonaRuntime::removePersona(const QString &name, bool removeVolumes)
         m_streams->retire(m_streams->logs, name);
         m_streams->retire(m_streams->exits, name);
         m_followed.remove(name);
+        m_gateways.remove(name);
+        if (m_networkReady.remove(name))
+            emit isolatedNetworkGone(name);
         publishPersonas();
         emit actionFinished(name, QStringLiteral("remove"));
     };
@@ -951,7 +986,7 @@ void PersonaRuntime::removePersona(const QString &name, bool removeVolumes)
     const Persona p = *persona;
     runAction(
         name, QStringLiteral("remove"),
-        [p, removeVolumes](EngineClient &client) -> Result<void> {
+        [p, removeVolumes, fence = m_fence](EngineClient &client) -> Result<void> {
             (void)client.killContainer(p.containerName());
             if (auto removed = client.removeContainer(p.containerName(), true);
                 !removed && removed.error().code != Error::Code::NotFound)
@@ -961,8 +996,12 @@ void PersonaRuntime::removePersona(const QString &name, bool removeVolumes)
                     if (auto gone = client.removeVolume(v.name);
                         !gone && gone.error().code != Error::Code::NotFound)
                         return gone;
-            if (p.isolated())
+            if (p.isolated()) {
                 (void)client.removeNetwork(p.networkName());
+                // Its rules match nothing once the bridge is gone (they name its index), so a failure
+                // to rewrite the table is no reason to keep the persona.
+                (void)fence->forget(p.name);
+            }
             return {};
         },
         removeEntry);
@@ -976,16 +1015,73 @@ void PersonaRuntime::ensureTransport(const QString &persona)
     const QStringList mirrors = WorkspaceBuilder(m_options.dataDir).mirrorsOf(persona);
     if (mirrors.isEmpty())
         return;
-    QString gateway = m_gateways.value(persona);
-    if (gateway.isEmpty()) {
-        auto found = GitTransport::gatewayAddress(*m_client, networkOf(*p, m_version.engine));
-        if (!found)
-            return emit problem(QStringLiteral("git-transport:") + persona, found.error());
-        gateway = *found;
-        m_gateways.insert(persona, gateway);
-    }
-    if (auto served = m_transport->serve(persona, gateway, mirrors); !served)
+    const auto gateway = gatewayOf(*p);
+    if (!gateway)
+        return emit problem(QStringLiteral("git-transport:") + persona, gateway.error());
+    if (auto served = m_transport->serve(persona, *gateway, mirrors); !served)
         emit problem(QStringLiteral("git-transport:") + persona, served.error());
+}
+
+Result<QString> PersonaRuntime::gatewayOf(const Persona &persona)
+{
+    if (const QString known = m_gateways.value(persona.name); !known.isEmpty())
+        return known;
+    auto found = GitTransport::gatewayAddress(*m_client, networkOf(persona, m_version.engine));
+    if (found)
+        m_gateways.insert(persona.name, *found);
+    return found;
+}
+
+void PersonaRuntime::updateIsolation(const PersonaStatus &status)
+{
+    const QString name = status.persona;
+    const auto p = findPersona(name);
+    if (!p || !p->isolated())
+        return;
+    using State = PersonaStatus::State;
+    if (status.state != State::Running) {
+        // Stopping still runs, and Unknown is the engine out of reach, not the container gone.
+        if (status.state != State::Stopping && status.state != State::Unknown &&
+            m_networkReady.remove(name)) {
+            emit isolatedNetworkGone(name);
+            // Its container is no more (its bridge goes too, a moment later): no rules for it. Not
+            // on Starting (a restart: the old container runs until the start replaces it and
+            // fences the new one) nor on Error (a failed stop leaves it running). Here, not on a
+            // worker, so that a start asked next fences after it (nft takes milliseconds).
+            if (status.state == State::Stopped || status.state == State::Exited)
+                (void)m_fence->release(name);
+        }
+        return;
+    }
+    if (m_networkReady.contains(name) || !m_client)
+        return;
+    const auto gateway = gatewayOf(*p);
+    if (!gateway)
+        return emit problem(QStringLiteral("host-fence:") + name, gateway.error());
+    m_networkReady.insert(name);
+    emit isolatedNetworkReady(name, *gateway);
+    // Fenced by the start that made it run (then this changes nothing), or started by someone else
+    // or before Paddock ran: fenced now, off this thread.
+    m_pool->start([this, fence = m_fence, name, gw = *gateway, rootless = m_rootless] {
+        (void)fence->fence(name, gw, rootless);
+        QMetaObject::invokeMethod(this, [this, name] { reportExposure(name); }, Qt::QueuedConnection);
+    });
+}
+
+void PersonaRuntime::reportExposure(const QString &persona)
+{
+    const auto exposure = m_fence->exposure(persona);
+    if (!exposure)
+        return;
+    const QString key = QStringLiteral("host-fence:") + persona;
+    if (exposure->fenced ||
+        (exposure->tcpPorts.isEmpty() && exposure->udpPorts.isEmpty() && !exposure->failed))
+        return emit recovered(key);
+    emit problem(key, Error{Error::Code::Invalid, exposure->text(),
+                            exposure->bridge.isEmpty() ? exposure->gateway : exposure->bridge,
+                            Text::tr("Bind those services to 127.0.0.1 (or another address of this host), or "
+                                     "run Paddock with CAP_NET_ADMIN and a rootful engine so that it fences "
+                                     "the network.")});
 }
 
 void PersonaRuntime::createWorkspace(const QString &persona, const QString &source, const QString &feature,

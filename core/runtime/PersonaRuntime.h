@@ -5,6 +5,7 @@
 #include "repo/WorkspaceBuilder.h"
 #include "runtime/EngineClient.h"
 #include "runtime/EngineEvents.h"
+#include "runtime/HostFence.h"
 
 #include <QDateTime>
 #include <QHash>
@@ -111,6 +112,9 @@ public:
         QString dataDir;
         QString paddockctl;
         QString configDir; // handed to the hooks' paddockctl
+        // Isolated personas' networks are fenced on the host (HostFence) where Paddock may; false:
+        // never touch nftables, only report what the networks can reach.
+        bool hostFence = true;
     };
     explicit PersonaRuntime(Options options);
     ~PersonaRuntime() override;
@@ -130,6 +134,9 @@ public:
     std::optional<EngineClient::Endpoint> endpoint() const;
     // Where workspaces and mirrors are made (Options::dataDir, else Paths::dataDir()).
     QString dataDir() const;
+    // What an isolated persona's network reaches on the host (fenced, or the other ports it can
+    // reach, read now); nullopt until its container has run.
+    std::optional<HostExposure> hostExposure(const QString &persona) const;
 
 public slots:
     void startPersona(const QString &name);
@@ -173,6 +180,11 @@ signals:
     void workspaceProgress(const QString &persona, const paddock::WorkspaceProgress &progress);
     void workspaceCreated(const QString &persona, const paddock::Workspace &workspace);
     void workspaceFailed(const QString &persona, const paddock::Error &error);
+    // An isolated persona's container runs and its network's gateway address is on the host: its
+    // egress proxy can listen on gateway:EgressProxyPort (the address its HTTP(S)_PROXY names).
+    void isolatedNetworkReady(const QString &persona, const QString &gateway);
+    // Its container stopped, ended or failed: the gateway address may go with the bridge.
+    void isolatedNetworkGone(const QString &persona);
 
 private:
     class Streams;
@@ -193,6 +205,11 @@ private:
     void deliverAndFinish(const Persona &persona, const QString &action);
     std::optional<Persona> findPersona(const QString &name) const;
     void ensureTransport(const QString &persona);
+    // The persona's network's gateway address (remembered, else asked of the engine).
+    Result<QString> gatewayOf(const Persona &persona);
+    // Running or not any more: the proxy hears of it, the network is fenced (if it was not yet).
+    void updateIsolation(const PersonaStatus &status);
+    void reportExposure(const QString &persona);
     void runQueued(const QString &persona);
     PersonaStatus statusFromInspect(const QString &persona, const QJsonObject &inspect) const;
 
@@ -219,6 +236,8 @@ private:
     std::unique_ptr<QThreadPool> m_pool;
     std::unique_ptr<GitTransport> m_transport;
     QHash<QString, QString> m_gateways; // persona → its network's gateway address, once known
+    std::shared_ptr<HostFence> m_fence; // shared with the actions on the worker threads
+    QSet<QString> m_networkReady;       // isolated personas isolatedNetworkReady was emitted for
     QHash<QString, std::shared_ptr<std::atomic<bool>>> m_workspaceCancels; // workspaces being made
 
     mutable QMutex m_mutex; // guards the snapshots below
