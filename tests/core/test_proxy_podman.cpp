@@ -237,10 +237,10 @@ when { resource.name == "%1" && resource.port == %2 && context.method == "GET" }
         const auto tunnelled = inContainer(
             m_enforced, QStringLiteral("curl -sS --max-time 10 -p -x \"$HTTPS_PROXY\" http://%1/hello").arg(http()));
         QVERIFY2(tunnelled.stdoutText == "outside says hello\n",
-                 (tunnelled.stdoutText + tunnelled.stderrText).constData());
+                 QByteArray(tunnelled.stdoutText + tunnelled.stderrText).constData());
         const auto plain = inContainer(
             m_enforced, QStringLiteral("curl -sS --max-time 10 -x \"$HTTP_PROXY\" http://%1/plain").arg(http()));
-        QVERIFY2(plain.stdoutText == "outside says hello\n", (plain.stdoutText + plain.stderrText).constData());
+        QVERIFY2(plain.stdoutText == "outside says hello\n", QByteArray(plain.stdoutText + plain.stderrText).constData());
         QVERIFY(m_http->received().contains("GET /plain HTTP/1.1\r\n"));
 
         const auto recorded = events(m_enforced, 4);
