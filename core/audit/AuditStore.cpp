@@ -28,6 +28,9 @@ namespace paddock {
 
 namespace {
 constexpr int MaxBatch = 50000;    // events in one transaction
+// Under load, commits start at most this often: what arrives meanwhile joins the next one, so a
+// busy proxy makes a few large transactions rather than many small ones.
+constexpr qint64 MinCommitIntervalUs = 5000;
 constexpr int PruneChunk = 100000; // events deleted in one transaction
 constexpr int RetentionIntervalMs = 3600 * 1000;
 constexpr int MaxRetryMs = 5000;
@@ -81,6 +84,9 @@ private:
                 lock.unlock();
                 write(head);
                 lock.lock();
+                // At most 20 writes a second: under load only the newest head matters, and each
+                // write is a sync and a rename. Quitting writes the last one at once.
+                m_wake.wait_for(lock, std::chrono::milliseconds(50), [this] { return m_quit; });
             } else if (m_quit) {
                 return;
             }
@@ -327,6 +333,7 @@ void AuditStore::drain()
     }
     for (;;) {
         std::vector<Pending> batch;
+        const qint64 startedUs = nowUs();
         {
             QMutexLocker lock(&m_queueMutex);
             if (m_queue.empty()) {
@@ -383,6 +390,18 @@ void AuditStore::drain()
                                               QJsonObject{{QStringLiteral("events"), lost}});
             e.decision = AuditEvent::Decision::Info;
             append(std::move(e));
+        }
+        if (const qint64 tookUs = nowUs() - startedUs; tookUs < MinCommitIntervalUs) {
+            QMutexLocker lock(&m_queueMutex);
+            if (m_queue.empty()) {
+                m_drainScheduled = false;
+                return;
+            }
+            lock.unlock();
+            // More came while committing: let it gather (the drain stays scheduled meanwhile).
+            const auto wait = std::chrono::milliseconds((MinCommitIntervalUs - tookUs + 999) / 1000);
+            QTimer::singleShot(wait, Qt::PreciseTimer, this, &AuditStore::drain);
+            return;
         }
     }
 }

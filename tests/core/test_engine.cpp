@@ -74,7 +74,7 @@ private slots:
     {
         Journal journal;
         Engine engine;
-        engine.addService(std::make_unique<RecordingService>(QStringLiteral("proxy"), journal));
+        engine.addService(std::make_unique<RecordingService>(QStringLiteral("mcp"), journal));
         engine.addService(std::make_unique<RecordingService>(QStringLiteral("scheduler"), journal));
         QSignalSpy states(&engine, &Engine::stateChanged);
         QCOMPARE(engine.state(), Engine::State::Stopped);
@@ -83,26 +83,27 @@ private slots:
         QTRY_COMPARE(engine.state(), Engine::State::Running);
         QCOMPARE(engine.threadNames(),
                  (QStringList{QStringLiteral("paddock-config"), QStringLiteral("paddock-audit"),
-                              QStringLiteral("paddock-policy"), QStringLiteral("paddock-runtime"),
-                              QStringLiteral("paddock-proxy"),
+                              QStringLiteral("paddock-policy"), QStringLiteral("paddock-proxy"),
+                              QStringLiteral("paddock-runtime"), QStringLiteral("paddock-mcp"),
                               QStringLiteral("paddock-scheduler")}));
         const QStringList os = osThreadNames();
         QVERIFY2(os.contains(QStringLiteral("paddock-audit")) &&
                      os.contains(QStringLiteral("paddock-config")) &&
-                     os.contains(QStringLiteral("paddock-proxy")),
+                     os.contains(QStringLiteral("paddock-proxy")) && os.contains(QStringLiteral("paddock-proxy-1")),
                  qPrintable(os.join(QLatin1Char(','))));
-        QVERIFY(journal.events.contains(QStringLiteral("start proxy on paddock-proxy")));
+        QVERIFY(journal.events.contains(QStringLiteral("start mcp on paddock-mcp")));
         QVERIFY(journal.events.contains(QStringLiteral("start scheduler on paddock-scheduler")));
 
         engine.stop();
         QCOMPARE(engine.state(), Engine::State::Stopped);
         const int stopScheduler =
             int(journal.events.indexOf(QStringLiteral("stop scheduler on paddock-scheduler")));
-        const int stopProxy = int(journal.events.indexOf(QStringLiteral("stop proxy on paddock-proxy")));
-        QVERIFY(stopScheduler >= 0 && stopProxy > stopScheduler); // reverse order of start
+        const int stopMcp = int(journal.events.indexOf(QStringLiteral("stop mcp on paddock-mcp")));
+        QVERIFY(stopScheduler >= 0 && stopMcp > stopScheduler); // reverse order of start
         // QThread::wait() returns before the kernel has reaped the thread: give it a moment.
         QTRY_VERIFY(!osThreadNames().contains(QStringLiteral("paddock-audit")));
         QTRY_VERIFY(!osThreadNames().contains(QStringLiteral("paddock-proxy")));
+        QTRY_VERIFY(!osThreadNames().contains(QStringLiteral("paddock-proxy-1"))); // its workers too
 
         // The engine's own start and stop are in the audit log.
         auto reader = AuditReader::open(AuditStore::defaultDatabasePath());
