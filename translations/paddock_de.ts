@@ -558,6 +558,42 @@
         <source>Searching older events…</source>
         <translation>Ältere Ereignisse werden durchsucht …</translation>
     </message>
+    <message>
+        <source>&amp;Allow this host…</source>
+        <translation>Diesen &amp;Host erlauben …</translation>
+    </message>
+    <message>
+        <source>Open the policy editor with a permit for this persona and host:port</source>
+        <translation>Den Richtlinieneditor mit einer Erlaubnis für diese Persona und Host:Port öffnen</translation>
+    </message>
+    <message>
+        <source>Suggest &amp;policy…</source>
+        <translation>&amp;Richtlinie vorschlagen …</translation>
+    </message>
+    <message>
+        <source>No policy can be suggested for %1: there is no such persona (any more). Add it on the Personas page, or edit the policy set of its trust level by hand.</source>
+        <translation>Für %1 kann keine Richtlinie vorgeschlagen werden: Diese Persona gibt es (nicht mehr). Legen Sie sie auf der Seite „Personas“ an, oder bearbeiten Sie den Richtliniensatz ihrer Vertrauensstufe von Hand.</translation>
+    </message>
+    <message>
+        <source>Draft a policy for %1 from every connection of it in the audit log (most useful while it runs in record mode)</source>
+        <translation>Eine Richtlinie für %1 aus allen ihren Verbindungen im Audit-Protokoll entwerfen (am nützlichsten, während sie im Aufzeichnungsmodus läuft)</translation>
+    </message>
+    <message>
+        <source>Reading what %1 connected to…</source>
+        <translation>Es wird gelesen, womit sich %1 verbunden hat …</translation>
+    </message>
+    <message>
+        <source>No policy was suggested for %1: %2</source>
+        <translation>Für %1 wurde keine Richtlinie vorgeschlagen: %2</translation>
+    </message>
+    <message>
+        <source>No policy was suggested for %1: the audit log has no connection of it through the proxy yet. Run it in record mode for a while, then try again.</source>
+        <translation>Für %1 wurde keine Richtlinie vorgeschlagen: Das Audit-Protokoll enthält noch keine Verbindung von ihr über den Proxy. Lassen Sie sie eine Weile im Aufzeichnungsmodus laufen und versuchen Sie es dann erneut.</translation>
+    </message>
+    <message>
+        <source>Policy drafted for %1 from %2 events.</source>
+        <translation>Richtlinie für %1 aus %2 Ereignissen entworfen.</translation>
+    </message>
 </context>
 <context>
     <name>paddock::AuditModel</name>
@@ -999,6 +1035,53 @@
         <source>(no resource)</source>
         <translation>(keine Ressource)</translation>
     </message>
+    <message numerus="yes">
+        <source>Proxy requests and denies per second, last %n minute(s)</source>
+        <translation>
+            <numerusform>Proxy-Anfragen und Verwehrungen pro Sekunde, letzte %n Minute</numerusform>
+            <numerusform>Proxy-Anfragen und Verwehrungen pro Sekunde, letzte %n Minuten</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>Per second</source>
+        <translation>Pro Sekunde</translation>
+    </message>
+    <message>
+        <source>Destination</source>
+        <translation>Ziel</translation>
+    </message>
+    <message>
+        <source>Connections</source>
+        <translation>Verbindungen</translation>
+    </message>
+    <message>
+        <source>Top destinations through the proxy, last 24 hours</source>
+        <translation>Häufigste Ziele über den Proxy, letzte 24 Stunden</translation>
+    </message>
+    <message>
+        <source>Tunnels the proxy has open now, per persona</source>
+        <translation>Tunnel, die der Proxy gerade offen hält, pro Persona</translation>
+    </message>
+    <message>
+        <source>%1 requests/s</source>
+        <translation>%1 Anfragen/s</translation>
+    </message>
+    <message>
+        <source>%1 denies/s</source>
+        <translation>%1 Verwehrungen/s</translation>
+    </message>
+    <message>
+        <source>%1 %L2</source>
+        <translation>%1 %L2</translation>
+    </message>
+    <message>
+        <source>Active tunnels: %L1</source>
+        <translation>Offene Tunnel: %L1</translation>
+    </message>
+    <message>
+        <source>Active tunnels: %L1 (%2)</source>
+        <translation>Offene Tunnel: %L1 (%2)</translation>
+    </message>
 </context>
 <context>
     <name>paddock::DenyNotifier</name>
@@ -1056,6 +1139,165 @@
     <message>
         <source>Secrets</source>
         <translation>Geheimnisse</translation>
+    </message>
+</context>
+<context>
+    <name>paddock::EgressProxy</name>
+    <message>
+        <source>the proxy cannot start: %1</source>
+        <translation>der Proxy kann nicht starten: %1</translation>
+    </message>
+    <message>
+        <source>the client went away</source>
+        <translation>der Client ist weg</translation>
+    </message>
+    <message>
+        <source>Paddock stopped</source>
+        <translation>Paddock wurde beendet</translation>
+    </message>
+    <message>
+        <source>no policy permits it</source>
+        <translation>keine Richtlinie erlaubt es</translation>
+    </message>
+    <message>
+        <source>forbidden by %1</source>
+        <translation>verboten durch %1</translation>
+    </message>
+    <message>
+        <source>one of this host&apos;s own addresses</source>
+        <translation>eine der eigenen Adressen dieses Hosts</translation>
+    </message>
+    <message>
+        <source>refused: %1 is not open to agents: %2</source>
+        <translation>abgelehnt: %1 ist für Agenten nicht zugänglich: %2</translation>
+    </message>
+    <message>
+        <source>refused: %1 resolves to %2, which is not open to agents: %3</source>
+        <translation>abgelehnt: %1 löst zu %2 auf, das für Agenten nicht zugänglich ist: %3</translation>
+    </message>
+    <message>
+        <source>persona %1 is not served by this proxy</source>
+        <translation>Persona %1 wird von diesem Proxy nicht bedient</translation>
+    </message>
+    <message>
+        <source>rate limit: %1 tunnels open, the most persona %2 may hold</source>
+        <translation>Ratenbegrenzung: %1 Tunnel offen, mehr darf Persona %2 nicht halten</translation>
+    </message>
+    <message>
+        <source>rate limit: more than %1 new connections a second</source>
+        <translation>Ratenbegrenzung: mehr als %1 neue Verbindungen pro Sekunde</translation>
+    </message>
+    <message>
+        <source>the audit log cannot be written, and persona %1 fails closed</source>
+        <translation>das Audit-Protokoll kann nicht geschrieben werden, und Persona %1 sperrt in diesem Fall</translation>
+    </message>
+    <message>
+        <source>refused: %1 is this proxy itself</source>
+        <translation>abgelehnt: %1 ist dieser Proxy selbst</translation>
+    </message>
+    <message>
+        <source>no address of %1 could be reached</source>
+        <translation>keine Adresse von %1 war erreichbar</translation>
+    </message>
+    <message>
+        <source>no socket for %1: %2</source>
+        <translation>kein Socket für %1: %2</translation>
+    </message>
+    <message>
+        <source>the upstream proxy closed the connection</source>
+        <translation>der vorgeschaltete Proxy hat die Verbindung geschlossen</translation>
+    </message>
+    <message>
+        <source>the upstream proxy&apos;s answer is too long</source>
+        <translation>die Antwort des vorgeschalteten Proxys ist zu lang</translation>
+    </message>
+    <message>
+        <source>the upstream proxy refused: %1</source>
+        <translation>der vorgeschaltete Proxy hat abgelehnt: %1</translation>
+    </message>
+    <message>
+        <source>the destination went away: %1</source>
+        <translation>das Ziel ist weg: %1</translation>
+    </message>
+    <message>
+        <source>the client reset the connection</source>
+        <translation>der Client hat die Verbindung zurückgesetzt</translation>
+    </message>
+    <message>
+        <source>the destination reset the connection</source>
+        <translation>das Ziel hat die Verbindung zurückgesetzt</translation>
+    </message>
+    <message>
+        <source>invalid request body: %1</source>
+        <translation>ungültiger Anfrageinhalt: %1</translation>
+    </message>
+    <message>
+        <source>the response head is over 64 KiB</source>
+        <translation>der Antwortkopf ist größer als 64 KiB</translation>
+    </message>
+    <message>
+        <source>the request did not arrive within %1 s</source>
+        <translation>die Anfrage ist nicht innerhalb von %1 s eingetroffen</translation>
+    </message>
+    <message>
+        <source>%1 could not be resolved in time</source>
+        <translation>%1 konnte nicht rechtzeitig aufgelöst werden</translation>
+    </message>
+    <message>
+        <source>no answer within %1 s</source>
+        <translation>keine Antwort innerhalb von %1 s</translation>
+    </message>
+    <message>
+        <source>%1 could not be reached</source>
+        <translation>%1 war nicht erreichbar</translation>
+    </message>
+    <message>
+        <source>open longer than %1 s</source>
+        <translation>länger als %1 s offen</translation>
+    </message>
+    <message>
+        <source>idle for %1 s</source>
+        <translation>%1 s untätig</translation>
+    </message>
+    <message>
+        <source>the upstream proxy &quot;%1&quot; is not an address:port</source>
+        <translation>der vorgeschaltete Proxy „%1“ ist keine Adresse:Port</translation>
+    </message>
+    <message>
+        <source>Give the upstream proxy as an IP address and port, e.g. 10.0.0.1:3128.</source>
+        <translation>Geben Sie den vorgeschalteten Proxy als IP-Adresse und Port an, z. B. 10.0.0.1:3128.</translation>
+    </message>
+    <message>
+        <source>persona %1 is no longer served</source>
+        <translation>Persona %1 wird nicht mehr bedient</translation>
+    </message>
+    <message>
+        <source>&quot;%1&quot; is not an IP address to listen on</source>
+        <translation>„%1“ ist keine IP-Adresse, auf der gelauscht werden kann</translation>
+    </message>
+    <message>
+        <source>Give an IPv4 or IPv6 address, e.g. 127.0.0.1.</source>
+        <translation>Geben Sie eine IPv4- oder IPv6-Adresse an, z. B. 127.0.0.1.</translation>
+    </message>
+    <message>
+        <source>the proxy for %1 cannot listen on %2: %3 (%4)</source>
+        <translation>der Proxy für %1 kann nicht auf %2 lauschen: %3 (%4)</translation>
+    </message>
+    <message>
+        <source>Check that the address belongs to this host and that nothing else listens on that port.</source>
+        <translation>Prüfen Sie, ob die Adresse zu diesem Host gehört und ob nichts anderes auf diesem Port lauscht.</translation>
+    </message>
+    <message>
+        <source>no socket</source>
+        <translation>kein Socket</translation>
+    </message>
+    <message>
+        <source>bind failed</source>
+        <translation>bind fehlgeschlagen</translation>
+    </message>
+    <message>
+        <source>listen failed</source>
+        <translation>listen fehlgeschlagen</translation>
     </message>
 </context>
 <context>
@@ -1468,6 +1710,61 @@
     </message>
 </context>
 <context>
+    <name>paddock::HostFence</name>
+    <message>
+        <source>%1&apos;s network reaches only the proxy (%2:%3) and the git transport (%2:%4) on this host: nftables table inet paddock, bridge %5</source>
+        <translation>Das Netzwerk von %1 erreicht auf diesem Host nur den Proxy (%2:%3) und den Git-Transport (%2:%4): nftables-Tabelle inet paddock, Bridge %5</translation>
+    </message>
+    <message>
+        <source>%1&apos;s network is not fenced on the host (%2); no other host port listens where it reaches now</source>
+        <translation>Das Netzwerk von %1 ist auf dem Host nicht abgeschirmt (%2); derzeit lauscht kein anderer Host-Port dort, wo es hinreicht</translation>
+    </message>
+    <message>
+        <source>%1&apos;s network can reach these other ports of this host at %2: %3. It is not fenced: %4</source>
+        <translation>Das Netzwerk von %1 kann diese weiteren Ports dieses Hosts unter %2 erreichen: %3. Es ist nicht abgeschirmt: %4</translation>
+    </message>
+    <message>
+        <source>could not run %1 to fence the persona networks: %2</source>
+        <translation>%1 konnte nicht ausgeführt werden, um die Persona-Netzwerke abzuschirmen: %2</translation>
+    </message>
+    <message>
+        <source>Install nftables (the nft command), or run Paddock without root.</source>
+        <translation>Installieren Sie nftables (den Befehl nft), oder führen Sie Paddock ohne root aus.</translation>
+    </message>
+    <message>
+        <source>%1 did not finish in 10 seconds</source>
+        <translation>%1 ist nicht innerhalb von 10 Sekunden fertig geworden</translation>
+    </message>
+    <message>
+        <source>nft refused the host fence&apos;s rules: %1</source>
+        <translation>nft hat die Regeln der Host-Abschirmung abgelehnt: %1</translation>
+    </message>
+    <message>
+        <source>Check that the kernel has nftables (nf_tables) and that nothing else owns this table.</source>
+        <translation>Prüfen Sie, ob der Kernel nftables (nf_tables) hat und ob niemand sonst diese Tabelle verwaltet.</translation>
+    </message>
+    <message>
+        <source>the host fence is turned off</source>
+        <translation>die Host-Abschirmung ist ausgeschaltet</translation>
+    </message>
+    <message>
+        <source>the engine is rootless, so its networks are not on this host</source>
+        <translation>der Container-Dienst läuft ohne root, seine Netzwerke liegen also nicht auf diesem Host</translation>
+    </message>
+    <message>
+        <source>no interface of this host has the gateway address %1</source>
+        <translation>keine Schnittstelle dieses Hosts hat die Gateway-Adresse %1</translation>
+    </message>
+    <message>
+        <source>the bridge&apos;s name &quot;%1&quot; is not one nft takes</source>
+        <translation>den Namen der Bridge „%1“ nimmt nft nicht an</translation>
+    </message>
+    <message>
+        <source>Paddock may not change the host&apos;s firewall (it needs root or CAP_NET_ADMIN)</source>
+        <translation>Paddock darf die Firewall des Hosts nicht ändern (dazu braucht es root oder CAP_NET_ADMIN)</translation>
+    </message>
+</context>
+<context>
     <name>paddock::ImageBuildDialog</name>
     <message>
         <source>&amp;Build</source>
@@ -1731,6 +2028,14 @@ Beim Erstellen entsteht ein minimales Debian-13-System mit git, dem OpenSSH-Clie
         <source>capability %1 is granted</source>
         <translation>die Capability %1 ist gewährt</translation>
     </message>
+    <message>
+        <source>network policies are not enforced: denials are only recorded (shadow mode)</source>
+        <translation>Netzwerkrichtlinien werden nicht durchgesetzt: Verwehrungen werden nur aufgezeichnet (Schattenmodus)</translation>
+    </message>
+    <message>
+        <source>network policies are not enforced: every connection is allowed and recorded (record mode)</source>
+        <translation>Netzwerkrichtlinien werden nicht durchgesetzt: jede Verbindung wird erlaubt und aufgezeichnet (Aufzeichnungsmodus)</translation>
+    </message>
 </context>
 <context>
     <name>paddock::PersonaCard</name>
@@ -1901,6 +2206,14 @@ Beim Erstellen entsteht ein minimales Debian-13-System mit git, dem OpenSSH-Clie
         <source>The agent image %1 is built.</source>
         <translation>Das Agent-Abbild %1 ist erstellt.</translation>
     </message>
+    <message>
+        <source>Suggest policy…</source>
+        <translation>Richtlinie vorschlagen …</translation>
+    </message>
+    <message>
+        <source>Draft a network policy from every connection recorded for this persona and open it in the policy editor for review</source>
+        <translation>Aus allen für diese Persona aufgezeichneten Verbindungen eine Netzwerkrichtlinie entwerfen und sie zur Durchsicht im Richtlinieneditor öffnen</translation>
+    </message>
 </context>
 <context>
     <name>paddock::PersonaEditDialog</name>
@@ -2056,6 +2369,26 @@ Beim Erstellen entsteht ein minimales Debian-13-System mit git, dem OpenSSH-Clie
         <source>This persona switches off hardening:</source>
         <translation>Diese Persona schaltet Härtung ab:</translation>
     </message>
+    <message>
+        <source>Enforce: the policies decide</source>
+        <translation>Durchsetzen: die Richtlinien entscheiden</translation>
+    </message>
+    <message>
+        <source>Shadow: denials are only recorded</source>
+        <translation>Schatten: Verwehrungen werden nur aufgezeichnet</translation>
+    </message>
+    <message>
+        <source>Record: everything is allowed and recorded</source>
+        <translation>Aufzeichnen: alles wird erlaubt und aufgezeichnet</translation>
+    </message>
+    <message>
+        <source>How the egress proxy applies this persona&apos;s network policies. Shadow and record let every connection through and record the would-be denials: use them to try a policy out or to draft one (Suggest policy), then return to enforce.</source>
+        <translation>Wie der Egress-Proxy die Netzwerkrichtlinien dieser Persona anwendet. Schatten und Aufzeichnen lassen jede Verbindung durch und zeichnen auf, was verwehrt würde: Nutzen Sie sie, um eine Richtlinie auszuprobieren oder eine zu entwerfen („Richtlinie vorschlagen“), und kehren Sie dann zu „Durchsetzen“ zurück.</translation>
+    </message>
+    <message>
+        <source>&amp;Network policy mode:</source>
+        <translation>&amp;Modus der Netzwerkrichtlinien:</translation>
+    </message>
 </context>
 <context>
     <name>paddock::PersonaRuntime</name>
@@ -2178,6 +2511,10 @@ Beim Erstellen entsteht ein minimales Debian-13-System mit git, dem OpenSSH-Clie
     <message>
         <source>%1 failed for %2: %3</source>
         <translation>%1 ist für %2 fehlgeschlagen: %3</translation>
+    </message>
+    <message>
+        <source>Bind those services to 127.0.0.1 (or another address of this host), or run Paddock with CAP_NET_ADMIN and a rootful engine so that it fences the network.</source>
+        <translation>Binden Sie diese Dienste an 127.0.0.1 (oder eine andere Adresse dieses Hosts), oder führen Sie Paddock mit CAP_NET_ADMIN und einem Container-Dienst mit root aus, damit es das Netzwerk abschirmt.</translation>
     </message>
 </context>
 <context>
@@ -2305,6 +2642,18 @@ Beim Erstellen entsteht ein minimales Debian-13-System mit git, dem OpenSSH-Clie
     <message>
         <source>there is no persona &quot;%1&quot;</source>
         <translation>es gibt keine Persona „%1“</translation>
+    </message>
+    <message>
+        <source>&quot;proxy&quot; must be an object</source>
+        <translation>„proxy“ muss ein Objekt sein</translation>
+    </message>
+    <message>
+        <source>the proxy limits must be numbers from 0 to 2000000000 (timeouts in milliseconds)</source>
+        <translation>die Proxy-Grenzen müssen Zahlen von 0 bis 2000000000 sein (Zeitlimits in Millisekunden)</translation>
+    </message>
+    <message>
+        <source>&quot;policyMode&quot; must be &quot;enforce&quot;, &quot;shadow&quot; or &quot;record&quot;</source>
+        <translation>„policyMode“ muss „enforce“, „shadow“ oder „record“ sein</translation>
     </message>
 </context>
 <context>
@@ -2618,6 +2967,14 @@ Beim Erstellen entsteht ein minimales Debian-13-System mit git, dem OpenSSH-Clie
         <source>Policy %1 of the set &quot;%2&quot;</source>
         <translation>Richtlinie %1 des Satzes „%2“</translation>
     </message>
+    <message>
+        <source>There is no policy set &quot;%1&quot; to add the suggested policy to; its persona&apos;s trust level has no set in the policies folder.</source>
+        <translation>Es gibt keinen Richtliniensatz „%1“, dem die vorgeschlagene Richtlinie hinzugefügt werden kann; die Vertrauensstufe ihrer Persona hat keinen Satz im Richtlinienordner.</translation>
+    </message>
+    <message>
+        <source>Suggested policy added to &quot;%1&quot; (not saved): review it, then save.</source>
+        <translation>Vorgeschlagene Richtlinie zu „%1“ hinzugefügt (nicht gespeichert): Sehen Sie sie durch und speichern Sie dann.</translation>
+    </message>
 </context>
 <context>
     <name>paddock::PolicyStore</name>
@@ -2651,6 +3008,31 @@ Beim Erstellen entsteht ein minimales Debian-13-System mit git, dem OpenSSH-Clie
     <message>
         <source>not a version of &quot;%1&quot;</source>
         <translation>keine Fassung von „%1“</translation>
+    </message>
+</context>
+<context>
+    <name>paddock::PolicySuggestion</name>
+    <message numerus="yes">
+        <source>// Drafted by Paddock from %n proxy event(s) of the persona %1</source>
+        <translation>
+            <numerusform>// Von Paddock aus %n Proxy-Ereignis der Persona %1 entworfen</numerusform>
+            <numerusform>// Von Paddock aus %n Proxy-Ereignissen der Persona %1 entworfen</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>// observed from %1 to %2 UTC: one permit per host with the ports it used.</source>
+        <translation>// beobachtet von %1 bis %2 UTC: eine Erlaubnis pro Host mit den Ports, die er nutzte.</translation>
+    </message>
+    <message numerus="yes">
+        <source>// %n more host(s) were seen but are not listed (at most %1 are).</source>
+        <translation>
+            <numerusform>// %n weiterer Host wurde gesehen, ist aber nicht aufgeführt (höchstens %1 werden es).</numerusform>
+            <numerusform>// %n weitere Hosts wurden gesehen, sind aber nicht aufgeführt (höchstens %1 werden es).</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>// Review every host before saving: remove what the agent should not reach.</source>
+        <translation>// Prüfen Sie jeden Host vor dem Speichern: Entfernen Sie, was der Agent nicht erreichen soll.</translation>
     </message>
 </context>
 <context>
@@ -2835,6 +3217,25 @@ Beim Erstellen entsteht ein minimales Debian-13-System mit git, dem OpenSSH-Clie
     <message>
         <source>the Host header disagrees with the request target</source>
         <translation>die Host-Kopfzeile widerspricht dem Ziel der Anfrage</translation>
+    </message>
+</context>
+<context>
+    <name>paddock::Resolver</name>
+    <message>
+        <source>%1 has no address</source>
+        <translation>%1 hat keine Adresse</translation>
+    </message>
+    <message>
+        <source>%1 could not be resolved: %2</source>
+        <translation>%1 konnte nicht aufgelöst werden: %2</translation>
+    </message>
+    <message>
+        <source>the proxy&apos;s resolver cannot start: %1</source>
+        <translation>die Namensauflösung des Proxys kann nicht starten: %1</translation>
+    </message>
+    <message>
+        <source>the proxy&apos;s resolver is not running</source>
+        <translation>die Namensauflösung des Proxys läuft nicht</translation>
     </message>
 </context>
 <context>
@@ -4180,20 +4581,6 @@ Legen Sie ein Repository ohne Submodule ab, oder machen Sie deren Inhalt zu eine
         <translation>paddockctl audit: unbekannter Befehl „%1“; die Befehle sind verify, tail und export</translation>
     </message>
     <message>
-        <source>serve: run the engine without a window until SIGINT or SIGTERM.
-policy validate|authorize|test|format|check: Cedar policies (see paddockctl policy COMMAND --help).
-audit verify|tail|export: the audit log (see paddockctl audit COMMAND --help).
-persona list|start|stop|restart|logs: personas and their containers (see paddockctl persona).
-workspace create|list: workspaces made from repositories (see paddockctl workspace COMMAND --help).
-image build|status: the agent image (see paddockctl image COMMAND --help).</source>
-        <translation>serve: den Dienst ohne Fenster bis SIGINT oder SIGTERM ausführen.
-policy validate|authorize|test|format|check: Cedar-Richtlinien (siehe paddockctl policy BEFEHL --help).
-audit verify|tail|export: das Audit-Protokoll (siehe paddockctl audit BEFEHL --help).
-persona list|start|stop|restart|logs: Personas und ihre Container (siehe paddockctl persona).
-workspace create|list: aus Repositorys erstellte Arbeitsbereiche (siehe paddockctl workspace BEFEHL --help).
-image build|status: das Agent-Abbild (siehe paddockctl image BEFEHL --help).</translation>
-    </message>
-    <message>
         <source>The image&apos;s name (default: %1).</source>
         <translation>Der Name des Abbilds (Vorgabe: %1).</translation>
     </message>
@@ -4520,6 +4907,126 @@ Exit-Codes: 0 erledigt, 1 der Container-Dienst hat abgelehnt oder die Aktion ist
     <message>
         <source>paddockctl workspace: unknown command &quot;%1&quot;; the commands are create and list</source>
         <translation>paddockctl workspace: unbekannter Befehl „%1“; die Befehle sind create und list</translation>
+    </message>
+    <message>
+        <source>serve: run the engine without a window until SIGINT or SIGTERM.
+policy validate|authorize|test|format|check: Cedar policies (see paddockctl policy COMMAND --help).
+audit verify|tail|export: the audit log (see paddockctl audit COMMAND --help).
+persona list|start|stop|restart|logs: personas and their containers (see paddockctl persona).
+workspace create|list: workspaces made from repositories (see paddockctl workspace COMMAND --help).
+image build|status: the agent image (see paddockctl image COMMAND --help).
+proxy listen|status: the egress proxy (see paddockctl proxy COMMAND --help).</source>
+        <translation>serve: den Dienst ohne Fenster bis SIGINT oder SIGTERM ausführen.
+policy validate|authorize|test|format|check: Cedar-Richtlinien (siehe paddockctl policy BEFEHL --help).
+audit verify|tail|export: das Audit-Protokoll (siehe paddockctl audit BEFEHL --help).
+persona list|start|stop|restart|logs: Personas und ihre Container (siehe paddockctl persona).
+workspace create|list: aus Repositorys erstellte Arbeitsbereiche (siehe paddockctl workspace BEFEHL --help).
+image build|status: das Agent-Abbild (siehe paddockctl image BEFEHL --help).
+proxy listen|status: der Egress-Proxy (siehe paddockctl proxy BEFEHL --help).</translation>
+    </message>
+    <message>
+        <source>Runs the egress proxy for PERSONA on ADDRESS:PORT in the foreground until SIGINT or SIGTERM, with the policies of its trust level and its decisions in the audit log. For tests and for hosts without podman networks.</source>
+        <translation>Führt den Egress-Proxy für PERSONA auf ADRESSE:PORT im Vordergrund aus, bis SIGINT oder SIGTERM eintrifft, mit den Richtlinien ihrer Vertrauensstufe und seinen Entscheidungen im Audit-Protokoll. Für Tests und für Hosts ohne podman-Netzwerke.</translation>
+    </message>
+    <message>
+        <source>The persona the proxy serves.</source>
+        <translation>Die Persona, die der Proxy bedient.</translation>
+    </message>
+    <message>
+        <source>Where to listen, e.g. 127.0.0.1:3128 (port 0: any free one).</source>
+        <translation>Wo gelauscht wird, z. B. 127.0.0.1:3128 (Port 0: ein beliebiger freier).</translation>
+    </message>
+    <message>
+        <source>ADDRESS:PORT</source>
+        <translation>ADRESSE:PORT</translation>
+    </message>
+    <message>
+        <source>Chain through the proxy at ADDRESS:PORT.</source>
+        <translation>Über den Proxy unter ADRESSE:PORT weiterleiten.</translation>
+    </message>
+    <message>
+        <source>Resolve names with these DNS servers (ADDRESS:PORT, comma separated) instead of the system&apos;s.</source>
+        <translation>Namen mit diesen DNS-Servern (ADRESSE:PORT, durch Kommas getrennt) statt mit denen des Systems auflösen.</translation>
+    </message>
+    <message>
+        <source>SERVERS</source>
+        <translation>SERVER</translation>
+    </message>
+    <message>
+        <source>--persona and --address are required</source>
+        <translation>--persona und --address sind erforderlich</translation>
+    </message>
+    <message>
+        <source>&quot;%1&quot; is not ADDRESS:PORT (e.g. 127.0.0.1:3128)</source>
+        <translation>„%1“ ist nicht ADRESSE:PORT (z. B. 127.0.0.1:3128)</translation>
+    </message>
+    <message>
+        <source>paddockctl proxy listen: %1 (its set denies everything until it is fixed)</source>
+        <translation>paddockctl proxy listen: %1 (sein Satz verwehrt alles, bis er korrigiert ist)</translation>
+    </message>
+    <message>
+        <source>Shows the running egress proxies: their listeners, the personas they serve and their counters.</source>
+        <translation>Zeigt die laufenden Egress-Proxys: ihre Listener, die Personas, die sie bedienen, und ihre Zähler.</translation>
+    </message>
+    <message>
+        <source>Print JSON (one object per proxy).</source>
+        <translation>JSON ausgeben (ein Objekt pro Proxy).</translation>
+    </message>
+    <message>
+        <source>No egress proxy is running. Start Paddock, paddockctl serve, or paddockctl proxy listen.</source>
+        <translation>Es läuft kein Egress-Proxy. Starten Sie Paddock, paddockctl serve oder paddockctl proxy listen.</translation>
+    </message>
+    <message>
+        <source>Proxy (pid %1)</source>
+        <translation>Proxy (PID %1)</translation>
+    </message>
+    <message>
+        <source>, through %1</source>
+        <translation>, über %1</translation>
+    </message>
+    <message>
+        <source>  listening on %1 for %2</source>
+        <translation>  lauscht auf %1 für %2</translation>
+    </message>
+    <message>
+        <source>PERSONA</source>
+        <translation>PERSONA</translation>
+    </message>
+    <message>
+        <source>OPEN</source>
+        <translation>OFFEN</translation>
+    </message>
+    <message>
+        <source>REQUESTS</source>
+        <translation>ANFRAGEN</translation>
+    </message>
+    <message>
+        <source>ALLOWED</source>
+        <translation>ERLAUBT</translation>
+    </message>
+    <message>
+        <source>DENIED</source>
+        <translation>VERWEHRT</translation>
+    </message>
+    <message>
+        <source>WOULD-DENY</source>
+        <translation>WÜRDE-VERW.</translation>
+    </message>
+    <message>
+        <source>LIMITED</source>
+        <translation>BEGRENZT</translation>
+    </message>
+    <message>
+        <source>FAILED</source>
+        <translation>FEHLGESCHL.</translation>
+    </message>
+    <message>
+        <source>BYTES UP/DOWN</source>
+        <translation>BYTES HOCH/RUNTER</translation>
+    </message>
+    <message>
+        <source>paddockctl proxy: unknown command &quot;%1&quot;; the commands are listen and status</source>
+        <translation>paddockctl proxy: unbekannter Befehl „%1“; die Befehle sind listen und status</translation>
     </message>
 </context>
 </TS>

@@ -144,7 +144,8 @@ int listen(const QStringList &args)
     }
     int code = Ok;
     if (bound) {
-        out() << Text::tr("listening on %1 for persona %2 (%3 policies, %4 mode)")
+        // Fixed words, in every language: scripts wait for this line.
+        out() << QStringLiteral("listening on %1 for persona %2 (%3 policies, %4 mode)")
                      .arg(host.contains(u':') ? QStringLiteral("[%1]:%2").arg(host).arg(*bound)
                                               : QStringLiteral("%1:%2").arg(host).arg(*bound),
                           who->name, Persona::trustName(who->trust), Persona::policyModeName(who->policyMode))

@@ -27,7 +27,7 @@ Q_LOGGING_CATEGORY(lcAudit, "paddock.audit")
 namespace paddock {
 
 namespace {
-constexpr int MaxBatch = 50000;    // events in one transaction
+constexpr int MaxBatch = 50000; // events in one transaction
 // Under load, commits start at most this often: what arrives meanwhile joins the next one, so a
 // busy proxy makes a few large transactions rather than many small ones.
 constexpr qint64 MinCommitIntervalUs = 5000;

@@ -6,8 +6,8 @@
 #include "engine/ConfigWriter.h"
 #include "personas/PersonaStore.h"
 #include "policy/PolicyStore.h"
-#include "runtime/PersonaRuntime.h"
 #include "proxy/EgressProxy.h"
+#include "runtime/PersonaRuntime.h"
 #include "secrets/PersonaSecrets.h"
 #include "secrets/SecretDelivery.h"
 #include "secrets/SecretStore.h"
@@ -71,7 +71,8 @@ Engine::Engine(QObject *parent)
     proxyOptions.policies = [store = m_policyStore](const QString &set) { return store->policies(set); };
     proxyOptions.audit = m_auditStore;
     proxyOptions.statusPath =
-        QDir(Paths::runtimeDir()).filePath(QStringLiteral("paddock/proxy-%1.json").arg(QCoreApplication::applicationPid()));
+        QDir(Paths::runtimeDir())
+            .filePath(QStringLiteral("paddock/proxy-%1.json").arg(QCoreApplication::applicationPid()));
     auto proxy = std::make_unique<EgressProxy>(proxyOptions);
     m_egressProxy = proxy.get();
     addService(std::move(proxy));

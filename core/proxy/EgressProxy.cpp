@@ -9,10 +9,10 @@
 #include <QDir>
 #include <QFile>
 #include <QFileInfo>
-#include <QSet>
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
+#include <QSet>
 #include <QThread>
 #include <QTimer>
 
@@ -32,9 +32,9 @@
 #include <cerrno>
 #include <chrono>
 #include <cstring>
+#include <thread>
 #include <unordered_map>
 #include <unordered_set>
-#include <thread>
 #include <vector>
 
 namespace paddock {
@@ -287,9 +287,9 @@ ProxyPersona ProxyPersona::from(const Persona &persona)
 struct PersonaShared
 {
     mutable QMutex mutex;
-    ProxyPersona config;      // guarded
-    TokenBucket connections;  // guarded
-    TokenBucket bytes;        // guarded
+    ProxyPersona config;     // guarded
+    TokenBucket connections; // guarded
+    TokenBucket bytes;       // guarded
     std::atomic<qint64> requests{0}, allowed{0}, denied{0}, wouldDeny{0}, limited{0}, invalid{0}, failed{0};
     std::atomic<qint64> bytesUp{0}, bytesDown{0};
     std::atomic<int> active{0};
@@ -457,9 +457,11 @@ public:
         m_epfd = ::epoll_create1(EPOLL_CLOEXEC);
         m_wake = ::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
         if (m_epfd < 0 || m_wake < 0)
-            return std::unexpected(Error{
-                Error::Code::Internal,
-                Text::tr("the proxy cannot start: %1").arg(QString::fromUtf8(strerror(errno))), {}, {}});
+            return std::unexpected(
+                Error{Error::Code::Internal,
+                      Text::tr("the proxy cannot start: %1").arg(QString::fromUtf8(strerror(errno))),
+                      {},
+                      {}});
         epoll_event ev{};
         ev.events = EPOLLIN;
         ev.data.u64 = WakeKey;
@@ -555,8 +557,8 @@ private:
                     if (ev & (EPOLLOUT | EPOLLHUP | EPOLLERR))
                         c.upstreamWritable = true;
                 }
-                if ((ev & (EPOLLHUP | EPOLLERR)) && kind == ClientKey && !relaying(c) && c.phase != Phase::Head &&
-                    c.phase != Phase::Linger) {
+                if ((ev & (EPOLLHUP | EPOLLERR)) && kind == ClientKey && !relaying(c) &&
+                    c.phase != Phase::Head && c.phase != Phase::Linger) {
                     finish(c, Text::tr("the client went away"));
                     continue;
                 }
@@ -723,7 +725,8 @@ private:
         return c.request.connect ? QStringLiteral("connect") : QStringLiteral("http");
     }
 
-    cedar::Decision evaluate(const Conn &c, const ProxyPersona &settings, const std::optional<IpAddress> &address,
+    cedar::Decision evaluate(const Conn &c, const ProxyPersona &settings,
+                             const std::optional<IpAddress> &address,
                              std::shared_ptr<const cedar::PolicySet> *setOut)
     {
         using namespace cedar;
@@ -802,7 +805,8 @@ private:
             ifaddrs *list = nullptr;
             if (::getifaddrs(&list) == 0) {
                 for (ifaddrs *i = list; i; i = i->ifa_next)
-                    if (i->ifa_addr && (i->ifa_addr->sa_family == AF_INET || i->ifa_addr->sa_family == AF_INET6))
+                    if (i->ifa_addr &&
+                        (i->ifa_addr->sa_family == AF_INET || i->ifa_addr->sa_family == AF_INET6))
                         m_hostAddresses.push_back(fromSockAddr(i->ifa_addr, nullptr));
                 ::freeifaddrs(list);
             }
@@ -852,8 +856,9 @@ private:
                                   .arg(settings.limits.connectionsPerSecond));
         if (m_proxy.options.audit && !m_proxy.options.audit->admits(settings.failMode)) {
             ++ps.denied;
-            return respond(c, 503,
-                           Text::tr("the audit log cannot be written, and persona %1 fails closed").arg(c.personaName));
+            return respond(
+                c, 503,
+                Text::tr("the audit log cannot be written, and persona %1 fails closed").arg(c.personaName));
         }
         auto literal = AddressGuard::parseLiteral(c.request.host);
         if (literal && *literal) {
@@ -958,8 +963,9 @@ private:
             ++ps.allowed;
         else
             ++ps.wouldDeny;
-        record(c, actionName(c), d.policyAllowed ? AuditEvent::Decision::Allow : AuditEvent::Decision::WouldDeny,
-               reasonIds(d), policyReason(d), 0);
+        record(c, actionName(c),
+               d.policyAllowed ? AuditEvent::Decision::Allow : AuditEvent::Decision::WouldDeny, reasonIds(d),
+               policyReason(d), 0);
         c.counted = true;
         ++ps.active;
         dial(c);
@@ -985,10 +991,11 @@ private:
             c.upstream = -1;
         }
         const SockAddr sa = toSockAddr(target, port);
-        const int fd = ::socket(target.v6 ? AF_INET6 : AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+        const int fd =
+            ::socket(target.v6 ? AF_INET6 : AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
         if (fd < 0)
-            return failed(c, 502,
-                          Text::tr("no socket for %1: %2").arg(c.resource, QString::fromUtf8(strerror(errno))));
+            return failed(
+                c, 502, Text::tr("no socket for %1: %2").arg(c.resource, QString::fromUtf8(strerror(errno))));
         const int one = 1;
         ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
         c.upstream = fd;
@@ -1043,7 +1050,8 @@ private:
             const QList<QByteArray> parts = statusLine.split(' ');
             if (parts.size() < 2 || parts[1] != "200")
                 return failed(c, 502,
-                              Text::tr("the upstream proxy refused: %1").arg(QString::fromLatin1(statusLine.left(200))));
+                              Text::tr("the upstream proxy refused: %1")
+                                  .arg(QString::fromLatin1(statusLine.left(200))));
             // Bytes past its head are the destination's already.
             c.toClient = c.responseHead.mid(end + 4);
             c.responseHead.clear();
@@ -1117,8 +1125,11 @@ private:
                     writable = false;
                     break;
                 }
-                finish(c, toClient ? Text::tr("the client went away")
-                                   : Text::tr("the destination went away: %1").arg(QString::fromUtf8(strerror(errno))));
+                finish(
+                    c,
+                    toClient
+                        ? Text::tr("the client went away")
+                        : Text::tr("the destination went away: %1").arg(QString::fromUtf8(strerror(errno))));
                 return false;
             }
             if (count)
@@ -1330,8 +1341,9 @@ private:
         const QByteArray body = reason.toUtf8() + '\n';
         QByteArray out = "HTTP/1.1 " + QByteArray::number(status) + ' ' + statusText(status) + "\r\n";
         out += QByteArray(EgressProxy::ReasonHeader) + ": " + headerSafe(reason) + "\r\n";
-        out += "Content-Type: text/plain; charset=utf-8\r\nContent-Length: " + QByteArray::number(body.size()) +
-               "\r\nConnection: close\r\n\r\n" + body;
+        out +=
+            "Content-Type: text/plain; charset=utf-8\r\nContent-Length: " + QByteArray::number(body.size()) +
+            "\r\nConnection: close\r\n\r\n" + body;
         (void)::send(c.client, out.constData(), size_t(out.size()), MSG_NOSIGNAL | MSG_DONTWAIT);
         ::shutdown(c.client, SHUT_WR);
         if (c.upstream >= 0) {
@@ -1409,8 +1421,8 @@ private:
         m_conns.erase(c.id); // c is gone after this
     }
 
-    void record(const Conn &c, const QString &action, AuditEvent::Decision decision, const QStringList &policies,
-                const QString &reason, int status)
+    void record(const Conn &c, const QString &action, AuditEvent::Decision decision,
+                const QStringList &policies, const QString &reason, int status)
     {
         if (!m_proxy.options.audit)
             return;
@@ -1456,7 +1468,9 @@ private:
             Conn &c = *it->second;
             switch (c.phase) {
             case Phase::Head:
-                respond(c, 408, Text::tr("the request did not arrive within %1 s").arg(c.limits.headTimeoutMs / 1000));
+                respond(
+                    c, 408,
+                    Text::tr("the request did not arrive within %1 s").arg(c.limits.headTimeoutMs / 1000));
                 break;
             case Phase::Resolving: {
                 const QString reason = Text::tr("%1 could not be resolved in time").arg(c.request.host);
@@ -1519,11 +1533,13 @@ Result<void> EgressProxy::Impl::start()
         auto literal = AddressGuard::parseLiteral(upstreamHost);
         if (!ok || upstreamPort <= 0 || upstreamPort > 65535 || !literal || !*literal)
             return std::unexpected(
-                Error{Error::Code::Invalid, Text::tr("the upstream proxy \"%1\" is not an address:port").arg(options.upstream),
-                      {}, Text::tr("Give the upstream proxy as an IP address and port, e.g. 10.0.0.1:3128.")});
+                Error{Error::Code::Invalid,
+                      Text::tr("the upstream proxy \"%1\" is not an address:port").arg(options.upstream),
+                      {},
+                      Text::tr("Give the upstream proxy as an IP address and port, e.g. 10.0.0.1:3128.")});
     }
-    const int count = options.workers > 0 ? options.workers
-                                          : int(std::clamp(std::thread::hardware_concurrency(), 1u, 4u));
+    const int count =
+        options.workers > 0 ? options.workers : int(std::clamp(std::thread::hardware_concurrency(), 1u, 4u));
     for (int i = 0; i < std::min(count, 8); ++i) {
         auto worker = std::make_unique<ProxyWorker>(*this, i);
         if (auto started = worker->start(); !started) {
@@ -1565,7 +1581,8 @@ ProxyStatus EgressProxy::Impl::current() const
         for (auto it = personas.cbegin(); it != personas.cend(); ++it)
             s.personas.insert(it.key(), (*it)->counters());
     }
-    std::sort(s.listeners.begin(), s.listeners.end(), [](const auto &a, const auto &b) { return a.persona < b.persona; });
+    std::sort(s.listeners.begin(), s.listeners.end(),
+              [](const auto &a, const auto &b) { return a.persona < b.persona; });
     s.upstream = options.upstream;
     return s;
 }
@@ -1640,7 +1657,9 @@ void EgressProxy::removePersona(const QString &name)
         m_impl->personas.remove(name);
     }
     for (auto &w : m_impl->workers)
-        w->post([w = w.get(), name] { w->closePersona(name, Text::tr("persona %1 is no longer served").arg(name)); });
+        w->post([w = w.get(), name] {
+            w->closePersona(name, Text::tr("persona %1 is no longer served").arg(name));
+        });
 }
 
 void EgressProxy::follow(PersonaRuntime *runtime)
@@ -1678,7 +1697,8 @@ Result<int> EgressProxy::listen(const QString &persona, const QString &address, 
     auto literal = AddressGuard::parseLiteral(address);
     if (!literal || !*literal)
         return std::unexpected(Error{Error::Code::Invalid,
-                                     Text::tr("\"%1\" is not an IP address to listen on").arg(address), {},
+                                     Text::tr("\"%1\" is not an IP address to listen on").arg(address),
+                                     {},
                                      Text::tr("Give an IPv4 or IPv6 address, e.g. 127.0.0.1.")});
     const IpAddress a = **literal;
     if (port != 0) {
@@ -1692,12 +1712,13 @@ Result<int> EgressProxy::listen(const QString &persona, const QString &address, 
         const QString why = QString::fromUtf8(strerror(errno));
         if (fd >= 0)
             ::close(fd);
-        return std::unexpected(Error{Error::Code::Unavailable,
-                                     Text::tr("the proxy for %1 cannot listen on %2: %3 (%4)")
-                                         .arg(persona, hostPort(a.toString(), port), what, why),
-                                     {},
-                                     Text::tr("Check that the address belongs to this host and that nothing else "
-                                              "listens on that port.")});
+        return std::unexpected(
+            Error{Error::Code::Unavailable,
+                  Text::tr("the proxy for %1 cannot listen on %2: %3 (%4)")
+                      .arg(persona, hostPort(a.toString(), port), what, why),
+                  {},
+                  Text::tr("Check that the address belongs to this host and that nothing else "
+                           "listens on that port.")});
     };
     if (fd < 0)
         return fail(Text::tr("no socket"));
@@ -1732,7 +1753,8 @@ Result<int> EgressProxy::listen(const QString &persona, const QString &address, 
     for (auto &w : m_impl->workers)
         w->post([w = w.get(), l] { w->addListener(l); });
     QMetaObject::invokeMethod(
-        this, [this, persona, a, boundPort] { emit listening(persona, a.toString(), boundPort); }, Qt::QueuedConnection);
+        this, [this, persona, a, boundPort] { emit listening(persona, a.toString(), boundPort); },
+        Qt::QueuedConnection);
     return boundPort;
 }
 

@@ -27,7 +27,6 @@ class AuditStore;
 class PersonaRuntime;
 class ProxyWorker;
 
-
 using ProxyLimits = Persona::ProxyLimits;
 
 // A persona as the proxy sees it.

@@ -89,7 +89,8 @@ private slots:
         const QStringList os = osThreadNames();
         QVERIFY2(os.contains(QStringLiteral("paddock-audit")) &&
                      os.contains(QStringLiteral("paddock-config")) &&
-                     os.contains(QStringLiteral("paddock-proxy")) && os.contains(QStringLiteral("paddock-proxy-1")),
+                     os.contains(QStringLiteral("paddock-proxy")) &&
+                     os.contains(QStringLiteral("paddock-proxy-1")),
                  qPrintable(os.join(QLatin1Char(','))));
         QVERIFY(journal.events.contains(QStringLiteral("start mcp on paddock-mcp")));
         QVERIFY(journal.events.contains(QStringLiteral("start scheduler on paddock-scheduler")));

@@ -69,14 +69,16 @@ class TestProxyPodman : public QObject
         p.trust = Persona::Trust::Restricted;
         p.policyMode = mode;
         p.image = agentImageName();
-        p.entrypoint = {QStringLiteral("/bin/bash"), QStringLiteral("-c"), QStringLiteral("exec sleep infinity")};
+        p.entrypoint = {QStringLiteral("/bin/bash"), QStringLiteral("-c"),
+                        QStringLiteral("exec sleep infinity")};
         p.limits.memoryMb = 256;
         return p;
     }
 
     EngineClient::ExecResult inContainer(const QString &name, const QString &script)
     {
-        auto r = m_client->exec(QStringLiteral("paddock-") + name, {QStringLiteral("bash"), QStringLiteral("-c"), script});
+        auto r = m_client->exec(QStringLiteral("paddock-") + name,
+                                {QStringLiteral("bash"), QStringLiteral("-c"), script});
         if (!r)
             qWarning("exec in %s: %s", qPrintable(name), qPrintable(r.error().text()));
         return r ? *r : EngineClient::ExecResult{};
@@ -86,8 +88,9 @@ class TestProxyPodman : public QObject
     QByteArray ask(const QString &name, const QString &request)
     {
         const auto r = inContainer(
-            name, QStringLiteral("gw=${HTTPS_PROXY#http://}; exec 3<>/dev/tcp/${gw%:*}/${gw##*:} && printf '%1' >&3 "
-                                 "&& timeout 5 head -n 1 <&3")
+            name, QStringLiteral(
+                      "gw=${HTTPS_PROXY#http://}; exec 3<>/dev/tcp/${gw%:*}/${gw##*:} && printf '%1' >&3 "
+                      "&& timeout 5 head -n 1 <&3")
                       .arg(request));
         return r.stdoutText.trimmed();
     }
@@ -160,8 +163,8 @@ when { resource.name == "%1" && resource.port == %2 && context.method == "GET" }
 
         QFile file(m_dir.filePath(QStringLiteral("personas.json")));
         QVERIFY(file.open(QIODevice::WriteOnly));
-        file.write(PersonaStore::serialize(
-            {persona(m_enforced, Persona::PolicyMode::Enforce), persona(m_shadow, Persona::PolicyMode::Shadow)}));
+        file.write(PersonaStore::serialize({persona(m_enforced, Persona::PolicyMode::Enforce),
+                                            persona(m_shadow, Persona::PolicyMode::Shadow)}));
         file.close();
         PersonaRuntime::Options o;
         o.personasPath = file.fileName();
@@ -235,12 +238,15 @@ when { resource.name == "%1" && resource.port == %2 && context.method == "GET" }
     {
         // HTTPS-style: a CONNECT tunnel (curl -p), then plain HTTP through the same proxy.
         const auto tunnelled = inContainer(
-            m_enforced, QStringLiteral("curl -sS --max-time 10 -p -x \"$HTTPS_PROXY\" http://%1/hello").arg(http()));
+            m_enforced,
+            QStringLiteral("curl -sS --max-time 10 -p -x \"$HTTPS_PROXY\" http://%1/hello").arg(http()));
         QVERIFY2(tunnelled.stdoutText == "outside says hello\n",
                  QByteArray(tunnelled.stdoutText + tunnelled.stderrText).constData());
         const auto plain = inContainer(
-            m_enforced, QStringLiteral("curl -sS --max-time 10 -x \"$HTTP_PROXY\" http://%1/plain").arg(http()));
-        QVERIFY2(plain.stdoutText == "outside says hello\n", QByteArray(plain.stdoutText + plain.stderrText).constData());
+            m_enforced,
+            QStringLiteral("curl -sS --max-time 10 -x \"$HTTP_PROXY\" http://%1/plain").arg(http()));
+        QVERIFY2(plain.stdoutText == "outside says hello\n",
+                 QByteArray(plain.stdoutText + plain.stderrText).constData());
         QVERIFY(m_http->received().contains("GET /plain HTTP/1.1\r\n"));
 
         const auto recorded = events(m_enforced, 4);
@@ -254,8 +260,11 @@ when { resource.name == "%1" && resource.port == %2 && context.method == "GET" }
         QCOMPARE(recorded[2].action, QStringLiteral("http"));
         QCOMPARE(recorded[2].policies, QStringList{QStringLiteral("outside-get")});
         // The client is the container, on its network.
-        QVERIFY(recorded[0].detailsObject().value(QStringLiteral("client")).toString().startsWith(
-            m_gateway.section(u'.', 0, 2)));
+        QVERIFY(recorded[0]
+                    .detailsObject()
+                    .value(QStringLiteral("client"))
+                    .toString()
+                    .startsWith(m_gateway.section(u'.', 0, 2)));
     }
 
     void otherHostsAre403AndRecorded()
@@ -264,7 +273,8 @@ when { resource.name == "%1" && resource.port == %2 && context.method == "GET" }
             ask(m_enforced, QStringLiteral("CONNECT %1 HTTP/1.1\\r\\nHost: %1\\r\\n\\r\\n").arg(echo()));
         QCOMPARE(status, QByteArray("HTTP/1.1 403 Forbidden"));
         const auto curl = inContainer(
-            m_enforced, QStringLiteral("curl -sS --max-time 10 -x \"$HTTP_PROXY\" -X POST http://%1/").arg(http()));
+            m_enforced,
+            QStringLiteral("curl -sS --max-time 10 -x \"$HTTP_PROXY\" -X POST http://%1/").arg(http()));
         QVERIFY2(curl.stdoutText.contains("no policy permits it"), curl.stdoutText.constData());
         const auto recorded = events(m_enforced, 6);
         bool denied = false;
@@ -278,13 +288,16 @@ when { resource.name == "%1" && resource.port == %2 && context.method == "GET" }
     void shadowModePassesAndRecordsWouldDeny()
     {
         const auto r = inContainer(
-            m_shadow, QStringLiteral("gw=${HTTPS_PROXY#http://}; exec 3<>/dev/tcp/${gw%:*}/${gw##*:} && printf "
-                                     "'CONNECT %1 HTTP/1.1\\r\\nHost: %1\\r\\n\\r\\nping' >&3 && timeout 5 head -c 43 <&3")
-                          .arg(echo()));
+            m_shadow,
+            QStringLiteral(
+                "gw=${HTTPS_PROXY#http://}; exec 3<>/dev/tcp/${gw%:*}/${gw##*:} && printf "
+                "'CONNECT %1 HTTP/1.1\\r\\nHost: %1\\r\\n\\r\\nping' >&3 && timeout 5 head -c 43 <&3")
+                .arg(echo()));
         QVERIFY2(r.stdoutText == "HTTP/1.1 200 Connection established\r\n\r\nping", r.stdoutText.constData());
         const auto recorded = events(m_shadow, 1);
         QCOMPARE(recorded.first().decision, AuditEvent::Decision::WouldDeny);
-        QCOMPARE(recorded.first().detailsObject().value(QStringLiteral("mode")).toString(), QStringLiteral("shadow"));
+        QCOMPARE(recorded.first().detailsObject().value(QStringLiteral("mode")).toString(),
+                 QStringLiteral("shadow"));
     }
 
     void ssrfTargetsAreRefused_data()
@@ -313,10 +326,12 @@ when { resource.name == "%1" && resource.port == %2 && context.method == "GET" }
     void smugglingIs400AndNothingIsForwarded_data()
     {
         QTest::addColumn<QString>("headers");
-        QTest::newRow("CL.TE") << QStringLiteral("Content-Length: 6\\r\\nTransfer-Encoding: chunked\\r\\n\\r\\n0\\r\\n\\r\\nG");
-        QTest::newRow("TE.CL") << QStringLiteral(
-            "Transfer-Encoding: chunked\\r\\nContent-Length: 3\\r\\n\\r\\n8\\r\\nSMUGGLED\\r\\n0\\r\\n\\r\\n");
-        QTest::newRow("duplicate CL") << QStringLiteral("Content-Length: 5\\r\\nContent-Length: 6\\r\\n\\r\\nhello!");
+        QTest::newRow("CL.TE") << QStringLiteral(
+            "Content-Length: 6\\r\\nTransfer-Encoding: chunked\\r\\n\\r\\n0\\r\\n\\r\\nG");
+        QTest::newRow("TE.CL") << QStringLiteral("Transfer-Encoding: chunked\\r\\nContent-Length: "
+                                                 "3\\r\\n\\r\\n8\\r\\nSMUGGLED\\r\\n0\\r\\n\\r\\n");
+        QTest::newRow("duplicate CL")
+            << QStringLiteral("Content-Length: 5\\r\\nContent-Length: 6\\r\\n\\r\\nhello!");
         QTest::newRow("obs-fold") << QStringLiteral("X-A: a\\r\\n b\\r\\nContent-Length: 0\\r\\n\\r\\n");
     }
 
@@ -324,7 +339,8 @@ when { resource.name == "%1" && resource.port == %2 && context.method == "GET" }
     {
         QFETCH(QString, headers);
         const int before = m_http->connections();
-        QCOMPARE(ask(m_enforced, QStringLiteral("GET http://%1/ HTTP/1.1\\r\\nHost: %1\\r\\n").arg(http()) + headers),
+        QCOMPARE(ask(m_enforced,
+                     QStringLiteral("GET http://%1/ HTTP/1.1\\r\\nHost: %1\\r\\n").arg(http()) + headers),
                  QByteArray("HTTP/1.1 400 Bad Request"));
         QCOMPARE(m_http->connections(), before);
     }

@@ -20,6 +20,7 @@
 #include <QJsonValue>
 #include <QLabel>
 #include <QLineSeries>
+#include <QScrollArea>
 #include <QStyle>
 #include <QTreeWidget>
 #include <QVBoxLayout>
@@ -253,11 +254,22 @@ DashboardPage::DashboardPage(Engine &engine, QWidget *parent)
     charts->addWidget(m_decisionsView, 1);
     charts->addWidget(m_proxyView, 1);
 
-    auto *layout = new QVBoxLayout(this);
+    // In a scroll area: the charts and lists side by side need more width than a small window
+    // has, and the page must not force the window wider than the user made it.
+    auto *content = new QWidget;
+    auto *layout = new QVBoxLayout(content);
     layout->addLayout(summary);
     layout->addWidget(m_status);
     layout->addLayout(charts, 1);
     layout->addLayout(bottom, 1);
+    auto *scroll = new QScrollArea;
+    scroll->setObjectName(QStringLiteral("dashboardScroll"));
+    scroll->setWidgetResizable(true);
+    scroll->setFrameShape(QFrame::NoFrame);
+    scroll->setWidget(content);
+    auto *outer = new QVBoxLayout(this);
+    outer->setContentsMargins(0, 0, 0, 0);
+    outer->addWidget(scroll);
 
     m_refreshTimer.setSingleShot(true);
     connect(&m_refreshTimer, &QTimer::timeout, this, &DashboardPage::refresh);
