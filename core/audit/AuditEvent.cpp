@@ -106,22 +106,25 @@ QByteArray AuditEvent::hashOf(QByteArrayView prevHash, QByteArrayView canonical)
 {
     // OpenSSL's SHA-256 uses the CPU's SHA extensions where there are some: the writer hashes every
     // event in order, so this is on the audit log's critical path.
-    struct Digest
+    // One fetched algorithm for the process (shared by every thread, as OpenSSL allows; given back
+    // at exit before OpenSSL cleans up), and a context per call: nothing is left in thread-local
+    // state that a thread ending late, as the process exits, would still have to free.
+    static const struct Algorithm
     {
         EVP_MD *md = EVP_MD_fetch(nullptr, "SHA256", nullptr);
+        ~Algorithm() { EVP_MD_free(md); }
+    } algorithm;
+    EVP_MD *const md = algorithm.md;
+    struct Context
+    {
         EVP_MD_CTX *ctx = EVP_MD_CTX_new();
-        ~Digest()
-        {
-            EVP_MD_CTX_free(ctx);
-            EVP_MD_free(md);
-        }
-    };
-    thread_local Digest digest;
+        ~Context() { EVP_MD_CTX_free(ctx); }
+    } digest;
     static const QByteArray zeros = zeroHash();
     const QByteArrayView prev = prevHash.isEmpty() ? QByteArrayView(zeros) : prevHash;
     QByteArray out(HashSize, Qt::Uninitialized);
     unsigned int length = 0;
-    if (!digest.md || !digest.ctx || !EVP_DigestInit_ex2(digest.ctx, digest.md, nullptr) ||
+    if (!md || !digest.ctx || !EVP_DigestInit_ex2(digest.ctx, md, nullptr) ||
         !EVP_DigestUpdate(digest.ctx, prev.data(), size_t(prev.size())) ||
         !EVP_DigestUpdate(digest.ctx, canonical.data(), size_t(canonical.size())) ||
         !EVP_DigestFinal_ex(digest.ctx, reinterpret_cast<unsigned char *>(out.data()), &length)) {

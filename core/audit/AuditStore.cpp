@@ -17,6 +17,7 @@
 #include <fcntl.h>
 #include <future>
 #include <mutex>
+#include <openssl/crypto.h>
 #include <optional>
 #include <pthread.h>
 #include <thread>
@@ -273,6 +274,9 @@ void AuditStore::stop()
     m_retentionTimer = nullptr;
     m_headWriter.reset(); // writes the last head posted
     m_db.reset();
+    // The hashing's per-thread state in OpenSSL goes now, not when the thread's end is reached
+    // (which may come after the process has begun to exit).
+    OPENSSL_thread_stop();
 }
 
 void AuditStore::append(AuditEvent event, Ack onDurable)
