@@ -5028,5 +5028,9 @@ proxy listen|status: der Egress-Proxy (siehe paddockctl proxy BEFEHL --help).</t
         <source>paddockctl proxy: unknown command &quot;%1&quot;; the commands are listen and status</source>
         <translation>paddockctl proxy: unbekannter Befehl „%1“; die Befehle sind listen und status</translation>
     </message>
+    <message>
+        <source>Threads serving connections (default: one per core, at most 4).</source>
+        <translation>Threads, die Verbindungen bedienen (Vorgabe: einer pro Kern, höchstens 4).</translation>
+    </message>
 </context>
 </TS>

@@ -17,6 +17,7 @@
 #include <QJsonObject>
 #include <QThread>
 
+#include <algorithm>
 #include <csignal>
 #include <unistd.h>
 
@@ -66,7 +67,10 @@ int listen(const QStringList &args)
         Text::tr("Resolve names with these DNS servers (ADDRESS:PORT, comma separated) "
                  "instead of the system's."),
         Text::tr("SERVERS"));
-    parser.addOptions({persona, address, config, data, upstream, dns});
+    const QCommandLineOption workers(
+        QStringLiteral("workers"),
+        Text::tr("Threads serving connections (default: one per core, at most 4)."), Text::tr("N"));
+    parser.addOptions({persona, address, config, data, upstream, dns, workers});
     parser.process(QStringList{QStringLiteral("paddockctl proxy listen")} + args);
     if (!parser.isSet(persona) || !parser.isSet(address))
         return failWith(QStringLiteral("listen"), Text::tr("--persona and --address are required"), Usage);
@@ -128,6 +132,7 @@ int listen(const QStringList &args)
     options.audit = audit;
     options.upstream = parser.value(upstream);
     options.resolver.servers = parser.value(dns);
+    options.workers = std::clamp(parser.value(workers).toInt(), 0, 8);
     options.statusPath =
         QDir(Paths::runtimeDir()).filePath(QStringLiteral("paddock/proxy-%1.json").arg(::getpid()));
     QThread proxyThread;

@@ -412,6 +412,8 @@ public:
         bool clientWritable = false;
         bool upstreamReadable = false;
         bool upstreamWritable = false;
+        bool clientHangup = false; // EPOLLRDHUP or EPOLLHUP seen: its end is in the socket
+        bool upstreamHangup = false;
         Phase phase = Phase::Head;
         std::unique_ptr<RequestParser> parser;
         ProxyRequest request;
@@ -549,11 +551,15 @@ private:
                 if (kind == ClientKey) {
                     if (ev & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR))
                         c.clientReadable = true;
+                    if (ev & (EPOLLRDHUP | EPOLLHUP | EPOLLERR))
+                        c.clientHangup = true;
                     if (ev & (EPOLLOUT | EPOLLHUP | EPOLLERR))
                         c.clientWritable = true;
                 } else {
                     if (ev & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR))
                         c.upstreamReadable = true;
+                    if (ev & (EPOLLRDHUP | EPOLLHUP | EPOLLERR))
+                        c.upstreamHangup = true;
                     if (ev & (EPOLLOUT | EPOLLHUP | EPOLLERR))
                         c.upstreamWritable = true;
                 }
@@ -679,8 +685,11 @@ private:
             if (n <= 0)
                 return destroy(c); // gone before asking anything
             const RequestParser::State state = c.parser->feed(m_scratch.data(), n);
-            if (state == RequestParser::State::NeedMore)
+            if (state == RequestParser::State::NeedMore) {
+                // A short read emptied it (unless its end was announced already).
+                c.clientReadable = c.clientHangup || n == qsizetype(m_scratch.size());
                 continue;
+            }
             if (state == RequestParser::State::Invalid)
                 return invalid(c, c.parser->error(), true);
             c.request = c.parser->request();
@@ -999,7 +1008,7 @@ private:
         const int one = 1;
         ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
         c.upstream = fd;
-        c.upstreamReadable = c.upstreamWritable = false;
+        c.upstreamReadable = c.upstreamWritable = c.upstreamHangup = false;
         c.phase = Phase::Connecting;
         c.deadlineUs = nowUs() + qint64(c.limits.connectTimeoutMs) * 1000;
         if (::connect(fd, sa.get(), sa.length) == 0 || errno == EINPROGRESS) {
@@ -1241,6 +1250,11 @@ private:
         }
         *progress = true;
         c.lastUs = nowUs();
+        // A short read emptied the socket: the next bytes come with an edge of their own, so
+        // no read is spent on hearing EAGAIN.
+        // (Unless its end was announced: that edge has come already.)
+        if (n > 0 && n < max && !(up ? c.clientHangup : c.upstreamHangup))
+            (up ? c.clientReadable : c.upstreamReadable) = false;
         if (n == 0) {
             if (up) {
                 c.clientEof = true;
