@@ -4,6 +4,7 @@
 // environment, and with the host fence (nftables, as root) reaches only the proxy's and the git
 // transport's ports of the host; without it, the exposure report names the host port it reaches.
 #include "AgentImage.h"
+#include "RuntimeWait.h"
 #include "personas/PersonaStore.h"
 #include "proxy/EgressProxyPort.h"
 #include "runtime/EngineClient.h"
@@ -33,6 +34,7 @@
 #include <unistd.h>
 
 using namespace paddock;
+using paddock::test::waitForState;
 
 namespace {
 const QString Pid = QString::number(QCoreApplication::applicationPid());
@@ -81,18 +83,6 @@ int listenIn(const QString &ns, const QString &address, quint16 port)
             ::close(s);
     }).join();
     return fd;
-}
-
-bool waitForState(PersonaRuntime &runtime, const QString &persona, PersonaStatus::State state, int ms = 60000)
-{
-    QElapsedTimer t;
-    t.start();
-    while (t.elapsed() < ms) {
-        if (auto s = runtime.status(persona); s && s->state == state)
-            return true;
-        QTest::qWait(20);
-    }
-    return false;
 }
 
 // The IPv6 link-local address of a host interface.

@@ -3,6 +3,7 @@
 // death it did not cause, stops it, mounts a workspace, removes it with or without its volumes,
 // and says what to do when there is no engine.
 #include "BusyboxImage.h"
+#include "RuntimeWait.h"
 #include "engine/Engine.h"
 #include "personas/PersonaStore.h"
 #include "runtime/EngineClient.h"
@@ -21,22 +22,12 @@
 #include <QUuid>
 
 using namespace paddock;
+using paddock::test::waitForState;
 
 namespace {
 const QString Suffix = QUuid::createUuid().toString(QUuid::Id128).left(8);
 const QString Image = QStringLiteral("localhost/paddock-rt-") + Suffix;
 
-bool waitForState(PersonaRuntime &runtime, const QString &persona, PersonaStatus::State state, int ms = 60000)
-{
-    QElapsedTimer t;
-    t.start();
-    while (t.elapsed() < ms) {
-        if (auto s = runtime.status(persona); s && s->state == state)
-            return true;
-        QTest::qWait(20);
-    }
-    return false;
-}
 } // namespace
 
 class TestPersonaRuntime : public QObject

@@ -6,6 +6,7 @@
 // refused, and smuggling gets 400 with nothing forwarded.
 #include "AgentImage.h"
 #include "OutsideNetwork.h"
+#include "RuntimeWait.h"
 
 #include "audit/AuditReader.h"
 #include "audit/AuditStore.h"
@@ -31,17 +32,6 @@ using namespace paddock::test;
 namespace {
 const QString Pid = QString::number(QCoreApplication::applicationPid());
 
-bool waitForState(PersonaRuntime &runtime, const QString &persona, PersonaStatus::State state, int ms = 60000)
-{
-    QElapsedTimer t;
-    t.start();
-    while (t.elapsed() < ms) {
-        if (auto s = runtime.status(persona); s && s->state == state)
-            return true;
-        QTest::qWait(20);
-    }
-    return false;
-}
 } // namespace
 
 class TestProxyPodman : public QObject

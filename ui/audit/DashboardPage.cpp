@@ -524,16 +524,7 @@ DashboardPage::ProxyCounts DashboardPage::proxyCounts(const QString &persona) co
 
 QList<std::pair<QString, qint64>> DashboardPage::topDestinations() const
 {
-    QList<std::pair<QString, qint64>> top;
-    top.reserve(m_resourceConnects.size());
-    for (auto it = m_resourceConnects.cbegin(); it != m_resourceConnects.cend(); ++it)
-        top.append({it.key(), it.value()});
-    std::sort(top.begin(), top.end(), [](const auto &a, const auto &b) {
-        return a.second != b.second ? a.second > b.second : a.first < b.first;
-    });
-    if (top.size() > TopShown)
-        top.resize(TopShown);
-    return top;
+    return topOf(m_resourceConnects);
 }
 
 qint64 DashboardPage::countInMinute(qint64 minuteStartUs, AuditEvent::Decision decision) const
@@ -561,11 +552,12 @@ qint64 DashboardPage::deniesLastDay() const
     return total;
 }
 
-QList<std::pair<QString, qint64>> DashboardPage::topDenied() const
+// The most counted resources first (ties by name), at most TopShown.
+QList<std::pair<QString, qint64>> DashboardPage::topOf(const QHash<QString, qint64> &counts)
 {
     QList<std::pair<QString, qint64>> top;
-    top.reserve(m_resourceDenies.size());
-    for (auto it = m_resourceDenies.cbegin(); it != m_resourceDenies.cend(); ++it)
+    top.reserve(counts.size());
+    for (auto it = counts.cbegin(); it != counts.cend(); ++it)
         top.append({it.key(), it.value()});
     std::sort(top.begin(), top.end(), [](const auto &a, const auto &b) {
         return a.second != b.second ? a.second > b.second : a.first < b.first;
@@ -573,6 +565,11 @@ QList<std::pair<QString, qint64>> DashboardPage::topDenied() const
     if (top.size() > TopShown)
         top.resize(TopShown);
     return top;
+}
+
+QList<std::pair<QString, qint64>> DashboardPage::topDenied() const
+{
+    return topOf(m_resourceDenies);
 }
 
 void DashboardPage::setAuditFailing(bool failing)

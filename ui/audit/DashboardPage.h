@@ -139,6 +139,7 @@ private:
 
     QMap<qint64, std::array<qint64, 4>> m_minutes; // minute start (UTC µs) → count per Decision
     QHash<QString, qint64> m_personaDenies;
+    static QList<std::pair<QString, qint64>> topOf(const QHash<QString, qint64> &counts);
     QHash<QString, qint64> m_resourceDenies;
     QMap<qint64, QHash<QString, ProxyCounts>> m_proxyBuckets; // bucket start → persona → counts
     QHash<QString, qint64> m_resourceConnects;
