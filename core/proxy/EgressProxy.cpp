@@ -355,11 +355,9 @@ struct EgressProxy::Impl
     QByteArray lastStatusJson;
     qint64 lastStatusFileUs = 0;
 
-    Impl(EgressProxy *proxy, Options o)
-        : q(proxy)
-        , options(std::move(o))
-        , resolver(options.resolver)
-    {}
+    // Defined below ProxyWorker, which they need whole.
+    Impl(EgressProxy *proxy, Options o);
+    ~Impl();
 
     std::shared_ptr<PersonaShared> persona(const QString &name) const
     {
@@ -1531,6 +1529,14 @@ private:
     std::vector<IpAddress> m_hostAddresses;
     qint64 m_hostAddressesUs = 0;
 };
+
+EgressProxy::Impl::Impl(EgressProxy *proxy, Options o)
+    : q(proxy)
+    , options(std::move(o))
+    , resolver(options.resolver)
+{}
+
+EgressProxy::Impl::~Impl() = default;
 
 Result<void> EgressProxy::Impl::start()
 {
