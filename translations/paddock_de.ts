@@ -5032,5 +5032,9 @@ proxy listen|status: der Egress-Proxy (siehe paddockctl proxy BEFEHL --help).</t
         <source>Threads serving connections (default: one per core, at most 4).</source>
         <translation>Threads, die Verbindungen bedienen (Vorgabe: einer pro Kern, höchstens 4).</translation>
     </message>
+    <message>
+        <source>--workers takes a number from 0 (one per core) to 8, not &quot;%1&quot;</source>
+        <translation>--workers erwartet eine Zahl von 0 (einer pro Kern) bis 8, nicht „%1“</translation>
+    </message>
 </context>
 </TS>

@@ -1,5 +1,6 @@
 #include "PolicyCommands.h"
 #include "Console.h"
+#include "ServiceThread.h"
 
 #include "audit/AuditStore.h"
 #include "config/AtomicFile.h"
@@ -20,7 +21,6 @@
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QTextStream>
-#include <QThread>
 
 #include <cstdio>
 #include <set>
@@ -572,23 +572,14 @@ int checkGitPush(const QStringList &args)
                       {QStringLiteral("errors"), errors}});
 
     // The audit store on a thread of its own; this thread waits for the event to be durable.
-    QThread thread;
-    auto *audit = new AuditStore(dbPath);
-    audit->moveToThread(&thread);
-    thread.start();
-    paddock::Result<void> started;
-    QMetaObject::invokeMethod(audit, [&] { started = audit->start(); }, Qt::BlockingQueuedConnection);
-    paddock::Result<qint64> recorded =
-        started ? audit->appendAndWait(event, std::chrono::seconds(15)) : std::unexpected(started.error());
-    QMetaObject::invokeMethod(
-        audit,
-        [audit] {
-            audit->stop();
-            delete audit;
-        },
-        Qt::BlockingQueuedConnection);
-    thread.quit();
-    thread.wait();
+    paddock::Result<qint64> recorded;
+    {
+        ServiceThread<AuditStore> audit(std::make_unique<AuditStore>(dbPath),
+                                        QStringLiteral("paddock-audit"));
+        const paddock::Result<void> started = audit.start();
+        recorded = started ? audit->appendAndWait(event, std::chrono::seconds(15))
+                           : std::unexpected(started.error());
+    }
     if (!recorded)
         return refuse(
             Text::tr("the decision cannot be recorded in the audit log (%1)").arg(recorded.error().text()));

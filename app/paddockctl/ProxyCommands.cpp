@@ -1,5 +1,6 @@
 #include "ProxyCommands.h"
 #include "Console.h"
+#include "ServiceThread.h"
 
 #include "audit/AuditStore.h"
 #include "config/Paths.h"
@@ -15,9 +16,7 @@
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
-#include <QThread>
 
-#include <algorithm>
 #include <csignal>
 #include <unistd.h>
 
@@ -85,6 +84,13 @@ int listen(const QStringList &args)
         return failWith(QStringLiteral("listen"),
                         Text::tr("\"%1\" is not ADDRESS:PORT (e.g. 127.0.0.1:3128)").arg(where), Usage);
 
+    bool workersOk = true;
+    const int workerCount = parser.isSet(workers) ? parser.value(workers).toInt(&workersOk) : 0;
+    if (!workersOk || workerCount < 0 || workerCount > 8)
+        return failWith(QStringLiteral("listen"),
+                        Text::tr("--workers takes a number from 0 (one per core) to 8, not \"%1\"")
+                            .arg(parser.value(workers)),
+                        Usage);
     const QString configDir = parser.isSet(config) ? parser.value(config) : Paths::configDir();
     const QString dbPath = parser.isSet(data) ? parser.value(data) + QStringLiteral("/audit.db")
                                               : AuditStore::defaultDatabasePath();
@@ -104,75 +110,37 @@ int listen(const QStringList &args)
                      .arg(problem.text())
               << Qt::endl;
 
-    QThread auditThread;
-    auditThread.setObjectName(QStringLiteral("paddock-audit"));
-    auto *audit = new AuditStore(dbPath);
-    audit->moveToThread(&auditThread);
-    auditThread.start();
-    Result<void> auditStarted;
-    QMetaObject::invokeMethod(audit, [&] { auditStarted = audit->start(); }, Qt::BlockingQueuedConnection);
-    auto stopAudit = [&] {
-        QMetaObject::invokeMethod(
-            audit,
-            [audit] {
-                audit->stop();
-                delete audit;
-            },
-            Qt::BlockingQueuedConnection);
-        auditThread.quit();
-        auditThread.wait();
-    };
-    if (!auditStarted) {
-        stopAudit();
-        return failWith(QStringLiteral("listen"), auditStarted.error().text(), Failed);
-    }
+    ServiceThread<AuditStore> audit(std::make_unique<AuditStore>(dbPath), QStringLiteral("paddock-audit"));
+    if (auto started = audit.start(); !started)
+        return failWith(QStringLiteral("listen"), started.error().text(), Failed);
 
     EgressProxy::Options options;
     options.policies = [policies](const QString &set) { return policies->policies(set); };
-    options.audit = audit;
+    options.audit = audit.get();
     options.upstream = parser.value(upstream);
     options.resolver.servers = parser.value(dns);
-    options.workers = std::clamp(parser.value(workers).toInt(), 0, 8);
+    options.workers = workerCount;
     options.statusPath =
         QDir(Paths::runtimeDir()).filePath(QStringLiteral("paddock/proxy-%1.json").arg(::getpid()));
-    QThread proxyThread;
-    proxyThread.setObjectName(QStringLiteral("paddock-proxy"));
-    auto *proxy = new EgressProxy(options);
-    proxy->moveToThread(&proxyThread);
-    proxyThread.start();
-    Result<void> started;
-    QMetaObject::invokeMethod(proxy, [&] { started = proxy->start(); }, Qt::BlockingQueuedConnection);
-    Result<int> bound = std::unexpected(started ? Error{} : started.error());
-    if (started) {
-        proxy->setPersona(ProxyPersona::from(*who));
-        bound = proxy->listen(who->name, host, port);
-    }
-    int code = Ok;
-    if (bound) {
-        // Fixed words, in every language: scripts wait for this line.
-        out() << QStringLiteral("listening on %1 for persona %2 (%3 policies, %4 mode)")
-                     .arg(host.contains(u':') ? QStringLiteral("[%1]:%2").arg(host).arg(*bound)
-                                              : QStringLiteral("%1:%2").arg(host).arg(*bound),
-                          who->name, Persona::trustName(who->trust), Persona::policyModeName(who->policyMode))
-              << Qt::endl;
-        TerminationSignals termination;
-        QObject::connect(&termination, &TerminationSignals::received, &termination,
-                         [] { QCoreApplication::quit(); });
-        QCoreApplication::exec();
-    } else {
-        code = failWith(QStringLiteral("listen"), bound.error().text(), Failed);
-    }
-    QMetaObject::invokeMethod(
-        proxy,
-        [proxy] {
-            proxy->stop();
-            delete proxy;
-        },
-        Qt::BlockingQueuedConnection);
-    proxyThread.quit();
-    proxyThread.wait();
-    stopAudit();
-    return code;
+    // Declared after the audit store: it stops first.
+    ServiceThread<EgressProxy> proxy(std::make_unique<EgressProxy>(options), QStringLiteral("paddock-proxy"));
+    if (auto started = proxy.start(); !started)
+        return failWith(QStringLiteral("listen"), started.error().text(), Failed);
+    proxy->setPersona(ProxyPersona::from(*who));
+    const Result<int> bound = proxy->listen(who->name, host, port);
+    if (!bound)
+        return failWith(QStringLiteral("listen"), bound.error().text(), Failed);
+    // Fixed words, in every language: scripts wait for this line.
+    out() << QStringLiteral("listening on %1 for persona %2 (%3 policies, %4 mode)")
+                 .arg(host.contains(u':') ? QStringLiteral("[%1]:%2").arg(host).arg(*bound)
+                                          : QStringLiteral("%1:%2").arg(host).arg(*bound),
+                      who->name, Persona::trustName(who->trust), Persona::policyModeName(who->policyMode))
+          << Qt::endl;
+    TerminationSignals termination;
+    QObject::connect(&termination, &TerminationSignals::received, &termination,
+                     [] { QCoreApplication::quit(); });
+    QCoreApplication::exec();
+    return Ok;
 }
 
 // `proxy status`: what every running proxy (the app's, paddockctl serve's, proxy listen's) last

@@ -32,6 +32,7 @@
 #include <cerrno>
 #include <chrono>
 #include <cstring>
+#include <optional>
 #include <thread>
 #include <unordered_map>
 #include <unordered_set>
@@ -670,16 +671,28 @@ private:
         }
     }
 
+    // One read of a socket whose readiness is remembered: the bytes read into m_scratch, 0 at its
+    // end, -1 on an error; nothing when there is nothing now (EAGAIN clears the readiness, EINTR
+    // keeps it for another try).
+    std::optional<ssize_t> readReady(int fd, bool &readable)
+    {
+        const ssize_t n = ::read(fd, m_scratch.data(), m_scratch.size());
+        if (n < 0 && (errno == EAGAIN || errno == EINTR)) {
+            readable = errno == EINTR;
+            return std::nullopt;
+        }
+        return n;
+    }
+
     // --- the request head --------------------------------------------------------------------
 
     void readHead(Conn &c)
     {
         while (c.clientReadable) {
-            const ssize_t n = ::read(c.client, m_scratch.data(), m_scratch.size());
-            if (n < 0 && (errno == EAGAIN || errno == EINTR)) {
-                c.clientReadable = errno == EINTR;
-                return;
-            }
+            const auto got = readReady(c.client, c.clientReadable);
+            if (!got)
+                continue;
+            const ssize_t n = *got;
             if (n <= 0)
                 return destroy(c); // gone before asking anything
             const RequestParser::State state = c.parser->feed(m_scratch.data(), n);
@@ -1039,11 +1052,10 @@ private:
     void readUpstreamProxy(Conn &c)
     {
         while (c.upstreamReadable) {
-            const ssize_t n = ::read(c.upstream, m_scratch.data(), m_scratch.size());
-            if (n < 0 && (errno == EAGAIN || errno == EINTR)) {
-                c.upstreamReadable = errno == EINTR;
-                return;
-            }
+            const auto got = readReady(c.upstream, c.upstreamReadable);
+            if (!got)
+                continue;
+            const ssize_t n = *got;
             if (n <= 0)
                 return failed(c, 502, Text::tr("the upstream proxy closed the connection"));
             c.responseHead.append(m_scratch.data(), n);
@@ -1375,11 +1387,10 @@ private:
     void drainLinger(Conn &c)
     {
         while (c.clientReadable) {
-            const ssize_t n = ::read(c.client, m_scratch.data(), m_scratch.size());
-            if (n < 0 && (errno == EAGAIN || errno == EINTR)) {
-                c.clientReadable = errno == EINTR;
-                return;
-            }
+            const auto got = readReady(c.client, c.clientReadable);
+            if (!got)
+                continue;
+            const ssize_t n = *got;
             if (n <= 0)
                 return destroy(c);
         }

@@ -3,6 +3,7 @@
 // reason, shadow), the SSRF guard, request smuggling, hop-by-hop headers, rate limits, timeouts
 // and upstream chaining.
 #include "OutsideNetwork.h"
+#include "RuntimeTesting.h"
 
 #include "audit/AuditReader.h"
 #include "audit/AuditStore.h"
@@ -196,23 +197,10 @@ class TestEgressProxy : public QObject
         return p;
     }
 
-    // The proxy events of `persona` recorded so far, oldest first (waits for at least `count`).
+    // The proxy events of `persona`, oldest first (waits for at least `count`).
     QList<AuditEvent> events(const QString &persona, int count)
     {
-        QList<AuditEvent> out;
-        for (int i = 0; i < 100; ++i) {
-            auto reader = AuditReader::open(m_audit->databasePath());
-            if (!reader)
-                return {};
-            AuditFilter filter;
-            filter.persona = persona;
-            auto batch = reader->after(0, filter, 10000);
-            out = batch ? *batch : AuditBatch{};
-            if (out.size() >= count)
-                return out;
-            QTest::qWait(50);
-        }
-        return out;
+        return eventsOf(m_audit->databasePath(), persona, count);
     }
 
 private slots:

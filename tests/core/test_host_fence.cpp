@@ -4,7 +4,7 @@
 // environment, and with the host fence (nftables, as root) reaches only the proxy's and the git
 // transport's ports of the host; without it, the exposure report names the host port it reaches.
 #include "AgentImage.h"
-#include "RuntimeWait.h"
+#include "RuntimeTesting.h"
 #include "personas/PersonaStore.h"
 #include "proxy/EgressProxyPort.h"
 #include "runtime/EngineClient.h"
@@ -140,15 +140,6 @@ class TestHostFence : public QObject
     }
 
     // Runs a bash command line in the persona's container: exit code and what it wrote.
-    EngineClient::ExecResult inContainer(const QString &name, const QString &script)
-    {
-        auto r = m_client->exec(QStringLiteral("paddock-") + name,
-                                {QStringLiteral("bash"), QStringLiteral("-c"), script});
-        if (!r)
-            qWarning("exec in %s: %s", qPrintable(name), qPrintable(r.error().text()));
-        return r ? *r : EngineClient::ExecResult{};
-    }
-
     bool connects(const QString &name, const QString &address, int port)
     {
         const auto r =
@@ -175,6 +166,11 @@ class TestHostFence : public QObject
             QTest::qWait(200);
         }
         return {};
+    }
+
+    EngineClient::ExecResult inContainer(const QString &name, const QString &script)
+    {
+        return test::inContainer(*m_client, name, script);
     }
 
     QString containerName(const QString &name) const

@@ -3,7 +3,7 @@
 // death it did not cause, stops it, mounts a workspace, removes it with or without its volumes,
 // and says what to do when there is no engine.
 #include "BusyboxImage.h"
-#include "RuntimeWait.h"
+#include "RuntimeTesting.h"
 #include "engine/Engine.h"
 #include "personas/PersonaStore.h"
 #include "runtime/EngineClient.h"

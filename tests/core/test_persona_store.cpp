@@ -56,12 +56,19 @@ private slots:
         shadowed.policyMode = Persona::PolicyMode::Shadow;
         QVERIFY(store.update(QStringLiteral("nightly"), shadowed));
         QVERIFY(shadowed.relaxations().join(u' ').contains(QStringLiteral("shadow mode")));
+        // And its proxy limits.
+        shadowed.proxy.maxTunnels = 7;
+        shadowed.proxy.bytesPerSecond = 1'000'000;
+        QVERIFY(store.update(QStringLiteral("nightly"), shadowed));
 
         // And it reads back the same.
         PersonaStore again(store.path());
         QVERIFY(again.load(image()));
         QCOMPARE(again.personas().size(), 3);
         QCOMPARE(again.find(QStringLiteral("nightly"))->policyMode, Persona::PolicyMode::Shadow);
+        QCOMPARE(again.find(QStringLiteral("nightly"))->proxy.maxTunnels, 7);
+        QCOMPARE(again.find(QStringLiteral("nightly"))->proxy.bytesPerSecond, 1'000'000);
+        QCOMPARE(again.find(QStringLiteral("agent"))->proxy, Persona::ProxyLimits{});
         QCOMPARE(again.find(QStringLiteral("agent"))->policyMode, Persona::PolicyMode::Enforce);
         QCOMPARE(PersonaStore::serialize(again.personas()), PersonaStore::serialize(store.personas()));
         QVERIFY(!store.remove(QStringLiteral("no-such")));
@@ -96,8 +103,21 @@ private slots:
                                                      "\"container\": 22}]}\n  ]\n}"
                                            << QStringLiteral(":4:52") << QStringLiteral("from 1 to 65535");
         QTest::newRow("unknown policy mode")
-            << head + "    {\"name\": \"x\", \"trust\": \"full\", \"image\": \"img\", \"policyMode\": \"lax\"}\n  ]\n}"
+            << head + "    {\"name\": \"x\", \"trust\": \"full\", \"image\": \"img\", \"policyMode\": "
+                      "\"lax\"}\n  ]\n}"
             << QStringLiteral(":4:52") << QStringLiteral("\"policyMode\" must be");
+        QTest::newRow("proxy limit not a number")
+            << head + "    {\"name\": \"x\", \"trust\": \"restricted\", \"image\": \"img\", \"proxy\": "
+                      "{\"maxTunnels\": \"many\"}}\n  ]\n}"
+            << QStringLiteral(":4:58") << QStringLiteral("proxy limits must be numbers");
+        QTest::newRow("proxy limit negative")
+            << head + "    {\"name\": \"x\", \"trust\": \"restricted\", \"image\": \"img\", \"proxy\": "
+                      "{\"bytesPerSecond\": -1}}\n  ]\n}"
+            << QStringLiteral(":4:58") << QStringLiteral("proxy limits must be numbers");
+        QTest::newRow("proxy not an object")
+            << head + "    {\"name\": \"x\", \"trust\": \"restricted\", \"image\": \"img\", \"proxy\": 5}\n  "
+                      "]\n}"
+            << QStringLiteral(":4:58") << QStringLiteral("\"proxy\" must be an object");
         QTest::newRow("a number too large") << QByteArray("{\"version\": 3e336}") << QStringLiteral(":1:1")
                                             << QStringLiteral("not valid JSON");
     }

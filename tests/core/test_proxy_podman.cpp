@@ -6,9 +6,8 @@
 // refused, and smuggling gets 400 with nothing forwarded.
 #include "AgentImage.h"
 #include "OutsideNetwork.h"
-#include "RuntimeWait.h"
+#include "RuntimeTesting.h"
 
-#include "audit/AuditReader.h"
 #include "audit/AuditStore.h"
 #include "personas/PersonaStore.h"
 #include "policy/PolicySet.h"
@@ -67,11 +66,12 @@ class TestProxyPodman : public QObject
 
     EngineClient::ExecResult inContainer(const QString &name, const QString &script)
     {
-        auto r = m_client->exec(QStringLiteral("paddock-") + name,
-                                {QStringLiteral("bash"), QStringLiteral("-c"), script});
-        if (!r)
-            qWarning("exec in %s: %s", qPrintable(name), qPrintable(r.error().text()));
-        return r ? *r : EngineClient::ExecResult{};
+        return test::inContainer(*m_client, name, script);
+    }
+
+    QList<AuditEvent> events(const QString &persona, int count)
+    {
+        return eventsOf(m_audit->databasePath(), persona, count);
     }
 
     // Sends `request` (printf format) to the proxy from inside the container; the answer's first line.
@@ -83,24 +83,6 @@ class TestProxyPodman : public QObject
                       "&& timeout 5 head -n 1 <&3")
                       .arg(request));
         return r.stdoutText.trimmed();
-    }
-
-    QList<AuditEvent> events(const QString &persona, int count)
-    {
-        QList<AuditEvent> out;
-        for (int i = 0; i < 100; ++i) {
-            auto reader = AuditReader::open(m_audit->databasePath());
-            if (reader) {
-                AuditFilter filter;
-                filter.persona = persona;
-                auto batch = reader->after(0, filter, 10000);
-                out = batch ? *batch : AuditBatch{};
-                if (out.size() >= count)
-                    break;
-            }
-            QTest::qWait(50);
-        }
-        return out;
     }
 
     QString http() const { return QStringLiteral("%1:%2").arg(m_outside.address()).arg(m_http->port()); }

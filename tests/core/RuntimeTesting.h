@@ -1,0 +1,58 @@
+#pragma once
+// For tests of the persona runtime and what runs in its containers: waiting for a persona's state
+// while the event loop runs, a shell command in a persona's container, and the audit events of a
+// persona once they are there.
+
+#include "audit/AuditReader.h"
+#include "runtime/EngineClient.h"
+#include "runtime/PersonaRuntime.h"
+
+#include <QElapsedTimer>
+#include <QTest>
+
+namespace paddock::test {
+
+inline bool waitForState(PersonaRuntime &runtime, const QString &persona, PersonaStatus::State state,
+                         int ms = 60000)
+{
+    QElapsedTimer t;
+    t.start();
+    while (t.elapsed() < ms) {
+        if (auto s = runtime.status(persona); s && s->state == state)
+            return true;
+        QTest::qWait(20);
+    }
+    return false;
+}
+
+// Runs a bash command line in the persona's container: its exit code and what it wrote.
+inline EngineClient::ExecResult inContainer(EngineClient &client, const QString &persona,
+                                            const QString &script)
+{
+    auto r = client.exec(QStringLiteral("paddock-") + persona,
+                         {QStringLiteral("bash"), QStringLiteral("-c"), script});
+    if (!r)
+        qWarning("exec in %s: %s", qPrintable(persona), qPrintable(r.error().text()));
+    return r ? *r : EngineClient::ExecResult{};
+}
+
+// The events of `persona` in the log at `databasePath`, oldest first, once there are at least
+// `count` (or what there is after 5 s).
+inline QList<AuditEvent> eventsOf(const QString &databasePath, const QString &persona, int count)
+{
+    QList<AuditEvent> out;
+    for (int i = 0; i < 100; ++i) {
+        if (auto reader = AuditReader::open(databasePath)) {
+            AuditFilter filter;
+            filter.persona = persona;
+            auto batch = reader->after(0, filter, 10000);
+            out = batch ? *batch : AuditBatch{};
+            if (out.size() >= count)
+                break;
+        }
+        QTest::qWait(50);
+    }
+    return out;
+}
+
+} // namespace paddock::test
