@@ -175,6 +175,8 @@ private slots:
              proxyEvent(QStringLiteral("web"), QStringLiteral("connect"), QStringLiteral("github.com:443"),
                         Decision::Allow, {{QStringLiteral("id"), 8}})}));
         QVERIFY(m_shell->mainWindow()->showPage(QStringLiteral("audit")));
+        // Both rows stream in; the allow row may come a moment after the deny row.
+        QTRY_VERIFY(select(QStringLiteral("github.com:443")));
         QTRY_VERIFY(select(QStringLiteral("api.example.com:8443")));
 
         // The button in the details pane and the row's context menu action.
