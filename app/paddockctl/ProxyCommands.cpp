@@ -69,7 +69,11 @@ int listen(const QStringList &args)
     const QCommandLineOption workers(
         QStringLiteral("workers"),
         Text::tr("Threads serving connections (default: one per core, at most 4)."), Text::tr("N"));
-    parser.addOptions({persona, address, config, data, upstream, dns, workers});
+    const QCommandLineOption clients(
+        QStringLiteral("clients"),
+        Text::tr("Serve only clients on this network, e.g. 10.89.3.0/24 (default: any client)."),
+        Text::tr("NETWORK"));
+    parser.addOptions({persona, address, config, data, upstream, dns, workers, clients});
     parser.process(QStringList{QStringLiteral("paddockctl proxy listen")} + args);
     if (!parser.isSet(persona) || !parser.isSet(address))
         return failWith(QStringLiteral("listen"), Text::tr("--persona and --address are required"), Usage);
@@ -127,7 +131,7 @@ int listen(const QStringList &args)
     if (auto started = proxy.start(); !started)
         return failWith(QStringLiteral("listen"), started.error().text(), Failed);
     proxy->setPersona(ProxyPersona::from(*who));
-    const Result<int> bound = proxy->listen(who->name, host, port);
+    const Result<int> bound = proxy->listen(who->name, host, port, parser.value(clients));
     if (!bound)
         return failWith(QStringLiteral("listen"), bound.error().text(), Failed);
     // Fixed words, in every language: scripts wait for this line.
@@ -193,8 +197,10 @@ int status(const QStringList &args)
                                                         lo.value(QStringLiteral("port")).toInt())
                                                   : QStringLiteral("%1:%2").arg(host).arg(
                                                         lo.value(QStringLiteral("port")).toInt()),
-                              lo.value(QStringLiteral("persona")).toString())
-                  << Qt::endl;
+                              lo.value(QStringLiteral("persona")).toString());
+            if (const QString from = lo.value(QStringLiteral("clients")).toString(); !from.isEmpty())
+                out() << Text::tr(", clients on %1").arg(from);
+            out() << Qt::endl;
         }
         const QJsonObject personas = o.value(QStringLiteral("personas")).toObject();
         out() << QStringLiteral("  %1 %2 %3 %4 %5 %6 %7 %8 %9")

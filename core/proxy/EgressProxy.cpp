@@ -150,6 +150,50 @@ bool isUnspecified(const IpAddress &a)
     return std::all_of(a.bytes.begin(), a.bytes.begin() + (a.v6 ? 16 : 4), [](auto b) { return b == 0; });
 }
 
+// A network a listener's clients must come from ("10.89.3.0/24").
+struct Subnet
+{
+    IpAddress network;
+    int prefix = 0;
+
+    bool contains(const IpAddress &a) const
+    {
+        if (a.v6 != network.v6)
+            return false;
+        const int whole = prefix / 8;
+        if (!std::equal(a.bytes.begin(), a.bytes.begin() + whole, network.bytes.begin()))
+            return false;
+        const int rest = prefix % 8;
+        if (rest == 0)
+            return true;
+        const auto mask = std::uint8_t(0xff << (8 - rest));
+        return (a.bytes[size_t(whole)] & mask) == (network.bytes[size_t(whole)] & mask);
+    }
+    QString toString() const { return network.toString() + QLatin1Char('/') + QString::number(prefix); }
+    friend bool operator==(const Subnet &, const Subnet &) = default;
+
+    static Result<std::optional<Subnet>> parse(const QString &text)
+    {
+        if (text.isEmpty())
+            return std::optional<Subnet>{};
+        const qsizetype slash = text.indexOf(u'/');
+        auto bad = [&] {
+            return std::unexpected(Error{Error::Code::Invalid,
+                                         Text::tr("\"%1\" is not a network (address/prefix)").arg(text),
+                                         {},
+                                         Text::tr("Give a network such as 10.89.0.0/24.")});
+        };
+        if (slash < 0)
+            return bad();
+        auto address = AddressGuard::parseLiteral(QStringView(text).left(slash));
+        bool ok = false;
+        const int prefix = text.mid(slash + 1).toInt(&ok);
+        if (!address || !*address || !ok || prefix < 0 || prefix > ((*address)->v6 ? 128 : 32))
+            return bad();
+        return std::optional<Subnet>{Subnet{**address, prefix}};
+    }
+};
+
 // A header value that can be sent: printable ASCII, nothing that ends the line.
 QByteArray headerSafe(const QString &text)
 {
@@ -327,6 +371,24 @@ struct ListenSocket
     IpAddress address;
     int port = 0;
     ListenSocket() = default;
+    // Where its clients must come from: the persona's network (a container elsewhere that reaches
+    // this address is refused); none for a listener of its own (paddockctl proxy listen).
+    std::optional<Subnet> clients() const
+    {
+        QMutexLocker lock(&m_mutex);
+        return m_clients;
+    }
+    void setClients(const std::optional<Subnet> &clients)
+    {
+        QMutexLocker lock(&m_mutex);
+        m_clients = clients;
+    }
+
+private:
+    mutable QMutex m_mutex;
+    std::optional<Subnet> m_clients;
+
+public:
     ListenSocket(const ListenSocket &) = delete;
     ListenSocket &operator=(const ListenSocket &) = delete;
     ~ListenSocket()
@@ -403,6 +465,7 @@ public:
         quint64 id = 0;
         std::shared_ptr<PersonaShared> persona;
         QString personaName;
+        QString foreign; // why its client may not speak for personaName (not on its network)
         ProxyLimits limits;
         Persona::PolicyMode mode = Persona::PolicyMode::Enforce;
         int client = -1;
@@ -634,6 +697,9 @@ private:
             int port = 0;
             const IpAddress source = fromSockAddr(reinterpret_cast<const sockaddr *>(&from), &port);
             c->clientText = hostPort(source.toString(), port);
+            if (const auto clients = l.clients(); clients && !clients->contains(source))
+                c->foreign = Text::tr("refused: the client %1 is not on the network of persona %2 (%3)")
+                                 .arg(source.toString(), l.persona, clients->toString());
             c->parser = std::make_unique<RequestParser>();
             c->startUs = c->lastUs = nowUs();
             c->deadlineUs = c->startUs + qint64(c->limits.headTimeoutMs) * 1000;
@@ -855,6 +921,8 @@ private:
             return respond(c, 503, Text::tr("persona %1 is not served by this proxy").arg(c.personaName));
         PersonaShared &ps = *c.persona;
         ++ps.requests;
+        if (!c.foreign.isEmpty())
+            return refuse(c, c.foreign);
         const qint64 now = nowUs();
         ProxyPersona settings;
         bool tokens = false;
@@ -1608,7 +1676,8 @@ ProxyStatus EgressProxy::Impl::current() const
     {
         QMutexLocker lock(&mutex);
         for (const auto &l : listeners)
-            s.listeners.append({l->persona, l->address.toString(), l->port});
+            s.listeners.append(
+                {l->persona, l->address.toString(), l->port, l->clients() ? l->clients()->toString() : QString()});
         for (auto it = personas.cbegin(); it != personas.cend(); ++it)
             s.personas.insert(it.key(), (*it)->counters());
     }
@@ -1714,16 +1783,17 @@ void EgressProxy::follow(PersonaRuntime *runtime)
     QMetaObject::invokeMethod(this, [apply, current] { apply(current); }, Qt::AutoConnection);
 }
 
-void EgressProxy::serve(const QString &persona, const QString &address)
+void EgressProxy::serve(const QString &persona, const QString &address, const QString &network)
 {
     const QString key = QStringLiteral("proxy:") + persona;
-    if (auto bound = listen(persona, address, EgressProxyPort); !bound)
+    if (auto bound = listen(persona, address, EgressProxyPort, network); !bound)
         emit problem(key, bound.error());
     else
         emit recovered(key);
 }
 
-Result<int> EgressProxy::listen(const QString &persona, const QString &address, int port)
+Result<int> EgressProxy::listen(const QString &persona, const QString &address, int port,
+                                const QString &clients)
 {
     auto literal = AddressGuard::parseLiteral(address);
     if (!literal || !*literal)
@@ -1732,11 +1802,16 @@ Result<int> EgressProxy::listen(const QString &persona, const QString &address, 
                                      {},
                                      Text::tr("Give an IPv4 or IPv6 address, e.g. 127.0.0.1.")});
     const IpAddress a = **literal;
+    const auto subnet = Subnet::parse(clients);
+    if (!subnet)
+        return std::unexpected(subnet.error());
     if (port != 0) {
         QMutexLocker lock(&m_impl->mutex);
         for (const auto &l : m_impl->listeners)
-            if (l->persona == persona && sameAddress(l->address, a) && l->port == port)
+            if (l->persona == persona && sameAddress(l->address, a) && l->port == port) {
+                l->setClients(*subnet); // the network made anew, with another subnet
                 return port;
+            }
     }
     const int fd = ::socket(a.v6 ? AF_INET6 : AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
     auto fail = [&](const QString &what) -> Result<int> {
@@ -1777,6 +1852,7 @@ Result<int> EgressProxy::listen(const QString &persona, const QString &address, 
     l->persona = persona;
     l->address = a;
     l->port = boundPort;
+    l->setClients(*subnet);
     {
         QMutexLocker lock(&m_impl->mutex);
         m_impl->listeners.push_back(l);
@@ -1791,12 +1867,21 @@ Result<int> EgressProxy::listen(const QString &persona, const QString &address, 
 
 void EgressProxy::closeListeners(const QString &persona)
 {
+    closeListener(persona, {}, 0);
+}
+
+void EgressProxy::closeListener(const QString &persona, const QString &address, int port)
+{
+    std::optional<IpAddress> only;
+    if (auto literal = AddressGuard::parseLiteral(address); literal && *literal)
+        only = **literal;
     std::vector<quint64> ids;
     {
         QMutexLocker lock(&m_impl->mutex);
         auto &all = m_impl->listeners;
         for (auto it = all.begin(); it != all.end();) {
-            if ((*it)->persona == persona) {
+            if ((*it)->persona == persona &&
+                (!only || (sameAddress((*it)->address, *only) && (*it)->port == port))) {
                 ids.push_back((*it)->id);
                 it = all.erase(it);
             } else {
@@ -1820,9 +1905,14 @@ QByteArray EgressProxy::statusJson(const ProxyStatus &s)
 {
     QJsonArray listeners;
     for (const auto &l : s.listeners)
-        listeners.append(QJsonObject{{QStringLiteral("persona"), l.persona},
-                                     {QStringLiteral("address"), l.address},
-                                     {QStringLiteral("port"), l.port}});
+    {
+        QJsonObject o{{QStringLiteral("persona"), l.persona},
+                      {QStringLiteral("address"), l.address},
+                      {QStringLiteral("port"), l.port}};
+        if (!l.clients.isEmpty())
+            o.insert(QStringLiteral("clients"), l.clients);
+        listeners.append(o);
+    }
     QJsonObject personas;
     for (auto it = s.personas.cbegin(); it != s.personas.cend(); ++it) {
         const ProxyCounters &c = *it;

@@ -63,6 +63,7 @@ struct ProxyStatus
         QString persona;
         QString address;
         int port = 0;
+        QString clients; // the network its clients must be on ("10.89.3.0/24"), or empty: any
     };
     QList<Listener> listeners;
     QHash<QString, ProxyCounters> personas;
@@ -113,17 +114,23 @@ public:
     void removePersona(const QString &name);
     // Any thread. Binds address:port for `persona` now (port 0: any free one) and returns the
     // port; the proxy serves it from its thread. A second listen on the same address and port
-    // for the same persona is not an error.
-    Result<int> listen(const QString &persona, const QString &address, int port = EgressProxyPort);
+    // for the same persona is not an error. `clients` ("10.89.3.0/24"): the network a client must
+    // be on to speak for `persona` (the persona's own network; a container elsewhere that reaches
+    // the address is refused with 403); empty: any client.
+    Result<int> listen(const QString &persona, const QString &address, int port = EgressProxyPort,
+                       const QString &clients = {});
     void closeListeners(const QString &persona);
+    // One of them (address:port).
+    void closeListener(const QString &persona, const QString &address, int port);
     // Serves `runtime`'s isolated personas: their settings as they change, a listener on their
     // network's gateway while they run. Any thread; before or after the runtime starts.
     void follow(PersonaRuntime *runtime);
 
 public slots:
-    // On the proxy's thread (queued): listen() on a persona network's gateway, the failure reported
-    // as a problem the user sees (key "proxy:<persona>") and cleared once it serves.
-    void serve(const QString &persona, const QString &address);
+    // On the proxy's thread (queued): listen() on a persona network's gateway for the clients on
+    // `network` (its subnet), the failure reported as a problem the user sees (key
+    // "proxy:<persona>") and cleared once it serves.
+    void serve(const QString &persona, const QString &address, const QString &network);
 
 public:
     // Any thread.

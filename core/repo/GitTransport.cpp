@@ -306,6 +306,28 @@ Result<QString> GitTransport::gatewayAddress(EngineClient &client, const QString
                 Text::tr("Remove the network; Paddock makes it again with a gateway for the git transport."));
 }
 
+Result<QString> GitTransport::subnetOf(EngineClient &client, const QString &network)
+{
+    auto body =
+        client.call(Text::tr("inspecting network %1").arg(network), "GET",
+                    QStringLiteral("/networks/") + QString::fromLatin1(QUrl::toPercentEncoding(network)));
+    if (!body)
+        return std::unexpected(body.error());
+    const QJsonArray configs = QJsonDocument::fromJson(*body)
+                                   .object()
+                                   .value(QStringLiteral("IPAM"))
+                                   .toObject()
+                                   .value(QStringLiteral("Config"))
+                                   .toArray();
+    for (const QJsonValue &c : configs) {
+        const QString subnet = c.toObject().value(QStringLiteral("Subnet")).toString();
+        if (!subnet.isEmpty() && !subnet.contains(u':'))
+            return subnet;
+    }
+    return fail(Error::Code::NotFound, Text::tr("the network has no IPv4 subnet"), network,
+                Text::tr("Remove the network; Paddock makes it again."));
+}
+
 Result<QString> GitTransport::createNetworkWithGateway(EngineClient &client, const QString &name,
                                                        const QMap<QString, QString> &labels)
 {

@@ -73,6 +73,9 @@ public:
     // The gateway address of an engine network (IPAM.Config[].Gateway), or an error saying the
     // network has none (podman gives internal networks one only when asked: createNetworkWithGateway).
     static Result<QString> gatewayAddress(EngineClient &client, const QString &network);
+    // The IPv4 subnet of that network ("10.89.3.0/24": IPAM.Config[].Subnet of its gateway's
+    // entry): where its containers' addresses are.
+    static Result<QString> subnetOf(EngineClient &client, const QString &network);
     // An internal network without DNS, as EngineClient::createInternalNetwork, with a gateway address
     // on the host: a free 10.89.N.0/24 (from the top of podman's pool down), gateway 10.89.N.1.
     // Returns the gateway address.

@@ -1058,8 +1058,11 @@ void PersonaRuntime::updateIsolation(const PersonaStatus &status)
     const auto gateway = gatewayOf(*p);
     if (!gateway)
         return emit problem(QStringLiteral("host-fence:") + name, gateway.error());
+    const auto subnet = GitTransport::subnetOf(*m_client, networkOf(*p, m_version.engine));
+    if (!subnet)
+        return emit problem(QStringLiteral("host-fence:") + name, subnet.error());
     m_networkReady.insert(name);
-    emit isolatedNetworkReady(name, *gateway);
+    emit isolatedNetworkReady(name, *gateway, *subnet);
     // Fenced by the start that made it run (then this changes nothing), or started by someone else
     // or before Paddock ran: fenced now, off this thread.
     m_pool->start([this, fence = m_fence, name, gw = *gateway, rootless = m_rootless] {

@@ -181,8 +181,9 @@ signals:
     void workspaceCreated(const QString &persona, const paddock::Workspace &workspace);
     void workspaceFailed(const QString &persona, const paddock::Error &error);
     // An isolated persona's container runs and its network's gateway address is on the host: its
-    // egress proxy can listen on gateway:EgressProxyPort (the address its HTTP(S)_PROXY names).
-    void isolatedNetworkReady(const QString &persona, const QString &gateway);
+    // egress proxy can listen on gateway:EgressProxyPort (the address its HTTP(S)_PROXY names), for
+    // clients on `subnet` (the network's, "10.89.3.0/24": the persona's containers).
+    void isolatedNetworkReady(const QString &persona, const QString &gateway, const QString &subnet);
     // Its container stopped, ended or failed: the gateway address may go with the bridge.
     void isolatedNetworkGone(const QString &persona);
 

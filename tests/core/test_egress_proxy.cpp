@@ -16,6 +16,7 @@
 #include <QTest>
 #include <QThread>
 
+#include <algorithm>
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
@@ -368,6 +369,63 @@ permit (principal, action == Paddock::Action::"connect", resource) when { resour
         const QByteArray h = c.head();
         QCOMPARE(statusOf(h), QByteArray("HTTP/1.1 403 Forbidden"));
         QVERIFY2(QString::fromUtf8(field(h, "X-Paddock-Reason")).contains(reason), h.constData());
+    }
+
+    void aListenerServesOnlyClientsOnItsPersonasNetwork()
+    {
+        // A persona network's listener (as the engine makes it) names the network its clients are
+        // on: a container of another network that reaches the address does not speak for it.
+        setPolicies(QStringLiteral(R"(@id("outside")
+permit (principal, action == Paddock::Action::"connect", resource) when { resource.name == "outside.test" };)"));
+        auto proxy = startProxy(persona(QStringLiteral("onnet")));
+        QVERIFY(proxy);
+        const auto elsewhere =
+            proxy->proxy->listen(QStringLiteral("onnet"), QStringLiteral("127.0.0.1"), 0,
+                                 QStringLiteral("10.99.7.0/24"));
+        QVERIFY2(elsewhere, qPrintable(elsewhere ? QString() : elsewhere.error().text()));
+        auto serves = [&](int port, const QString &clients) {
+            const auto listeners = proxy->proxy->status().listeners;
+            return std::any_of(listeners.cbegin(), listeners.cend(),
+                               [&](const auto &l) { return l.port == port && l.clients == clients; });
+        };
+        QTRY_VERIFY(serves(*elsewhere, QStringLiteral("10.99.7.0/24")));
+        const int lookups = m_dns->queries("outside.test");
+        {
+            Client c(*elsewhere);
+            QVERIFY(c.send(connectTo(QStringLiteral("outside.test:%1").arg(m_echo->port()))));
+            const QByteArray h = c.head();
+            QCOMPARE(statusOf(h), QByteArray("HTTP/1.1 403 Forbidden"));
+            QCOMPARE(field(h, "X-Paddock-Reason"),
+                     QByteArray("refused: the client 127.0.0.1 is not on the network of persona onnet "
+                                "(10.99.7.0/24)"));
+        }
+        const auto recorded = events(QStringLiteral("onnet"), 1);
+        QCOMPARE(recorded.size(), 1);
+        QCOMPARE(recorded[0].decision, AuditEvent::Decision::Deny);
+        QVERIFY(recorded[0].detailsObject().value(QStringLiteral("client")).toString().startsWith(
+            QStringLiteral("127.0.0.1:")));
+        QCOMPARE(m_dns->queries("outside.test"), lookups); // refused before anything else
+
+        // On the network: served. The same address and port for another network takes its clients.
+        const auto onNetwork = proxy->proxy->listen(QStringLiteral("onnet"), QStringLiteral("127.0.0.1"),
+                                                    *elsewhere, QStringLiteral("127.0.0.0/8"));
+        QVERIFY2(onNetwork, qPrintable(onNetwork ? QString() : onNetwork.error().text()));
+        QCOMPARE(*onNetwork, *elsewhere);
+        QTRY_VERIFY(serves(*elsewhere, QStringLiteral("127.0.0.0/8")));
+        QTRY_VERIFY([&] {
+            Client c(*elsewhere);
+            return c.send(connectTo(QStringLiteral("outside.test:%1").arg(m_echo->port()))) &&
+                   statusOf(c.head()) == "HTTP/1.1 200 Connection established";
+        }());
+
+        // What is no network is refused when asked for.
+        for (const char *bad : {"10.99.7.0", "10.99.7.0/33", "example/24", "::1/129"}) {
+            const auto refused = proxy->proxy->listen(QStringLiteral("onnet"), QStringLiteral("127.0.0.1"), 0,
+                                                      QString::fromLatin1(bad));
+            QVERIFY2(!refused, bad);
+            QCOMPARE(refused.error().code, Error::Code::Invalid);
+            QVERIFY(refused.error().message.contains(QString::fromLatin1(bad)));
+        }
     }
 
     void aPolicyNamingTheAddressAllowsIt()

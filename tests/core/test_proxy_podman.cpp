@@ -3,7 +3,8 @@
 // (EgressProxy::follow), and a server "outside" (a network namespace of the test's own). From
 // inside the container: an allowlisted host works both ways (CONNECT and plain HTTP), another
 // gets 403 and a deny event, a shadow persona passes with a would-deny event, SSRF targets are
-// refused, and smuggling gets 400 with nothing forwarded.
+// refused, smuggling gets 400 with nothing forwarded, and another persona's proxy (reached at its
+// network's gateway) refuses a container that is not on its network.
 #include "AgentImage.h"
 #include "OutsideNetwork.h"
 #include "RuntimeTesting.h"
@@ -49,7 +50,16 @@ class TestProxyPodman : public QObject
     std::shared_ptr<const cedar::PolicySet> m_policies;
     const QString m_enforced = QStringLiteral("pxy") + Pid;
     const QString m_shadow = QStringLiteral("pxys") + Pid;
-    QString m_gateway; // the enforced persona's
+    QString m_gateway;      // the enforced persona's
+    QString m_otherGateway; // the shadow persona's
+
+    static QByteArray podman(const QStringList &args)
+    {
+        QProcess p;
+        p.start(QStringLiteral("podman"), args);
+        p.waitForFinished(30000);
+        return p.readAllStandardOutput();
+    }
 
     Persona persona(const QString &name, Persona::PolicyMode mode) const
     {
@@ -142,6 +152,8 @@ when { resource.name == "%1" && resource.port == %2 && context.method == "GET" }
         o.personasPath = file.fileName();
         o.image = agentImageName();
         o.stopTimeout = std::chrono::seconds(1);
+        // The host fence is test_host_fence's: here the proxy's own checks are what stands.
+        o.hostFence = false;
         m_runtime = std::make_unique<PersonaRuntime>(std::move(o));
         m_proxy->follow(m_runtime.get());
         QVERIFY(m_runtime->start());
@@ -156,10 +168,20 @@ when { resource.name == "%1" && resource.port == %2 && context.method == "GET" }
         QTRY_VERIFY_WITH_TIMEOUT(m_proxy->status().listeners.size() == 2, 20000);
         for (const auto &l : m_proxy->status().listeners) {
             QCOMPARE(l.port, EgressProxyPort);
+            // Each serves only its own network's clients: the subnet podman gave it.
+            const QJsonArray network =
+                QJsonDocument::fromJson(podman({QStringLiteral("network"), QStringLiteral("inspect"),
+                                                QStringLiteral("paddock-") + l.persona}))
+                    .array();
+            QCOMPARE(network.size(), 1);
+            QCOMPARE(l.clients, network.first()[QStringLiteral("subnets")][0][QStringLiteral("subnet")].toString());
             if (l.persona == m_enforced)
                 m_gateway = l.address;
+            else
+                m_otherGateway = l.address;
         }
         QVERIFY(!m_gateway.isEmpty());
+        QVERIFY(!m_otherGateway.isEmpty() && m_otherGateway != m_gateway);
     }
 
     void cleanupTestCase()
@@ -270,6 +292,47 @@ when { resource.name == "%1" && resource.port == %2 && context.method == "GET" }
         QCOMPARE(recorded.first().decision, AuditEvent::Decision::WouldDeny);
         QCOMPARE(recorded.first().detailsObject().value(QStringLiteral("mode")).toString(),
                  QStringLiteral("shadow"));
+    }
+
+    void anotherPersonasProxyDoesNotServeThisContainer()
+    {
+        // The shadow persona's proxy would pass this; asked by the enforced persona's container (at
+        // the other network's gateway, which the host routes to), it is not that persona's to ask.
+        // An internal network has no route to another one; the agent is given one (as a container
+        // with a network of another engine, or with CAP_NET_ADMIN, could have), so that what refuses
+        // it is the proxy. (The host fence would drop it before the proxy sees it; it is off here.)
+        auto inspect = m_client->inspectContainer(QStringLiteral("paddock-") + m_enforced);
+        QVERIFY(inspect);
+        const QString pid =
+            QString::number((*inspect)[QStringLiteral("State")][QStringLiteral("Pid")].toInteger());
+        QProcess route;
+        route.start(QStringLiteral("nsenter"), {QStringLiteral("-t"), pid, QStringLiteral("-n"), QStringLiteral("ip"),
+                                               QStringLiteral("route"), QStringLiteral("add"),
+                                               m_otherGateway + QStringLiteral("/32"), QStringLiteral("dev"),
+                                               QStringLiteral("eth0")});
+        QVERIFY(route.waitForFinished(10000));
+        QVERIFY2(route.exitCode() == 0, route.readAllStandardError().constData());
+        const int before = m_echo->connections();
+        const auto r = inContainer(
+            m_enforced, QStringLiteral("timeout 6 bash -c 'exec 3<>/dev/tcp/%1/%2 && "
+                                       "printf \"CONNECT %3 HTTP/1.1\\r\\nHost: %3\\r\\n\\r\\n\" >&3 && "
+                                       "timeout 4 cat <&3'")
+                            .arg(m_otherGateway)
+                            .arg(EgressProxyPort)
+                            .arg(echo()));
+        QVERIFY2(r.stdoutText.startsWith("HTTP/1.1 403 Forbidden\r\n"),
+                 QByteArray(r.stdoutText + r.stderrText + " exit " + QByteArray::number(r.exitCode)).constData());
+        QVERIFY2(r.stdoutText.contains(QByteArray("X-Paddock-Reason: refused: the client " +
+                                                  m_gateway.section(u'.', 0, 2).toUtf8())),
+                 r.stdoutText.constData());
+        QVERIFY2(r.stdoutText.contains(QByteArray("is not on the network of persona " + m_shadow.toUtf8())),
+                 r.stdoutText.constData());
+        QCOMPARE(m_echo->connections(), before);
+        bool recorded = false;
+        for (const AuditEvent &e : events(m_shadow, 2))
+            recorded |= e.decision == AuditEvent::Decision::Deny && e.resource == echo() &&
+                        e.detailsObject().value(QStringLiteral("reason")).toString().contains(u"not on the network");
+        QVERIFY(recorded);
     }
 
     void ssrfTargetsAreRefused_data()
