@@ -1299,6 +1299,18 @@
         <source>listen failed</source>
         <translation>listen fehlgeschlagen</translation>
     </message>
+    <message>
+        <source>&quot;%1&quot; is not a network (address/prefix)</source>
+        <translation>„%1“ ist kein Netz (Adresse/Präfix)</translation>
+    </message>
+    <message>
+        <source>Give a network such as 10.89.0.0/24.</source>
+        <translation>Geben Sie ein Netz wie 10.89.0.0/24 an.</translation>
+    </message>
+    <message>
+        <source>refused: the client %1 is not on the network of persona %2 (%3)</source>
+        <translation>abgelehnt: Der Client %1 ist nicht im Netz der Persona %2 (%3)</translation>
+    </message>
 </context>
 <context>
     <name>paddock::Engine</name>
@@ -1676,6 +1688,14 @@
     <message>
         <source>creating network %1</source>
         <translation>Anlegen des Netzwerks %1</translation>
+    </message>
+    <message>
+        <source>the network has no IPv4 subnet</source>
+        <translation>das Netz hat kein IPv4-Subnetz</translation>
+    </message>
+    <message>
+        <source>Remove the network; Paddock makes it again.</source>
+        <translation>Entfernen Sie das Netz; Paddock legt es neu an.</translation>
     </message>
 </context>
 <context>
@@ -5035,6 +5055,18 @@ proxy listen|status: der Egress-Proxy (siehe paddockctl proxy BEFEHL --help).</t
     <message>
         <source>--workers takes a number from 0 (one per core) to 8, not &quot;%1&quot;</source>
         <translation>--workers erwartet eine Zahl von 0 (einer pro Kern) bis 8, nicht „%1“</translation>
+    </message>
+    <message>
+        <source>Serve only clients on this network, e.g. 10.89.3.0/24 (default: any client).</source>
+        <translation>Nur Clients in diesem Netz bedienen, z. B. 10.89.3.0/24 (Standard: jeden Client).</translation>
+    </message>
+    <message>
+        <source>NETWORK</source>
+        <translation>NETZ</translation>
+    </message>
+    <message>
+        <source>, clients on %1</source>
+        <translation>, Clients in %1</translation>
     </message>
 </context>
 </TS>
