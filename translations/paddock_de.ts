@@ -2409,6 +2409,18 @@ Beim Erstellen entsteht ein minimales Debian-13-System mit git, dem OpenSSH-Clie
         <source>&amp;Network policy mode:</source>
         <translation>&amp;Modus der Netzwerkrichtlinien:</translation>
     </message>
+    <message>
+        <source>Off</source>
+        <translation>Aus</translation>
+    </message>
+    <message>
+        <source>The egress proxy also serves this persona on 127.0.0.1 at this port while Paddock runs, for its processes on this host (a full-trust agent run outside a container, for example). Whatever runs on this host may use it as this persona.</source>
+        <translation>Der Egress-Proxy bedient diese Persona zusätzlich auf 127.0.0.1 an diesem Port, solange Paddock läuft – für ihre Prozesse auf diesem Rechner (etwa einen Agenten mit voller Vertrauensstufe, der außerhalb eines Containers läuft). Alles, was auf diesem Rechner läuft, kann ihn als diese Persona nutzen.</translation>
+    </message>
+    <message>
+        <source>Proxy on &amp;loopback:</source>
+        <translation>Proxy auf &amp;Loopback:</translation>
+    </message>
 </context>
 <context>
     <name>paddock::PersonaRuntime</name>
@@ -2674,6 +2686,18 @@ Beim Erstellen entsteht ein minimales Debian-13-System mit git, dem OpenSSH-Clie
     <message>
         <source>&quot;policyMode&quot; must be &quot;enforce&quot;, &quot;shadow&quot; or &quot;record&quot;</source>
         <translation>„policyMode“ muss „enforce“, „shadow“ oder „record“ sein</translation>
+    </message>
+    <message>
+        <source>&quot;loopbackPort&quot; must be a port from 1 to 65535, or 0 for none</source>
+        <translation>„loopbackPort“ muss ein Port von 1 bis 65535 sein, oder 0 für keinen</translation>
+    </message>
+    <message>
+        <source>persona &quot;%1&quot;: the proxy&apos;s loopback port %2 is out of range (1 to 65535)</source>
+        <translation>Persona „%1“: Der Loopback-Port %2 des Proxys liegt außerhalb des Bereichs (1 bis 65535)</translation>
+    </message>
+    <message>
+        <source>persona &quot;%1&quot;: port %2 for its proxy is already taken by &quot;%3&quot;</source>
+        <translation>Persona „%1“: Port %2 für ihren Proxy ist bereits von „%3“ belegt</translation>
     </message>
 </context>
 <context>

@@ -66,9 +66,9 @@ QStringList Persona::relaxations() const
         out << Text::tr("the agent runs as root inside the container");
     for (const QString &cap : relaxed.capabilities)
         out << Text::tr("capability %1 is granted").arg(cap);
-    if (isolated() && policyMode == PolicyMode::Shadow)
+    if ((isolated() || proxyLoopbackPort != 0) && policyMode == PolicyMode::Shadow)
         out << Text::tr("network policies are not enforced: denials are only recorded (shadow mode)");
-    if (isolated() && policyMode == PolicyMode::Record)
+    if ((isolated() || proxyLoopbackPort != 0) && policyMode == PolicyMode::Record)
         out << Text::tr(
             "network policies are not enforced: every connection is allowed and recorded (record mode)");
     return out;

@@ -74,6 +74,9 @@ struct Persona
     std::optional<AuditFailMode> auditFailMode; // default: by trust (restricted fails closed)
     PolicyMode policyMode = PolicyMode::Enforce;
     ProxyLimits proxy;
+    // The egress proxy also serves it on 127.0.0.1:proxyLoopbackPort while Paddock runs (for its
+    // own processes on the host: a full-trust agent run outside a container, tests); 0: not.
+    int proxyLoopbackPort = 0;
 
     static QString trustName(Trust trust); // "full", "moderate", "restricted"
     static std::optional<Trust> trustFromName(QStringView name);

@@ -118,7 +118,7 @@ json toJson(const Persona &p)
                 {"capabilities", caps}}}};
     if (p.auditFailMode)
         o["auditFailMode"] = *p.auditFailMode == AuditFailMode::Closed ? "closed" : "open";
-    if (!(p.proxy == Persona::ProxyLimits{})) {
+    if (!(p.proxy == Persona::ProxyLimits{}) || p.proxyLoopbackPort != 0) {
         const Persona::ProxyLimits &l = p.proxy;
         o["proxy"] = {{"connectionsPerSecond", l.connectionsPerSecond},
                       {"connectionBurst", l.connectionBurst},
@@ -128,6 +128,8 @@ json toJson(const Persona &p)
                       {"headTimeoutMs", l.headTimeoutMs},
                       {"idleTimeoutMs", l.idleTimeoutMs},
                       {"totalTimeoutMs", l.totalTimeoutMs}};
+        if (p.proxyLoopbackPort != 0)
+            o["proxy"]["loopbackPort"] = p.proxyLoopbackPort;
     }
     if (p.policyMode != Persona::PolicyMode::Enforce)
         o["policyMode"] = Persona::policyModeName(p.policyMode).toStdString();
@@ -333,6 +335,13 @@ Result<QList<Persona>> PersonaStore::parse(const QByteArray &text, const QString
                 return bad(QStringLiteral("proxy"),
                            Text::tr("the proxy limits must be numbers from 0 to 2000000000 (timeouts in "
                                     "milliseconds)"));
+            if (l.contains("loopbackPort") &&
+                (!l["loopbackPort"].is_number_integer() || l["loopbackPort"].get<qint64>() < 0 ||
+                 l["loopbackPort"].get<qint64>() > 65535))
+                return bad(QStringLiteral("proxy"),
+                           Text::tr("\"loopbackPort\" must be a port from 1 to 65535, or 0 for none"));
+            if (l.contains("loopbackPort"))
+                p.proxyLoopbackPort = l["loopbackPort"].get<int>();
         }
         if (o.contains("relaxed")) {
             const json &r = o["relaxed"];
@@ -412,6 +421,18 @@ Result<void> PersonaStore::validate(const QList<Persona> &personas)
                                .arg(port.host)
                                .arg(hostPorts.value(port.host)));
             hostPorts.insert(port.host, p.name);
+        }
+        if (p.proxyLoopbackPort < 0 || p.proxyLoopbackPort > 65535)
+            return bad(Text::tr("persona \"%1\": the proxy's loopback port %2 is out of range (1 to 65535)")
+                           .arg(p.name)
+                           .arg(p.proxyLoopbackPort));
+        if (p.proxyLoopbackPort != 0) {
+            if (hostPorts.contains(p.proxyLoopbackPort))
+                return bad(Text::tr("persona \"%1\": port %2 for its proxy is already taken by \"%3\"")
+                               .arg(p.name)
+                               .arg(p.proxyLoopbackPort)
+                               .arg(hostPorts.value(p.proxyLoopbackPort)));
+            hostPorts.insert(p.proxyLoopbackPort, p.name);
         }
         for (const Persona::Volume &v : p.volumes)
             if (v.name.isEmpty() || !v.target.startsWith(u'/'))

@@ -1764,21 +1764,61 @@ void EgressProxy::removePersona(const QString &name)
 
 void EgressProxy::follow(PersonaRuntime *runtime)
 {
-    auto known = std::make_shared<QSet<QString>>();
-    auto apply = [this, known](const QList<Persona> &list) {
+    // What this proxy serves of the runtime's personas (touched on the proxy's thread only).
+    struct Followed
+    {
+        QSet<QString> personas;
+        QHash<QString, int> loopback;     // persona → its loopback port, while served
+        QHash<QString, QString> gateways; // persona → the gateway it is served on
+    };
+    auto known = std::make_shared<Followed>();
+    const QString loopback = QStringLiteral("127.0.0.1");
+    auto apply = [this, known, loopback](const QList<Persona> &list) {
         QSet<QString> now;
-        for (const Persona &p : list)
-            if (p.isolated()) {
-                setPersona(ProxyPersona::from(p));
-                now.insert(p.name);
+        for (const Persona &p : list) {
+            if (!p.isolated() && p.proxyLoopbackPort == 0)
+                continue;
+            setPersona(ProxyPersona::from(p));
+            now.insert(p.name);
+            const int was = known->loopback.value(p.name);
+            if (was == p.proxyLoopbackPort)
+                continue;
+            const QString key = QStringLiteral("proxy-loopback:") + p.name;
+            if (was != 0) {
+                closeListener(p.name, loopback, was);
+                known->loopback.remove(p.name);
+                emit recovered(key);
             }
-        for (const QString &gone : *known - now)
+            if (p.proxyLoopbackPort == 0)
+                continue;
+            if (auto bound = listen(p.name, loopback, p.proxyLoopbackPort); !bound) {
+                emit problem(key, bound.error());
+            } else {
+                known->loopback.insert(p.name, p.proxyLoopbackPort);
+                emit recovered(key);
+            }
+        }
+        for (const QString &gone : known->personas - now) {
             removePersona(gone);
-        *known = now;
+            if (known->loopback.remove(gone))
+                emit recovered(QStringLiteral("proxy-loopback:") + gone);
+            known->gateways.remove(gone);
+        }
+        known->personas = now;
     };
     connect(runtime, &PersonaRuntime::personasChanged, this, apply);
-    connect(runtime, &PersonaRuntime::isolatedNetworkReady, this, &EgressProxy::serve);
-    connect(runtime, &PersonaRuntime::isolatedNetworkGone, this, &EgressProxy::closeListeners);
+    connect(runtime, &PersonaRuntime::isolatedNetworkReady, this,
+            [this, known](const QString &persona, const QString &gateway, const QString &subnet) {
+                if (const QString was = known->gateways.value(persona); !was.isEmpty() && was != gateway)
+                    closeListener(persona, was, EgressProxyPort);
+                known->gateways.insert(persona, gateway);
+                serve(persona, gateway, subnet);
+            });
+    connect(runtime, &PersonaRuntime::isolatedNetworkGone, this, [this, known](const QString &persona) {
+        // Its gateway's listener; a loopback one stays while the persona is there.
+        if (const QString gateway = known->gateways.take(persona); !gateway.isEmpty())
+            closeListener(persona, gateway, EgressProxyPort);
+    });
     const QList<Persona> current = runtime->personas();
     QMetaObject::invokeMethod(this, [apply, current] { apply(current); }, Qt::AutoConnection);
 }

@@ -60,6 +60,16 @@ private slots:
         shadowed.proxy.maxTunnels = 7;
         shadowed.proxy.bytesPerSecond = 1'000'000;
         QVERIFY(store.update(QStringLiteral("nightly"), shadowed));
+        // A loopback listener for the full-trust one, and no port twice.
+        Persona dev = *store.find(QStringLiteral("dev"));
+        dev.proxyLoopbackPort = 3129;
+        QVERIFY(store.update(QStringLiteral("dev"), dev));
+        Persona samePort = shadowed;
+        samePort.proxyLoopbackPort = 3129;
+        const auto taken = store.update(QStringLiteral("nightly"), samePort);
+        QVERIFY(!taken);
+        QVERIFY2(taken.error().message.contains(QStringLiteral("port 3129 for its proxy is already taken")),
+                 qPrintable(taken.error().message));
 
         // And it reads back the same.
         PersonaStore again(store.path());
@@ -69,6 +79,8 @@ private slots:
         QCOMPARE(again.find(QStringLiteral("nightly"))->proxy.maxTunnels, 7);
         QCOMPARE(again.find(QStringLiteral("nightly"))->proxy.bytesPerSecond, 1'000'000);
         QCOMPARE(again.find(QStringLiteral("agent"))->proxy, Persona::ProxyLimits{});
+        QCOMPARE(again.find(QStringLiteral("dev"))->proxyLoopbackPort, 3129);
+        QCOMPARE(again.find(QStringLiteral("nightly"))->proxyLoopbackPort, 0);
         QCOMPARE(again.find(QStringLiteral("agent"))->policyMode, Persona::PolicyMode::Enforce);
         QCOMPARE(PersonaStore::serialize(again.personas()), PersonaStore::serialize(store.personas()));
         QVERIFY(!store.remove(QStringLiteral("no-such")));
@@ -118,6 +130,16 @@ private slots:
             << head + "    {\"name\": \"x\", \"trust\": \"restricted\", \"image\": \"img\", \"proxy\": 5}\n  "
                       "]\n}"
             << QStringLiteral(":4:58") << QStringLiteral("\"proxy\" must be an object");
+        QTest::newRow("loopback port out of range")
+            << head + "    {\"name\": \"x\", \"trust\": \"full\", \"image\": \"img\", \"proxy\": "
+                      "{\"loopbackPort\": 70000}}\n  ]\n}"
+            << QStringLiteral(":4:52") << QStringLiteral("\"loopbackPort\" must be a port");
+        QTest::newRow("loopback port twice")
+            << head + "    {\"name\": \"a\", \"trust\": \"full\", \"image\": \"img\", \"proxy\": "
+                      "{\"loopbackPort\": 3129}},\n"
+                      "    {\"name\": \"b\", \"trust\": \"full\", \"image\": \"img\", \"proxy\": "
+                      "{\"loopbackPort\": 3129}}\n  ]\n}"
+            << QStringLiteral(":5:6") << QStringLiteral("port 3129 for its proxy is already taken by \"a\"");
         QTest::newRow("a number too large") << QByteArray("{\"version\": 3e336}") << QStringLiteral(":1:1")
                                             << QStringLiteral("not valid JSON");
     }

@@ -18,11 +18,18 @@
 
 #include <QElapsedTimer>
 #include <QFile>
+#include <QJsonArray>
+#include <QJsonDocument>
 #include <QJsonObject>
+#include <QProcess>
+#include <QTcpServer>
+#include <QTcpSocket>
 #include <QScopeGuard>
 #include <QTemporaryDir>
 #include <QTest>
 #include <QThread>
+
+#include <algorithm>
 
 #include <unistd.h>
 
@@ -50,8 +57,45 @@ class TestProxyPodman : public QObject
     std::shared_ptr<const cedar::PolicySet> m_policies;
     const QString m_enforced = QStringLiteral("pxy") + Pid;
     const QString m_shadow = QStringLiteral("pxys") + Pid;
+    const QString m_full = QStringLiteral("pxyf") + Pid; // never started: served on loopback only
+    int m_loopbackPort = 0;
     QString m_gateway;      // the enforced persona's
     QString m_otherGateway; // the shadow persona's
+
+    static int freePort()
+    {
+        QTcpServer probe;
+        return probe.listen(QHostAddress::LocalHost, 0) ? probe.serverPort() : 0;
+    }
+
+    // The answer's status line to a CONNECT through 127.0.0.1:port.
+    static QByteArray connectThrough(int port, const QString &authority)
+    {
+        QTcpSocket s;
+        s.connectToHost(QHostAddress::LocalHost, quint16(port));
+        if (!s.waitForConnected(3000))
+            return {};
+        s.write(QByteArray("CONNECT " + authority.toUtf8() + " HTTP/1.1\r\nHost: " + authority.toUtf8() +
+                           "\r\n\r\n"));
+        QByteArray got;
+        while (!got.contains("\r\n") && s.waitForReadyRead(5000))
+            got += s.readAll();
+        return got.left(got.indexOf("\r\n"));
+    }
+
+    [[nodiscard]] bool setLoopbackPort(int port)
+    {
+        const QList<Persona> all = m_runtime->personas();
+        Persona p = *std::find_if(all.cbegin(), all.cend(), [&](const Persona &x) { return x.name == m_full; });
+        p.proxyLoopbackPort = port;
+        m_runtime->updatePersona(m_full, p);
+        return QTest::qWaitFor([&] {
+            for (const Persona &x : m_runtime->personas())
+                if (x.name == m_full)
+                    return x.proxyLoopbackPort == port;
+            return false;
+        });
+    }
 
     static QByteArray podman(const QStringList &args)
     {
@@ -145,8 +189,13 @@ when { resource.name == "%1" && resource.port == %2 && context.method == "GET" }
 
         QFile file(m_dir.filePath(QStringLiteral("personas.json")));
         QVERIFY(file.open(QIODevice::WriteOnly));
+        m_loopbackPort = freePort();
+        QVERIFY(m_loopbackPort > 0);
+        Persona full = persona(m_full, Persona::PolicyMode::Enforce);
+        full.trust = Persona::Trust::Full;
+        full.proxyLoopbackPort = m_loopbackPort;
         file.write(PersonaStore::serialize({persona(m_enforced, Persona::PolicyMode::Enforce),
-                                            persona(m_shadow, Persona::PolicyMode::Shadow)}));
+                                            persona(m_shadow, Persona::PolicyMode::Shadow), full}));
         file.close();
         PersonaRuntime::Options o;
         o.personasPath = file.fileName();
@@ -164,9 +213,15 @@ when { resource.name == "%1" && resource.port == %2 && context.method == "GET" }
                  qPrintable(m_runtime->status(m_enforced)->message));
         QVERIFY2(waitForState(*m_runtime, m_shadow, PersonaStatus::State::Running),
                  qPrintable(m_runtime->status(m_shadow)->message));
-        // The proxy serves both networks' gateways.
-        QTRY_VERIFY_WITH_TIMEOUT(m_proxy->status().listeners.size() == 2, 20000);
+        // The proxy serves both networks' gateways (and the full-trust persona's loopback port).
+        QTRY_VERIFY_WITH_TIMEOUT(m_proxy->status().listeners.size() == 3, 20000);
         for (const auto &l : m_proxy->status().listeners) {
+            if (l.persona == m_full) {
+                QCOMPARE(l.address, QStringLiteral("127.0.0.1"));
+                QCOMPARE(l.port, m_loopbackPort);
+                QVERIFY(l.clients.isEmpty());
+                continue;
+            }
             QCOMPARE(l.port, EgressProxyPort);
             // Each serves only its own network's clients: the subnet podman gave it.
             const QJsonArray network =
@@ -333,6 +388,42 @@ when { resource.name == "%1" && resource.port == %2 && context.method == "GET" }
             recorded |= e.decision == AuditEvent::Decision::Deny && e.resource == echo() &&
                         e.detailsObject().value(QStringLiteral("reason")).toString().contains(u"not on the network");
         QVERIFY(recorded);
+    }
+
+    void loopbackListenerServesItsPersonaWhileItHasOne()
+    {
+        // The full-trust persona's listener: its decisions, whether its container runs or not.
+        QCOMPARE(connectThrough(m_loopbackPort, http()), QByteArray("HTTP/1.1 200 Connection established"));
+        QCOMPARE(connectThrough(m_loopbackPort, echo()), QByteArray("HTTP/1.1 403 Forbidden"));
+        const auto recorded = events(m_full, 2);
+        QVERIFY(recorded.size() >= 2);
+        QCOMPARE(recorded.first().decision, AuditEvent::Decision::Allow);
+        QVERIFY(recorded.first().detailsObject().value(QStringLiteral("client")).toString().startsWith(
+            QStringLiteral("127.0.0.1:")));
+
+        // A port taken by something else: a problem the user sees, named for the persona.
+        QTcpServer squatter;
+        QVERIFY(squatter.listen(QHostAddress::LocalHost, 0));
+        QList<QPair<QString, QString>> problems;
+        QObject context;
+        connect(m_proxy, &EngineService::problem, &context,
+                [&](const QString &key, const Error &e) { problems.append({key, e.message}); });
+        QVERIFY(setLoopbackPort(squatter.serverPort()));
+        QTRY_VERIFY(!problems.isEmpty());
+        QCOMPARE(problems.first().first, QStringLiteral("proxy-loopback:") + m_full);
+        QVERIFY2(problems.first().second.contains(QString::number(squatter.serverPort())),
+                 qPrintable(problems.first().second));
+        QTRY_COMPARE(connectThrough(m_loopbackPort, http()), QByteArray()); // the old one is closed
+
+        // Another port: served there; none: the persona is no longer the proxy's.
+        const int moved = freePort();
+        QVERIFY(setLoopbackPort(moved));
+        QTRY_COMPARE(connectThrough(moved, http()), QByteArray("HTTP/1.1 200 Connection established"));
+        QVERIFY(setLoopbackPort(0));
+        QTRY_COMPARE(connectThrough(moved, http()), QByteArray());
+        QTRY_VERIFY(!m_proxy->status().personas.contains(m_full));
+        // The isolated personas' gateways were not touched.
+        QCOMPARE(m_proxy->status().listeners.size(), 2);
     }
 
     void ssrfTargetsAreRefused_data()

@@ -1,9 +1,11 @@
-// The persona edit dialog's network policy mode: shown for moderate and restricted personas only,
-// loaded from and written back to Persona::policyMode, and listed as a relaxation when not enforce.
+// The persona edit dialog's network policy mode: shown for moderate and restricted personas (and
+// full-trust ones with a loopback proxy listener), loaded from and written back to
+// Persona::policyMode, and listed as a relaxation when not enforce; the loopback listener's port.
 #include "personas/PersonaEditDialog.h"
 
 #include <QComboBox>
 #include <QLabel>
+#include <QSpinBox>
 #include <QTest>
 
 using namespace paddock;
@@ -93,6 +95,35 @@ private slots:
         trust->setCurrentIndex(trust->findData(int(Persona::Trust::Restricted)));
         QVERIFY(combo->isVisible());
         QCOMPARE(combo->currentData().toInt(), int(Mode::Record));
+    }
+
+    void loopbackListenerRoundTripAndShowsTheModeForFullTrust()
+    {
+        PersonaEditDialog dialog(persona(Persona::Trust::Full, Mode::Record), {});
+        dialog.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&dialog));
+        auto *combo = dialog.findChild<QComboBox *>(QStringLiteral("policyModeCombo"));
+        auto *port = dialog.findChild<QSpinBox *>(QStringLiteral("proxyLoopbackSpin"));
+        QVERIFY(port);
+        QCOMPARE(port->value(), 0);
+        QCOMPARE(port->text(), QStringLiteral("Off"));
+        QVERIFY(!combo->isVisible());
+        // A loopback listener: a full-trust persona's traffic goes through the proxy after all.
+        port->setFocus();
+        port->selectAll();
+        QTest::keyClicks(port, QStringLiteral("3129"));
+        QCOMPARE(port->value(), 3129);
+        QVERIFY(combo->isVisible());
+        QVERIFY(dialog.shownRelaxations().join(u' ').contains(QStringLiteral("record mode")));
+        const auto edited = dialog.persona();
+        QVERIFY(edited);
+        QCOMPARE(edited->proxyLoopbackPort, 3129);
+        PersonaEditDialog again(*edited, {});
+        QCOMPARE(again.findChild<QSpinBox *>(QStringLiteral("proxyLoopbackSpin"))->value(), 3129);
+        // Back to off.
+        port->setValue(0);
+        QVERIFY(!combo->isVisible());
+        QCOMPARE(dialog.persona()->proxyLoopbackPort, 0);
     }
 };
 

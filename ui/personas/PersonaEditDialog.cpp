@@ -70,6 +70,7 @@ PersonaEditDialog::PersonaEditDialog(const Persona &persona, QList<Persona> othe
     , m_deployKey(new QCheckBox(tr("A deploy key (one repository), not the account key")))
     , m_auditFailMode(new QComboBox)
     , m_policyMode(new QComboBox)
+    , m_proxyLoopback(spin("proxyLoopbackSpin", 65535, {}))
     , m_memory(spin("memorySpin", 1024 * 1024, tr(" MB")))
     , m_cpus(new QDoubleSpinBox)
     , m_pids(spin("pidsSpin", 1'000'000, {}))
@@ -103,6 +104,12 @@ PersonaEditDialog::PersonaEditDialog(const Persona &persona, QList<Persona> othe
         tr("How the egress proxy applies this persona's network policies. Shadow and record "
            "let every connection through and record the would-be denials: use them to try "
            "a policy out or to draft one (Suggest policy), then return to enforce."));
+    m_proxyLoopback->setSpecialValueText(tr("Off"));
+    m_proxyLoopback->setPrefix(QStringLiteral("127.0.0.1:"));
+    m_proxyLoopback->setToolTip(
+        tr("The egress proxy also serves this persona on 127.0.0.1 at this port while Paddock runs, "
+           "for its processes on this host (a full-trust agent run outside a container, for example). "
+           "Whatever runs on this host may use it as this persona."));
     m_cpus->setObjectName(QStringLiteral("cpusSpin"));
     m_cpus->setRange(0, 1024);
     m_cpus->setDecimals(2);
@@ -130,6 +137,7 @@ PersonaEditDialog::PersonaEditDialog(const Persona &persona, QList<Persona> othe
     general->addRow(QString(), m_deployKey);
     general->addRow(tr("When the &audit log fails:"), m_auditFailMode);
     general->addRow(tr("&Network policy mode:"), m_policyMode);
+    general->addRow(tr("Proxy on &loopback:"), m_proxyLoopback);
     m_general = general;
 
     auto *limitsBox = new QGroupBox(tr("Limits"));
@@ -171,6 +179,10 @@ PersonaEditDialog::PersonaEditDialog(const Persona &persona, QList<Persona> othe
         updatePolicyModeRow();
         updateRelaxations();
     });
+    connect(m_proxyLoopback, &QSpinBox::valueChanged, this, [this] {
+        updatePolicyModeRow();
+        updateRelaxations();
+    });
     for (QLineEdit *edit : findChildren<QLineEdit *>())
         connect(edit, &QLineEdit::textEdited, this, [this] { showError({}); });
 }
@@ -187,6 +199,7 @@ void PersonaEditDialog::load(const Persona &p)
     m_deployKey->setChecked(p.deployKey);
     m_auditFailMode->setCurrentIndex(m_auditFailMode->findData(p.auditFailMode ? int(*p.auditFailMode) : -1));
     m_policyMode->setCurrentIndex(m_policyMode->findData(int(p.policyMode)));
+    m_proxyLoopback->setValue(p.proxyLoopbackPort);
     updatePolicyModeRow();
     m_memory->setValue(int(p.limits.memoryMb));
     m_cpus->setValue(p.limits.cpus);
@@ -281,6 +294,7 @@ Result<Persona> PersonaEditDialog::persona() const
     const int failMode = m_auditFailMode->currentData().toInt();
     p.auditFailMode = failMode < 0 ? std::nullopt : std::optional(AuditFailMode(failMode));
     p.policyMode = Persona::PolicyMode(m_policyMode->currentData().toInt());
+    p.proxyLoopbackPort = m_proxyLoopback->value();
     p.limits.memoryMb = m_memory->value();
     p.limits.cpus = m_cpus->value();
     p.limits.pids = m_pids->value();
@@ -297,8 +311,10 @@ Result<Persona> PersonaEditDialog::persona() const
 
 void PersonaEditDialog::updatePolicyModeRow()
 {
+    // A full-trust persona's traffic goes through the proxy only by its loopback listener.
     m_general->setRowVisible(m_policyMode,
-                             Persona::Trust(m_trust->currentData().toInt()) != Persona::Trust::Full);
+                             Persona::Trust(m_trust->currentData().toInt()) != Persona::Trust::Full ||
+                                 m_proxyLoopback->value() != 0);
 }
 
 void PersonaEditDialog::updateRelaxations()
@@ -306,6 +322,7 @@ void PersonaEditDialog::updateRelaxations()
     Persona p;
     p.trust = Persona::Trust(m_trust->currentData().toInt());
     p.policyMode = Persona::PolicyMode(m_policyMode->currentData().toInt());
+    p.proxyLoopbackPort = m_proxyLoopback->value();
     p.relaxed.writableRoot = m_writableRoot->isChecked();
     p.relaxed.rootUser = m_rootUser->isChecked();
     for (const QString &cap : items(m_capabilities->text()))

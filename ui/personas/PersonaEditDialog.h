@@ -66,6 +66,7 @@ private:
     QCheckBox *m_deployKey;
     QComboBox *m_auditFailMode;
     QComboBox *m_policyMode;
+    QSpinBox *m_proxyLoopback;
     QFormLayout *m_general = nullptr;
     QSpinBox *m_memory;
     QDoubleSpinBox *m_cpus;
