@@ -1676,8 +1676,8 @@ ProxyStatus EgressProxy::Impl::current() const
     {
         QMutexLocker lock(&mutex);
         for (const auto &l : listeners)
-            s.listeners.append(
-                {l->persona, l->address.toString(), l->port, l->clients() ? l->clients()->toString() : QString()});
+            s.listeners.append({l->persona, l->address.toString(), l->port,
+                                l->clients() ? l->clients()->toString() : QString()});
         for (auto it = personas.cbegin(); it != personas.cend(); ++it)
             s.personas.insert(it.key(), (*it)->counters());
     }
@@ -1944,8 +1944,7 @@ ProxyStatus EgressProxy::status() const
 QByteArray EgressProxy::statusJson(const ProxyStatus &s)
 {
     QJsonArray listeners;
-    for (const auto &l : s.listeners)
-    {
+    for (const auto &l : s.listeners) {
         QJsonObject o{{QStringLiteral("persona"), l.persona},
                       {QStringLiteral("address"), l.address},
                       {QStringLiteral("port"), l.port}};

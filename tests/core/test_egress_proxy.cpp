@@ -379,9 +379,8 @@ permit (principal, action == Paddock::Action::"connect", resource) when { resour
 permit (principal, action == Paddock::Action::"connect", resource) when { resource.name == "outside.test" };)"));
         auto proxy = startProxy(persona(QStringLiteral("onnet")));
         QVERIFY(proxy);
-        const auto elsewhere =
-            proxy->proxy->listen(QStringLiteral("onnet"), QStringLiteral("127.0.0.1"), 0,
-                                 QStringLiteral("10.99.7.0/24"));
+        const auto elsewhere = proxy->proxy->listen(QStringLiteral("onnet"), QStringLiteral("127.0.0.1"), 0,
+                                                    QStringLiteral("10.99.7.0/24"));
         QVERIFY2(elsewhere, qPrintable(elsewhere ? QString() : elsewhere.error().text()));
         auto serves = [&](int port, const QString &clients) {
             const auto listeners = proxy->proxy->status().listeners;
@@ -402,8 +401,11 @@ permit (principal, action == Paddock::Action::"connect", resource) when { resour
         const auto recorded = events(QStringLiteral("onnet"), 1);
         QCOMPARE(recorded.size(), 1);
         QCOMPARE(recorded[0].decision, AuditEvent::Decision::Deny);
-        QVERIFY(recorded[0].detailsObject().value(QStringLiteral("client")).toString().startsWith(
-            QStringLiteral("127.0.0.1:")));
+        QVERIFY(recorded[0]
+                    .detailsObject()
+                    .value(QStringLiteral("client"))
+                    .toString()
+                    .startsWith(QStringLiteral("127.0.0.1:")));
         QCOMPARE(m_dns->queries("outside.test"), lookups); // refused before anything else
 
         // On the network: served. The same address and port for another network takes its clients.

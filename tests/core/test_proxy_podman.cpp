@@ -22,9 +22,9 @@
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QProcess>
+#include <QScopeGuard>
 #include <QTcpServer>
 #include <QTcpSocket>
-#include <QScopeGuard>
 #include <QTemporaryDir>
 #include <QTest>
 #include <QThread>
@@ -86,7 +86,8 @@ class TestProxyPodman : public QObject
     [[nodiscard]] bool setLoopbackPort(int port)
     {
         const QList<Persona> all = m_runtime->personas();
-        Persona p = *std::find_if(all.cbegin(), all.cend(), [&](const Persona &x) { return x.name == m_full; });
+        Persona p =
+            *std::find_if(all.cbegin(), all.cend(), [&](const Persona &x) { return x.name == m_full; });
         p.proxyLoopbackPort = port;
         m_runtime->updatePersona(m_full, p);
         return QTest::qWaitFor([&] {
@@ -229,7 +230,8 @@ when { resource.name == "%1" && resource.port == %2 && context.method == "GET" }
                                                 QStringLiteral("paddock-") + l.persona}))
                     .array();
             QCOMPARE(network.size(), 1);
-            QCOMPARE(l.clients, network.first()[QStringLiteral("subnets")][0][QStringLiteral("subnet")].toString());
+            QCOMPARE(l.clients,
+                     network.first()[QStringLiteral("subnets")][0][QStringLiteral("subnet")].toString());
             if (l.persona == m_enforced)
                 m_gateway = l.address;
             else
@@ -361,10 +363,10 @@ when { resource.name == "%1" && resource.port == %2 && context.method == "GET" }
         const QString pid =
             QString::number((*inspect)[QStringLiteral("State")][QStringLiteral("Pid")].toInteger());
         QProcess route;
-        route.start(QStringLiteral("nsenter"), {QStringLiteral("-t"), pid, QStringLiteral("-n"), QStringLiteral("ip"),
-                                               QStringLiteral("route"), QStringLiteral("add"),
-                                               m_otherGateway + QStringLiteral("/32"), QStringLiteral("dev"),
-                                               QStringLiteral("eth0")});
+        route.start(QStringLiteral("nsenter"),
+                    {QStringLiteral("-t"), pid, QStringLiteral("-n"), QStringLiteral("ip"),
+                     QStringLiteral("route"), QStringLiteral("add"), m_otherGateway + QStringLiteral("/32"),
+                     QStringLiteral("dev"), QStringLiteral("eth0")});
         QVERIFY(route.waitForFinished(10000));
         QVERIFY2(route.exitCode() == 0, route.readAllStandardError().constData());
         const int before = m_echo->connections();
@@ -375,8 +377,9 @@ when { resource.name == "%1" && resource.port == %2 && context.method == "GET" }
                             .arg(m_otherGateway)
                             .arg(EgressProxyPort)
                             .arg(echo()));
-        QVERIFY2(r.stdoutText.startsWith("HTTP/1.1 403 Forbidden\r\n"),
-                 QByteArray(r.stdoutText + r.stderrText + " exit " + QByteArray::number(r.exitCode)).constData());
+        QVERIFY2(
+            r.stdoutText.startsWith("HTTP/1.1 403 Forbidden\r\n"),
+            QByteArray(r.stdoutText + r.stderrText + " exit " + QByteArray::number(r.exitCode)).constData());
         QVERIFY2(r.stdoutText.contains(QByteArray("X-Paddock-Reason: refused: the client " +
                                                   m_gateway.section(u'.', 0, 2).toUtf8())),
                  r.stdoutText.constData());
@@ -385,8 +388,9 @@ when { resource.name == "%1" && resource.port == %2 && context.method == "GET" }
         QCOMPARE(m_echo->connections(), before);
         bool recorded = false;
         for (const AuditEvent &e : events(m_shadow, 2))
-            recorded |= e.decision == AuditEvent::Decision::Deny && e.resource == echo() &&
-                        e.detailsObject().value(QStringLiteral("reason")).toString().contains(u"not on the network");
+            recorded |=
+                e.decision == AuditEvent::Decision::Deny && e.resource == echo() &&
+                e.detailsObject().value(QStringLiteral("reason")).toString().contains(u"not on the network");
         QVERIFY(recorded);
     }
 
@@ -398,8 +402,11 @@ when { resource.name == "%1" && resource.port == %2 && context.method == "GET" }
         const auto recorded = events(m_full, 2);
         QVERIFY(recorded.size() >= 2);
         QCOMPARE(recorded.first().decision, AuditEvent::Decision::Allow);
-        QVERIFY(recorded.first().detailsObject().value(QStringLiteral("client")).toString().startsWith(
-            QStringLiteral("127.0.0.1:")));
+        QVERIFY(recorded.first()
+                    .detailsObject()
+                    .value(QStringLiteral("client"))
+                    .toString()
+                    .startsWith(QStringLiteral("127.0.0.1:")));
 
         // A port taken by something else: a problem the user sees, named for the persona.
         QTcpServer squatter;
