@@ -170,7 +170,6 @@ struct Subnet
         return (a.bytes[size_t(whole)] & mask) == (network.bytes[size_t(whole)] & mask);
     }
     QString toString() const { return network.toString() + QLatin1Char('/') + QString::number(prefix); }
-    friend bool operator==(const Subnet &, const Subnet &) = default;
 
     static Result<std::optional<Subnet>> parse(const QString &text)
     {
