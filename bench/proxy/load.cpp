@@ -98,6 +98,10 @@ public:
     void runFor(Clock::time_point end)
     {
         m_end = end;
+        const auto now = Clock::now();
+        m_due.assign(m_slots.size(), now);
+        for (std::size_t i = 0; i < m_slots.size(); ++i)
+            m_due[i] += m_exchange.every * std::int64_t(i) / std::int64_t(m_slots.size());
         loop([&] { return Clock::now() < m_end; });
     }
 
@@ -132,7 +136,7 @@ private:
             for (std::size_t i = 0; i < m_slots.size(); ++i)
                 if (m_slots[i].fd < 0)
                     begin(i);
-            const int n = ::epoll_wait(m_epoll, events, 256, 5);
+            const int n = ::epoll_pwait2(m_epoll, events, 256, waitFor(), nullptr);
             for (int i = 0; i < n; ++i)
                 onEvent(events[i].data.u32, events[i].events);
             const auto now = Clock::now();
@@ -146,6 +150,24 @@ private:
         }
     }
 
+    // Until the next paced start is due (at most 5 ms).
+    timespec wait = {};
+    const timespec *waitFor()
+    {
+        auto until = std::chrono::nanoseconds(5'000'000);
+        if (m_exchange.every.count() > 0 && !m_holding) {
+            const auto now = Clock::now();
+            for (std::size_t i = 0; i < m_slots.size(); ++i)
+                if (m_slots[i].fd < 0)
+                    until = std::min(until, std::max(std::chrono::nanoseconds(0),
+                                                     std::chrono::duration_cast<std::chrono::nanoseconds>(
+                                                         m_due[i] - now)));
+        }
+        wait.tv_sec = 0;
+        wait.tv_nsec = long(until.count());
+        return &wait;
+    }
+
     bool busy() const
     {
         return std::any_of(m_slots.begin(), m_slots.end(), [](const Slot &s) { return s.fd >= 0; });
@@ -156,10 +178,17 @@ private:
         Slot &s = m_slots[i];
         if (Clock::now() >= m_end || (m_holding && m_attemptsLeft <= 0))
             return;
+        const bool paced = m_exchange.every.count() > 0 && !m_holding;
+        if (paced && Clock::now() < m_due[i])
+            return;
         if (m_holding)
             --m_attemptsLeft;
         s = Slot{};
         s.started = Clock::now();
+        if (paced) {
+            s.started = m_due[i]; // a late start is the latency's too
+            m_due[i] += m_exchange.every;
+        }
         s.deadline = s.started + m_exchange.timeout;
         s.fd = ::socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
         if (s.fd < 0) {
@@ -299,6 +328,7 @@ private:
     Clock::time_point m_end;
     bool m_holding = false;
     int m_attemptsLeft = 0;
+    std::vector<Clock::time_point> m_due; // paced: when each slot's next exchange starts
     std::vector<int> m_held;
 };
 

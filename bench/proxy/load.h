@@ -46,6 +46,11 @@ struct Exchange
     std::optional<Endpoint> tunnelTo; // set: CONNECT to it first
     std::string payload;
     std::chrono::milliseconds timeout{5000};
+    // Paced (open loop): each client starts an exchange every `every`, on a schedule of its own
+    // (the clients staggered over one interval), and its latency counts from the scheduled start,
+    // so that an exchange started late for the one before it still being under way counts its
+    // wait. Zero: closed loop, the next exchange as soon as one ends.
+    std::chrono::nanoseconds every{0};
 };
 
 std::string linePayload(int bytes);

@@ -1,7 +1,8 @@
 // The egress proxy under load (issue 6), against tinyproxy in the same run. A load generator of our
 // own (wrk cannot speak CONNECT) with an echo/sink server on 127.0.0.1 (echo_server.h) measures:
 //   1. tunnels/s at 64 and 16 concurrent clients (connect, CONNECT, its 200, a small echo, close);
-//   2. the latency added over a direct connection to the echo server, at 16 clients (p50, p99);
+//   2. the latency added over a direct connection to the echo server, at 16 clients (p50, p99),
+//      with the clients as fast as they go (closed loop) and paced to 2,000 exchanges/s (open loop);
 //   3. single-tunnel throughput, client to sink and sink to client;
 //   4. memory per idle tunnel (Pss of the proxy's processes) with 1,000 tunnels held at once, all
 //      of them still echoing a byte after being held.
@@ -53,6 +54,7 @@ struct Options
     double duration = 8;
     double warmup = 0.5;
     double slice = 0.5;
+    double paced = 2000; // exchanges/s of all latency clients together, paced; 0: not measured
     int megabytes = 256;
     int tunnels = 1000;
     double hold = 3;
@@ -73,6 +75,8 @@ const char *const Usage = R"(bench_proxy: the egress proxy under load, against t
   --clients N           concurrent clients for tunnels/s (64); --latency-clients N (16)
   --duration S          seconds of each load phase (8); --warmup S (0.5); the latency phase
                         alternates direct and proxied slices of --slice S (0.5), half of each
+  --paced R             the latency phase again with the clients paced to R exchanges/s in all
+                        (open loop, latency from each scheduled start; 2000; 0: leave it out)
   --megabytes N         bytes each way for single-tunnel throughput, in 10^6 (256)
   --tunnels N           tunnels held at once for memory (1000); --hold S (3)
   --payload BYTES       echoed per exchange (64); --timeout S per exchange (5)
@@ -124,6 +128,8 @@ std::optional<Options> parse(int argc, char **argv, std::uint16_t &echoPort)
             ok = take(o.latencyClients) && o.latencyClients > 0;
         } else if (a == "--duration") {
             ok = take(o.duration) && o.duration > 0;
+        } else if (a == "--paced") {
+            ok = take(o.paced) && o.paced >= 0;
         } else if (a == "--slice") {
             ok = take(o.slice) && o.slice > 0;
         } else if (a == "--warmup") {
@@ -357,6 +363,7 @@ struct Figures
     bool allowlistHolds = false;
     LoadResult many, few; // at --clients and at --latency-clients
     LoadResult direct;    // at --latency-clients, straight to the echo server, alternating with `few`
+    LoadResult paced, pacedDirect; // the same, paced to --paced exchanges/s
     double up = -1, down = -1;
     std::string throughputError;
     long before = -1, idle = -1, echoed = -1;
@@ -465,6 +472,24 @@ void measure(const Endpoint &proxy, pid_t pid, const EchoServer &echo, const Opt
         f.few.percentileMs(0.99), f.direct.perSecond(), f.direct.percentileMs(0.5),
         f.direct.percentileMs(0.99), f.few.errors.summary().c_str(), f.direct.errors.summary().c_str());
     std::fflush(stdout);
+    if (o.paced > 0) {
+        // The same, at a rate the machine keeps up with: what a connection waits for the proxy when
+        // it is not queueing behind a saturated machine.
+        Exchange pacedX = x, pacedStraight = straight;
+        pacedX.every = pacedStraight.every =
+            std::chrono::nanoseconds(std::int64_t(1e9 * o.latencyClients / o.paced));
+        for (int r = 0; r < rounds; ++r) {
+            f.pacedDirect.add(runLoad(pacedStraight, o.latencyClients, o.slice, o.threads));
+            f.paced.add(runLoad(pacedX, o.latencyClients, o.slice, o.threads));
+        }
+        std::printf("%s: %d clients paced to %.0f/s: %.0f tunnels/s, p50 %.3f ms, p99 %.3f ms; direct "
+                    "alongside p50 %.3f ms, p99 %.3f ms; errors %s, direct %s\n",
+                    f.name.c_str(), o.latencyClients, o.paced, f.paced.perSecond(), f.paced.percentileMs(0.5),
+                    f.paced.percentileMs(0.99), f.pacedDirect.percentileMs(0.5),
+                    f.pacedDirect.percentileMs(0.99), f.paced.errors.summary().c_str(),
+                    f.pacedDirect.errors.summary().c_str());
+        std::fflush(stdout);
+    }
 
     const std::uint64_t bytes = std::uint64_t(o.megabytes) * 1000000;
     int status = 0;
@@ -619,6 +644,9 @@ void table(Figures &p, Figures &t, const Direct &d, const Options &o)
         return !p.available || !known ? std::string() : yes ? "met" : "NOT MET";
     };
     auto added = [&](const Figures &f, double q) { return f.few.percentileMs(q) - f.direct.percentileMs(q); };
+    auto addedPaced = [&](const Figures &f, double q) {
+        return f.paced.percentileMs(q) - f.pacedDirect.percentileMs(q);
+    };
     auto percentiles = [](const LoadResult &r) {
         return fixed(r.percentileMs(0.5), 3) + " / " + fixed(r.percentileMs(0.99), 3);
     };
@@ -656,6 +684,19 @@ void table(Figures &p, Figures &t, const Direct &d, const Options &o)
     row("added p99 over direct (ms)", cell(p, [&] { return fixed(added(p, 0.99), 3); }),
         cell(t, [&] { return fixed(added(t, 0.99), 3); }), ratio(added(p, 0.99), added(t, 0.99)), "<= 1 ms",
         met(true, added(p, 0.99) <= 1.0));
+    if (o.paced > 0) {
+        const std::string at = "paced to " + grouped(o.paced) + "/s";
+        row("exchange p50 / p99, " + at + " (ms)", cell(p, [&] { return percentiles(p.paced); }),
+            cell(t, [&] { return percentiles(t.paced); }), "", "", "");
+        row("  direct, alongside (ms)", cell(p, [&] { return percentiles(p.pacedDirect); }),
+            cell(t, [&] { return percentiles(t.pacedDirect); }), "", "", "");
+        row("added p50 over direct, " + at + " (ms)", cell(p, [&] { return fixed(addedPaced(p, 0.5), 3); }),
+            cell(t, [&] { return fixed(addedPaced(t, 0.5), 3); }), ratio(addedPaced(p, 0.5), addedPaced(t, 0.5)),
+            "", "");
+        row("added p99 over direct, " + at + " (ms)", cell(p, [&] { return fixed(addedPaced(p, 0.99), 3); }),
+            cell(t, [&] { return fixed(addedPaced(t, 0.99), 3); }),
+            ratio(addedPaced(p, 0.99), addedPaced(t, 0.99)), "<= 1 ms", met(true, addedPaced(p, 0.99) <= 1.0));
+    }
     auto throughput = [](double v) { return v > 0 ? grouped(v) : std::string("failed"); };
     row("one tunnel, client->sink (MB/s)", cell(p, [&] { return throughput(p.up); }),
         cell(t, [&] { return throughput(t.up); }), ratio(p.up, t.up),
@@ -690,7 +731,8 @@ void table(Figures &p, Figures &t, const Direct &d, const Options &o)
                 f->name.c_str(), f->before, f->idle, f->held, f->echoed);
         for (const auto &[what, errors] :
              {std::pair{"tunnels/s", &f->many.errors}, std::pair{"latency", &f->few.errors},
-              std::pair{"direct alongside", &f->direct.errors}, std::pair{"held tunnels", &f->holdErrors}})
+              std::pair{"direct alongside", &f->direct.errors}, std::pair{"paced", &f->paced.errors},
+              std::pair{"paced direct", &f->pacedDirect.errors}, std::pair{"held tunnels", &f->holdErrors}})
             if (errors->total())
                 std::printf("%s: %s errors: %s\n", f->name.c_str(), what, errors->summary().c_str());
     }

@@ -284,7 +284,9 @@ bool GitTransport::hasDns(EngineClient &client, const QString &network)
     return QJsonDocument::fromJson(inspect->body).object().value(QStringLiteral("dns_enabled")).toBool();
 }
 
-Result<QString> GitTransport::gatewayAddress(EngineClient &client, const QString &network)
+namespace {
+// The first IPv4 value of `key` ("Gateway", "Subnet") in a network's IPAM.Config entries, or empty.
+Result<QString> ipamValue(EngineClient &client, const QString &network, QLatin1StringView key)
 {
     auto body =
         client.call(Text::tr("inspecting network %1").arg(network), "GET",
@@ -298,32 +300,28 @@ Result<QString> GitTransport::gatewayAddress(EngineClient &client, const QString
                                    .value(QStringLiteral("Config"))
                                    .toArray();
     for (const QJsonValue &c : configs) {
-        const QString gateway = c.toObject().value(QStringLiteral("Gateway")).toString();
-        if (!gateway.isEmpty() && !gateway.contains(u':'))
-            return gateway;
+        const QString value = c.toObject().value(key).toString();
+        if (!value.isEmpty() && !value.contains(u':'))
+            return value;
     }
+    return QString();
+}
+} // namespace
+
+Result<QString> GitTransport::gatewayAddress(EngineClient &client, const QString &network)
+{
+    auto gateway = ipamValue(client, network, QLatin1StringView("Gateway"));
+    if (!gateway || !gateway->isEmpty())
+        return gateway;
     return fail(Error::Code::NotFound, Text::tr("the network has no gateway address"), network,
                 Text::tr("Remove the network; Paddock makes it again with a gateway for the git transport."));
 }
 
 Result<QString> GitTransport::subnetOf(EngineClient &client, const QString &network)
 {
-    auto body =
-        client.call(Text::tr("inspecting network %1").arg(network), "GET",
-                    QStringLiteral("/networks/") + QString::fromLatin1(QUrl::toPercentEncoding(network)));
-    if (!body)
-        return std::unexpected(body.error());
-    const QJsonArray configs = QJsonDocument::fromJson(*body)
-                                   .object()
-                                   .value(QStringLiteral("IPAM"))
-                                   .toObject()
-                                   .value(QStringLiteral("Config"))
-                                   .toArray();
-    for (const QJsonValue &c : configs) {
-        const QString subnet = c.toObject().value(QStringLiteral("Subnet")).toString();
-        if (!subnet.isEmpty() && !subnet.contains(u':'))
-            return subnet;
-    }
+    auto subnet = ipamValue(client, network, QLatin1StringView("Subnet"));
+    if (!subnet || !subnet->isEmpty())
+        return subnet;
     return fail(Error::Code::NotFound, Text::tr("the network has no IPv4 subnet"), network,
                 Text::tr("Remove the network; Paddock makes it again."));
 }
