@@ -2234,6 +2234,10 @@ Beim Erstellen entsteht ein minimales Debian-13-System mit git, dem OpenSSH-Clie
         <source>Draft a network policy from every connection recorded for this persona and open it in the policy editor for review</source>
         <translation>Aus allen für diese Persona aufgezeichneten Verbindungen eine Netzwerkrichtlinie entwerfen und sie zur Durchsicht im Richtlinieneditor öffnen</translation>
     </message>
+    <message>
+        <source>Egress proxy for it on this host: 127.0.0.1:%1</source>
+        <translation>Egress-Proxy für sie auf diesem Rechner: 127.0.0.1:%1</translation>
+    </message>
 </context>
 <context>
     <name>paddock::PersonaEditDialog</name>

@@ -134,10 +134,15 @@ private slots:
         QVERIFY(!in<QWidget>(m_page.get(), "noEnginePanel")->isVisible());
 
         // A persona that relaxes hardening says so on its card; a removed one's card goes.
+        QVERIFY(!in(web, "portsLabel")->text().contains(QStringLiteral("Egress proxy")));
         QList<Persona> two{m_personas.at(2), m_personas.at(1)};
         two[0].relaxed.rootUser = true;
+        two[1].proxyLoopbackPort = 3129; // web, with a loopback listener: where it is
         m_page->applyPersonas(two);
         QCOMPARE(m_page->cards().size(), 2);
+        QVERIFY(in(card("web"), "portsLabel")
+                    ->text()
+                    .contains(QStringLiteral("Egress proxy for it on this host: 127.0.0.1:3129")));
         QCOMPARE(m_page->cards().at(0)->name(), QStringLiteral("agent"));
         QVERIFY(!card("dev"));
         QTRY_VERIFY(in(card("agent"), "relaxedLabel")->isVisible());

@@ -421,8 +421,10 @@ void PersonaCard::updatePersonaLabels()
     QStringList ports;
     for (const Persona::Port &port : m_persona.ports)
         ports << tr("127.0.0.1:%1 → %2").arg(port.host).arg(port.container);
-    m_ports->setText(ports.isEmpty() ? tr("Ports: none published")
-                                     : tr("Ports: %1").arg(ports.join(tr(", "))));
+    QString text = ports.isEmpty() ? tr("Ports: none published") : tr("Ports: %1").arg(ports.join(tr(", ")));
+    if (m_persona.proxyLoopbackPort != 0)
+        text += u'\n' + tr("Egress proxy for it on this host: 127.0.0.1:%1").arg(m_persona.proxyLoopbackPort);
+    m_ports->setText(text);
 }
 
 void PersonaCard::updateStatusLabels()
