@@ -1,13 +1,14 @@
 #pragma once
 // For tests of the persona runtime and what runs in its containers: waiting for a persona's state
 // while the event loop runs, a shell command in a persona's container, and the audit events of a
-// persona once they are there.
+// persona once they are there, and a CONNECT through a proxy on 127.0.0.1.
 
 #include "audit/AuditReader.h"
 #include "runtime/EngineClient.h"
 #include "runtime/PersonaRuntime.h"
 
 #include <QElapsedTimer>
+#include <QTcpSocket>
 #include <QTest>
 
 namespace paddock::test {
@@ -53,6 +54,31 @@ inline QList<AuditEvent> eventsOf(const QString &databasePath, const QString &pe
         QTest::qWait(50);
     }
     return out;
+}
+
+// The status line of the answer to a CONNECT through the proxy on 127.0.0.1:port (empty when it
+// could not be reached or said nothing); with a 200 and `echoed`, "ping" is sent through the tunnel
+// and what comes back (4 bytes) read into it.
+inline QByteArray connectThrough(int port, const QString &authority, QByteArray *echoed = nullptr)
+{
+    QTcpSocket s;
+    s.connectToHost(QHostAddress::LocalHost, quint16(port));
+    if (!s.waitForConnected(3000))
+        return {};
+    s.write(QByteArray("CONNECT " + authority.toUtf8() + " HTTP/1.1\r\nHost: " + authority.toUtf8() +
+                       "\r\n\r\n"));
+    QByteArray got;
+    while (!got.contains("\r\n\r\n") && s.waitForReadyRead(5000))
+        got += s.readAll();
+    const QByteArray status = got.left(got.indexOf("\r\n"));
+    if (echoed && status.contains(" 200 ")) {
+        s.write("ping");
+        QByteArray back = got.mid(got.indexOf("\r\n\r\n") + 4);
+        while (back.size() < 4 && s.waitForReadyRead(5000))
+            back += s.readAll();
+        *echoed = back;
+    }
+    return status;
 }
 
 } // namespace paddock::test

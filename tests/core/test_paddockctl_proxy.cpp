@@ -138,30 +138,6 @@ class TestPaddockctlProxy : public QObject
         return 0;
     }
 
-    // The status line of the answer to a CONNECT through the proxy; with a 200, `echo` sent and its
-    // echo read back into `echoed`.
-    QByteArray connectThrough(int port, const QString &authority, QByteArray *echoed = nullptr)
-    {
-        QTcpSocket s;
-        s.connectToHost(QHostAddress::LocalHost, quint16(port));
-        if (!s.waitForConnected(3000))
-            return {};
-        s.write(QByteArray("CONNECT " + authority.toUtf8() + " HTTP/1.1\r\nHost: " + authority.toUtf8() +
-                           "\r\n\r\n"));
-        QByteArray got;
-        while (!got.contains("\r\n\r\n") && s.waitForReadyRead(5000))
-            got += s.readAll();
-        const QByteArray status = got.left(got.indexOf("\r\n"));
-        if (echoed && status.contains(" 200 ")) {
-            s.write("ping");
-            QByteArray back = got.mid(got.indexOf("\r\n\r\n") + 4);
-            while (back.size() < 4 && s.waitForReadyRead(5000))
-                back += s.readAll();
-            *echoed = back;
-        }
-        return status;
-    }
-
     QString echo() const { return QStringLiteral("127.0.0.1:%1").arg(m_echo.port()); }
 
 private slots:
@@ -198,10 +174,11 @@ private slots:
         const int port = start(proxy);
         QVERIFY(port > 0);
         QByteArray echoed;
-        QCOMPARE(connectThrough(port, echo(), &echoed), QByteArray("HTTP/1.1 200 Connection established"));
+        QCOMPARE(test::connectThrough(port, echo(), &echoed),
+                 QByteArray("HTTP/1.1 200 Connection established"));
         QCOMPARE(echoed, QByteArray("ping"));
         // Another port of the same host: no policy permits it.
-        QCOMPARE(connectThrough(port, QStringLiteral("127.0.0.1:%1").arg(m_echo.port() == 1 ? 2 : 1)),
+        QCOMPARE(test::connectThrough(port, QStringLiteral("127.0.0.1:%1").arg(m_echo.port() == 1 ? 2 : 1)),
                  QByteArray("HTTP/1.1 403 Forbidden"));
 
         // Its decisions are in the audit log of --data-dir.

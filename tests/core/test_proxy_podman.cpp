@@ -24,7 +24,6 @@
 #include <QProcess>
 #include <QScopeGuard>
 #include <QTcpServer>
-#include <QTcpSocket>
 #include <QTemporaryDir>
 #include <QTest>
 #include <QThread>
@@ -66,21 +65,6 @@ class TestProxyPodman : public QObject
     {
         QTcpServer probe;
         return probe.listen(QHostAddress::LocalHost, 0) ? probe.serverPort() : 0;
-    }
-
-    // The answer's status line to a CONNECT through 127.0.0.1:port.
-    static QByteArray connectThrough(int port, const QString &authority)
-    {
-        QTcpSocket s;
-        s.connectToHost(QHostAddress::LocalHost, quint16(port));
-        if (!s.waitForConnected(3000))
-            return {};
-        s.write(QByteArray("CONNECT " + authority.toUtf8() + " HTTP/1.1\r\nHost: " + authority.toUtf8() +
-                           "\r\n\r\n"));
-        QByteArray got;
-        while (!got.contains("\r\n") && s.waitForReadyRead(5000))
-            got += s.readAll();
-        return got.left(got.indexOf("\r\n"));
     }
 
     [[nodiscard]] bool setLoopbackPort(int port)
@@ -397,8 +381,9 @@ when { resource.name == "%1" && resource.port == %2 && context.method == "GET" }
     void loopbackListenerServesItsPersonaWhileItHasOne()
     {
         // The full-trust persona's listener: its decisions, whether its container runs or not.
-        QCOMPARE(connectThrough(m_loopbackPort, http()), QByteArray("HTTP/1.1 200 Connection established"));
-        QCOMPARE(connectThrough(m_loopbackPort, echo()), QByteArray("HTTP/1.1 403 Forbidden"));
+        QCOMPARE(test::connectThrough(m_loopbackPort, http()),
+                 QByteArray("HTTP/1.1 200 Connection established"));
+        QCOMPARE(test::connectThrough(m_loopbackPort, echo()), QByteArray("HTTP/1.1 403 Forbidden"));
         const auto recorded = events(m_full, 2);
         QVERIFY(recorded.size() >= 2);
         QCOMPARE(recorded.first().decision, AuditEvent::Decision::Allow);
@@ -420,14 +405,14 @@ when { resource.name == "%1" && resource.port == %2 && context.method == "GET" }
         QCOMPARE(problems.first().first, QStringLiteral("proxy-loopback:") + m_full);
         QVERIFY2(problems.first().second.contains(QString::number(squatter.serverPort())),
                  qPrintable(problems.first().second));
-        QTRY_COMPARE(connectThrough(m_loopbackPort, http()), QByteArray()); // the old one is closed
+        QTRY_COMPARE(test::connectThrough(m_loopbackPort, http()), QByteArray()); // the old one is closed
 
         // Another port: served there; none: the persona is no longer the proxy's.
         const int moved = freePort();
         QVERIFY(setLoopbackPort(moved));
-        QTRY_COMPARE(connectThrough(moved, http()), QByteArray("HTTP/1.1 200 Connection established"));
+        QTRY_COMPARE(test::connectThrough(moved, http()), QByteArray("HTTP/1.1 200 Connection established"));
         QVERIFY(setLoopbackPort(0));
-        QTRY_COMPARE(connectThrough(moved, http()), QByteArray());
+        QTRY_COMPARE(test::connectThrough(moved, http()), QByteArray());
         QTRY_VERIFY(!m_proxy->status().personas.contains(m_full));
         // The isolated personas' gateways were not touched.
         QCOMPARE(m_proxy->status().listeners.size(), 2);
