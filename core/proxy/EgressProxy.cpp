@@ -1767,6 +1767,7 @@ void EgressProxy::follow(PersonaRuntime *runtime)
     struct Followed
     {
         QSet<QString> personas;
+        QHash<QString, int> asked;        // persona → the loopback port it asks for (served or not)
         QHash<QString, int> loopback;     // persona → its loopback port, while served
         QHash<QString, QString> gateways; // persona → the gateway it is served on
     };
@@ -1779,27 +1780,26 @@ void EgressProxy::follow(PersonaRuntime *runtime)
                 continue;
             setPersona(ProxyPersona::from(p));
             now.insert(p.name);
-            const int was = known->loopback.value(p.name);
-            if (was == p.proxyLoopbackPort)
+            if (known->asked.value(p.name) == p.proxyLoopbackPort)
                 continue;
+            // Another port, or none: the old listener goes, and with it any problem it had.
             const QString key = QStringLiteral("proxy-loopback:") + p.name;
-            if (was != 0) {
+            if (const int was = known->loopback.take(p.name); was != 0)
                 closeListener(p.name, loopback, was);
-                known->loopback.remove(p.name);
+            if (known->asked.contains(p.name))
                 emit recovered(key);
-            }
+            known->asked.insert(p.name, p.proxyLoopbackPort);
             if (p.proxyLoopbackPort == 0)
                 continue;
-            if (auto bound = listen(p.name, loopback, p.proxyLoopbackPort); !bound) {
+            if (auto bound = listen(p.name, loopback, p.proxyLoopbackPort); !bound)
                 emit problem(key, bound.error());
-            } else {
+            else
                 known->loopback.insert(p.name, p.proxyLoopbackPort);
-                emit recovered(key);
-            }
         }
         for (const QString &gone : known->personas - now) {
             removePersona(gone);
-            if (known->loopback.remove(gone))
+            known->loopback.remove(gone);
+            if (known->asked.remove(gone))
                 emit recovered(QStringLiteral("proxy-loopback:") + gone);
             known->gateways.remove(gone);
         }

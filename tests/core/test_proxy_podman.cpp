@@ -400,16 +400,20 @@ when { resource.name == "%1" && resource.port == %2 && context.method == "GET" }
         QObject context;
         connect(m_proxy, &EngineService::problem, &context,
                 [&](const QString &key, const Error &e) { problems.append({key, e.message}); });
+        QStringList recovered;
+        connect(m_proxy, &EngineService::recovered, &context, [&](const QString &key) { recovered << key; });
         QVERIFY(setLoopbackPort(squatter.serverPort()));
         QTRY_VERIFY(!problems.isEmpty());
         QCOMPARE(problems.first().first, QStringLiteral("proxy-loopback:") + m_full);
         QVERIFY2(problems.first().second.contains(QString::number(squatter.serverPort())),
                  qPrintable(problems.first().second));
         QTRY_COMPARE(test::connectThrough(m_loopbackPort, http()), QByteArray()); // the old one is closed
+        recovered.clear();
 
         // Another port: served there; none: the persona is no longer the proxy's.
         const int moved = freePort();
         QVERIFY(setLoopbackPort(moved));
+        QTRY_VERIFY(recovered.contains(QStringLiteral("proxy-loopback:") + m_full)); // the banner clears
         QTRY_COMPARE(test::connectThrough(moved, http()), QByteArray("HTTP/1.1 200 Connection established"));
         QVERIFY(setLoopbackPort(0));
         QTRY_COMPARE(test::connectThrough(moved, http()), QByteArray());
