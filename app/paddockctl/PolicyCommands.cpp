@@ -1,6 +1,6 @@
 #include "PolicyCommands.h"
 #include "Console.h"
-#include "ServiceThread.h"
+#include "engine/ServiceThread.h"
 
 #include "audit/AuditStore.h"
 #include "config/AtomicFile.h"
@@ -574,8 +574,8 @@ int checkGitPush(const QStringList &args)
     // The audit store on a thread of its own; this thread waits for the event to be durable.
     paddock::Result<qint64> recorded;
     {
-        ServiceThread<AuditStore> audit(std::make_unique<AuditStore>(dbPath),
-                                        QStringLiteral("paddock-audit"));
+        paddock::ServiceThread<AuditStore> audit(std::make_unique<AuditStore>(dbPath),
+                                                 QStringLiteral("paddock-audit"));
         const paddock::Result<void> started = audit.start();
         recorded = started ? audit->appendAndWait(event, std::chrono::seconds(15))
                            : std::unexpected(started.error());

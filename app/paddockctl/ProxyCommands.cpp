@@ -1,6 +1,6 @@
 #include "ProxyCommands.h"
 #include "Console.h"
-#include "ServiceThread.h"
+#include "engine/ServiceThread.h"
 
 #include "audit/AuditStore.h"
 #include "config/Paths.h"

@@ -7,6 +7,7 @@
 
 #include "audit/AuditReader.h"
 #include "audit/AuditStore.h"
+#include "engine/ServiceThread.h"
 #include "policy/PolicySet.h"
 #include "proxy/EgressProxy.h"
 
@@ -116,7 +117,7 @@ class TestEgressProxy : public QObject
     std::unique_ptr<OutsideServer> m_echo;
     std::unique_ptr<OutsideServer> m_http;
     std::unique_ptr<TestDns> m_dns;
-    QThread m_auditThread;
+    std::unique_ptr<ServiceThread<AuditStore>> m_auditService;
     AuditStore *m_audit = nullptr;
     QString m_policyText;
     std::shared_ptr<const cedar::PolicySet> m_policies;
@@ -132,23 +133,9 @@ class TestEgressProxy : public QObject
 
     struct Proxy
     {
-        QThread thread;
+        std::unique_ptr<ServiceThread<EgressProxy>> service;
         EgressProxy *proxy = nullptr;
         int port = 0;
-        ~Proxy()
-        {
-            if (!proxy)
-                return;
-            QMetaObject::invokeMethod(
-                proxy,
-                [p = proxy] {
-                    p->stop();
-                    delete p;
-                },
-                Qt::BlockingQueuedConnection);
-            thread.quit();
-            thread.wait();
-        }
     };
 
     // A proxy for persona `name` on a loopback port of its own.
@@ -162,13 +149,10 @@ class TestEgressProxy : public QObject
         options.resolver.servers = m_dns->server();
         options.resolver.timeout = dnsTimeout;
         options.upstream = upstream;
-        p->proxy = new EgressProxy(options);
-        p->proxy->moveToThread(&p->thread);
-        p->thread.start();
-        Result<void> started;
-        QMetaObject::invokeMethod(
-            p->proxy, [&] { started = p->proxy->start(); }, Qt::BlockingQueuedConnection);
-        if (!started) {
+        p->service = std::make_unique<ServiceThread<EgressProxy>>(std::make_unique<EgressProxy>(options),
+                                                                  QStringLiteral("paddock-proxy"));
+        p->proxy = p->service->get();
+        if (auto started = p->service->start(); !started) {
             qWarning() << started.error().text();
             return nullptr;
         }
@@ -220,27 +204,14 @@ private slots:
             {"metadata.test", "169.254.169.254"},
             {"slow.test", ""},
         });
-        m_audit = new AuditStore(m_dir.filePath(QStringLiteral("audit.db")));
-        m_audit->moveToThread(&m_auditThread);
-        m_auditThread.start();
-        Result<void> started;
-        QMetaObject::invokeMethod(m_audit, [&] { started = m_audit->start(); }, Qt::BlockingQueuedConnection);
-        QVERIFY(started);
+        m_auditService = std::make_unique<ServiceThread<AuditStore>>(
+            std::make_unique<AuditStore>(m_dir.filePath(QStringLiteral("audit.db"))),
+            QStringLiteral("paddock-audit"));
+        m_audit = m_auditService->get();
+        QVERIFY(m_auditService->start());
     }
 
-    void cleanupTestCase()
-    {
-        if (m_audit)
-            QMetaObject::invokeMethod(
-                m_audit,
-                [a = m_audit] {
-                    a->stop();
-                    delete a;
-                },
-                Qt::BlockingQueuedConnection);
-        m_auditThread.quit();
-        m_auditThread.wait();
-    }
+    void cleanupTestCase() { m_auditService.reset(); }
 
     void allowedTunnelCarriesDataBothWaysAndIsRecorded()
     {

@@ -10,6 +10,7 @@
 #include "RuntimeTesting.h"
 
 #include "audit/AuditStore.h"
+#include "engine/ServiceThread.h"
 #include "personas/PersonaStore.h"
 #include "policy/PolicySet.h"
 #include "proxy/EgressProxy.h"
@@ -49,7 +50,8 @@ class TestProxyPodman : public QObject
     std::unique_ptr<OutsideServer> m_http;
     std::unique_ptr<OutsideServer> m_echo;
     std::unique_ptr<EngineClient> m_client;
-    QThread m_auditThread, m_proxyThread;
+    std::unique_ptr<ServiceThread<AuditStore>> m_auditService;
+    std::unique_ptr<ServiceThread<EgressProxy>> m_proxyService;
     AuditStore *m_audit = nullptr;
     EgressProxy *m_proxy = nullptr;
     std::unique_ptr<PersonaRuntime> m_runtime;
@@ -157,20 +159,18 @@ when { resource.name == "%1" && resource.port == %2 && context.method == "GET" }
                                              &diagnostics);
         QVERIFY(diagnostics.empty());
 
-        m_audit = new AuditStore(m_dir.filePath(QStringLiteral("audit.db")));
-        m_audit->moveToThread(&m_auditThread);
-        m_auditThread.start();
-        Result<void> started;
-        QMetaObject::invokeMethod(m_audit, [&] { started = m_audit->start(); }, Qt::BlockingQueuedConnection);
-        QVERIFY(started);
+        m_auditService = std::make_unique<ServiceThread<AuditStore>>(
+            std::make_unique<AuditStore>(m_dir.filePath(QStringLiteral("audit.db"))),
+            QStringLiteral("paddock-audit"));
+        m_audit = m_auditService->get();
+        QVERIFY(m_auditService->start());
         EgressProxy::Options options;
         options.policies = [this](const QString &) { return m_policies; };
         options.audit = m_audit;
-        m_proxy = new EgressProxy(options);
-        m_proxy->moveToThread(&m_proxyThread);
-        m_proxyThread.start();
-        QMetaObject::invokeMethod(m_proxy, [&] { started = m_proxy->start(); }, Qt::BlockingQueuedConnection);
-        QVERIFY(started);
+        m_proxyService = std::make_unique<ServiceThread<EgressProxy>>(std::make_unique<EgressProxy>(options),
+                                                                      QStringLiteral("paddock-proxy"));
+        m_proxy = m_proxyService->get();
+        QVERIFY(m_proxyService->start());
 
         QFile file(m_dir.filePath(QStringLiteral("personas.json")));
         QVERIFY(file.open(QIODevice::WriteOnly));
@@ -237,26 +237,8 @@ when { resource.name == "%1" && resource.port == %2 && context.method == "GET" }
                 (void)m_client->removeContainer(QStringLiteral("paddock-") + name, true);
                 (void)m_client->removeNetwork(QStringLiteral("paddock-") + name);
             }
-        if (m_proxy)
-            QMetaObject::invokeMethod(
-                m_proxy,
-                [p = m_proxy] {
-                    p->stop();
-                    delete p;
-                },
-                Qt::BlockingQueuedConnection);
-        m_proxyThread.quit();
-        m_proxyThread.wait();
-        if (m_audit)
-            QMetaObject::invokeMethod(
-                m_audit,
-                [a = m_audit] {
-                    a->stop();
-                    delete a;
-                },
-                Qt::BlockingQueuedConnection);
-        m_auditThread.quit();
-        m_auditThread.wait();
+        m_proxyService.reset(); // the proxy before the audit log it writes to
+        m_auditService.reset();
     }
 
     void directConnectionsFailAndNamesDoNotResolve()

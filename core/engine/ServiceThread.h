@@ -6,9 +6,11 @@
 
 #include <memory>
 
-// An engine service (AuditStore, EgressProxy) on a thread of its own for as long as a command
-// runs: start() runs the service's start on that thread and waits for it; going out of scope stops
-// it there, deletes it and joins the thread.
+namespace paddock {
+
+// An engine service (AuditStore, EgressProxy) on a thread of its own for as long as a command (or a
+// test) runs: start() runs the service's start on that thread and waits for it; going out of scope
+// stops it there, deletes it and joins the thread.
 template <typename Service> class ServiceThread
 {
 public:
@@ -34,9 +36,9 @@ public:
     ServiceThread(const ServiceThread &) = delete;
     ServiceThread &operator=(const ServiceThread &) = delete;
 
-    paddock::Result<void> start()
+    Result<void> start()
     {
-        paddock::Result<void> started;
+        Result<void> started;
         QMetaObject::invokeMethod(
             m_service, [&] { started = m_service->start(); }, Qt::BlockingQueuedConnection);
         return started;
@@ -48,3 +50,5 @@ private:
     QThread m_thread;
     Service *m_service;
 };
+
+} // namespace paddock
