@@ -1,6 +1,7 @@
 #include "proxy/EgressProxy.h"
 
 #include "audit/AuditStore.h"
+#include "policy/Extensions.h"
 #include "policy/PolicySet.h"
 #include "proxy/RequestParser.h"
 #include "runtime/PersonaRuntime.h"
@@ -150,48 +151,20 @@ bool isUnspecified(const IpAddress &a)
     return std::all_of(a.bytes.begin(), a.bytes.begin() + (a.v6 ? 16 : 4), [](auto b) { return b == 0; });
 }
 
-// A network a listener's clients must come from ("10.89.3.0/24").
-struct Subnet
+// A network a listener's clients must come from ("10.89.3.0/24", Cedar's ipaddr with its prefix),
+// nothing for none (an empty text), or an error saying what is wrong.
+Result<std::optional<cedar::IpAddr>> parseNetwork(const QString &text)
 {
-    IpAddress network;
-    int prefix = 0;
-
-    bool contains(const IpAddress &a) const
-    {
-        if (a.v6 != network.v6)
-            return false;
-        const int whole = prefix / 8;
-        if (!std::equal(a.bytes.begin(), a.bytes.begin() + whole, network.bytes.begin()))
-            return false;
-        const int rest = prefix % 8;
-        if (rest == 0)
-            return true;
-        const auto mask = std::uint8_t(0xff << (8 - rest));
-        return (a.bytes[size_t(whole)] & mask) == (network.bytes[size_t(whole)] & mask);
-    }
-    QString toString() const { return network.toString() + QLatin1Char('/') + QString::number(prefix); }
-
-    static Result<std::optional<Subnet>> parse(const QString &text)
-    {
-        if (text.isEmpty())
-            return std::optional<Subnet>{};
-        const qsizetype slash = text.indexOf(u'/');
-        auto bad = [&] {
-            return std::unexpected(Error{Error::Code::Invalid,
-                                         Text::tr("\"%1\" is not a network (address/prefix)").arg(text),
-                                         {},
-                                         Text::tr("Give a network such as 10.89.0.0/24.")});
-        };
-        if (slash < 0)
-            return bad();
-        auto address = AddressGuard::parseLiteral(QStringView(text).left(slash));
-        bool ok = false;
-        const int prefix = text.mid(slash + 1).toInt(&ok);
-        if (!address || !*address || !ok || prefix < 0 || prefix > ((*address)->v6 ? 128 : 32))
-            return bad();
-        return std::optional<Subnet>{Subnet{**address, prefix}};
-    }
-};
+    if (text.isEmpty())
+        return std::optional<cedar::IpAddr>{};
+    const auto network = cedar::IpAddr::parse(text.toStdString());
+    if (!text.contains(u'/') || !network)
+        return std::unexpected(Error{Error::Code::Invalid,
+                                     Text::tr("\"%1\" is not a network (address/prefix)").arg(text),
+                                     {},
+                                     Text::tr("Give a network such as 10.89.0.0/24.")});
+    return std::optional<cedar::IpAddr>{*network};
+}
 
 // A header value that can be sent: printable ASCII, nothing that ends the line.
 QByteArray headerSafe(const QString &text)
@@ -372,12 +345,12 @@ struct ListenSocket
     ListenSocket() = default;
     // Where its clients must come from: the persona's network (a container elsewhere that reaches
     // this address is refused); none for a listener of its own (paddockctl proxy listen).
-    std::optional<Subnet> clients() const
+    std::optional<cedar::IpAddr> clients() const
     {
         QMutexLocker lock(&m_mutex);
         return m_clients;
     }
-    void setClients(const std::optional<Subnet> &clients)
+    void setClients(const std::optional<cedar::IpAddr> &clients)
     {
         QMutexLocker lock(&m_mutex);
         m_clients = clients;
@@ -385,7 +358,7 @@ struct ListenSocket
 
 private:
     mutable QMutex m_mutex;
-    std::optional<Subnet> m_clients;
+    std::optional<cedar::IpAddr> m_clients;
 
 public:
     ListenSocket(const ListenSocket &) = delete;
@@ -695,10 +668,14 @@ private:
             c->client = fd;
             int port = 0;
             const IpAddress source = fromSockAddr(reinterpret_cast<const sockaddr *>(&from), &port);
-            c->clientText = hostPort(source.toString(), port);
-            if (const auto clients = l.clients(); clients && !clients->contains(source))
-                c->foreign = Text::tr("refused: the client %1 is not on the network of persona %2 (%3)")
-                                 .arg(source.toString(), l.persona, clients->toString());
+            const QString sourceText = source.toString();
+            c->clientText = hostPort(sourceText, port);
+            if (const auto clients = l.clients()) {
+                const auto from = cedar::IpAddr::parse(sourceText.toStdString());
+                if (!from || !from->isInRange(*clients))
+                    c->foreign = Text::tr("refused: the client %1 is not on the network of persona %2 (%3)")
+                                     .arg(sourceText, l.persona, QString::fromStdString(clients->toString()));
+            }
             c->parser = std::make_unique<RequestParser>();
             c->startUs = c->lastUs = nowUs();
             c->deadlineUs = c->startUs + qint64(c->limits.headTimeoutMs) * 1000;
@@ -1674,9 +1651,11 @@ ProxyStatus EgressProxy::Impl::current() const
     ProxyStatus s;
     {
         QMutexLocker lock(&mutex);
-        for (const auto &l : listeners)
+        for (const auto &l : listeners) {
+            const auto clients = l->clients();
             s.listeners.append({l->persona, l->address.toString(), l->port,
-                                l->clients() ? l->clients()->toString() : QString()});
+                                clients ? QString::fromStdString(clients->toString()) : QString()});
+        }
         for (auto it = personas.cbegin(); it != personas.cend(); ++it)
             s.personas.insert(it.key(), (*it)->counters());
     }
@@ -1841,7 +1820,7 @@ Result<int> EgressProxy::listen(const QString &persona, const QString &address, 
                                      {},
                                      Text::tr("Give an IPv4 or IPv6 address, e.g. 127.0.0.1.")});
     const IpAddress a = **literal;
-    const auto subnet = Subnet::parse(clients);
+    const auto subnet = parseNetwork(clients);
     if (!subnet)
         return std::unexpected(subnet.error());
     if (port != 0) {
