@@ -2703,6 +2703,10 @@ Beim Erstellen entsteht ein minimales Debian-13-System mit git, dem OpenSSH-Clie
         <source>persona &quot;%1&quot;: port %2 for its proxy is already taken by &quot;%3&quot;</source>
         <translation>Persona „%1“: Port %2 für ihren Proxy ist bereits von „%3“ belegt</translation>
     </message>
+    <message>
+        <source>persona &quot;%1&quot;: port %2 is already taken by the proxy of &quot;%3&quot;</source>
+        <translation>Persona „%1“: Port %2 ist bereits vom Proxy von „%3“ belegt</translation>
+    </message>
 </context>
 <context>
     <name>paddock::PersonasPage</name>

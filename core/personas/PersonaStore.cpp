@@ -392,7 +392,8 @@ Result<QList<Persona>> PersonaStore::parse(const QByteArray &text, const QString
 Result<void> PersonaStore::validate(const QList<Persona> &personas)
 {
     QSet<QString> names;
-    QHash<int, QString> hostPorts;
+    QHash<int, QString> hostPorts;  // published → by whom
+    QHash<int, QString> proxyPorts; // the proxy's loopback listeners → whose
     for (const Persona &p : personas) {
         auto bad = [&](const QString &message) {
             return fail(Error::Code::Invalid, message, p.name,
@@ -420,6 +421,11 @@ Result<void> PersonaStore::validate(const QList<Persona> &personas)
                                .arg(p.name)
                                .arg(port.host)
                                .arg(hostPorts.value(port.host)));
+            if (proxyPorts.contains(port.host))
+                return bad(Text::tr("persona \"%1\": port %2 is already taken by the proxy of \"%3\"")
+                               .arg(p.name)
+                               .arg(port.host)
+                               .arg(proxyPorts.value(port.host)));
             hostPorts.insert(port.host, p.name);
         }
         if (p.proxyLoopbackPort < 0 || p.proxyLoopbackPort > 65535)
@@ -427,12 +433,14 @@ Result<void> PersonaStore::validate(const QList<Persona> &personas)
                            .arg(p.name)
                            .arg(p.proxyLoopbackPort));
         if (p.proxyLoopbackPort != 0) {
-            if (hostPorts.contains(p.proxyLoopbackPort))
-                return bad(Text::tr("persona \"%1\": port %2 for its proxy is already taken by \"%3\"")
-                               .arg(p.name)
-                               .arg(p.proxyLoopbackPort)
-                               .arg(hostPorts.value(p.proxyLoopbackPort)));
-            hostPorts.insert(p.proxyLoopbackPort, p.name);
+            const int port = p.proxyLoopbackPort;
+            if (hostPorts.contains(port) || proxyPorts.contains(port))
+                return bad(
+                    Text::tr("persona \"%1\": port %2 for its proxy is already taken by \"%3\"")
+                        .arg(p.name)
+                        .arg(port)
+                        .arg(hostPorts.contains(port) ? hostPorts.value(port) : proxyPorts.value(port)));
+            proxyPorts.insert(port, p.name);
         }
         for (const Persona::Volume &v : p.volumes)
             if (v.name.isEmpty() || !v.target.startsWith(u'/'))

@@ -140,6 +140,12 @@ private slots:
                       "    {\"name\": \"b\", \"trust\": \"full\", \"image\": \"img\", \"proxy\": "
                       "{\"loopbackPort\": 3129}}\n  ]\n}"
             << QStringLiteral(":5:6") << QStringLiteral("port 3129 for its proxy is already taken by \"a\"");
+        QTest::newRow("published on a loopback proxy's port")
+            << head + "    {\"name\": \"a\", \"trust\": \"full\", \"image\": \"img\", \"proxy\": "
+                      "{\"loopbackPort\": 3129}},\n"
+                      "    {\"name\": \"b\", \"trust\": \"full\", \"image\": \"img\", \"ports\": "
+                      "[{\"host\": 3129, \"container\": 22}]}\n  ]\n}"
+            << QStringLiteral(":5:6") << QStringLiteral("port 3129 is already taken by the proxy of \"a\"");
         QTest::newRow("a number too large") << QByteArray("{\"version\": 3e336}") << QStringLiteral(":1:1")
                                             << QStringLiteral("not valid JSON");
     }
