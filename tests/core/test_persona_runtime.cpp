@@ -221,7 +221,9 @@ private slots:
         runtime->restartPersona(m_name);
         QTRY_COMPARE_WITH_TIMEOUT(runtime->status(m_name)->state, PersonaStatus::State::Starting, 5000);
         QVERIFY(waitForState(*runtime, m_name, PersonaStatus::State::Running));
-        QCOMPARE(runtime->status(m_name)->workspace, workspace.path());
+        // Under load the restart's "running" can come a moment before the status read from the new
+        // container (with its mounts); the workspace must be there once it has.
+        QTRY_COMPARE_WITH_TIMEOUT(runtime->status(m_name)->workspace, workspace.path(), 5000);
     }
 
     void removesWithOrWithoutVolumes()
