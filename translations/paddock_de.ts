@@ -830,6 +830,14 @@
         <source>Paddock creates it when it first starts.</source>
         <translation>Paddock legt es beim ersten Start an.</translation>
     </message>
+    <message>
+        <source>cannot create the audit log&apos;s head file</source>
+        <translation>die Kopfdatei des Audit-Protokolls kann nicht angelegt werden</translation>
+    </message>
+    <message>
+        <source>Check that the folder is writable and the disk is not full.</source>
+        <translation>Prüfen Sie, ob der Ordner beschreibbar und der Datenträger nicht voll ist.</translation>
+    </message>
 </context>
 <context>
     <name>paddock::AuditVerifier</name>

@@ -42,6 +42,29 @@ qint64 nowUs()
     using namespace std::chrono;
     return duration_cast<microseconds>(system_clock::now().time_since_epoch()).count();
 }
+
+// Replaces the head file atomically: written beside, synced, renamed, and the rename synced.
+bool writeHeadFile(const QString &path, const auditschema::Head &head)
+{
+    const QByteArray text = auditschema::headText(head);
+    const QByteArray target = path.toLocal8Bit();
+    const QByteArray tmp = target + ".tmp";
+    const int fd = ::open(tmp.constData(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    bool ok = fd >= 0 && ::write(fd, text.constData(), size_t(text.size())) == text.size();
+    ok = fd >= 0 && ::fdatasync(fd) == 0 && ok;
+    if (fd >= 0)
+        ::close(fd);
+    ok = ok && ::rename(tmp.constData(), target.constData()) == 0;
+    if (ok) {
+        const QByteArray dir = QFileInfo(path).absolutePath().toLocal8Bit();
+        if (const int d = ::open(dir.constData(), O_RDONLY | O_DIRECTORY | O_CLOEXEC); d >= 0) {
+            (void)::fsync(d);
+            ::close(d);
+        }
+    }
+    return ok;
+}
+
 } // namespace
 
 // Keeps the head file up to date on a thread of its own, so that its fsync never delays a batch:
@@ -95,16 +118,7 @@ private:
     }
     void write(const auditschema::Head &head)
     {
-        const QByteArray text = auditschema::headText(head);
-        const QByteArray target = m_path.toLocal8Bit();
-        const QByteArray tmp = target + ".tmp";
-        const int fd = ::open(tmp.constData(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-        bool ok = fd >= 0 && ::write(fd, text.constData(), size_t(text.size())) == text.size();
-        ok = fd >= 0 && ::fdatasync(fd) == 0 && ok;
-        if (fd >= 0)
-            ::close(fd);
-        ok = ok && ::rename(tmp.constData(), target.constData()) == 0;
-        if (!ok)
+        if (!writeHeadFile(m_path, head))
             qCWarning(lcAudit).noquote()
                 << m_path << ": cannot update the audit head file:" << strerror(errno);
     }
@@ -209,7 +223,7 @@ Result<void> AuditStore::open()
 
     // A quick look at the head file: a log that lost its newest events must not go unnoticed.
     if (auto head = auditschema::readHead(m_headPath); head) {
-        if (head->seq > last || (head->seq == last && head->hash != lastHash))
+        if (head->seq > last || (head->seq > 0 && head->seq == last && head->hash != lastHash))
             emit problem(
                 QStringLiteral("audit-integrity"),
                 Error{Error::Code::Invalid,
@@ -220,11 +234,17 @@ Result<void> AuditStore::open()
                       m_dbPath,
                       tr("Events may have been removed. Run \"paddockctl audit verify\" to see what "
                          "changed; Paddock goes on recording after the last event it finds.")});
-    } else if (head.error().code != Error::Code::NotFound || last > 0) {
-        if (last > 0)
-            emit problem(QStringLiteral("audit-integrity"),
-                         Error{Error::Code::Invalid, tr("the audit log's head file is missing or unreadable"),
-                               m_headPath, tr("Run \"paddockctl audit verify\" to check the log.")});
+    } else if (last > 0) {
+        emit problem(QStringLiteral("audit-integrity"),
+                     Error{Error::Code::Invalid, tr("the audit log's head file is missing or unreadable"),
+                           m_headPath, tr("Run \"paddockctl audit verify\" to check the log.")});
+    } else if (head.error().code == Error::Code::NotFound &&
+               !writeHeadFile(m_headPath, auditschema::Head{0, QByteArray(AuditEvent::HashSize, '\0')})) {
+        // A new log gets its head file before its first event: otherwise a crash between the first
+        // acknowledgment and the first head write would leave a log that looks like its head was
+        // deleted. From here on the head file may lag behind the log, but it is never missing.
+        return fail(Error::Code::Io, tr("cannot create the audit log's head file"), m_headPath,
+                    tr("Check that the folder is writable and the disk is not full."));
     }
 
     m_headWriter = std::make_unique<HeadWriter>(m_headPath);
