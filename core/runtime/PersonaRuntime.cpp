@@ -560,10 +560,19 @@ void PersonaRuntime::onEngineEvent(const ContainerEvent &event)
     if (!persona || (event.name != persona->containerName() && !event.name.isEmpty()))
         return;
     PersonaStatus s = m_status.value(name, PersonaStatus{name});
+    // podman's events come late (from a polled file): after a restart, the old container's "died"
+    // and "remove" can arrive once the new one is known, under the same name. They must not undo
+    // the new container's status (its state, its workspace).
+    const bool otherContainer = !event.id.isEmpty() && !s.containerId.isEmpty() && event.id != s.containerId;
     switch (event.kind) {
     case ContainerEvent::Kind::Started:
         if (m_busy.contains(name))
             return; // the start under way reports Running once the secrets are in
+        if (otherContainer) {
+            // A container made outside Paddock under the persona's name: read it whole (its mounts).
+            refreshOne(name);
+            return;
+        }
         s.state = PersonaStatus::State::Running;
         s.containerId = event.id;
         s.startedAt = QDateTime::fromMSecsSinceEpoch(event.timeNs / 1000000, QTimeZone::UTC);
@@ -572,18 +581,20 @@ void PersonaRuntime::onEngineEvent(const ContainerEvent &event)
         s.message.clear();
         break;
     case ContainerEvent::Kind::OomKilled:
+        if (otherContainer)
+            return;
         s.oomKilled = true;
         break;
     case ContainerEvent::Kind::Died:
-        if (m_busy.contains(name) && s.state == PersonaStatus::State::Starting)
-            return; // an old container being replaced
+        if (otherContainer || (m_busy.contains(name) && s.state == PersonaStatus::State::Starting))
+            return; // an old container, or one being replaced
         s.exitCode = event.exitCode;
         s.startedAt = {};
         s.state =
             m_stopRequested.contains(name) ? PersonaStatus::State::Stopped : PersonaStatus::State::Exited;
         break;
     case ContainerEvent::Kind::Removed:
-        if (m_busy.contains(name))
+        if (otherContainer || m_busy.contains(name))
             return;
         s = PersonaStatus{name};
         s.state = PersonaStatus::State::Stopped;

@@ -218,12 +218,33 @@ private slots:
         QVERIFY(rw);
         QVERIFY(ro);
         // Restarting keeps the workspace.
+        const QString oldId = runtime->status(m_name)->containerId;
+        QSignalSpy changes(runtime.get(), &PersonaRuntime::statusChanged);
         runtime->restartPersona(m_name);
         QTRY_COMPARE_WITH_TIMEOUT(runtime->status(m_name)->state, PersonaStatus::State::Starting, 5000);
         QVERIFY(waitForState(*runtime, m_name, PersonaStatus::State::Running));
-        // Under load the restart's "running" can come a moment before the status read from the new
-        // container (with its mounts); the workspace must be there once it has.
-        QTRY_COMPARE_WITH_TIMEOUT(runtime->status(m_name)->workspace, workspace.path(), 5000);
+        QCOMPARE(runtime->status(m_name)->workspace, workspace.path());
+        const QString newId = runtime->status(m_name)->containerId;
+        QVERIFY(!newId.isEmpty() && newId != oldId);
+        // podman's events come late (read from a file it polls): the old container's "died" and
+        // "remove" may arrive after the new one runs. They must not undo its status, not even for a
+        // moment: from the first status of the new container on, every one is running, with the
+        // workspace.
+        QTest::qWait(2500);
+        bool sawNew = false;
+        for (const auto &args : std::as_const(changes)) {
+            const auto st = args.first().value<PersonaStatus>();
+            if (st.persona != m_name)
+                continue;
+            sawNew = sawNew || st.containerId == newId;
+            if (!sawNew)
+                continue;
+            QCOMPARE(st.containerId, newId);
+            QCOMPARE(st.state, PersonaStatus::State::Running);
+            QCOMPARE(st.workspace, workspace.path());
+        }
+        QVERIFY(sawNew);
+        QCOMPARE(runtime->status(m_name)->workspace, workspace.path());
     }
 
     void removesWithOrWithoutVolumes()
