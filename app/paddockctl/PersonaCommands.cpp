@@ -148,8 +148,11 @@ int list(const QStringList &arguments)
                 o.insert(QStringLiteral("exitCode"), s.exitCode);
             if (s.startedAt.isValid())
                 o.insert(QStringLiteral("startedAt"), s.startedAt.toString(Qt::ISODate));
-            if (!s.workspace.isEmpty())
+            if (!s.workspace.isEmpty()) {
                 o.insert(QStringLiteral("workspace"), s.workspace);
+                o.insert(QStringLiteral("workspaceReadOnly"),
+                         QJsonArray::fromStringList(s.workspaceReadOnly));
+            }
             out() << QString::fromUtf8(QJsonDocument(o).toJson(QJsonDocument::Compact)) << Qt::endl;
         }
     } else {

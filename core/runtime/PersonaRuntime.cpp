@@ -17,6 +17,7 @@
 #include <QTimeZone>
 
 #include <QFile>
+#include <QFileInfo>
 
 #include <algorithm>
 #include <cerrno>
@@ -511,10 +512,18 @@ PersonaStatus PersonaRuntime::statusFromInspect(const QString &persona, const QJ
     } else {
         s.state = PersonaStatus::State::Stopped; // created, never started
     }
-    for (const QJsonValue &m : o.value(QStringLiteral("Mounts")).toArray())
-        if (m.toObject().value(QStringLiteral("Destination")).toString() ==
-            QLatin1StringView(WorkspaceMountPoint))
-            s.workspace = m.toObject().value(QStringLiteral("Source")).toString();
+    const QString inside = QLatin1StringView(WorkspaceMountPoint) + QLatin1Char('/');
+    for (const QJsonValue &m : o.value(QStringLiteral("Mounts")).toArray()) {
+        const QJsonObject mount = m.toObject();
+        const QString destination = mount.value(QStringLiteral("Destination")).toString();
+        if (destination == QLatin1StringView(WorkspaceMountPoint))
+            s.workspace = mount.value(QStringLiteral("Source")).toString();
+        else if (destination.startsWith(inside) && !mount.value(QStringLiteral("RW")).toBool(true))
+            s.workspaceReadOnly << destination.mid(inside.size());
+    }
+    if (s.workspace.isEmpty())
+        s.workspaceReadOnly.clear();
+    s.workspaceReadOnly.sort();
     return s;
 }
 
@@ -695,7 +704,17 @@ void PersonaRuntime::runQueued(const QString &name)
 
 void PersonaRuntime::startPersona(const QString &name)
 {
-    beginStart(name, std::nullopt, false);
+    beginStart(name, lastWorkspace(name), false);
+}
+
+std::optional<WorkspaceMount> PersonaRuntime::lastWorkspace(const QString &name) const
+{
+    const PersonaStatus current = m_status.value(name);
+    // A workspace that was deleted meanwhile is not mounted (the engine would refuse the bind):
+    // the persona starts without one, and its card says so.
+    if (current.workspace.isEmpty() || !QFileInfo(current.workspace).isDir())
+        return std::nullopt;
+    return WorkspaceMount{current.workspace, current.workspaceReadOnly};
 }
 
 void PersonaRuntime::startPersonaWithWorkspace(const QString &name, const WorkspaceMount &workspace)
@@ -705,11 +724,7 @@ void PersonaRuntime::startPersonaWithWorkspace(const QString &name, const Worksp
 
 void PersonaRuntime::restartPersona(const QString &name)
 {
-    const PersonaStatus current = m_status.value(name);
-    std::optional<WorkspaceMount> workspace;
-    if (!current.workspace.isEmpty())
-        workspace = WorkspaceMount{current.workspace, {}};
-    beginStart(name, workspace, true);
+    beginStart(name, lastWorkspace(name), true);
 }
 
 void PersonaRuntime::beginStart(const QString &name, const std::optional<WorkspaceMount> &workspace,

@@ -49,8 +49,9 @@ struct PersonaStatus
     bool oomKilled = false;
     QDateTime startedAt; // UTC, while running
     QString containerId;
-    QString workspace; // host path of the workspace mounted at /home/dev/workspace, if any
-    QString message;   // for Error: what happened and what to do
+    QString workspace;             // host path of the workspace mounted at /home/dev/workspace, if any
+    QStringList workspaceReadOnly; // its folders mounted read-only over it (_governance, _archive)
+    QString message;               // for Error: what happened and what to do
 
     static QString stateName(State state); // translated: "stopped", "running", "exited (code 3)"…
     QString text() const;                  // the state as a person reads it, with the exit code
@@ -139,11 +140,14 @@ public:
     std::optional<HostExposure> hostExposure(const QString &persona) const;
 
 public slots:
+    // Starts it with the workspace its last container had (read-only folders included), if that
+    // folder is still there: a stopped agent comes back to its work.
     void startPersona(const QString &name);
     // Starts it with `workspace` mounted; a container running with another workspace (or none)
     // is recreated.
     void startPersonaWithWorkspace(const QString &name, const paddock::WorkspaceMount &workspace);
     void stopPersona(const QString &name);
+    // Replaces its container, with the workspace (and its read-only folders) it runs with.
     void restartPersona(const QString &name);
     void stopAll();
     // Stats are streamed (about one sample a second) for these personas only (those on screen).
@@ -195,6 +199,7 @@ private:
     void onEventsDisconnected(const Error &error);
     void refreshAll();
     void refreshOne(const QString &name);
+    std::optional<WorkspaceMount> lastWorkspace(const QString &name) const;
     void updateStreams();
     void reap();
     void setStatus(const PersonaStatus &status);

@@ -204,19 +204,25 @@ private slots:
                                            WorkspaceMount{workspace.path(), {QStringLiteral("_governance")}});
         QVERIFY(waitForState(*runtime, m_name, PersonaStatus::State::Running));
         QCOMPARE(runtime->status(m_name)->workspace, workspace.path());
-        auto inspect = m_client->inspectContainer(persona().containerName());
-        QVERIFY(inspect);
-        bool rw = false, ro = false;
-        for (const QJsonValue &m : inspect->value(QStringLiteral("Mounts")).toArray()) {
-            const QJsonObject o = m.toObject();
-            if (o.value(QStringLiteral("Destination")).toString() == QStringLiteral("/home/dev/workspace"))
-                rw = o.value(QStringLiteral("RW")).toBool();
-            if (o.value(QStringLiteral("Destination")).toString() ==
-                QStringLiteral("/home/dev/workspace/_governance"))
-                ro = !o.value(QStringLiteral("RW")).toBool();
-        }
-        QVERIFY(rw);
-        QVERIFY(ro);
+        QCOMPARE(runtime->status(m_name)->workspaceReadOnly, QStringList{QStringLiteral("_governance")});
+        // The workspace read-write, _governance read-only over it, as the engine has them.
+        auto mountsAsAsked = [&] {
+            auto inspect = m_client->inspectContainer(persona().containerName());
+            if (!inspect)
+                return false;
+            bool rw = false, ro = false;
+            for (const QJsonValue &m : inspect->value(QStringLiteral("Mounts")).toArray()) {
+                const QJsonObject o = m.toObject();
+                const QString destination = o.value(QStringLiteral("Destination")).toString();
+                if (destination == QStringLiteral("/home/dev/workspace"))
+                    rw = o.value(QStringLiteral("RW")).toBool() &&
+                         o.value(QStringLiteral("Source")).toString() == workspace.path();
+                if (destination == QStringLiteral("/home/dev/workspace/_governance"))
+                    ro = !o.value(QStringLiteral("RW")).toBool();
+            }
+            return rw && ro;
+        };
+        QVERIFY(mountsAsAsked());
         // Restarting keeps the workspace.
         const QString oldId = runtime->status(m_name)->containerId;
         QSignalSpy changes(runtime.get(), &PersonaRuntime::statusChanged);
@@ -245,6 +251,30 @@ private slots:
         }
         QVERIFY(sawNew);
         QCOMPARE(runtime->status(m_name)->workspace, workspace.path());
+        // Read-only folders included: a restart must not hand _governance to the agent.
+        QVERIFY(mountsAsAsked());
+
+        // Stopped, then started again: the agent comes back to its workspace, as it had it.
+        runtime->stopPersona(m_name);
+        QVERIFY(waitForState(*runtime, m_name, PersonaStatus::State::Stopped, 20000));
+        QCOMPARE(runtime->status(m_name)->workspace, workspace.path());
+        runtime->startPersona(m_name);
+        QTRY_COMPARE_WITH_TIMEOUT(runtime->status(m_name)->state, PersonaStatus::State::Starting, 5000);
+        QVERIFY(waitForState(*runtime, m_name, PersonaStatus::State::Running));
+        QVERIFY(runtime->status(m_name)->containerId != newId);
+        QCOMPARE(runtime->status(m_name)->workspace, workspace.path());
+        QCOMPARE(runtime->status(m_name)->workspaceReadOnly, QStringList{QStringLiteral("_governance")});
+        QVERIFY(mountsAsAsked());
+
+        // A workspace deleted while the persona was stopped: it starts without one.
+        runtime->stopPersona(m_name);
+        QVERIFY(waitForState(*runtime, m_name, PersonaStatus::State::Stopped, 20000));
+        QVERIFY(workspace.remove());
+        runtime->startPersona(m_name);
+        QTRY_COMPARE_WITH_TIMEOUT(runtime->status(m_name)->state, PersonaStatus::State::Starting, 5000);
+        QVERIFY(waitForState(*runtime, m_name, PersonaStatus::State::Running));
+        QTRY_VERIFY_WITH_TIMEOUT(runtime->status(m_name)->workspace.isEmpty(), 5000);
+        QVERIFY(runtime->status(m_name)->workspaceReadOnly.isEmpty());
     }
 
     void removesWithOrWithoutVolumes()
