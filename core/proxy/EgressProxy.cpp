@@ -372,6 +372,60 @@ public:
 
 class ProxyWorker;
 
+namespace {
+
+using LocalNames = QHash<QString, std::vector<IpAddress>>;
+
+QString normalName(const QString &host)
+{
+    QString name = host.toLower();
+    if (name.endsWith(u'.'))
+        name.chop(1);
+    return name;
+}
+
+// The names this host resolves without asking DNS: the localhost family (RFC 6761), the host's
+// own name (as nss-myhostname answers it: loopback), and whatever `hostsFile` lists.
+LocalNames localNames(const QString &hostsFile)
+{
+    LocalNames names;
+    const std::vector<IpAddress> loopback{IpAddress::v4(0x7f000001), **AddressGuard::parseLiteral(u"::1")};
+    for (const char *n : {"localhost", "localhost.localdomain", "ip6-localhost", "ip6-loopback"})
+        names.insert(QString::fromLatin1(n), loopback);
+    char own[256] = {};
+    if (::gethostname(own, sizeof own - 1) == 0 && own[0]) {
+        const QString full = normalName(QString::fromLocal8Bit(own));
+        names.insert(full, loopback);
+        names.insert(full.section(u'.', 0, 0), loopback);
+    }
+    QFile file(hostsFile);
+    if (!file.open(QIODevice::ReadOnly))
+        return names;
+    for (const QByteArray &raw : file.readAll().split('\n')) {
+        const qsizetype hash = raw.indexOf('#');
+        const QByteArray line = (hash < 0 ? raw : raw.first(hash)).simplified();
+        const QList<QByteArray> fields = line.split(' ');
+        if (fields.size() < 2)
+            continue;
+        auto address = AddressGuard::parseLiteral(QString::fromLatin1(fields.first()));
+        if (!address || !*address)
+            continue;
+        for (const QByteArray &name : fields.mid(1)) {
+            std::vector<IpAddress> &list = names[normalName(QString::fromLatin1(name))];
+            if (std::find(list.begin(), list.end(), **address) == list.end())
+                list.push_back(**address);
+        }
+    }
+    return names;
+}
+
+bool isLocalhostName(const QString &name)
+{
+    return name == QLatin1StringView("localhost") || name.endsWith(QLatin1StringView(".localhost"));
+}
+
+} // namespace
+
 struct EgressProxy::Impl
 {
     EgressProxy *q = nullptr;
@@ -379,6 +433,7 @@ struct EgressProxy::Impl
     Resolver resolver;
     QString upstreamHost;
     int upstreamPort = 0;
+    LocalNames localNames; // with an upstream: checked here, not left to it (set before the workers)
     std::vector<std::unique_ptr<ProxyWorker>> workers;
     std::atomic<quint64> nextListenerId{1};
 
@@ -948,7 +1003,25 @@ private:
             return respond(c, 403, policyReason(first));
         }
         if (!m_proxy.upstreamHost.isEmpty()) {
-            c.viaUpstream = true; // the upstream proxy resolves names; it is dialled instead
+            // The upstream proxy resolves names; it is dialled instead. A name this host resolves
+            // itself is checked here first, with every address it stands for (the upstream picks
+            // one): an upstream on this host (cntlm, px) would reach the host's own services.
+            const QString name = normalName(c.request.host);
+            auto local = m_proxy.localNames.constFind(name);
+            const std::vector<IpAddress> loopback{IpAddress::v4(0x7f000001)};
+            const std::vector<IpAddress> *addresses = local != m_proxy.localNames.cend() ? &*local
+                                                      : isLocalhostName(name)            ? &loopback
+                                                                                         : nullptr;
+            for (const IpAddress &a : addresses ? *addresses : std::vector<IpAddress>{}) {
+                if (isSelf(a, c.request.port))
+                    return refuse(c, Text::tr("refused: %1 is this proxy itself").arg(c.resource));
+                std::shared_ptr<const cedar::PolicySet> byAddress;
+                const cedar::Decision d = evaluate(c, settings, a, &byAddress);
+                if (const QString why = guardRefusal(c, a);
+                    !why.isEmpty() && !(d.policyAllowed && namesAddress(*byAddress, d, a.toString())))
+                    return refuse(c, why);
+            }
+            c.viaUpstream = true;
             return decided(c, first);
         }
         c.phase = Phase::Resolving;
@@ -984,8 +1057,10 @@ private:
             }
             std::shared_ptr<const cedar::PolicySet> set;
             const cedar::Decision d = evaluate(c, settings, a, &set);
+            // The address must be named (context.address, or the address itself), not the name:
+            // a permit for a name does not vouch for where its DNS points.
             if (const QString why = guardRefusal(c, a);
-                !why.isEmpty() && !(d.policyAllowed && namesAddress(*set, d, c.request.host))) {
+                !why.isEmpty() && !(d.policyAllowed && namesAddress(*set, d, a.toString()))) {
                 if (refusal.isEmpty())
                     refusal = why;
                 continue;
@@ -1612,6 +1687,7 @@ Result<void> EgressProxy::Impl::start()
                       Text::tr("the upstream proxy \"%1\" is not an address:port").arg(options.upstream),
                       {},
                       Text::tr("Give the upstream proxy as an IP address and port, e.g. 10.0.0.1:3128.")});
+        localNames = paddock::localNames(options.hostsFile);
     }
     const int count =
         options.workers > 0 ? options.workers : int(std::clamp(std::thread::hardware_concurrency(), 1u, 4u));

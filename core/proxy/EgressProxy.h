@@ -93,8 +93,11 @@ public:
         AuditStore *audit = nullptr; // where decisions are recorded; null: nowhere (tests)
         Resolver::Options resolver;
         // A proxy to chain through ("host:port"), for networks that only allow that; names are
-        // then resolved by it and only IP literals are checked here.
+        // then resolved by it. Here are checked IP literals and the names this host resolves
+        // without DNS (localhost, its own name, those in `hostsFile`), so that an upstream
+        // running on this host cannot carry a tunnel to the host's own services.
         QString upstream;
+        QString hostsFile = QStringLiteral("/etc/hosts"); // read when the proxy starts
         // Threads serving connections; 0: one per core, at most 4.
         int workers = 0;
         // Where a snapshot of status() is written about once a second while it changes (JSON);

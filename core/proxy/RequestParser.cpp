@@ -50,9 +50,11 @@ std::optional<std::pair<QString, int>> splitAuthority(const QByteArray &authorit
     }
     if (host.startsWith('['))
         host = host.mid(1, host.size() - 2);
-    if (host.isEmpty())
-        return std::nullopt;
-    for (char c : host) // letters, digits, - . _ and the colons of IPv6
+    else if (host.endsWith('.'))
+        host.chop(1); // "example.com." is example.com: policies see one name, not two spellings
+    if (host.isEmpty() || host.startsWith('.') || host.endsWith('.') || host.contains(".."))
+        return std::nullopt; // an empty label
+    for (char c : host)      // letters, digits, - . _ and the colons of IPv6
         if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '.' || c == '_' || c == ':'))
             return std::nullopt;
     return std::pair{QString::fromLatin1(host).toLower(), port};

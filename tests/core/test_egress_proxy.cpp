@@ -14,6 +14,7 @@
 #include <QElapsedTimer>
 #include <QJsonObject>
 #include <QTemporaryDir>
+#include <QTemporaryFile>
 #include <QTest>
 #include <QThread>
 
@@ -140,10 +141,12 @@ class TestEgressProxy : public QObject
 
     // A proxy for persona `name` on a loopback port of its own.
     std::unique_ptr<Proxy> startProxy(const ProxyPersona &persona, const QString &upstream = {},
-                                      std::chrono::milliseconds dnsTimeout = std::chrono::milliseconds(3000))
+                                      std::chrono::milliseconds dnsTimeout = std::chrono::milliseconds(3000),
+                                      const QString &hostsFile = QStringLiteral("/etc/hosts"))
     {
         auto p = std::make_unique<Proxy>();
         EgressProxy::Options options;
+        options.hostsFile = hostsFile;
         options.policies = [this](const QString &) { return m_policies; };
         options.audit = m_audit;
         options.resolver.servers = m_dns->server();
@@ -199,6 +202,7 @@ private slots:
         m_http = std::make_unique<OutsideServer>(m_outside, OutsideServer::Mode::Http);
         m_dns = std::make_unique<TestDns>(QHash<QByteArray, QByteArray>{
             {"outside.test", m_outside.address().toUtf8()},
+            {"listed.test", m_outside.address().toUtf8()},
             {"private.test", "10.1.2.3"},
             {"rebind.test", "127.0.0.1"},
             {"metadata.test", "169.254.169.254"},
@@ -340,6 +344,30 @@ permit (principal, action == Paddock::Action::"connect", resource) when { resour
         const QByteArray h = c.head();
         QCOMPARE(statusOf(h), QByteArray("HTTP/1.1 403 Forbidden"));
         QVERIFY2(QString::fromUtf8(field(h, "X-Paddock-Reason")).contains(reason), h.constData());
+    }
+
+    void aPermitForANameDoesNotVouchForItsAddress()
+    {
+        // The policy names the host, not the address it resolves to: the guard still refuses
+        // (a hostile or hijacked DNS answer must not turn an allowlisted name into the host's
+        // loopback). In the resource scope or in a condition, alike.
+        for (
+            const QString &policy :
+            {QStringLiteral(
+                 R"(@id("named") permit (principal, action, resource) when { resource.name == "rebind.test" };)"),
+             QStringLiteral(
+                 R"(@id("named") permit (principal, action, resource == Paddock::Host::"rebind.test:22");)")}) {
+            setPolicies(policy);
+            auto proxy = startProxy(persona(QStringLiteral("named")));
+            QVERIFY(proxy);
+            Client c(proxy->port);
+            QVERIFY(c.send(connectTo(QStringLiteral("rebind.test:22"))));
+            const QByteArray h = c.head();
+            QCOMPARE(statusOf(h), QByteArray("HTTP/1.1 403 Forbidden"));
+            QVERIFY2(QString::fromUtf8(field(h, "X-Paddock-Reason"))
+                         .contains(u"rebind.test resolves to 127.0.0.1"),
+                     h.constData());
+        }
     }
 
     void aListenerServesOnlyClientsOnItsPersonasNetwork()
@@ -493,14 +521,24 @@ when { resource.name == "outside.test" && context.method == "GET" && context.pat
             QVERIFY(c.send("DELETE http://" + authority + "/ok HTTP/1.1\r\nHost: " + authority + "\r\n\r\n"));
             QCOMPARE(statusOf(c.head()), QByteArray("HTTP/1.1 403 Forbidden"));
         }
+        // The GET's close may be recorded before or after the DELETE's decision.
         const auto recorded = events(QStringLiteral("http"), 3);
+        QCOMPARE(recorded.size(), 3);
         QCOMPARE(recorded[0].action, QStringLiteral("http"));
+        QCOMPARE(recorded[0].decision, AuditEvent::Decision::Allow);
         QCOMPARE(recorded[0].detailsObject().value(QStringLiteral("method")).toString(),
                  QStringLiteral("GET"));
         QCOMPARE(recorded[0].detailsObject().value(QStringLiteral("path")).toString(),
                  QStringLiteral("/ok?x=1"));
-        QCOMPARE(recorded[1].action, QStringLiteral("http.close"));
-        QCOMPARE(recorded[2].decision, AuditEvent::Decision::Deny);
+        const auto close = std::find_if(recorded.begin(), recorded.end(),
+                                        [](const AuditEvent &e) { return e.action == u"http.close"; });
+        QVERIFY(close != recorded.end());
+        const auto denied = std::find_if(recorded.begin(), recorded.end(), [](const AuditEvent &e) {
+            return e.action == u"http" && e.decision == AuditEvent::Decision::Deny;
+        });
+        QVERIFY(denied != recorded.end());
+        QCOMPARE(denied->detailsObject().value(QStringLiteral("method")).toString(),
+                 QStringLiteral("DELETE"));
     }
 
     void limitsAnswer429AndAreRecorded()
@@ -616,6 +654,67 @@ permit (principal, action == Paddock::Action::"connect", resource) when { resour
         Client d(proxy->port);
         QVERIFY(d.send(connectTo(QStringLiteral("elsewhere.test:443"))));
         QCOMPARE(statusOf(d.head()), QByteArray("HTTP/1.1 403 Forbidden"));
+    }
+
+    void upstreamGetsNoNameThisHostResolvesToItself()
+    {
+        // Permitted by policy: only the guard stands between these names and the host's services
+        // when the upstream proxy runs on this host (as cntlm or px do).
+        char own[256] = {};
+        QCOMPARE(::gethostname(own, sizeof own - 1), 0);
+        const QString hostName = QString::fromLocal8Bit(own);
+        setPolicies(QStringLiteral(R"(@id("these")
+permit (principal, action == Paddock::Action::"connect", resource) when {
+  ["outside.test", "localhost", "api.localhost", "internal.test", "metadata.test", "listed.test", "%1"]
+    .contains(resource.name) };)")
+                        .arg(hostName));
+        QTemporaryFile hosts;
+        QVERIFY(hosts.open());
+        hosts.write("# a hosts file\n127.0.0.1 localhost\n10.1.2.3   internal.test  # the wiki\n"
+                    "169.254.169.254 metadata.test\n\n" +
+                    m_outside.address().toUtf8() + " listed.test\n");
+        hosts.close();
+        auto upstream = startProxy(persona(QStringLiteral("corporate-here")));
+        QVERIFY(upstream);
+        auto proxy =
+            startProxy(persona(QStringLiteral("chained-here")), QStringLiteral("127.0.0.1:%1").arg(upstream->port),
+                       std::chrono::milliseconds(3000), hosts.fileName());
+        QVERIFY(proxy);
+        const QList<std::pair<QString, QString>> refused{
+            {QStringLiteral("localhost"), QStringLiteral("loopback")},
+            {QStringLiteral("LOCALHOST."), QStringLiteral("loopback")},
+            {QStringLiteral("api.localhost"), QStringLiteral("loopback")},
+            {hostName, QStringLiteral("loopback")},
+            {QStringLiteral("internal.test"), QStringLiteral("private")},
+            {QStringLiteral("metadata.test"), QStringLiteral("link-local")},
+        };
+        for (const auto &[name, why] : refused) {
+            Client c(proxy->port);
+            QVERIFY(c.send(connectTo(QStringLiteral("%1:%2").arg(name).arg(m_echo->port()))));
+            const QByteArray h = c.head();
+            QVERIFY2(statusOf(h) == "HTTP/1.1 403 Forbidden",
+                     qPrintable(name + u": " + QString::fromUtf8(h)));
+            QVERIFY2(QString::fromUtf8(field(h, "X-Paddock-Reason")).contains(why), h.constData());
+        }
+        const auto chained = events(QStringLiteral("chained-here"), int(refused.size()));
+        QCOMPARE(chained.size(), refused.size());
+        for (const AuditEvent &e : chained)
+            QCOMPARE(e.decision, AuditEvent::Decision::Deny);
+        // A name the hosts file gives a public address, and one only DNS knows, go upstream.
+        for (const QString &name : {QStringLiteral("listed.test"), QStringLiteral("outside.test")}) {
+            Client c(proxy->port);
+            QVERIFY(c.send(connectTo(QStringLiteral("%1:%2").arg(name).arg(m_echo->port())) + "hi"));
+            QCOMPARE(statusOf(c.head()), QByteArray("HTTP/1.1 200 Connection established"));
+            QCOMPARE(c.read(2), QByteArray("hi"));
+        }
+        // The upstream was asked about those two only.
+        QTest::qWait(300);
+        const auto asked = events(QStringLiteral("corporate-here"), 0);
+        QStringList resources;
+        for (const AuditEvent &e : asked)
+            if (e.action == QLatin1StringView("connect"))
+                resources << e.resource.section(u':', 0, 0);
+        QCOMPARE(resources, QStringList({QStringLiteral("listed.test"), QStringLiteral("outside.test")}));
     }
 };
 

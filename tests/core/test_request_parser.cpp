@@ -26,6 +26,17 @@ private slots:
         QCOMPARE(p.request().method, QByteArray("CONNECT"));
     }
 
+    void aTrailingDotIsTheSameName()
+    {
+        // "example.org." is example.org (fully qualified): a forbid naming example.org holds for it.
+        RequestParser p;
+        QCOMPARE(p.feed("CONNECT Example.ORG.:443 HTTP/1.1\r\nHost: example.org.:443\r\n\r\n"), State::Head);
+        QCOMPARE(p.request().host, QStringLiteral("example.org"));
+        RequestParser q;
+        QCOMPARE(q.feed("GET http://example.org./ HTTP/1.1\r\nHost: example.org\r\n\r\n"), State::Head);
+        QCOMPARE(q.request().host, QStringLiteral("example.org"));
+    }
+
     void connectToAnIpv6Literal()
     {
         RequestParser p;
@@ -118,6 +129,10 @@ private slots:
         QTest::newRow("userinfo") << QByteArray("GET http://evil@a/ HTTP/1.1\r\n\r\n") << "";
         QTest::newRow("bad number host")
             << QByteArray("CONNECT 1.2.3.4.5:443 HTTP/1.1\r\n\r\n") << "IP address";
+        QTest::newRow("empty label") << QByteArray("CONNECT evil..com:443 HTTP/1.1\r\n\r\n") << "";
+        QTest::newRow("two trailing dots") << QByteArray("CONNECT evil.com..:443 HTTP/1.1\r\n\r\n") << "";
+        QTest::newRow("leading dot") << QByteArray("CONNECT .evil.com:443 HTTP/1.1\r\n\r\n") << "";
+        QTest::newRow("only a dot") << QByteArray("CONNECT .:443 HTTP/1.1\r\n\r\n") << "";
         QTest::newRow("fragment") << QByteArray("GET http://a/b#c HTTP/1.1\r\n\r\n") << "";
         QTest::newRow("not HTTP") << QByteArray("\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03") << "";
     }
