@@ -801,6 +801,11 @@ private:
             if (state == RequestParser::State::Invalid)
                 return invalid(c, c.parser->error(), true);
             c.request = c.parser->request();
+            // An IP literal in any notation is its address's one text ("0x7f.1" is 127.0.0.1), to
+            // policies, the guard and the audit log alike: a forbid naming 1.2.3.4 holds for
+            // "16909060".
+            if (auto literal = AddressGuard::parseLiteral(c.request.host); literal && *literal)
+                c.request.host = (**literal).toString();
             c.early = QByteArray(m_scratch.data() + c.parser->consumed(), n - c.parser->consumed());
             c.resource = hostPort(c.request.host, c.request.port);
             if (c.request.connect) {

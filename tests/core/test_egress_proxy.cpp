@@ -448,6 +448,30 @@ when { resource.name == "rebind.test" && context has address && context.address 
         const QByteArray h = c.head();
         QCOMPARE(statusOf(h), QByteArray("HTTP/1.1 502 Bad Gateway"));
         QVERIFY2(field(h, "X-Paddock-Reason").contains("refused"), h.constData());
+
+        // An IP literal named by the policy, asked for in another notation: the same address.
+        setPolicies(QStringLiteral(R"(@id("literal")
+permit (principal, action == Paddock::Action::"connect", resource) when { resource.name == "127.0.0.1" };)"));
+        for (const QString &spelling :
+             {QStringLiteral("127.0.0.1"), QStringLiteral("0x7f.1"), QStringLiteral("2130706433")}) {
+            Client d(proxy->port);
+            QVERIFY(d.send(connectTo(spelling + QStringLiteral(":1"))));
+            const QByteArray dh = d.head();
+            QVERIFY2(statusOf(dh) == "HTTP/1.1 502 Bad Gateway",
+                     qPrintable(spelling + u": " + QString::fromUtf8(dh)));
+        }
+        // And a forbid naming an address holds for every spelling of it.
+        setPolicies(QStringLiteral(R"(@id("all") permit (principal, action, resource);
+@id("not-this-one") forbid (principal, action, resource) when { resource.name == "203.0.113.9" };)"));
+        for (const QString &spelling : {QStringLiteral("203.0.113.9"), QStringLiteral("0xcb.0.0x71.011"),
+                                        QStringLiteral("3405803785")}) {
+            Client d(proxy->port);
+            QVERIFY(d.send(connectTo(spelling + QStringLiteral(":443"))));
+            const QByteArray dh = d.head();
+            QVERIFY2(statusOf(dh) == "HTTP/1.1 403 Forbidden",
+                     qPrintable(spelling + u": " + QString::fromUtf8(dh)));
+            QVERIFY2(field(dh, "X-Paddock-Reason").contains("not-this-one"), dh.constData());
+        }
     }
 
     void smugglingIs400AndNothingIsForwarded_data()
@@ -676,9 +700,9 @@ permit (principal, action == Paddock::Action::"connect", resource) when {
         hosts.close();
         auto upstream = startProxy(persona(QStringLiteral("corporate-here")));
         QVERIFY(upstream);
-        auto proxy =
-            startProxy(persona(QStringLiteral("chained-here")), QStringLiteral("127.0.0.1:%1").arg(upstream->port),
-                       std::chrono::milliseconds(3000), hosts.fileName());
+        auto proxy = startProxy(persona(QStringLiteral("chained-here")),
+                                QStringLiteral("127.0.0.1:%1").arg(upstream->port),
+                                std::chrono::milliseconds(3000), hosts.fileName());
         QVERIFY(proxy);
         const QList<std::pair<QString, QString>> refused{
             {QStringLiteral("localhost"), QStringLiteral("loopback")},
