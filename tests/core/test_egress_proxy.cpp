@@ -107,6 +107,13 @@ QByteArray connectTo(const QString &authority)
     return "CONNECT " + authority.toUtf8() + " HTTP/1.1\r\nHost: " + authority.toUtf8() + "\r\n\r\n";
 }
 
+// The head of the proxy's answer to a CONNECT to `authority` on a connection of its own.
+QByteArray answerTo(int port, const QString &authority)
+{
+    Client c(port);
+    return c.send(connectTo(authority)) ? c.head() : QByteArray();
+}
+
 } // namespace
 
 class TestEgressProxy : public QObject
@@ -360,12 +367,9 @@ permit (principal, action == Paddock::Action::"connect", resource) when { resour
             setPolicies(policy);
             auto proxy = startProxy(persona(QStringLiteral("named")));
             QVERIFY(proxy);
-            Client c(proxy->port);
-            QVERIFY(c.send(connectTo(QStringLiteral("rebind.test:22"))));
-            const QByteArray h = c.head();
+            const QByteArray h = answerTo(proxy->port, QStringLiteral("rebind.test:22"));
             QCOMPARE(statusOf(h), QByteArray("HTTP/1.1 403 Forbidden"));
-            QVERIFY2(QString::fromUtf8(field(h, "X-Paddock-Reason"))
-                         .contains(u"rebind.test resolves to 127.0.0.1"),
+            QVERIFY2(field(h, "X-Paddock-Reason").contains("rebind.test resolves to 127.0.0.1"),
                      h.constData());
         }
     }
@@ -454,9 +458,7 @@ when { resource.name == "rebind.test" && context has address && context.address 
 permit (principal, action == Paddock::Action::"connect", resource) when { resource.name == "127.0.0.1" };)"));
         for (const QString &spelling :
              {QStringLiteral("127.0.0.1"), QStringLiteral("0x7f.1"), QStringLiteral("2130706433")}) {
-            Client d(proxy->port);
-            QVERIFY(d.send(connectTo(spelling + QStringLiteral(":1"))));
-            const QByteArray dh = d.head();
+            const QByteArray dh = answerTo(proxy->port, spelling + QStringLiteral(":1"));
             QVERIFY2(statusOf(dh) == "HTTP/1.1 502 Bad Gateway",
                      qPrintable(spelling + u": " + QString::fromUtf8(dh)));
         }
@@ -465,9 +467,7 @@ permit (principal, action == Paddock::Action::"connect", resource) when { resour
 @id("not-this-one") forbid (principal, action, resource) when { resource.name == "203.0.113.9" };)"));
         for (const QString &spelling : {QStringLiteral("203.0.113.9"), QStringLiteral("0xcb.0.0x71.011"),
                                         QStringLiteral("3405803785")}) {
-            Client d(proxy->port);
-            QVERIFY(d.send(connectTo(spelling + QStringLiteral(":443"))));
-            const QByteArray dh = d.head();
+            const QByteArray dh = answerTo(proxy->port, spelling + QStringLiteral(":443"));
             QVERIFY2(statusOf(dh) == "HTTP/1.1 403 Forbidden",
                      qPrintable(spelling + u": " + QString::fromUtf8(dh)));
             QVERIFY2(field(dh, "X-Paddock-Reason").contains("not-this-one"), dh.constData());
@@ -713,9 +713,7 @@ permit (principal, action == Paddock::Action::"connect", resource) when {
             {QStringLiteral("metadata.test"), QStringLiteral("link-local")},
         };
         for (const auto &[name, why] : refused) {
-            Client c(proxy->port);
-            QVERIFY(c.send(connectTo(QStringLiteral("%1:%2").arg(name).arg(m_echo->port()))));
-            const QByteArray h = c.head();
+            const QByteArray h = answerTo(proxy->port, QStringLiteral("%1:%2").arg(name).arg(m_echo->port()));
             QVERIFY2(statusOf(h) == "HTTP/1.1 403 Forbidden",
                      qPrintable(name + u": " + QString::fromUtf8(h)));
             QVERIFY2(QString::fromUtf8(field(h, "X-Paddock-Reason")).contains(why), h.constData());
