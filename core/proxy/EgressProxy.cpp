@@ -419,9 +419,15 @@ LocalNames localNames(const QString &hostsFile)
     return names;
 }
 
-bool isLocalhostName(const QString &name)
+// What `host` stands for on this host without DNS (the localhost family includes every name under
+// .localhost, RFC 6761), or null.
+const std::vector<IpAddress> *localAddresses(const LocalNames &names, const QString &host)
 {
-    return name == QLatin1StringView("localhost") || name.endsWith(QLatin1StringView(".localhost"));
+    QString name = normalName(host);
+    if (name.endsWith(QLatin1StringView(".localhost")))
+        name = QStringLiteral("localhost");
+    const auto found = names.constFind(name);
+    return found == names.cend() ? nullptr : &*found;
 }
 
 } // namespace
@@ -1011,21 +1017,16 @@ private:
             // The upstream proxy resolves names; it is dialled instead. A name this host resolves
             // itself is checked here first, with every address it stands for (the upstream picks
             // one): an upstream on this host (cntlm, px) would reach the host's own services.
-            const QString name = normalName(c.request.host);
-            auto local = m_proxy.localNames.constFind(name);
-            const std::vector<IpAddress> loopback{IpAddress::v4(0x7f000001)};
-            const std::vector<IpAddress> *addresses = local != m_proxy.localNames.cend() ? &*local
-                                                      : isLocalhostName(name)            ? &loopback
-                                                                                         : nullptr;
-            for (const IpAddress &a : addresses ? *addresses : std::vector<IpAddress>{}) {
-                if (isSelf(a, c.request.port))
-                    return refuse(c, Text::tr("refused: %1 is this proxy itself").arg(c.resource));
-                std::shared_ptr<const cedar::PolicySet> byAddress;
-                const cedar::Decision d = evaluate(c, settings, a, &byAddress);
-                if (const QString why = guardRefusal(c, a);
-                    !why.isEmpty() && !(d.policyAllowed && namesAddress(*byAddress, d, a.toString())))
-                    return refuse(c, why);
-            }
+            if (const std::vector<IpAddress> *local = localAddresses(m_proxy.localNames, c.request.host))
+                for (const IpAddress &a : *local) {
+                    if (isSelf(a, c.request.port))
+                        return refuse(c, Text::tr("refused: %1 is this proxy itself").arg(c.resource));
+                    std::shared_ptr<const cedar::PolicySet> byAddress;
+                    const cedar::Decision d = evaluate(c, settings, a, &byAddress);
+                    if (const QString why = guardRefusal(c, a);
+                        !why.isEmpty() && !(d.policyAllowed && namesAddress(*byAddress, d, a.toString())))
+                        return refuse(c, why);
+                }
             c.viaUpstream = true;
             return decided(c, first);
         }
