@@ -450,12 +450,18 @@ Result<QString> EngineClient::createContainer(const QString &name, const QJsonOb
 
 Result<void> EngineClient::startContainer(const QString &name)
 {
-    // 304: already running.
-    auto body = call(Text::tr("starting container %1").arg(name), "POST",
-                     QStringLiteral("/containers/%1/start").arg(encoded(name)), {}, {204, 304});
-    if (!body)
-        return std::unexpected(body.error());
-    return {};
+    // 304: already running. runc's handshake with the container's init can fail under load ("waiting
+    // for init preliminary setup: read init-p: connection reset by peer"); the container stays
+    // created, and starting it again works: twice more, a moment apart, before it is an error.
+    for (int attempt = 0;; ++attempt) {
+        auto body = call(Text::tr("starting container %1").arg(name), "POST",
+                         QStringLiteral("/containers/%1/start").arg(encoded(name)), {}, {204, 304});
+        if (body)
+            return {};
+        if (attempt == 2 || !body.error().message.contains(QLatin1StringView("init preliminary setup")))
+            return std::unexpected(body.error());
+        QThread::msleep(100 * (attempt + 1));
+    }
 }
 
 Result<void> EngineClient::stopContainer(const QString &name, int timeoutSeconds)

@@ -15,7 +15,75 @@
 #include <QUuid>
 #include <QVersionNumber>
 
+#include <algorithm>
+#include <atomic>
+#include <cstring>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <thread>
+#include <unistd.h>
+
 using namespace paddock;
+
+namespace {
+// An engine of the test's own on a Unix socket: answers each request with the next of `answers`
+// (status, JSON body), one request per connection, on a thread of its own.
+class ScriptedEngine
+{
+public:
+    ScriptedEngine(const QString &path, QList<std::pair<int, QByteArray>> answers)
+        : m_answers(std::move(answers))
+    {
+        m_fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+        sockaddr_un addr{};
+        addr.sun_family = AF_UNIX;
+        const QByteArray p = path.toLocal8Bit();
+        std::memcpy(addr.sun_path, p.constData(),
+                    size_t(std::min<qsizetype>(p.size(), sizeof addr.sun_path - 1)));
+        ::bind(m_fd, reinterpret_cast<sockaddr *>(&addr), sizeof addr);
+        ::listen(m_fd, 8);
+        m_thread = std::thread([this] { serve(); });
+    }
+    ~ScriptedEngine()
+    {
+        ::shutdown(m_fd, SHUT_RDWR);
+        m_thread.join();
+        ::close(m_fd);
+    }
+    int requests() const { return m_requests.load(); }
+
+private:
+    void serve()
+    {
+        for (;;) {
+            const int c = ::accept4(m_fd, nullptr, nullptr, SOCK_CLOEXEC);
+            if (c < 0)
+                return;
+            QByteArray head;
+            char buf[4096];
+            while (!head.contains("\r\n\r\n")) {
+                const ssize_t n = ::read(c, buf, sizeof buf);
+                if (n <= 0)
+                    break;
+                head.append(buf, n);
+            }
+            const int i = m_requests.fetch_add(1);
+            const auto [status, body] = m_answers.value(std::min<qsizetype>(i, m_answers.size() - 1));
+            const QByteArray answer = "HTTP/1.1 " + QByteArray::number(status) +
+                                      " X\r\nContent-Type: application/json\r\nConnection: close\r\n"
+                                      "Content-Length: " +
+                                      QByteArray::number(body.size()) + "\r\n\r\n" + body;
+            (void)!::write(c, answer.constData(), size_t(answer.size()));
+            ::close(c);
+        }
+    }
+
+    QList<std::pair<int, QByteArray>> m_answers;
+    int m_fd = -1;
+    std::atomic<int> m_requests{0};
+    std::thread m_thread;
+};
+} // namespace
 
 class TestEngineClient : public QObject
 {
@@ -353,6 +421,39 @@ private slots:
         auto gone = client.stats(QStringLiteral("paddock-no-such-") + m_suffix);
         QVERIFY(!gone);
         QCOMPARE(gone.error().code, Error::Code::NotFound);
+    }
+
+    void aStartThatRuncFumblesIsTriedAgain()
+    {
+        // runc's transient handshake failure under load: the start is asked again, at most twice.
+        const QByteArray fumble =
+            "{\"cause\":\"OCI runtime error\",\"message\":\"runc: runc create failed: unable to start "
+            "container process: waiting for init preliminary setup: read init-p: connection reset by peer: "
+            "OCI runtime error\",\"response\":500}";
+        {
+            const QString path = m_dir.filePath(QStringLiteral("fumbles-once.sock"));
+            ScriptedEngine engine(path, {{500, fumble}, {204, {}}});
+            EngineClient client(EngineClient::Endpoint{path, QStringLiteral("test")});
+            QVERIFY(client.startContainer(QStringLiteral("c")));
+            QCOMPARE(engine.requests(), 2);
+        }
+        {
+            const QString path = m_dir.filePath(QStringLiteral("fumbles-always.sock"));
+            ScriptedEngine engine(path, {{500, fumble}});
+            EngineClient client(EngineClient::Endpoint{path, QStringLiteral("test")});
+            auto started = client.startContainer(QStringLiteral("c"));
+            QVERIFY(!started);
+            QVERIFY(started.error().message.contains(QStringLiteral("read init-p")));
+            QCOMPARE(engine.requests(), 3);
+        }
+        {
+            // Any other refusal is an error at once.
+            const QString path = m_dir.filePath(QStringLiteral("refuses.sock"));
+            ScriptedEngine engine(path, {{500, "{\"message\":\"crun: executable file nope not found\"}"}});
+            EngineClient client(EngineClient::Endpoint{path, QStringLiteral("test")});
+            QVERIFY(!client.startContainer(QStringLiteral("c")));
+            QCOMPARE(engine.requests(), 1);
+        }
     }
 
     void noEngineIsASentenceWithANextStep()
