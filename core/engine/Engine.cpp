@@ -76,10 +76,16 @@ Engine::Engine(QObject *parent)
     auto proxy = std::make_unique<EgressProxy>(proxyOptions);
     m_egressProxy = proxy.get();
     addService(std::move(proxy));
-    auto personas = std::make_unique<PersonaRuntime>(personaRuntimeOptions());
+    PersonaRuntime::Options runtimeOptions = personaRuntimeOptions();
+    // An isolated persona's one way out: the proxy on its egress socket (bound before its container
+    // starts; the proxy is any-thread for that).
+    runtimeOptions.serveEgress = [proxy = m_egressProxy](const QString &persona, const QString &path) {
+        return proxy->listenUnix(persona, path);
+    };
+    auto personas = std::make_unique<PersonaRuntime>(std::move(runtimeOptions));
     m_personaRuntime = personas.get();
     addService(std::move(personas));
-    // Isolated personas are served on their network's gateway while they run.
+    // The personas' settings, and the loopback listeners they ask for.
     m_egressProxy->follow(m_personaRuntime);
     // A set saved from the editor replaces one that failed to load: its problem is gone.
     connect(m_policyStore, &PolicyStore::policiesChanged, this, [this](const QString &name) {

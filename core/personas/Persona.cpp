@@ -127,7 +127,9 @@ QJsonObject containerSpec(const Persona &p, const QString &engine)
         capAdd.append(cap);
     QJsonObject portBindings;
     QJsonObject exposed;
-    for (const Persona::Port &port : p.ports) {
+    // An isolated persona has no network: its ports are reached through its socket folder
+    // (PersonaRuntime relays 127.0.0.1:<host> to them), not published by the engine.
+    for (const Persona::Port &port : p.isolated() ? QList<Persona::Port>{} : p.ports) {
         const QString key = QString::number(port.container) + QStringLiteral("/tcp");
         portBindings.insert(
             key, QJsonArray{QJsonObject{{QStringLiteral("HostIp"), QStringLiteral("127.0.0.1")},
@@ -167,7 +169,7 @@ QJsonObject containerSpec(const Persona &p, const QString &engine)
         {QStringLiteral("Mounts"), mounts},
         {QStringLiteral("RestartPolicy"), QJsonObject{{QStringLiteral("Name"), QStringLiteral("no")}}}};
     if (p.isolated())
-        host.insert(QStringLiteral("NetworkMode"), p.networkName());
+        host.insert(QStringLiteral("NetworkMode"), QStringLiteral("none")); // loopback only
     QJsonObject spec{
         {QStringLiteral("Image"), p.image},
         {QStringLiteral("User"), p.relaxed.rootUser ? QStringLiteral("0:0") : uid + QLatin1Char(':') + uid},
@@ -182,10 +184,6 @@ QJsonObject containerSpec(const Persona &p, const QString &engine)
             entry.append(part);
         spec.insert(QStringLiteral("Entrypoint"), entry);
     }
-    if (p.isolated())
-        spec.insert(
-            QStringLiteral("NetworkingConfig"),
-            QJsonObject{{QStringLiteral("EndpointsConfig"), QJsonObject{{p.networkName(), QJsonObject{}}}}});
     return spec;
 }
 

@@ -85,6 +85,7 @@ struct Persona
 
     // Moderate and restricted personas sit on their own internal network and nothing else.
     bool isolated() const { return trust != Trust::Full; }
+    // The internal network isolated personas had before they had none (removed at their next start).
     QString networkName() const { return QStringLiteral("paddock-") + name; }
     QString containerName() const { return QStringLiteral("paddock-") + name; }
     AuditFailMode failMode() const { return auditFailMode.value_or(defaultAuditFailMode(trustName(trust))); }
@@ -105,7 +106,8 @@ inline constexpr const char *PersonaLabel = "io.paddock.persona";
 // The Docker API create body for a persona's container: all capabilities dropped,
 // no-new-privileges, read-only root with tmpfs for /tmp and the secrets folder, user 1000, memory,
 // CPU and PID limits, explicit ulimits, ports on 127.0.0.1 only, never privileged, the default
-// seccomp profile, and for isolated personas their internal network only. `engine` is
+// seccomp profile, and for isolated personas no network at all (network mode `none`, loopback
+// only; nothing published: their ways in and out are Unix sockets, PersonaSockets). `engine` is
 // EngineClient::Version::engine: podman hands the secrets tmpfs to the container user ("U"),
 // dockerd cannot, so there it is sticky and world-writable and the secret files themselves are 0400.
 QJsonObject containerSpec(const Persona &persona, const QString &engine = QStringLiteral("podman"));

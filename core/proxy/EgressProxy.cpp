@@ -26,6 +26,8 @@
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -149,21 +151,6 @@ bool sameAddress(const IpAddress &a, const IpAddress &b)
 bool isUnspecified(const IpAddress &a)
 {
     return std::all_of(a.bytes.begin(), a.bytes.begin() + (a.v6 ? 16 : 4), [](auto b) { return b == 0; });
-}
-
-// A network a listener's clients must come from ("10.89.3.0/24", Cedar's ipaddr with its prefix),
-// nothing for none (an empty text), or an error saying what is wrong.
-Result<std::optional<cedar::IpAddr>> parseNetwork(const QString &text)
-{
-    if (text.isEmpty())
-        return std::optional<cedar::IpAddr>{};
-    const auto network = cedar::IpAddr::parse(text.toStdString());
-    if (!text.contains(u'/') || !network)
-        return std::unexpected(Error{Error::Code::Invalid,
-                                     Text::tr("\"%1\" is not a network (address/prefix)").arg(text),
-                                     {},
-                                     Text::tr("Give a network such as 10.89.0.0/24.")});
-    return std::optional<cedar::IpAddr>{*network};
 }
 
 // A header value that can be sent: printable ASCII, nothing that ends the line.
@@ -340,27 +327,11 @@ struct ListenSocket
     quint64 id = 0;
     int fd = -1;
     QString persona;
-    IpAddress address;
+    IpAddress address; // a TCP listener's (loopback, paddockctl proxy listen)
     int port = 0;
+    QString path; // a Unix socket's (an isolated persona's egress socket): the persona is the socket's
+    ino_t inode = 0; // the socket file's, to tell whether it is still the one at `path`
     ListenSocket() = default;
-    // Where its clients must come from: the persona's network (a container elsewhere that reaches
-    // this address is refused); none for a listener of its own (paddockctl proxy listen).
-    std::optional<cedar::IpAddr> clients() const
-    {
-        QMutexLocker lock(&m_mutex);
-        return m_clients;
-    }
-    void setClients(const std::optional<cedar::IpAddr> &clients)
-    {
-        QMutexLocker lock(&m_mutex);
-        m_clients = clients;
-    }
-
-private:
-    mutable QMutex m_mutex;
-    std::optional<cedar::IpAddr> m_clients;
-
-public:
     ListenSocket(const ListenSocket &) = delete;
     ListenSocket &operator=(const ListenSocket &) = delete;
     ~ListenSocket()
@@ -465,13 +436,15 @@ struct EgressProxy::Impl
     {
         QMutexLocker lock(&mutex);
         for (const auto &l : listeners)
-            if (l->port == port &&
+            if (l->path.isEmpty() && l->port == port &&
                 (sameAddress(l->address, a) ||
                  (isUnspecified(l->address) && (isHost(a) || !AddressGuard::refusal(a).isEmpty()))))
                 return true;
         return false;
     }
 
+    // Any thread: serves `l` from every worker.
+    void addListener(const std::shared_ptr<ListenSocket> &l);
     Result<void> start();
     void stop();
     ProxyStatus current() const;
@@ -498,7 +471,6 @@ public:
         quint64 id = 0;
         std::shared_ptr<PersonaShared> persona;
         QString personaName;
-        QString foreign; // why its client may not speak for personaName (not on its network)
         ProxyLimits limits;
         Persona::PolicyMode mode = Persona::PolicyMode::Enforce;
         int client = -1;
@@ -727,15 +699,12 @@ private:
                 c->mode = settings.mode;
             }
             c->client = fd;
-            int port = 0;
-            const IpAddress source = fromSockAddr(reinterpret_cast<const sockaddr *>(&from), &port);
-            const QString sourceText = source.toString();
-            c->clientText = hostPort(sourceText, port);
-            if (const auto clients = l.clients()) {
-                const auto from = cedar::IpAddr::parse(sourceText.toStdString());
-                if (!from || !from->isInRange(*clients))
-                    c->foreign = Text::tr("refused: the client %1 is not on the network of persona %2 (%3)")
-                                     .arg(sourceText, l.persona, QString::fromStdString(clients->toString()));
+            if (l.path.isEmpty()) {
+                int port = 0;
+                const IpAddress source = fromSockAddr(reinterpret_cast<const sockaddr *>(&from), &port);
+                c->clientText = hostPort(source.toString(), port);
+            } else {
+                c->clientText = QStringLiteral("unix:") + l.path; // the persona's own socket
             }
             c->parser = std::make_unique<RequestParser>();
             c->startUs = c->lastUs = nowUs();
@@ -963,8 +932,6 @@ private:
             return respond(c, 503, Text::tr("persona %1 is not served by this proxy").arg(c.personaName));
         PersonaShared &ps = *c.persona;
         ++ps.requests;
-        if (!c.foreign.isEmpty())
-            return refuse(c, c.foreign);
         const qint64 now = nowUs();
         ProxyPersona settings;
         bool tokens = false;
@@ -1713,6 +1680,16 @@ Result<void> EgressProxy::Impl::start()
     return {};
 }
 
+void EgressProxy::Impl::addListener(const std::shared_ptr<ListenSocket> &l)
+{
+    {
+        QMutexLocker lock(&mutex);
+        listeners.push_back(l);
+    }
+    for (auto &w : workers)
+        w->post([w = w.get(), l] { w->addListener(l); });
+}
+
 void EgressProxy::Impl::stop()
 {
     resolver.stop(); // pending lookups are answered (cancelled) while their workers still run
@@ -1733,11 +1710,9 @@ ProxyStatus EgressProxy::Impl::current() const
     ProxyStatus s;
     {
         QMutexLocker lock(&mutex);
-        for (const auto &l : listeners) {
-            const auto clients = l->clients();
-            s.listeners.append({l->persona, l->address.toString(), l->port,
-                                clients ? QString::fromStdString(clients->toString()) : QString()});
-        }
+        for (const auto &l : listeners)
+            s.listeners.append({l->persona, l->path.isEmpty() ? l->address.toString() : QString(), l->port,
+                                l->path});
         for (auto it = personas.cbegin(); it != personas.cend(); ++it)
             s.personas.insert(it.key(), (*it)->counters());
     }
@@ -1829,8 +1804,7 @@ void EgressProxy::follow(PersonaRuntime *runtime)
     {
         QSet<QString> personas;
         QHash<QString, int> asked;        // persona → the loopback port it asks for (served or not)
-        QHash<QString, int> loopback;     // persona → its loopback port, while served
-        QHash<QString, QString> gateways; // persona → the gateway it is served on
+        QHash<QString, int> loopback; // persona → its loopback port, while served
     };
     auto known = std::make_shared<Followed>();
     const QString loopback = QStringLiteral("127.0.0.1");
@@ -1862,38 +1836,15 @@ void EgressProxy::follow(PersonaRuntime *runtime)
             known->loopback.remove(gone);
             if (known->asked.remove(gone))
                 emit recovered(QStringLiteral("proxy-loopback:") + gone);
-            known->gateways.remove(gone);
         }
         known->personas = now;
     };
     connect(runtime, &PersonaRuntime::personasChanged, this, apply);
-    connect(runtime, &PersonaRuntime::isolatedNetworkReady, this,
-            [this, known](const QString &persona, const QString &gateway, const QString &subnet) {
-                if (const QString was = known->gateways.value(persona); !was.isEmpty() && was != gateway)
-                    closeListener(persona, was, EgressProxyPort);
-                known->gateways.insert(persona, gateway);
-                serve(persona, gateway, subnet);
-            });
-    connect(runtime, &PersonaRuntime::isolatedNetworkGone, this, [this, known](const QString &persona) {
-        // Its gateway's listener; a loopback one stays while the persona is there.
-        if (const QString gateway = known->gateways.take(persona); !gateway.isEmpty())
-            closeListener(persona, gateway, EgressProxyPort);
-    });
     const QList<Persona> current = runtime->personas();
     QMetaObject::invokeMethod(this, [apply, current] { apply(current); }, Qt::AutoConnection);
 }
 
-void EgressProxy::serve(const QString &persona, const QString &address, const QString &network)
-{
-    const QString key = QStringLiteral("proxy:") + persona;
-    if (auto bound = listen(persona, address, EgressProxyPort, network); !bound)
-        emit problem(key, bound.error());
-    else
-        emit recovered(key);
-}
-
-Result<int> EgressProxy::listen(const QString &persona, const QString &address, int port,
-                                const QString &clients)
+Result<int> EgressProxy::listen(const QString &persona, const QString &address, int port)
 {
     auto literal = AddressGuard::parseLiteral(address);
     if (!literal || !*literal)
@@ -1902,16 +1853,11 @@ Result<int> EgressProxy::listen(const QString &persona, const QString &address, 
                                      {},
                                      Text::tr("Give an IPv4 or IPv6 address, e.g. 127.0.0.1.")});
     const IpAddress a = **literal;
-    const auto subnet = parseNetwork(clients);
-    if (!subnet)
-        return std::unexpected(subnet.error());
     if (port != 0) {
         QMutexLocker lock(&m_impl->mutex);
         for (const auto &l : m_impl->listeners)
-            if (l->persona == persona && sameAddress(l->address, a) && l->port == port) {
-                l->setClients(*subnet); // the network made anew, with another subnet
+            if (l->persona == persona && l->path.isEmpty() && sameAddress(l->address, a) && l->port == port)
                 return port;
-            }
     }
     const int fd = ::socket(a.v6 ? AF_INET6 : AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
     auto fail = [&](const QString &what) -> Result<int> {
@@ -1952,17 +1898,72 @@ Result<int> EgressProxy::listen(const QString &persona, const QString &address, 
     l->persona = persona;
     l->address = a;
     l->port = boundPort;
-    l->setClients(*subnet);
-    {
-        QMutexLocker lock(&m_impl->mutex);
-        m_impl->listeners.push_back(l);
-    }
-    for (auto &w : m_impl->workers)
-        w->post([w = w.get(), l] { w->addListener(l); });
+    m_impl->addListener(l);
     QMetaObject::invokeMethod(
         this, [this, persona, a, boundPort] { emit listening(persona, a.toString(), boundPort); },
         Qt::QueuedConnection);
     return boundPort;
+}
+
+Result<void> EgressProxy::listenUnix(const QString &persona, const QString &path)
+{
+    const QByteArray file = QFile::encodeName(path);
+    struct stat st{};
+    const bool present = ::lstat(file.constData(), &st) == 0;
+    std::shared_ptr<ListenSocket> stale;
+    {
+        QMutexLocker lock(&m_impl->mutex);
+        for (const auto &l : m_impl->listeners)
+            if (l->path == path) {
+                if (l->persona == persona && present && S_ISSOCK(st.st_mode) && st.st_ino == l->inode)
+                    return {}; // served already
+                stale = l;     // the folder was made anew (a new login), or another persona's
+            }
+    }
+    if (stale)
+        closeListener(stale->persona, path, 0);
+    auto fail = [&](int fd, const QString &what) -> Result<void> {
+        const QString why = QString::fromUtf8(strerror(errno));
+        if (fd >= 0)
+            ::close(fd);
+        return std::unexpected(Error{Error::Code::Unavailable,
+                                     Text::tr("the proxy for %1 cannot listen: %2 (%3)").arg(persona, what, why),
+                                     path,
+                                     Text::tr("Check that the folder exists and belongs to you.")});
+    };
+    sockaddr_un sa{};
+    sa.sun_family = AF_UNIX;
+    if (size_t(file.size()) >= sizeof(sa.sun_path)) {
+        errno = ENAMETOOLONG;
+        return fail(-1, Text::tr("the socket's path is too long"));
+    }
+    std::memcpy(sa.sun_path, file.constData(), size_t(file.size()));
+    // Whatever is at the path is ours to replace (a socket of an earlier run; the folder is Paddock's).
+    if (present && ::unlink(file.constData()) != 0)
+        return fail(-1, Text::tr("cannot remove what is there"));
+    const int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    if (fd < 0)
+        return fail(fd, Text::tr("no socket"));
+    if (::bind(fd, reinterpret_cast<const sockaddr *>(&sa), sizeof(sa)) != 0)
+        return fail(fd, Text::tr("bind failed"));
+    // The container's user may be another uid than Paddock's (a rootful engine): the socket is open
+    // to all, the folder (0700, owned by that user) is what keeps everyone else out.
+    ::chmod(file.constData(), 0666);
+    if (::listen(fd, 4096) != 0)
+        return fail(fd, Text::tr("listen failed"));
+    struct stat bound{};
+    ::fstat(fd, &bound);
+    ::lstat(file.constData(), &bound);
+    auto l = std::make_shared<ListenSocket>();
+    l->id = m_impl->nextListenerId++;
+    l->fd = fd;
+    l->persona = persona;
+    l->path = path;
+    l->inode = bound.st_ino;
+    m_impl->addListener(l);
+    QMetaObject::invokeMethod(this, [this, persona, path] { emit listening(persona, path, 0); },
+                              Qt::QueuedConnection);
+    return {};
 }
 
 void EgressProxy::closeListeners(const QString &persona)
@@ -1975,13 +1976,19 @@ void EgressProxy::closeListener(const QString &persona, const QString &address, 
     std::optional<IpAddress> only;
     if (auto literal = AddressGuard::parseLiteral(address); literal && *literal)
         only = **literal;
+    const bool socket = !address.isEmpty() && !only; // a Unix socket's path
     std::vector<quint64> ids;
     {
         QMutexLocker lock(&m_impl->mutex);
         auto &all = m_impl->listeners;
         for (auto it = all.begin(); it != all.end();) {
-            if ((*it)->persona == persona &&
-                (!only || (sameAddress((*it)->address, *only) && (*it)->port == port))) {
+            const auto &l = **it;
+            const bool match = socket ? l.path == address
+                                      : (!only || (l.path.isEmpty() && sameAddress(l.address, *only) &&
+                                                   l.port == port));
+            if (l.persona == persona && match) {
+                if (socket)
+                    ::unlink(QFile::encodeName(l.path).constData());
                 ids.push_back((*it)->id);
                 it = all.erase(it);
             } else {
@@ -2005,11 +2012,13 @@ QByteArray EgressProxy::statusJson(const ProxyStatus &s)
 {
     QJsonArray listeners;
     for (const auto &l : s.listeners) {
-        QJsonObject o{{QStringLiteral("persona"), l.persona},
-                      {QStringLiteral("address"), l.address},
-                      {QStringLiteral("port"), l.port}};
-        if (!l.clients.isEmpty())
-            o.insert(QStringLiteral("clients"), l.clients);
+        QJsonObject o{{QStringLiteral("persona"), l.persona}};
+        if (l.socket.isEmpty()) {
+            o.insert(QStringLiteral("address"), l.address);
+            o.insert(QStringLiteral("port"), l.port);
+        } else {
+            o.insert(QStringLiteral("socket"), l.socket);
+        }
         listeners.append(o);
     }
     QJsonObject personas;

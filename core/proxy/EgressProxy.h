@@ -4,7 +4,6 @@
 #include "engine/EngineService.h"
 #include "personas/Persona.h"
 #include "proxy/AddressGuard.h"
-#include "proxy/EgressProxyPort.h"
 #include "proxy/Resolver.h"
 
 #include <QHash>
@@ -61,9 +60,9 @@ struct ProxyStatus
     struct Listener
     {
         QString persona;
-        QString address;
+        QString address; // a TCP listener's address and port
         int port = 0;
-        QString clients; // the network its clients must be on ("10.89.3.0/24"), or empty: any
+        QString socket; // or a Unix socket's path (an isolated persona's egress socket)
     };
     QList<Listener> listeners;
     QHash<QString, ProxyCounters> personas;
@@ -116,24 +115,22 @@ public:
     // Closes its listeners and its connections.
     void removePersona(const QString &name);
     // Any thread. Binds address:port for `persona` now (port 0: any free one) and returns the
-    // port; the proxy serves it from its thread. A second listen on the same address and port
-    // for the same persona is not an error. `clients` ("10.89.3.0/24"): the network a client must
-    // be on to speak for `persona` (the persona's own network; a container elsewhere that reaches
-    // the address is refused with 403); empty: any client.
-    Result<int> listen(const QString &persona, const QString &address, int port = EgressProxyPort,
-                       const QString &clients = {});
+    // port; the proxy serves it from its thread. Anything that reaches the address speaks for
+    // `persona` (the loopback listener, `paddockctl proxy listen`). A second listen on the same
+    // address and port for the same persona is not an error.
+    Result<int> listen(const QString &persona, const QString &address, int port);
+    // Any thread. Listens on the Unix socket `path` for `persona` (an isolated persona's `egress`
+    // socket, bind-mounted into its container): whoever connects there is that persona, whatever
+    // address it claims. What is at `path` is replaced; the socket is 0666 (its folder keeps others
+    // out). Again for the same path and persona: nothing to do while the socket file is the one
+    // bound (a folder made anew is bound again).
+    Result<void> listenUnix(const QString &persona, const QString &path);
     void closeListeners(const QString &persona);
-    // One of them (address:port).
+    // One of them: address:port, or a Unix socket's path (port 0).
     void closeListener(const QString &persona, const QString &address, int port);
-    // Serves `runtime`'s isolated personas: their settings as they change, a listener on their
-    // network's gateway while they run. Any thread; before or after the runtime starts.
+    // Serves `runtime`'s personas that use the proxy: their settings as they change, and the
+    // loopback listener a persona asks for. Any thread; before or after the runtime starts.
     void follow(PersonaRuntime *runtime);
-
-public slots:
-    // On the proxy's thread (queued): listen() on a persona network's gateway for the clients on
-    // `network` (its subnet), the failure reported as a problem the user sees (key
-    // "proxy:<persona>") and cleared once it serves.
-    void serve(const QString &persona, const QString &address, const QString &network);
 
 public:
     // Any thread.

@@ -1,7 +1,5 @@
 #include "repo/GitTransport.h"
 
-#include "runtime/EngineClient.h"
-
 #include <QCoreApplication>
 #include <QDir>
 #include <QFile>
@@ -13,7 +11,14 @@
 #include <QSaveFile>
 #include <QSet>
 #include <QTimer>
-#include <QUrl>
+#include <QSocketNotifier>
+
+#include <cerrno>
+#include <cstring>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
 
 namespace paddock {
 
@@ -23,8 +28,6 @@ struct Text
     Q_DECLARE_TR_FUNCTIONS(paddock::GitTransport)
 };
 
-constexpr int FirstBackoffMs = 1000;
-constexpr int MaxBackoffMs = 30000;
 constexpr int StopTimeoutMs = 3000;
 
 QString shellQuote(const QString &s)
@@ -36,15 +39,12 @@ QString shellQuote(const QString &s)
 struct GitTransport::Instance
 {
     QString persona;
-    QString address;
-    int port = DefaultPort;
+    QString path;
     QStringList mirrors;
-    QProcess *process = nullptr;
-    QTimer *restart = nullptr;
-    int backoffMs = FirstBackoffMs;
-    bool ready = false;
-    bool stopping = false;
-    QByteArray stderrTail;
+    int fd = -1;
+    ino_t inode = 0;
+    QSocketNotifier *notifier = nullptr;
+    QSet<QProcess *> daemons; // one per connection being served
 };
 
 GitTransport::GitTransport(Options options, QObject *parent)
@@ -111,16 +111,15 @@ Result<void> GitTransport::installHook(const QString &mirror, const QString &pad
     return {};
 }
 
-Result<void> GitTransport::serve(const QString &persona, const QString &address, const QStringList &mirrors,
-                                 int port)
+Result<void> GitTransport::serve(const QString &persona, const QString &socketPath, const QStringList &mirrors)
 {
     if (mirrors.isEmpty()) {
         stop(persona);
         return {};
     }
-    if (address.isEmpty())
-        return fail(Error::Code::Invalid, Text::tr("no address to listen on"), persona,
-                    Text::tr("The persona's network needs a gateway address."));
+    if (socketPath.isEmpty())
+        return fail(Error::Code::Invalid, Text::tr("no socket to listen on"), persona,
+                    Text::tr("This is a bug in Paddock: please report it."));
     QStringList served;
     for (const QString &m : mirrors) {
         const QString path = QDir::cleanPath(QDir(m).absolutePath());
@@ -133,41 +132,86 @@ Result<void> GitTransport::serve(const QString &persona, const QString &address,
         served << path;
     }
     served.sort();
-    auto &slot = m_instances[persona];
-    if (slot && slot->address == address && slot->port == port && slot->mirrors == served && slot->process)
-        return {};
-    if (slot)
-        stop(persona);
+    const QByteArray file = QFile::encodeName(socketPath);
+    struct stat st{};
+    const bool present = ::lstat(file.constData(), &st) == 0;
+    if (auto it = m_instances.find(persona); it != m_instances.end()) {
+        Instance &instance = *it->second;
+        if (instance.path == socketPath && present && S_ISSOCK(st.st_mode) && st.st_ino == instance.inode) {
+            instance.mirrors = served; // connections from now on see the new list
+            return {};
+        }
+        stop(persona); // another path, or the folder was made anew: listen again
+    }
+    auto refuse = [&](int fd, const QString &what) -> Result<void> {
+        const QString why = QString::fromLocal8Bit(std::strerror(errno));
+        if (fd >= 0)
+            ::close(fd);
+        return fail(Error::Code::Unavailable,
+                    Text::tr("the git transport of %1 cannot listen: %2 (%3)").arg(persona, what, why),
+                    socketPath, Text::tr("Check that the persona's socket folder exists and belongs to you."));
+    };
+    sockaddr_un sa{};
+    sa.sun_family = AF_UNIX;
+    if (size_t(file.size()) >= sizeof(sa.sun_path)) {
+        errno = ENAMETOOLONG;
+        return refuse(-1, Text::tr("the socket's path is too long"));
+    }
+    std::memcpy(sa.sun_path, file.constData(), size_t(file.size()));
+    if (present && ::unlink(file.constData()) != 0)
+        return refuse(-1, Text::tr("cannot remove what is there"));
+    const int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    if (fd < 0)
+        return refuse(fd, Text::tr("no socket"));
+    if (::bind(fd, reinterpret_cast<const sockaddr *>(&sa), sizeof(sa)) != 0)
+        return refuse(fd, Text::tr("bind failed"));
+    ::chmod(file.constData(), 0666);
+    if (::listen(fd, 64) != 0)
+        return refuse(fd, Text::tr("listen failed"));
+    ::lstat(file.constData(), &st);
     auto &instance = m_instances[persona];
     instance = std::make_unique<Instance>();
     instance->persona = persona;
-    instance->address = address;
-    instance->port = port;
+    instance->path = socketPath;
     instance->mirrors = served;
-    instance->restart = new QTimer(this);
-    instance->restart->setSingleShot(true);
+    instance->fd = fd;
+    instance->inode = st.st_ino;
+    instance->notifier = new QSocketNotifier(qintptr(fd), QSocketNotifier::Read, this);
     Instance *raw = instance.get();
-    connect(instance->restart, &QTimer::timeout, this, [this, raw] { launch(*raw); });
-    launch(*raw);
+    connect(instance->notifier, &QSocketNotifier::activated, this, [this, raw] { accept(*raw); });
+    emit ready(persona);
     return {};
 }
 
-void GitTransport::launch(Instance &instance)
+void GitTransport::accept(Instance &instance)
+{
+    while (instance.daemons.size() < MaxConnections) {
+        const int client = ::accept4(instance.fd, nullptr, nullptr, SOCK_CLOEXEC);
+        if (client < 0)
+            return;
+        launch(instance, client);
+        ::close(client); // the daemon has its own copy
+    }
+    // Full: the rest wait in the backlog until a daemon ends.
+    instance.notifier->setEnabled(false);
+}
+
+void GitTransport::launch(Instance &instance, int client)
 {
     auto *process = new QProcess(this);
-    instance.process = process;
-    instance.ready = false;
-    instance.stderrTail.clear();
     QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
     env.insert(QStringLiteral("PADDOCK_PERSONA"), instance.persona);
     if (!m_options.dataDir.isEmpty())
         env.insert(QStringLiteral("PADDOCK_DATA_DIR"), m_options.dataDir);
     process->setProcessEnvironment(env);
-    process->setProcessChannelMode(QProcess::SeparateChannels);
+    // The connection is the daemon's standard input and output (inetd style); its log stays apart.
+    process->setStandardInputFile(QProcess::nullDevice());
     process->setStandardOutputFile(QProcess::nullDevice());
-    QStringList args{QStringLiteral("--listen=") + instance.address,
-                     QStringLiteral("--port=%1").arg(instance.port),
-                     QStringLiteral("--reuseaddr"),
+    process->setChildProcessModifier([client] {
+        ::dup2(client, STDIN_FILENO);
+        ::dup2(client, STDOUT_FILENO);
+    });
+    QStringList args{QStringLiteral("--inetd"),
                      QStringLiteral("--base-path=") + m_options.mirrorsDir,
                      QStringLiteral("--export-all"),
                      QStringLiteral("--strict-paths"),
@@ -175,62 +219,28 @@ void GitTransport::launch(Instance &instance)
                      QStringLiteral("--disable=upload-archive"),
                      QStringLiteral("--timeout=300"),
                      QStringLiteral("--init-timeout=10"),
-                     QStringLiteral("--max-connections=16"),
-                     QStringLiteral("--verbose"),
                      QStringLiteral("--log-destination=stderr")};
     args += instance.mirrors;
     Instance *raw = &instance;
-    connect(process, &QProcess::readyReadStandardError, this, [this, raw, process] {
-        const QByteArray chunk = process->readAllStandardError();
-        raw->stderrTail = QByteArray(raw->stderrTail + chunk).right(4096);
-        if (!raw->ready && chunk.contains("Ready to rumble")) {
-            raw->ready = true;
-            raw->backoffMs = FirstBackoffMs;
-            emit ready(raw->persona);
-        }
-    });
-    connect(process, &QProcess::errorOccurred, this, [this, raw, process](QProcess::ProcessError error) {
-        if (error != QProcess::FailedToStart || raw->process != process)
+    raw->daemons.insert(process);
+    auto done = [this, raw, process] {
+        if (!raw->daemons.remove(process))
+            return;
+        process->deleteLater();
+        if (raw->notifier)
+            raw->notifier->setEnabled(true); // room again for what waits in the backlog
+    };
+    connect(process, &QProcess::errorOccurred, this, [this, raw, process, done](QProcess::ProcessError error) {
+        if (error != QProcess::FailedToStart)
             return;
         emit problem(raw->persona,
                      Error{Error::Code::Unavailable,
                            Text::tr("cannot start git daemon: %1").arg(process->errorString()),
                            m_options.gitDaemon, Text::tr("Install git (git daemon is part of it).")});
-        process->deleteLater();
-        raw->process = nullptr;
-        scheduleRestart(*raw);
+        done();
     });
-    connect(process, &QProcess::finished, this, [this, raw, process](int code, QProcess::ExitStatus) {
-        if (raw->process != process)
-            return;
-        process->deleteLater();
-        raw->process = nullptr;
-        raw->ready = false;
-        if (raw->stopping)
-            return;
-        const QString said = QString::fromUtf8(raw->stderrTail).trimmed().split(u'\n').last();
-        emit problem(
-            raw->persona,
-            Error{Error::Code::Unavailable,
-                  Text::tr("git daemon on %1:%2 stopped (exit %3): %4")
-                      .arg(raw->address)
-                      .arg(raw->port)
-                      .arg(code)
-                      .arg(said),
-                  raw->persona,
-                  Text::tr("It is started again shortly; the address exists only while the persona's "
-                           "container runs.")});
-        scheduleRestart(*raw);
-    });
+    connect(process, &QProcess::finished, this, done);
     process->start(m_options.gitDaemon, args);
-}
-
-void GitTransport::scheduleRestart(Instance &instance)
-{
-    if (instance.stopping)
-        return;
-    instance.restart->start(instance.backoffMs);
-    instance.backoffMs = std::min(instance.backoffMs * 2, MaxBackoffMs);
 }
 
 void GitTransport::stop(const QString &persona)
@@ -239,13 +249,18 @@ void GitTransport::stop(const QString &persona)
     if (it == m_instances.end())
         return;
     Instance &instance = *it->second;
-    instance.stopping = true;
-    instance.restart->stop();
-    instance.restart->deleteLater();
-    if (QProcess *process = instance.process) {
-        instance.process = nullptr;
+    delete instance.notifier;
+    instance.notifier = nullptr;
+    if (instance.fd >= 0) {
+        ::close(instance.fd);
+        ::unlink(QFile::encodeName(instance.path).constData());
+    }
+    const QSet<QProcess *> daemons = std::exchange(instance.daemons, {});
+    for (QProcess *process : daemons) {
         process->disconnect(this);
         process->terminate();
+    }
+    for (QProcess *process : daemons) {
         if (!process->waitForFinished(StopTimeoutMs)) {
             process->kill();
             process->waitForFinished(StopTimeoutMs);
@@ -263,137 +278,7 @@ void GitTransport::stopAll()
 
 bool GitTransport::isReady(const QString &persona) const
 {
-    const auto it = m_instances.find(persona);
-    return it != m_instances.end() && it->second->ready;
-}
-
-QString GitTransport::baseUrl(const QString &persona) const
-{
-    const auto it = m_instances.find(persona);
-    return it == m_instances.end() ? QString() : baseUrl(it->second->address, it->second->port);
-}
-
-bool GitTransport::hasDns(EngineClient &client, const QString &network)
-{
-    EngineClient libpod(client.endpoint());
-    libpod.setApiVersion(QString::fromLatin1(PodmanApiVersion));
-    auto inspect = libpod.request("GET", QStringLiteral("/libpod/networks/%1/json")
-                                             .arg(QString::fromLatin1(QUrl::toPercentEncoding(network))));
-    if (!inspect || inspect->status != 200)
-        return false; // not podman (dockerd's internal networks resolve container names only)
-    return QJsonDocument::fromJson(inspect->body).object().value(QStringLiteral("dns_enabled")).toBool();
-}
-
-namespace {
-// The first IPv4 value of `key` ("Gateway", "Subnet") in a network's IPAM.Config entries, or empty.
-Result<QString> ipamValue(EngineClient &client, const QString &network, QLatin1StringView key)
-{
-    auto body =
-        client.call(Text::tr("inspecting network %1").arg(network), "GET",
-                    QStringLiteral("/networks/") + QString::fromLatin1(QUrl::toPercentEncoding(network)));
-    if (!body)
-        return std::unexpected(body.error());
-    const QJsonArray configs = QJsonDocument::fromJson(*body)
-                                   .object()
-                                   .value(QStringLiteral("IPAM"))
-                                   .toObject()
-                                   .value(QStringLiteral("Config"))
-                                   .toArray();
-    for (const QJsonValue &c : configs) {
-        const QString value = c.toObject().value(key).toString();
-        if (!value.isEmpty() && !value.contains(u':'))
-            return value;
-    }
-    return QString();
-}
-} // namespace
-
-Result<QString> GitTransport::gatewayAddress(EngineClient &client, const QString &network)
-{
-    auto gateway = ipamValue(client, network, QLatin1StringView("Gateway"));
-    if (!gateway || !gateway->isEmpty())
-        return gateway;
-    return fail(Error::Code::NotFound, Text::tr("the network has no gateway address"), network,
-                Text::tr("Remove the network; Paddock makes it again with a gateway for the git transport."));
-}
-
-Result<QString> GitTransport::subnetOf(EngineClient &client, const QString &network)
-{
-    auto subnet = ipamValue(client, network, QLatin1StringView("Subnet"));
-    if (!subnet || !subnet->isEmpty())
-        return subnet;
-    return fail(Error::Code::NotFound, Text::tr("the network has no IPv4 subnet"), network,
-                Text::tr("Remove the network; Paddock makes it again."));
-}
-
-Result<QString> GitTransport::createNetworkWithGateway(EngineClient &client, const QString &name,
-                                                       const QMap<QString, QString> &labels)
-{
-    auto all = client.call(Text::tr("listing networks"), "GET", QStringLiteral("/networks"));
-    if (!all)
-        return std::unexpected(all.error());
-    QSet<QString> used;
-    for (const QJsonValue &n : QJsonDocument::fromJson(*all).array())
-        for (const QJsonValue &c :
-             n.toObject().value(QStringLiteral("IPAM")).toObject().value(QStringLiteral("Config")).toArray())
-            used.insert(c.toObject().value(QStringLiteral("Subnet")).toString());
-    QJsonObject labelObject;
-    for (auto it = labels.begin(); it != labels.end(); ++it)
-        labelObject.insert(it.key(), it.value());
-    EngineClient libpod(client.endpoint());
-    libpod.setApiVersion(QString::fromLatin1(PodmanApiVersion));
-    const auto ping = libpod.request("GET", QStringLiteral("/libpod/_ping"));
-    const bool podman = ping && ping->status == 200;
-    Error last;
-    for (int third = 254, tries = 0; third > 0 && tries < 8; --third) {
-        const QString subnet = QStringLiteral("10.89.%1.0/24").arg(third);
-        if (used.contains(subnet))
-            continue;
-        ++tries;
-        const QString gateway = QStringLiteral("10.89.%1.1").arg(third);
-        if (podman) {
-            // podman's compat API ignores dns_enabled ("not a recognized option") and would start
-            // aardvark-dns on the gateway: its own API takes it.
-            const QJsonObject own{
-                {QStringLiteral("name"), name},
-                {QStringLiteral("driver"), QStringLiteral("bridge")},
-                {QStringLiteral("internal"), true},
-                {QStringLiteral("dns_enabled"), false},
-                {QStringLiteral("subnets"), QJsonArray{QJsonObject{{QStringLiteral("subnet"), subnet},
-                                                                   {QStringLiteral("gateway"), gateway}}}},
-                {QStringLiteral("labels"), labelObject}};
-            auto created = libpod.call(Text::tr("creating network %1").arg(name), "POST",
-                                       QStringLiteral("/libpod/networks/create"),
-                                       QJsonDocument(own).toJson(QJsonDocument::Compact));
-            if (created)
-                return gateway;
-            last = created.error();
-            if (last.code == Error::Code::Busy || last.message.contains(QStringLiteral("exists")))
-                break;
-            continue;
-        }
-        const QJsonObject spec{{QStringLiteral("Name"), name},
-                               {QStringLiteral("Driver"), QStringLiteral("bridge")},
-                               {QStringLiteral("Internal"), true},
-                               {QStringLiteral("CheckDuplicate"), true},
-                               {QStringLiteral("IPAM"),
-                                QJsonObject{{QStringLiteral("Driver"), QStringLiteral("default")},
-                                            {QStringLiteral("Config"),
-                                             QJsonArray{QJsonObject{{QStringLiteral("Subnet"), subnet},
-                                                                    {QStringLiteral("Gateway"), gateway}}}}}},
-                               {QStringLiteral("Options"),
-                                QJsonObject{{QStringLiteral("dns_enabled"), QStringLiteral("false")}}},
-                               {QStringLiteral("Labels"), labelObject}};
-        auto created =
-            client.call(Text::tr("creating network %1").arg(name), "POST", QStringLiteral("/networks/create"),
-                        QJsonDocument(spec).toJson(QJsonDocument::Compact));
-        if (created)
-            return gateway;
-        last = created.error();
-        if (last.code == Error::Code::Busy || last.message.contains(QStringLiteral("exists")))
-            break; // a network of this name, not a subnet taken in the meantime
-    }
-    return std::unexpected(last);
+    return m_instances.find(persona) != m_instances.end();
 }
 
 } // namespace paddock

@@ -693,6 +693,26 @@ Result<void> WorkspaceBuilder::setLocalUrl(const QString &workspacePath, const Q
     return {};
 }
 
+Result<void> WorkspaceBuilder::retargetLocal(const QString &workspacePath, const QString &base)
+{
+    git::ensureInit();
+    auto repo = openRepository(workspacePath);
+    if (!repo)
+        return std::unexpected(repo.error());
+    git_remote *remote = nullptr;
+    if (git_remote_lookup(&remote, repo->get(), "local") != 0)
+        return {};
+    const QString url = QString::fromUtf8(git_remote_url(remote));
+    git_remote_free(remote);
+    const QString mirror = url.section(u'/', -1);
+    if (!url.startsWith(QStringLiteral("git://")) || mirror.isEmpty())
+        return {}; // the mirror's host path (made for host use): not the container's
+    const QString wanted = base + u'/' + mirror;
+    if (url == wanted)
+        return {};
+    return setLocalUrl(workspacePath, wanted);
+}
+
 WorkspaceJob::WorkspaceJob(WorkspaceRequest request, QString dataDir, QObject *parent)
     : QObject(parent)
     , m_request(std::move(request))

@@ -100,6 +100,9 @@ public:
 
     // Points a workspace's `local` remote at `url` (when the transport's address changed).
     static Result<void> setLocalUrl(const QString &workspacePath, const QString &url);
+    // Points `local` at <base>/<the mirror its URL names>, when it points elsewhere (a workspace
+    // made when the transport had another address). A workspace without `local` is left alone.
+    static Result<void> retargetLocal(const QString &workspacePath, const QString &base);
 
 private:
     QString m_dataDir;

@@ -2,12 +2,14 @@
 
 #include "config/Paths.h"
 #include "personas/PersonaStore.h"
-#include "proxy/EgressProxyPort.h"
 #include "repo/GitTransport.h"
 #include "repo/WorkspaceMount.h"
 #include "runtime/EngineStream.h"
+#include "runtime/InboundPorts.h"
+#include "runtime/PersonaSockets.h"
 
 #include <QCoreApplication>
+#include <QDir>
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QThreadPool>
@@ -72,30 +74,54 @@ Result<bool> exists(EngineClient &client, const QString &what, const QString &pa
                 client.endpoint().socketPath, {});
 }
 
-// The persona's hardened create body, with the workspace and what the entrypoint needs to know;
-// an isolated persona's tools are pointed at its egress proxy on `gateway`, its one way out.
+// The persona's hardened create body, with the workspace, its socket folder and the relay in front
+// of its entrypoint (`command`: the persona's, else the image's); an isolated persona's tools are
+// pointed at the relay's proxy port, its one way out.
 QJsonObject createBody(const Persona &persona, const EngineClient::Version &version, bool rootless,
-                       const std::optional<WorkspaceMount> &workspace, const QString &gateway)
+                       const std::optional<WorkspaceMount> &workspace, const QString &relay,
+                       const QStringList &command)
 {
     QJsonObject spec = containerSpec(persona, version.engine);
+    QJsonObject host = spec.value(QStringLiteral("HostConfig")).toObject();
     if (rootless && version.engine == QLatin1StringView("podman")) {
         // Rootless podman maps the container's uid 1000 to a subordinate uid that cannot write the
         // user's workspace: map it to the user instead.
-        QJsonObject host = spec.value(QStringLiteral("HostConfig")).toObject();
         host.insert(QStringLiteral("UsernsMode"), QStringLiteral("keep-id:uid=1000,gid=1000"));
-        spec.insert(QStringLiteral("HostConfig"), host);
     }
+    // Every way in or out is a socket of this folder; the relay comes from the host, read-only, so
+    // that isolation does not depend on what the image holds.
+    QJsonArray mounts = host.value(QStringLiteral("Mounts")).toArray();
+    mounts.append(QJsonObject{{QStringLiteral("Type"), QStringLiteral("bind")},
+                              {QStringLiteral("Source"), PersonaSockets::folder(persona.name)},
+                              {QStringLiteral("Target"), QLatin1StringView(PersonaSockets::ContainerFolder)}});
+    mounts.append(QJsonObject{{QStringLiteral("Type"), QStringLiteral("bind")},
+                              {QStringLiteral("Source"), relay},
+                              {QStringLiteral("Target"), QLatin1StringView(PersonaSockets::ContainerRelay)},
+                              {QStringLiteral("ReadOnly"), true}});
+    host.insert(QStringLiteral("Mounts"), mounts);
+    spec.insert(QStringLiteral("HostConfig"), host);
+    QList<int> inbound;
+    if (persona.isolated())
+        for (const Persona::Port &port : persona.ports)
+            inbound << port.container;
+    QJsonArray entry;
+    for (const QString &part : PersonaSockets::relayCommand(persona.isolated(), inbound, command))
+        entry.append(part);
+    spec.insert(QStringLiteral("Entrypoint"), entry);
+    spec.insert(QStringLiteral("Cmd"), QJsonArray{});
     QJsonArray env{QStringLiteral("HOME=/home/dev")};
     // A name, never a value: the key itself arrives in the secrets tmpfs.
     if (!persona.sshKey.isEmpty())
         env.append(QString(QStringLiteral("PADDOCK_SSH_KEY=") + persona.sshKey));
-    if (persona.isolated() && !gateway.isEmpty()) {
-        const QString proxy = QStringLiteral("http://%1:%2").arg(gateway).arg(EgressProxyPort);
-        const QString direct = QStringLiteral("localhost,127.0.0.1,::1");
+    if (persona.isolated()) {
+        const QString proxy = QStringLiteral("http://127.0.0.1:%1").arg(PersonaSockets::ProxyPort);
         for (const char *name : {"HTTP_PROXY", "HTTPS_PROXY", "http_proxy", "https_proxy"})
             env.append(QString(QLatin1StringView(name) + u'=' + proxy));
+        // Nothing is direct: loopback is the container's own (the relay's ports, the agent's servers).
         for (const char *name : {"NO_PROXY", "no_proxy"})
-            env.append(QString(QLatin1StringView(name) + u'=' + direct));
+            env.append(QString(QLatin1StringView(name) + QStringLiteral("=localhost,127.0.0.1,::1")));
+        env.append(QString(QStringLiteral("PADDOCK_EGRESS_SOCKET=") +
+                           QLatin1StringView(PersonaSockets::ContainerFolder) + QStringLiteral("/egress")));
     }
     spec.insert(QStringLiteral("Env"), env);
     if (workspace) {
@@ -128,46 +154,24 @@ Result<void> chownTree(const QString &root, int uid)
     return {};
 }
 
-// The network a persona's container joins: its own internal one (made here, with a gateway
-// address on the host for the git transport), or the engine's default one for full trust.
-QString networkOf(const Persona &persona, const QString &engine)
+// The command the relay runs: the persona's entrypoint, else the image's entrypoint and command.
+QStringList commandOf(const Persona &persona, const QJsonObject &image)
 {
-    if (persona.isolated())
-        return persona.networkName();
-    return engine == QLatin1StringView("podman") ? QStringLiteral("podman") : QStringLiteral("bridge");
+    if (!persona.entrypoint.isEmpty())
+        return persona.entrypoint;
+    QStringList out;
+    const QJsonObject config = image.value(QStringLiteral("Config")).toObject();
+    for (const char *key : {"Entrypoint", "Cmd"})
+        for (const QJsonValue &part : config.value(QLatin1StringView(key)).toArray())
+            out << part.toString();
+    return out;
 }
 
-// Makes the persona's network when it is missing (or has no gateway, or DNS, as networks made
-// before the git transport and the proxy); its gateway address. No container may be on it then.
-Result<QString> ensureNetwork(EngineClient &client, const EngineClient::Version &version,
-                              const Persona &persona)
-{
-    const QString network = networkOf(persona, version.engine);
-    auto have = exists(client, Text::tr("network %1").arg(network),
-                       QStringLiteral("/networks/%1").arg(encoded(network)));
-    if (!have)
-        return std::unexpected(have.error());
-    if (*have) {
-        auto gateway = GitTransport::gatewayAddress(client, network);
-        if (!persona.isolated() || (gateway && !GitTransport::hasDns(client, network)))
-            return gateway;
-        if (auto removed = client.removeNetwork(network); !removed)
-            return std::unexpected(removed.error());
-    }
-    if (!persona.isolated())
-        return fail(Error::Code::NotFound, Text::tr("the engine has no network %1").arg(network),
-                    client.endpoint().socketPath, Text::tr("Check the container engine's installation."));
-    return GitTransport::createNetworkWithGateway(client, network,
-                                                  {{QLatin1StringView(PersonaLabel), persona.name}});
-}
-
-// The networks, volumes and container a persona needs; the container made anew (a stopped one
-// is replaced, so that edits take effect; its volumes stay). An isolated persona's network is
-// fenced once the container has started (its bridge is up only then), before its secrets and the
-// `.ready` marker the entrypoint waits for. `gateway` gets the network's gateway address.
+// The volumes and container a persona needs; the container made anew (a stopped one is replaced,
+// so that edits take effect; its volumes stay). Its socket folder is ready before (ensureSockets).
 Result<void> prepareContainer(EngineClient &client, const EngineClient::Version &version, bool rootless,
                               const Persona &persona, const std::optional<WorkspaceMount> &workspace,
-                              HostFence &fence, QString &gateway)
+                              const QString &relay)
 {
     const QMap<QString, QString> labels{{QLatin1StringView(PersonaLabel), persona.name}};
     auto image = client.request("GET", QStringLiteral("/images/%1/json").arg(encoded(persona.image)));
@@ -179,6 +183,11 @@ Result<void> prepareContainer(EngineClient &client, const EngineClient::Version 
                     client.endpoint().socketPath,
                     Text::tr("Build it with \"Build agent image\" on the Personas page, or with "
                              "\"paddockctl image build\"."));
+    const QStringList command = commandOf(persona, QJsonDocument::fromJson(image->body).object());
+    if (command.isEmpty())
+        return fail(Error::Code::Invalid,
+                    Text::tr("neither persona %1 nor its image %2 says what to run").arg(persona.name, persona.image),
+                    persona.name, Text::tr("Give the persona an entrypoint."));
     for (const Persona::Volume &volume : persona.volumes) {
         auto have = exists(client, Text::tr("volume %1").arg(volume.name),
                            QStringLiteral("/volumes/%1").arg(encoded(volume.name)));
@@ -200,19 +209,14 @@ Result<void> prepareContainer(EngineClient &client, const EngineClient::Version 
         if (auto removed = client.removeContainer(persona.containerName(), true); !removed)
             return std::unexpected(removed.error());
     }
-    auto network = ensureNetwork(client, version, persona);
-    if (!network)
-        return std::unexpected(network.error());
-    gateway = *network;
+    // The internal network an isolated persona had before it had none: nothing is on it now.
+    if (persona.isolated())
+        (void)client.removeNetwork(persona.networkName());
     auto created = client.createContainer(persona.containerName(),
-                                          createBody(persona, version, rootless, workspace, gateway));
+                                          createBody(persona, version, rootless, workspace, relay, command));
     if (!created)
         return std::unexpected(created.error());
-    if (auto started = client.startContainer(persona.containerName()); !started)
-        return started;
-    if (persona.isolated())
-        (void)fence.fence(persona.name, gateway, rootless); // reported once it runs (hostExposure)
-    return {};
+    return client.startContainer(persona.containerName());
 }
 } // namespace
 
@@ -285,7 +289,7 @@ PersonaRuntime::PersonaRuntime(Options options)
     : EngineService(QStringLiteral("runtime"))
     , m_options(std::move(options))
     , m_streams(std::make_unique<Streams>())
-    , m_fence(std::make_shared<HostFence>(HostFence::Options{.enabled = m_options.hostFence}))
+    , m_relay(m_options.relay.isEmpty() ? PersonaSockets::findRelay() : m_options.relay)
 {
     qRegisterMetaType<PersonaStatus>();
     qRegisterMetaType<PersonaSample>();
@@ -333,6 +337,7 @@ Result<void> PersonaRuntime::start()
     m_reaper->setInterval(500);
     connect(m_reaper, &QTimer::timeout, this, &PersonaRuntime::reap);
     m_reaper->start();
+    m_inbound = std::make_unique<InboundPorts>();
     tryConnect();
     return {};
 }
@@ -352,7 +357,8 @@ void PersonaRuntime::stop()
         m_pool->waitForDone();
     if (m_transport)
         m_transport->stopAll();
-    (void)m_fence->prune(); // the rules of running containers stay: they run on without Paddock
+    if (m_inbound)
+        m_inbound->closeAll();
 }
 
 QList<Persona> PersonaRuntime::personas() const
@@ -401,10 +407,6 @@ QString PersonaRuntime::dataDir() const
     return m_options.dataDir.isEmpty() ? Paths::dataDir() : m_options.dataDir;
 }
 
-std::optional<HostExposure> PersonaRuntime::hostExposure(const QString &persona) const
-{
-    return m_fence->exposure(persona);
-}
 
 void PersonaRuntime::tryConnect()
 {
@@ -630,9 +632,7 @@ void PersonaRuntime::setStatus(const PersonaStatus &status)
         m_status.insert(status.persona, status);
     }
     emit statusChanged(status);
-    if (status.state == PersonaStatus::State::Running)
-        ensureTransport(status.persona);
-    updateIsolation(status);
+    updateSockets(status);
     updateStreams();
 }
 
@@ -764,17 +764,30 @@ void PersonaRuntime::beginStart(const QString &name, const std::optional<Workspa
     const EngineClient::Version version = m_version;
     const Persona p = *persona;
     const bool rootless = m_rootless;
-    auto gateway = std::make_shared<QString>();
+    if (m_relay.isEmpty())
+        return startFailed(name, action,
+                           Error{Error::Code::NotFound, Text::tr("paddock-relay is not installed"), {},
+                                 Text::tr("Reinstall Paddock, or name the relay with PADDOCK_RELAY.")});
+    if (auto ready = ensureSockets(p); !ready)
+        return startFailed(name, action, ready.error());
+    // A workspace made before its transport moved to the socket folder: `local` is the relay's now.
+    if (workspace)
+        (void)WorkspaceBuilder::retargetLocal(workspace->hostPath, GitTransport::baseUrl());
     runAction(
         name, action,
-        [version, rootless, p, workspace, fence = m_fence, gateway](EngineClient &client) {
-            return prepareContainer(client, version, rootless, p, workspace, *fence, *gateway);
+        [version, rootless, p, workspace, relay = m_relay](EngineClient &client) {
+            return prepareContainer(client, version, rootless, p, workspace, relay);
         },
-        [this, p, action, gateway] {
-            if (!gateway->isEmpty())
-                m_gateways.insert(p.name, *gateway);
-            deliverAndFinish(p, action);
-        });
+        [this, p, action] { deliverAndFinish(p, action); });
+}
+
+void PersonaRuntime::startFailed(const QString &name, const QString &action, const Error &error)
+{
+    PersonaStatus s = m_status.value(name, PersonaStatus{name});
+    s.state = PersonaStatus::State::Error;
+    s.message = actionFailure(action, name, error.text());
+    setStatus(s);
+    emit actionFailed(name, action, error);
 }
 
 void PersonaRuntime::deliverAndFinish(const Persona &persona, const QString &action)
@@ -1001,9 +1014,10 @@ void PersonaRuntime::removePersona(const QString &name, bool removeVolumes)
         m_streams->retire(m_streams->logs, name);
         m_streams->retire(m_streams->exits, name);
         m_followed.remove(name);
-        m_gateways.remove(name);
-        if (m_networkReady.remove(name))
-            emit isolatedNetworkGone(name);
+        m_inbound->close(name);
+        if (m_transport)
+            m_transport->stop(name);
+        QDir(PersonaSockets::folder(name)).removeRecursively();
         publishPersonas();
         emit actionFinished(name, QStringLiteral("remove"));
     };
@@ -1012,7 +1026,7 @@ void PersonaRuntime::removePersona(const QString &name, bool removeVolumes)
     const Persona p = *persona;
     runAction(
         name, QStringLiteral("remove"),
-        [p, removeVolumes, fence = m_fence](EngineClient &client) -> Result<void> {
+        [p, removeVolumes](EngineClient &client) -> Result<void> {
             (void)client.killContainer(p.containerName());
             if (auto removed = client.removeContainer(p.containerName(), true);
                 !removed && removed.error().code != Error::Code::NotFound)
@@ -1022,95 +1036,68 @@ void PersonaRuntime::removePersona(const QString &name, bool removeVolumes)
                     if (auto gone = client.removeVolume(v.name);
                         !gone && gone.error().code != Error::Code::NotFound)
                         return gone;
-            if (p.isolated()) {
-                (void)client.removeNetwork(p.networkName());
-                // Its rules match nothing once the bridge is gone (they name its index), so a failure
-                // to rewrite the table is no reason to keep the persona.
-                (void)fence->forget(p.name);
-            }
+            if (p.isolated())
+                (void)client.removeNetwork(p.networkName()); // one made by an older Paddock
             return {};
         },
         removeEntry);
 }
 
+int PersonaRuntime::socketOwner(const Persona &persona) const
+{
+    // Rootless podman maps the container's user to this one (keep-id); a rootful engine runs it as
+    // that uid on the host.
+    if (m_rootless)
+        return -1;
+    return persona.relaxed.rootUser ? 0 : ContainerUid;
+}
+
+Result<void> PersonaRuntime::ensureSockets(const Persona &persona)
+{
+    if (auto ready = PersonaSockets::prepare(persona.name, socketOwner(persona)); !ready)
+        return ready;
+    ensureTransport(persona.name);
+    if (!persona.isolated())
+        return {};
+    if (m_options.serveEgress)
+        if (auto served = m_options.serveEgress(persona.name, PersonaSockets::egress(persona.name)); !served)
+            return served;
+    for (const Persona::Port &port : persona.ports)
+        if (auto open = m_inbound->open(persona.name, port.host, PersonaSockets::inbound(persona.name, port.container));
+            !open)
+            return open;
+    return {};
+}
+
 void PersonaRuntime::ensureTransport(const QString &persona)
 {
     const auto p = findPersona(persona);
-    if (!m_transport || !m_client || !p)
+    if (!m_transport || !p)
         return;
     const QStringList mirrors = WorkspaceBuilder(m_options.dataDir).mirrorsOf(persona);
     if (mirrors.isEmpty())
         return;
-    const auto gateway = gatewayOf(*p);
-    if (!gateway)
-        return emit problem(QStringLiteral("git-transport:") + persona, gateway.error());
-    if (auto served = m_transport->serve(persona, *gateway, mirrors); !served)
+    if (auto ready = PersonaSockets::prepare(persona, socketOwner(*p)); !ready)
+        return emit problem(QStringLiteral("git-transport:") + persona, ready.error());
+    if (auto served = m_transport->serve(persona, PersonaSockets::git(persona), mirrors); !served)
         emit problem(QStringLiteral("git-transport:") + persona, served.error());
 }
 
-Result<QString> PersonaRuntime::gatewayOf(const Persona &persona)
+void PersonaRuntime::updateSockets(const PersonaStatus &status)
 {
-    if (const QString known = m_gateways.value(persona.name); !known.isEmpty())
-        return known;
-    auto found = GitTransport::gatewayAddress(*m_client, networkOf(persona, m_version.engine));
-    if (found)
-        m_gateways.insert(persona.name, *found);
-    return found;
-}
-
-void PersonaRuntime::updateIsolation(const PersonaStatus &status)
-{
-    const QString name = status.persona;
-    const auto p = findPersona(name);
-    if (!p || !p->isolated())
+    const auto p = findPersona(status.persona);
+    if (!p)
         return;
     using State = PersonaStatus::State;
-    if (status.state != State::Running) {
-        // Stopping still runs, and Unknown is the engine out of reach, not the container gone.
-        if (status.state != State::Stopping && status.state != State::Unknown &&
-            m_networkReady.remove(name)) {
-            emit isolatedNetworkGone(name);
-            // Its container is no more (its bridge goes too, a moment later): no rules for it. Not
-            // on Starting (a restart: the old container runs until the start replaces it and
-            // fences the new one) nor on Error (a failed stop leaves it running). Here, not on a
-            // worker, so that a start asked next fences after it (nft takes milliseconds).
-            if (status.state == State::Stopped || status.state == State::Exited)
-                (void)m_fence->release(name);
-        }
-        return;
+    if (status.state == State::Running) {
+        // Started here (then this changes nothing), or by someone else, or before Paddock ran.
+        if (auto ready = ensureSockets(*p); !ready)
+            emit problem(QStringLiteral("sockets:") + p->name, ready.error());
+        else
+            emit recovered(QStringLiteral("sockets:") + p->name);
+    } else if (status.state == State::Stopped || status.state == State::Exited) {
+        m_inbound->close(p->name); // its ports are free for others while it does not run
     }
-    if (m_networkReady.contains(name) || !m_client)
-        return;
-    const auto gateway = gatewayOf(*p);
-    if (!gateway)
-        return emit problem(QStringLiteral("host-fence:") + name, gateway.error());
-    const auto subnet = GitTransport::subnetOf(*m_client, networkOf(*p, m_version.engine));
-    if (!subnet)
-        return emit problem(QStringLiteral("host-fence:") + name, subnet.error());
-    m_networkReady.insert(name);
-    emit isolatedNetworkReady(name, *gateway, *subnet);
-    // Fenced by the start that made it run (then this changes nothing), or started by someone else
-    // or before Paddock ran: fenced now, off this thread.
-    m_pool->start([this, fence = m_fence, name, gw = *gateway, rootless = m_rootless] {
-        (void)fence->fence(name, gw, rootless);
-        QMetaObject::invokeMethod(this, [this, name] { reportExposure(name); }, Qt::QueuedConnection);
-    });
-}
-
-void PersonaRuntime::reportExposure(const QString &persona)
-{
-    const auto exposure = m_fence->exposure(persona);
-    if (!exposure)
-        return;
-    const QString key = QStringLiteral("host-fence:") + persona;
-    if (exposure->fenced ||
-        (exposure->tcpPorts.isEmpty() && exposure->udpPorts.isEmpty() && !exposure->failed))
-        return emit recovered(key);
-    emit problem(key, Error{Error::Code::Invalid, exposure->text(),
-                            exposure->bridge.isEmpty() ? exposure->gateway : exposure->bridge,
-                            Text::tr("Bind those services to 127.0.0.1 (or another address of this host), or "
-                                     "run Paddock with CAP_NET_ADMIN and a rootful engine so that it fences "
-                                     "the network.")});
 }
 
 void PersonaRuntime::createWorkspace(const QString &persona, const QString &source, const QString &feature,
@@ -1132,20 +1119,13 @@ void PersonaRuntime::createWorkspace(const QString &persona, const QString &sour
                             Text::tr("Wait for it to finish, then try again.")});
     auto cancel = std::make_shared<std::atomic<bool>>(false);
     m_workspaceCancels.insert(persona, cancel);
-    const EngineClient::Endpoint endpoint = m_client->endpoint();
-    const QString api = m_client->apiVersion();
-    const EngineClient::Version version = m_version;
     const Persona copy = *p;
     const QString dataDir = m_options.dataDir;
     const bool rootless = m_rootless;
-    m_pool->start([this, copy, source, feature, base, endpoint, api, version, dataDir, cancel, rootless] {
-        EngineClient client(endpoint);
-        client.setApiVersion(api);
-        Result<QString> gateway = ensureNetwork(client, version, copy);
-        Result<Workspace> made = std::unexpected(gateway ? Error{} : gateway.error());
-        if (gateway) {
-            WorkspaceRequest request{source, copy.name, feature, base,
-                                     GitTransport::baseUrl(*gateway, GitTransport::DefaultPort)};
+    m_pool->start([this, copy, source, feature, base, dataDir, cancel, rootless] {
+        Result<Workspace> made = std::unexpected(Error{});
+        {
+            WorkspaceRequest request{source, copy.name, feature, base, GitTransport::baseUrl()};
             qint64 lastMs = 0;
             made = WorkspaceBuilder(dataDir).create(
                 request,
@@ -1166,11 +1146,10 @@ void PersonaRuntime::createWorkspace(const QString &persona, const QString &sour
         }
         QMetaObject::invokeMethod(
             this,
-            [this, name = copy.name, made, gateway] {
+            [this, name = copy.name, made] {
                 m_workspaceCancels.remove(name);
                 if (!made)
                     return emit workspaceFailed(name, made.error());
-                m_gateways.insert(name, *gateway);
                 ensureTransport(name);
                 beginStart(name, WorkspaceMount{made->path, made->readOnlyFolders}, false);
                 emit workspaceCreated(name, *made);

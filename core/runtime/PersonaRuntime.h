@@ -5,7 +5,6 @@
 #include "repo/WorkspaceBuilder.h"
 #include "runtime/EngineClient.h"
 #include "runtime/EngineEvents.h"
-#include "runtime/HostFence.h"
 
 #include <QDateTime>
 #include <QHash>
@@ -26,6 +25,7 @@ class QTimer;
 namespace paddock {
 
 class GitTransport;
+class InboundPorts;
 class PersonaStore;
 
 // What a persona's container is doing, as the engine's events tell it.
@@ -113,9 +113,12 @@ public:
         QString dataDir;
         QString paddockctl;
         QString configDir; // handed to the hooks' paddockctl
-        // Isolated personas' networks are fenced on the host (HostFence) where Paddock may; false:
-        // never touch nftables, only report what the networks can reach.
-        bool hostFence = true;
+        // The paddock-relay mounted into every persona's container (empty: PersonaSockets::findRelay()).
+        QString relay;
+        // Serves an isolated persona's egress socket (the proxy's listenUnix); called on the runtime
+        // thread before its container starts and whenever it is seen running. Unset: nobody serves it
+        // (its connections fail: no way out).
+        std::function<Result<void>(const QString &persona, const QString &socketPath)> serveEgress;
     };
     explicit PersonaRuntime(Options options);
     ~PersonaRuntime() override;
@@ -135,9 +138,8 @@ public:
     std::optional<EngineClient::Endpoint> endpoint() const;
     // Where workspaces and mirrors are made (Options::dataDir, else Paths::dataDir()).
     QString dataDir() const;
-    // What an isolated persona's network reaches on the host (fenced, or the other ports it can
-    // reach, read now); nullopt until its container has run.
-    std::optional<HostExposure> hostExposure(const QString &persona) const;
+    // The paddock-relay mounted into the containers (empty when none was found: no persona starts).
+    QString relay() const { return m_relay; }
 
 public slots:
     // Starts it with the workspace its last container had (read-only folders included), if that
@@ -184,12 +186,6 @@ signals:
     void workspaceProgress(const QString &persona, const paddock::WorkspaceProgress &progress);
     void workspaceCreated(const QString &persona, const paddock::Workspace &workspace);
     void workspaceFailed(const QString &persona, const paddock::Error &error);
-    // An isolated persona's container runs and its network's gateway address is on the host: its
-    // egress proxy can listen on gateway:EgressProxyPort (the address its HTTP(S)_PROXY names), for
-    // clients on `subnet` (the network's, "10.89.3.0/24": the persona's containers).
-    void isolatedNetworkReady(const QString &persona, const QString &gateway, const QString &subnet);
-    // Its container stopped, ended or failed: the gateway address may go with the bridge.
-    void isolatedNetworkGone(const QString &persona);
 
 private:
     class Streams;
@@ -209,13 +205,17 @@ private:
                    std::function<Result<void>(EngineClient &)> work, std::function<void()> then = {});
     void beginStart(const QString &name, const std::optional<WorkspaceMount> &workspace, bool restart);
     void deliverAndFinish(const Persona &persona, const QString &action);
+    void startFailed(const QString &name, const QString &action, const Error &error);
     std::optional<Persona> findPersona(const QString &name) const;
+    // The persona's socket folder, its egress socket (isolated personas), its git socket (when it
+    // has mirrors) and its published ports (isolated personas): before its container starts, and
+    // again whenever it is seen running (started by someone else, or before Paddock ran).
+    Result<void> ensureSockets(const Persona &persona);
     void ensureTransport(const QString &persona);
-    // The persona's network's gateway address (remembered, else asked of the engine).
-    Result<QString> gatewayOf(const Persona &persona);
-    // Running or not any more: the proxy hears of it, the network is fenced (if it was not yet).
-    void updateIsolation(const PersonaStatus &status);
-    void reportExposure(const QString &persona);
+    // Running: its sockets are served; stopped or ended: its published ports are closed.
+    void updateSockets(const PersonaStatus &status);
+    // The host uid the container's user is (the socket folder's owner); -1: Paddock's user.
+    int socketOwner(const Persona &persona) const;
     void runQueued(const QString &persona);
     PersonaStatus statusFromInspect(const QString &persona, const QJsonObject &inspect) const;
 
@@ -241,9 +241,8 @@ private:
     std::unique_ptr<Streams> m_streams;
     std::unique_ptr<QThreadPool> m_pool;
     std::unique_ptr<GitTransport> m_transport;
-    QHash<QString, QString> m_gateways; // persona → its network's gateway address, once known
-    std::shared_ptr<HostFence> m_fence; // shared with the actions on the worker threads
-    QSet<QString> m_networkReady;       // isolated personas isolatedNetworkReady was emitted for
+    std::unique_ptr<InboundPorts> m_inbound;
+    QString m_relay;
     QHash<QString, std::shared_ptr<std::atomic<bool>>> m_workspaceCancels; // workspaces being made
 
     mutable QMutex m_mutex; // guards the snapshots below
