@@ -1,4 +1,4 @@
-# Shared by scripts/setup, scripts/in-root, scripts/run and scripts/test. Sourced, not run.
+# Shared by scripts/setup, scripts/in-root, scripts/run, scripts/test and scripts/test-session. Sourced, not run.
 # shellcheck shell=bash
 
 PADDOCK_SRC=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -25,6 +25,8 @@ PADDOCK_PACKAGES=(
   # containers
   podman runc netavark aardvark-dns passt fuse-overlayfs uidmap iproute2 iptables nftables
   busybox-static procps debootstrap
+  # Docker (dockerd with its containerd, and its CLI to look around), and ACLs for test folders
+  docker.io docker-cli containerd acl
   # packaging checks
   desktop-file-utils appstream
   # Cedar reference implementation (npm) for later tests and benchmarks
@@ -32,6 +34,23 @@ PADDOCK_PACKAGES=(
   # proxy baseline for later benchmarks
   tinyproxy
 )
+
+# The unprivileged user that tests on rootless podman run as (tests/on-engine rootless). Not uid
+# 1000, so that a test catches code that takes the user for the container's user (uid 1000).
+# shellcheck disable=SC2034 # used by the scripts that source this file
+PADDOCK_TEST_USER=paddock-tester
+PADDOCK_TEST_UID=1500
+
+# The ulimits every engine gives containers by default: each at most the hard limit here (there
+# is no CAP_SYS_RESOURCE to raise one), capped at a desktop's usual values. Prints "NOFILE NPROC".
+paddock_default_ulimits() {
+  local nofile nproc
+  nofile=$(ulimit -Hn)
+  nproc=$(ulimit -Hu)
+  [ "$nofile" = unlimited ] && nofile=1048576
+  [ "$nproc" = unlimited ] && nproc=1048576
+  echo "$((nofile < 65536 ? nofile : 65536)) $((nproc < 32768 ? nproc : 32768))"
+}
 
 die() { printf 'paddock: %s\n' "$*" >&2; exit 1; }
 note() { [ -n "${PADDOCK_QUIET:-}" ] || printf 'paddock: %s\n' "$*" >&2; }
@@ -82,6 +101,9 @@ paddock_root_mounts() {
   paddock_mount /dev "$r/dev" --bind
   paddock_mount /dev/pts "$r/dev/pts" --bind
   paddock_mount /dev/shm "$r/dev/shm" --bind
+  # Rootless podman's network (pasta) opens /dev/net/tun, which stock Debian makes
+  # 0666; some hosts make it 0600. The build root's /dev is the host's, so this holds until a reboot.
+  if [ -c /dev/net/tun ] && [ "$(stat -c %a /dev/net/tun)" != 666 ]; then chmod 0666 /dev/net/tun; fi
   paddock_mount tmpfs "$r/run" -t tmpfs -o mode=755,nosuid,nodev
   mkdir -p "$r/run/lock" "$r/run/user" && chmod 1777 "$r/run/lock"
   paddock_bind_current "$PADDOCK_SRC" "$r$PADDOCK_SRC" --bind
