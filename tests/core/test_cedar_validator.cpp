@@ -11,6 +11,7 @@
 
 #include <QDir>
 #include <QFile>
+#include <QFileInfo>
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QTest>
@@ -1427,11 +1428,11 @@ private slots:
     void conformance_data()
     {
         QTest::addColumn<QString>("test");
+        // Optional data beside the repository: a fresh clone passes without it.
         const QString root = qEnvironmentVariable("PADDOCK_CONFORMANCE_DIR");
-        if (root.isEmpty()) {
-            QTest::newRow("PADDOCK_CONFORMANCE_DIR unset") << QString();
-            return;
-        }
+        if (root.isEmpty() || !QFileInfo(root).isDir())
+            QSKIP(qPrintable(u"Cedar's conformance tests are not at \"%1\" (PADDOCK_CONFORMANCE_DIR; "
+                             "../shared/cedar-conformance beside the repository)"_s.arg(root)));
         const QDir tests(root + u"/tests"_s);
         const QStringList groups = tests.entryList(QDir::Dirs | QDir::NoDotAndDotDot, QDir::Name);
         int count = 0;
@@ -1442,14 +1443,14 @@ private slots:
                 ++count;
             }
         }
-        if (count == 0)
-            QTest::newRow("no tests found") << (root + u"/tests"_s);
+        if (count == 0) // the folder is there but broken: a failure, not a skip
+            QTest::newRow("no tests found") << QString();
     }
 
     void conformance()
     {
         QFETCH(QString, test);
-        QVERIFY2(!test.isEmpty(), "no conformance tests found: set PADDOCK_CONFORMANCE_DIR to the cedar-conformance folder");
+        QVERIFY2(!test.isEmpty(), "no conformance tests in PADDOCK_CONFORMANCE_DIR/tests");
         const QString root = qEnvironmentVariable("PADDOCK_CONFORMANCE_DIR");
         QFile file(test);
         QVERIFY2(file.open(QIODevice::ReadOnly), qPrintable(test));
