@@ -4637,10 +4637,6 @@ Legen Sie ein Repository ohne Submodule ab, oder machen Sie deren Inhalt zu eine
         </translation>
     </message>
     <message>
-        <source>paddockctl audit: unknown command &quot;%1&quot;; the commands are verify, tail and export</source>
-        <translation>paddockctl audit: unbekannter Befehl „%1“; die Befehle sind verify, tail und export</translation>
-    </message>
-    <message>
         <source>The image&apos;s name (default: %1).</source>
         <translation>Der Name des Abbilds (Vorgabe: %1).</translation>
     </message>
@@ -4689,10 +4685,6 @@ Erstellen Sie es mit: paddockctl image build --tag %1</translation>
     <message>
         <source>created: %1</source>
         <translation>erstellt: %1</translation>
-    </message>
-    <message>
-        <source>paddockctl image: unknown command &quot;%1&quot;; the commands are build and status</source>
-        <translation>paddockctl image: unbekannter Befehl „%1“; die Befehle sind build und status</translation>
     </message>
     <message>
         <source>Decides whether PERSONA may update REF of the workspace repository REPO, records the decision in the audit log, and exits with 0 (allowed), 1 (denied, the reason on standard error) or 2 (an error, which refuses the push too).</source>
@@ -4765,14 +4757,6 @@ Erstellen Sie es mit: paddockctl image build --tag %1</translation>
     <message>
         <source>forbidden by %1</source>
         <translation>verboten durch %1</translation>
-    </message>
-    <message>
-        <source>paddockctl policy check: unknown check &quot;%1&quot;; the checks are git-push</source>
-        <translation>paddockctl policy check: unbekannte Prüfung „%1“; die Prüfungen sind git-push</translation>
-    </message>
-    <message>
-        <source>paddockctl policy: unknown command &quot;%1&quot;; the commands are validate, authorize, test, format and check</source>
-        <translation>paddockctl policy: unbekannter Befehl „%1“; die Befehle sind validate, authorize, test, format und check</translation>
     </message>
     <message>
         <source>%1 s</source>
@@ -4871,12 +4855,6 @@ Erstellen Sie es mit: paddockctl image build --tag %1</translation>
         <translation>--tail erwartet eine Zahl, nicht „%1“</translation>
     </message>
     <message>
-        <source>usage: paddockctl persona list [--json] | start NAME | stop NAME | restart NAME | logs NAME [--follow] [--tail N]
-Exit codes: 0 done, 1 the engine refused or the action failed, 2 bad usage or an unknown persona, 3 no container engine.</source>
-        <translation>Aufruf: paddockctl persona list [--json] | start NAME | stop NAME | restart NAME | logs NAME [--follow] [--tail N]
-Exit-Codes: 0 erledigt, 1 der Container-Dienst hat abgelehnt oder die Aktion ist fehlgeschlagen, 2 falscher Aufruf oder unbekannte Persona, 3 kein Container-Dienst.</translation>
-    </message>
-    <message>
         <source>mirror</source>
         <translation>Spiegeln</translation>
     </message>
@@ -4963,26 +4941,6 @@ Exit-Codes: 0 erledigt, 1 der Container-Dienst hat abgelehnt oder die Aktion ist
     <message>
         <source>no workspaces yet; make one with paddockctl workspace create</source>
         <translation>noch keine Arbeitsbereiche; legen Sie einen mit paddockctl workspace create an</translation>
-    </message>
-    <message>
-        <source>paddockctl workspace: unknown command &quot;%1&quot;; the commands are create and list</source>
-        <translation>paddockctl workspace: unbekannter Befehl „%1“; die Befehle sind create und list</translation>
-    </message>
-    <message>
-        <source>serve: run the engine without a window until SIGINT or SIGTERM.
-policy validate|authorize|test|format|check: Cedar policies (see paddockctl policy COMMAND --help).
-audit verify|tail|export: the audit log (see paddockctl audit COMMAND --help).
-persona list|start|stop|restart|logs: personas and their containers (see paddockctl persona).
-workspace create|list: workspaces made from repositories (see paddockctl workspace COMMAND --help).
-image build|status: the agent image (see paddockctl image COMMAND --help).
-proxy listen|status: the egress proxy (see paddockctl proxy COMMAND --help).</source>
-        <translation>serve: den Dienst ohne Fenster bis SIGINT oder SIGTERM ausführen.
-policy validate|authorize|test|format|check: Cedar-Richtlinien (siehe paddockctl policy BEFEHL --help).
-audit verify|tail|export: das Audit-Protokoll (siehe paddockctl audit BEFEHL --help).
-persona list|start|stop|restart|logs: Personas und ihre Container (siehe paddockctl persona).
-workspace create|list: aus Repositorys erstellte Arbeitsbereiche (siehe paddockctl workspace BEFEHL --help).
-image build|status: das Agent-Abbild (siehe paddockctl image BEFEHL --help).
-proxy listen|status: der Egress-Proxy (siehe paddockctl proxy BEFEHL --help).</translation>
     </message>
     <message>
         <source>Runs the egress proxy for PERSONA on ADDRESS:PORT in the foreground until SIGINT or SIGTERM, with the policies of its trust level and its decisions in the audit log. For tests and for hosts without podman networks.</source>
@@ -5085,10 +5043,6 @@ proxy listen|status: der Egress-Proxy (siehe paddockctl proxy BEFEHL --help).</t
         <translation>BYTES HOCH/RUNTER</translation>
     </message>
     <message>
-        <source>paddockctl proxy: unknown command &quot;%1&quot;; the commands are listen and status</source>
-        <translation>paddockctl proxy: unbekannter Befehl „%1“; die Befehle sind listen und status</translation>
-    </message>
-    <message>
         <source>Threads serving connections (default: one per core, at most 4).</source>
         <translation>Threads, die Verbindungen bedienen (Vorgabe: einer pro Kern, höchstens 4).</translation>
     </message>
@@ -5107,6 +5061,146 @@ proxy listen|status: der Egress-Proxy (siehe paddockctl proxy BEFEHL --help).</t
     <message>
         <source>, clients on %1</source>
         <translation>, Clients in %1</translation>
+    </message>
+    <message>
+        <source>The audit log: every decision and action, hash-chained.</source>
+        <translation>Das Audit-Protokoll: jede Entscheidung und jede Aktion, per Hash verkettet.</translation>
+    </message>
+    <message>
+        <source>Checks the log&apos;s hash chain and its head file.</source>
+        <translation>Prüft die Hash-Kette des Protokolls und seine Kopfdatei.</translation>
+    </message>
+    <message>
+        <source>Prints the newest events; with --follow every new one.</source>
+        <translation>Gibt die neuesten Ereignisse aus; mit --follow jedes neue.</translation>
+    </message>
+    <message>
+        <source>Writes events as JSON Lines or CSV.</source>
+        <translation>Schreibt Ereignisse als JSON Lines oder CSV.</translation>
+    </message>
+    <message>
+        <source>Usage: %1 COMMAND [OPTIONS]</source>
+        <translation>Aufruf: %1 BEFEHL [OPTIONEN]</translation>
+    </message>
+    <message>
+        <source>Commands:</source>
+        <translation>Befehle:</translation>
+    </message>
+    <message>
+        <source>%1 COMMAND --help describes a command and its options.</source>
+        <translation>%1 BEFEHL --help beschreibt einen Befehl und seine Optionen.</translation>
+    </message>
+    <message>
+        <source>%1 and %2</source>
+        <translation>%1 und %2</translation>
+    </message>
+    <message>
+        <source>(see %1 --help)</source>
+        <translation>(siehe %1 --help)</translation>
+    </message>
+    <message>
+        <source>%1: unknown command &quot;%2&quot;; the commands are %3 (see %1 --help)</source>
+        <translation>%1: unbekannter Befehl „%2“; die Befehle sind %3 (siehe %1 --help)</translation>
+    </message>
+    <message>
+        <source>Paddock&apos;s agent image.</source>
+        <translation>Das Agent-Abbild von Paddock.</translation>
+    </message>
+    <message>
+        <source>Builds the agent image from Debian&apos;s mirror (root, network).</source>
+        <translation>Baut das Agent-Abbild aus dem Debian-Spiegel (root, Netzwerk).</translation>
+    </message>
+    <message>
+        <source>Says whether the container engine has the agent image.</source>
+        <translation>Sagt, ob der Container-Dienst das Agent-Abbild hat.</translation>
+    </message>
+    <message>
+        <source>Runs Paddock&apos;s engine without a window (personas, egress proxies, git transports, the audit log) until SIGINT or SIGTERM.</source>
+        <translation>Führt den Dienst von Paddock ohne Fenster aus (Personas, Egress-Proxys, Git-Transporte, das Audit-Protokoll), bis SIGINT oder SIGTERM eintrifft.</translation>
+    </message>
+    <message>
+        <source>paddockctl serve: unexpected argument &quot;%1&quot;; see paddockctl serve --help</source>
+        <translation>paddockctl serve: unerwartetes Argument „%1“; siehe paddockctl serve --help</translation>
+    </message>
+    <message>
+        <source>serve: run the engine without a window until SIGINT or SIGTERM.
+policy validate|authorize|test|format|check: Cedar policies (see paddockctl policy COMMAND --help).
+audit verify|tail|export: the audit log (see paddockctl audit COMMAND --help).
+persona list|start|stop|restart|logs: personas and their containers (see paddockctl persona COMMAND --help).
+workspace create|list: workspaces made from repositories (see paddockctl workspace COMMAND --help).
+image build|status: the agent image (see paddockctl image COMMAND --help).
+proxy listen|status: the egress proxy (see paddockctl proxy COMMAND --help).</source>
+        <translation>serve: den Dienst ohne Fenster bis SIGINT oder SIGTERM ausführen.
+policy validate|authorize|test|format|check: Cedar-Richtlinien (siehe paddockctl policy BEFEHL --help).
+audit verify|tail|export: das Audit-Protokoll (siehe paddockctl audit BEFEHL --help).
+persona list|start|stop|restart|logs: Personas und ihre Container (siehe paddockctl persona BEFEHL --help).
+workspace create|list: aus Repositorys erstellte Arbeitsbereiche (siehe paddockctl workspace BEFEHL --help).
+image build|status: das Agent-Abbild (siehe paddockctl image BEFEHL --help).
+proxy listen|status: der Egress-Proxy (siehe paddockctl proxy BEFEHL --help).</translation>
+    </message>
+    <message>
+        <source>Personas and their containers.</source>
+        <translation>Personas und ihre Container.</translation>
+    </message>
+    <message>
+        <source>Exit codes: 0 done, 1 the engine refused or the action failed, 2 bad usage or an unknown persona, 3 no container engine.</source>
+        <translation>Exit-Codes: 0 erledigt, 1 der Container-Dienst hat abgelehnt oder die Aktion ist fehlgeschlagen, 2 falscher Aufruf oder unbekannte Persona, 3 kein Container-Dienst.</translation>
+    </message>
+    <message>
+        <source>Decisions the enforcement points ask for.</source>
+        <translation>Entscheidungen, die die Durchsetzungspunkte erfragen.</translation>
+    </message>
+    <message>
+        <source>Decides whether a persona may update a ref (the mirrors&apos; hooks ask).</source>
+        <translation>Entscheidet, ob eine Persona eine Ref ändern darf (die Hooks der Spiegel fragen).</translation>
+    </message>
+    <message>
+        <source>Cedar policies.</source>
+        <translation>Cedar-Richtlinien.</translation>
+    </message>
+    <message>
+        <source>Checks that policy files parse (and validate against a schema).</source>
+        <translation>Prüft, ob sich Richtliniendateien parsen lassen (und gegen ein Schema validieren).</translation>
+    </message>
+    <message>
+        <source>Decides one request against a policy set.</source>
+        <translation>Entscheidet eine Anfrage gegen einen Richtliniensatz.</translation>
+    </message>
+    <message>
+        <source>Runs tests in Cedar&apos;s integration-test format.</source>
+        <translation>Führt Tests im Integrationstest-Format von Cedar aus.</translation>
+    </message>
+    <message>
+        <source>Formats policy files in the canonical layout.</source>
+        <translation>Formatiert Richtliniendateien im kanonischen Layout.</translation>
+    </message>
+    <message>
+        <source>Decisions the enforcement points ask for (git-push).</source>
+        <translation>Entscheidungen, die die Durchsetzungspunkte erfragen (git-push).</translation>
+    </message>
+    <message>
+        <source>The egress proxy.</source>
+        <translation>Der Egress-Proxy.</translation>
+    </message>
+    <message>
+        <source>Runs a persona&apos;s egress proxy in the foreground.</source>
+        <translation>Führt den Egress-Proxy einer Persona im Vordergrund aus.</translation>
+    </message>
+    <message>
+        <source>Shows the running egress proxies and their counters.</source>
+        <translation>Zeigt die laufenden Egress-Proxys und ihre Zähler.</translation>
+    </message>
+    <message>
+        <source>Workspaces: a persona&apos;s own clone of a repository.</source>
+        <translation>Arbeitsbereiche: der eigene Klon eines Repositorys für eine Persona.</translation>
+    </message>
+    <message>
+        <source>Makes a workspace of a repository for a persona.</source>
+        <translation>Erstellt einen Arbeitsbereich aus einem Repository für eine Persona.</translation>
+    </message>
+    <message>
+        <source>Lists the workspaces.</source>
+        <translation>Listet die Arbeitsbereiche auf.</translation>
     </message>
 </context>
 </TS>

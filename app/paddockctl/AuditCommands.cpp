@@ -1,4 +1,5 @@
 #include "AuditCommands.h"
+#include "CommandLine.h"
 #include "Console.h"
 
 #include "audit/AuditReader.h"
@@ -168,11 +169,11 @@ int verify(const QStringList &args)
         Text::tr("Checks the audit log's hash chain and its head file. Exits 0 when the "
                  "log is intact, 1 when anything was modified, removed, reordered or "
                  "cut off, 2 when it cannot be read."));
-    parser.addHelpOption();
     parser.addOption(databaseOption());
     const QCommandLineOption json(QStringLiteral("json"), Text::tr("Print the result as JSON."));
     parser.addOption(json);
-    parser.process(QStringList{QStringLiteral("paddockctl audit verify")} + args);
+    if (const auto done = parseCommand(parser, QStringLiteral("paddockctl audit verify"), args))
+        return *done;
     const QString db = databasePath(parser);
     QElapsedTimer clock;
     clock.start();
@@ -223,7 +224,6 @@ int tail(const QStringList &args)
     parser.setApplicationDescription(
         Text::tr("Prints the newest audit events, and with --follow every new one as it "
                  "is written."));
-    parser.addHelpOption();
     parser.addOption(databaseOption());
     FilterOptions filters;
     filters.addTo(parser, false);
@@ -234,7 +234,8 @@ int tail(const QStringList &args)
                                    Text::tr("N"), QStringLiteral("20"));
     const QCommandLineOption json(QStringLiteral("json"), Text::tr("One JSON object per line."));
     parser.addOptions({follow, lines, json});
-    parser.process(QStringList{QStringLiteral("paddockctl audit tail")} + args);
+    if (const auto done = parseCommand(parser, QStringLiteral("paddockctl audit tail"), args))
+        return *done;
     auto filter = filters.read(parser);
     if (!filter)
         return failWith(QStringLiteral("tail"), filter.error());
@@ -307,7 +308,6 @@ int exportEvents(const QStringList &args)
     parser.setApplicationDescription(
         Text::tr("Writes audit events, oldest first, as JSON Lines (one event per line, "
                  "with its hashes) or CSV."));
-    parser.addHelpOption();
     parser.addOption(databaseOption());
     FilterOptions filters;
     filters.addTo(parser, true);
@@ -316,7 +316,8 @@ int exportEvents(const QStringList &args)
     const QCommandLineOption output({QStringLiteral("o"), QStringLiteral("output")},
                                     Text::tr("Write to FILE instead of standard output."), Text::tr("FILE"));
     parser.addOptions({format, output});
-    parser.process(QStringList{QStringLiteral("paddockctl audit export")} + args);
+    if (const auto done = parseCommand(parser, QStringLiteral("paddockctl audit export"), args))
+        return *done;
     auto filter = filters.read(parser);
     if (!filter)
         return failWith(QStringLiteral("export"), filter.error());
@@ -368,16 +369,11 @@ int exportEvents(const QStringList &args)
 
 int runAuditCommand(const QStringList &arguments)
 {
-    const QString sub = arguments.value(0);
-    const QStringList rest = arguments.mid(1);
-    if (sub == QLatin1StringView("verify"))
-        return verify(rest);
-    if (sub == QLatin1StringView("tail"))
-        return tail(rest);
-    if (sub == QLatin1StringView("export"))
-        return exportEvents(rest);
-    err() << Text::tr("paddockctl audit: unknown command \"%1\"; the commands are verify, tail and export")
-                 .arg(sub)
-          << Qt::endl;
-    return 2;
+    return runCommandGroup(
+        QStringLiteral("paddockctl audit"),
+        Text::tr("The audit log: every decision and action, hash-chained."),
+        {{QStringLiteral("verify"), Text::tr("Checks the log's hash chain and its head file."), verify},
+         {QStringLiteral("tail"), Text::tr("Prints the newest events; with --follow every new one."), tail},
+         {QStringLiteral("export"), Text::tr("Writes events as JSON Lines or CSV."), exportEvents}},
+        arguments);
 }

@@ -1,4 +1,5 @@
 #include "ImageCommands.h"
+#include "CommandLine.h"
 #include "Console.h"
 
 #include "engine/TerminationSignals.h"
@@ -34,27 +35,18 @@ QCommandLineOption tagOption()
         ImageBuilder::defaultImageName());
 }
 
-// Parses `arguments` (the command's own, without "image"); false after printing why.
-bool parse(QCommandLineParser &parser, const QString &command, const QStringList &arguments)
+// Parses `arguments` (the command's own, without "image"): the exit code when done already.
+std::optional<int> parse(QCommandLineParser &parser, const QString &command, const QStringList &arguments)
 {
-    parser.addHelpOption();
-    QStringList args{QStringLiteral("paddockctl image ") + command};
-    args << arguments;
-    if (!parser.parse(args)) {
-        err() << QStringLiteral("paddockctl image %1: %2").arg(command, parser.errorText()) << Qt::endl;
-        return false;
-    }
-    if (parser.isSet(QStringLiteral("help"))) {
-        out() << parser.helpText();
-        return false;
-    }
+    if (auto done = parseCommand(parser, QStringLiteral("paddockctl image ") + command, arguments))
+        return done;
     if (!parser.positionalArguments().isEmpty()) {
         err() << Text::tr("paddockctl image %1: unexpected argument \"%2\"; see --help")
                      .arg(command, parser.positionalArguments().first())
               << Qt::endl;
-        return false;
+        return 2;
     }
-    return true;
+    return std::nullopt;
 }
 
 Result<EngineClient::Endpoint> connectedEndpoint()
@@ -80,8 +72,8 @@ int build(const QStringList &arguments)
                                      Text::tr("More Debian packages for the image, comma-separated."),
                                      Text::tr("PKGS"));
     parser.addOptions({tag, include});
-    if (!parse(parser, QStringLiteral("build"), arguments))
-        return parser.isSet(QStringLiteral("help")) ? 0 : 2;
+    if (const auto done = parse(parser, QStringLiteral("build"), arguments))
+        return *done;
 
     auto endpoint = connectedEndpoint();
     if (!endpoint)
@@ -119,8 +111,8 @@ int status(const QStringList &arguments)
     parser.setApplicationDescription(Text::tr("Say whether the container engine has the agent image."));
     const QCommandLineOption tag = tagOption();
     parser.addOption(tag);
-    if (!parse(parser, QStringLiteral("status"), arguments))
-        return parser.isSet(QStringLiteral("help")) ? 0 : 2;
+    if (const auto done = parse(parser, QStringLiteral("status"), arguments))
+        return *done;
     const QString name = parser.value(tag);
 
     auto endpoint = EngineClient::discover();
@@ -160,12 +152,10 @@ int status(const QStringList &arguments)
 
 int runImageCommand(const QStringList &arguments)
 {
-    const QString sub = arguments.value(0);
-    if (sub == QLatin1StringView("build"))
-        return build(arguments.mid(1));
-    if (sub == QLatin1StringView("status"))
-        return status(arguments.mid(1));
-    err() << Text::tr("paddockctl image: unknown command \"%1\"; the commands are build and status").arg(sub)
-          << Qt::endl;
-    return 2;
+    return runCommandGroup(QStringLiteral("paddockctl image"), Text::tr("Paddock's agent image."),
+                           {{QStringLiteral("build"),
+                             Text::tr("Builds the agent image from Debian's mirror (root, network)."), build},
+                            {QStringLiteral("status"),
+                             Text::tr("Says whether the container engine has the agent image."), status}},
+                           arguments);
 }

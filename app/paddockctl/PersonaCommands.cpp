@@ -1,10 +1,12 @@
 #include "PersonaCommands.h"
+#include "CommandLine.h"
 #include "Console.h"
 
 #include "engine/Engine.h"
 #include "engine/TerminationSignals.h"
 #include "runtime/EngineStream.h"
 #include "runtime/PersonaRuntime.h"
+#include "runtime/PersonaSockets.h"
 
 #include <QCommandLineParser>
 #include <QCoreApplication>
@@ -123,10 +125,10 @@ int list(const QStringList &arguments)
 {
     QCommandLineParser parser;
     parser.setApplicationDescription(Text::tr("The personas and what their containers are doing."));
-    parser.addHelpOption();
     const QCommandLineOption json(QStringLiteral("json"), Text::tr("One JSON object per persona."));
     parser.addOption(json);
-    parser.process(QStringList{QStringLiteral("paddockctl persona list")} + arguments);
+    if (const auto done = parseCommand(parser, QStringLiteral("paddockctl persona list"), arguments))
+        return *done;
 
     Session session;
     const auto problem = session.connect();
@@ -143,7 +145,14 @@ int list(const QStringList &arguments)
                           {QStringLiteral("image"), p.image},
                           {QStringLiteral("container"), p.containerName()},
                           {QStringLiteral("state"), problem ? QStringLiteral("unknown") : stateKey(s.state)},
-                          {QStringLiteral("ports"), portList}};
+                          {QStringLiteral("ports"), portList},
+                          // Where its ways out are: no network and its sockets (isolated), or the
+                          // engine's network; git by its socket either way.
+                          {QStringLiteral("network"),
+                           p.isolated() ? QStringLiteral("none") : QStringLiteral("default")},
+                          {QStringLiteral("sockets"), PersonaSockets::folder(p.name)}};
+            if (p.isolated())
+                o.insert(QStringLiteral("egress"), PersonaSockets::egress(p.name));
             if (s.state == PersonaStatus::State::Exited)
                 o.insert(QStringLiteral("exitCode"), s.exitCode);
             if (s.startedAt.isValid())
@@ -156,20 +165,22 @@ int list(const QStringList &arguments)
             out() << QString::fromUtf8(QJsonDocument(o).toJson(QJsonDocument::Compact)) << Qt::endl;
         }
     } else {
-        out() << QStringLiteral("%1 %2 %3 %4 %5")
+        out() << QStringLiteral("%1 %2 %3 %4 %5 %6")
                      .arg(Text::tr("NAME"), -12)
                      .arg(Text::tr("TRUST"), -11)
                      .arg(Text::tr("STATUS"), -20)
                      .arg(Text::tr("UPTIME"), -12)
+                     .arg(Text::tr("NETWORK"), -8)
                      .arg(Text::tr("PORTS"))
               << Qt::endl;
         for (const Persona &p : personas) {
             const PersonaStatus s = session.runtime().status(p.name).value_or(PersonaStatus(p.name));
-            out() << QStringLiteral("%1 %2 %3 %4 %5")
+            out() << QStringLiteral("%1 %2 %3 %4 %5 %6")
                          .arg(p.name, -12)
                          .arg(Persona::trustName(p.trust), -11)
                          .arg(problem ? Text::tr("unknown") : s.text(), -20)
                          .arg(uptime(s.startedAt), -12)
+                         .arg(p.isolated() ? Text::tr("none") : Text::tr("default"), -8)
                          .arg(ports(p))
                   << Qt::endl;
         }
@@ -187,9 +198,9 @@ int act(const QString &command, const QStringList &arguments)
         command == QLatin1StringView("start")  ? Text::tr("Starts a persona's container.")
         : command == QLatin1StringView("stop") ? Text::tr("Stops a persona's container.")
                                                : Text::tr("Restarts a persona's container."));
-    parser.addHelpOption();
     parser.addPositionalArgument(QStringLiteral("name"), Text::tr("The persona."));
-    parser.process(QStringList{QStringLiteral("paddockctl persona ") + command} + arguments);
+    if (const auto done = parseCommand(parser, QStringLiteral("paddockctl persona ") + command, arguments))
+        return *done;
     if (parser.positionalArguments().size() != 1)
         return failWith(command, Text::tr("name one persona (see paddockctl persona list)"), Usage);
     const QString name = parser.positionalArguments().first();
@@ -240,14 +251,14 @@ int logs(const QStringList &arguments)
 {
     QCommandLineParser parser;
     parser.setApplicationDescription(Text::tr("A persona's container log (stdout and stderr)."));
-    parser.addHelpOption();
     const QCommandLineOption follow({QStringLiteral("f"), QStringLiteral("follow")},
                                     Text::tr("Keep printing new lines until the container stops or SIGINT."));
     const QCommandLineOption tail(QStringLiteral("tail"), Text::tr("Only the last N lines (default: all)."),
                                   Text::tr("N"), QStringLiteral("-1"));
     parser.addOptions({follow, tail});
     parser.addPositionalArgument(QStringLiteral("name"), Text::tr("The persona."));
-    parser.process(QStringList{QStringLiteral("paddockctl persona logs")} + arguments);
+    if (const auto done = parseCommand(parser, QStringLiteral("paddockctl persona logs"), arguments))
+        return *done;
     if (parser.positionalArguments().size() != 1)
         return failWith(QStringLiteral("logs"), Text::tr("name one persona (see paddockctl persona list)"),
                         Usage);
@@ -318,19 +329,19 @@ int logs(const QStringList &arguments)
 
 int runPersonaCommand(const QStringList &arguments)
 {
-    const QString command = arguments.value(0);
-    const QStringList rest = arguments.mid(1);
-    if (command == QLatin1StringView("list"))
-        return list(rest);
-    if (command == QLatin1StringView("start") || command == QLatin1StringView("stop") ||
-        command == QLatin1StringView("restart"))
-        return act(command, rest);
-    if (command == QLatin1StringView("logs"))
-        return logs(rest);
-    err() << Text::tr("usage: paddockctl persona list [--json] | start NAME | stop NAME | restart NAME | "
-                      "logs NAME [--follow] [--tail N]\n"
-                      "Exit codes: 0 done, 1 the engine refused or the action failed, 2 bad usage or an "
-                      "unknown persona, 3 no container engine.")
-          << Qt::endl;
-    return Usage;
+    const auto action = [](const QString &command) {
+        return [command](const QStringList &rest) { return act(command, rest); };
+    };
+    return runCommandGroup(
+        QStringLiteral("paddockctl persona"), Text::tr("Personas and their containers."),
+        {{QStringLiteral("list"), Text::tr("The personas and what their containers are doing."), list},
+         {QStringLiteral("start"), Text::tr("Starts a persona's container."),
+          action(QStringLiteral("start"))},
+         {QStringLiteral("stop"), Text::tr("Stops a persona's container."), action(QStringLiteral("stop"))},
+         {QStringLiteral("restart"), Text::tr("Restarts a persona's container."),
+          action(QStringLiteral("restart"))},
+         {QStringLiteral("logs"), Text::tr("A persona's container log (stdout and stderr)."), logs}},
+        arguments,
+        Text::tr("Exit codes: 0 done, 1 the engine refused or the action failed, 2 bad usage or an unknown "
+                 "persona, 3 no container engine."));
 }

@@ -1,4 +1,5 @@
 #include "PolicyCommands.h"
+#include "CommandLine.h"
 #include "Console.h"
 #include "engine/ServiceThread.h"
 
@@ -81,7 +82,6 @@ int validate(const QStringList &args)
     QCommandLineParser parser;
     parser.setApplicationDescription(Text::tr("Checks that Cedar policy files parse; prints every error with "
                                               "its line and column."));
-    parser.addHelpOption();
     const QCommandLineOption schemaOption(
         QStringLiteral("schema"),
         Text::tr("Also check the policies against this schema (.cedarschema, or Cedar's JSON format)."),
@@ -89,7 +89,8 @@ int validate(const QStringList &args)
     parser.addOption(schemaOption);
     parser.addPositionalArgument(QStringLiteral("files"), Text::tr("Policy files (.cedar)."),
                                  Text::tr("FILE…"));
-    parser.process(QStringList{QStringLiteral("paddockctl policy validate")} + args);
+    if (const auto done = parseCommand(parser, QStringLiteral("paddockctl policy validate"), args))
+        return *done;
     std::shared_ptr<const Schema> schema;
     if (parser.isSet(schemaOption)) {
         bool ok = false;
@@ -119,7 +120,6 @@ int authorize(const QStringList &args)
     QCommandLineParser parser;
     parser.setApplicationDescription(
         Text::tr("Decides one request against a policy set and an entity store."));
-    parser.addHelpOption();
     const QCommandLineOption policies(QStringLiteral("policies"), Text::tr("Policy file."), Text::tr("FILE"));
     const QCommandLineOption entities(QStringLiteral("entities"), Text::tr("Entities (Cedar JSON)."),
                                       Text::tr("FILE"));
@@ -133,7 +133,8 @@ int authorize(const QStringList &args)
                                      Text::tr("JSON"));
     const QCommandLineOption json(QStringLiteral("json"), Text::tr("Print the decision as JSON."));
     parser.addOptions({policies, entities, principal, action, resource, context, json});
-    parser.process(QStringList{QStringLiteral("paddockctl policy authorize")} + args);
+    if (const auto done = parseCommand(parser, QStringLiteral("paddockctl policy authorize"), args))
+        return *done;
     for (const auto *required : {&policies, &principal, &action, &resource}) {
         if (!parser.isSet(*required)) {
             err() << Text::tr("paddockctl policy authorize: --%1 is required").arg(required->names().first())
@@ -370,7 +371,6 @@ int test(const QStringList &args)
     QCommandLineParser parser;
     parser.setApplicationDescription(Text::tr("Runs tests in Cedar's integration-test format and ends with "
                                               "\"N passed, N failed\"."));
-    parser.addHelpOption();
     const QCommandLineOption root(
         QStringLiteral("root"),
         Text::tr("Resolve the paths inside the tests against DIR (default: the current "
@@ -379,7 +379,8 @@ int test(const QStringList &args)
     parser.addOption(root);
     parser.addPositionalArgument(QStringLiteral("tests"), Text::tr("Test files (.json)."),
                                  Text::tr("TEST.json…"));
-    parser.process(QStringList{QStringLiteral("paddockctl policy test")} + args);
+    if (const auto done = parseCommand(parser, QStringLiteral("paddockctl policy test"), args))
+        return *done;
     if (parser.positionalArguments().isEmpty()) {
         err() << Text::tr("paddockctl policy test: name at least one test file") << Qt::endl;
         return 2;
@@ -398,7 +399,6 @@ int format(const QStringList &args)
         "Formats Cedar policy files in Paddock's canonical layout (close to `cedar format`), keeping "
         "every comment. Prints the formatted text unless --check or --write is given. Exit status: 0 "
         "done, 1 a file is not formatted (--check), 2 a file cannot be read, parsed or written."));
-    parser.addHelpOption();
     const QCommandLineOption check(
         QStringLiteral("check"),
         Text::tr("Print only the names of the files that are not formatted, and exit with "
@@ -410,7 +410,8 @@ int format(const QStringList &args)
     parser.addOptions({check, write});
     parser.addPositionalArgument(QStringLiteral("files"), Text::tr("Policy files (.cedar)."),
                                  Text::tr("FILE…"));
-    parser.process(QStringList{QStringLiteral("paddockctl policy format")} + args);
+    if (const auto done = parseCommand(parser, QStringLiteral("paddockctl policy format"), args))
+        return *done;
     if (parser.positionalArguments().isEmpty()) {
         err() << Text::tr("paddockctl policy format: name at least one policy file") << Qt::endl;
         return 2;
@@ -470,7 +471,6 @@ int checkGitPush(const QStringList &args)
         "Decides whether PERSONA may update REF of the workspace repository REPO, records the decision in "
         "the audit log, and exits with 0 (allowed), 1 (denied, the reason on standard error) or 2 (an "
         "error, which refuses the push too)."));
-    parser.addHelpOption();
     const QCommandLineOption persona(QStringLiteral("persona"), Text::tr("The persona pushing."),
                                      Text::tr("P"));
     const QCommandLineOption repo(QStringLiteral("repo"), Text::tr("The repository (the mirror's name)."),
@@ -488,7 +488,8 @@ int checkGitPush(const QStringList &args)
                                       .arg(paddock::Paths::dataDir()),
                                   Text::tr("DIR"));
     parser.addOptions({persona, repo, ref, force, remove, config, data});
-    parser.process(QStringList{QStringLiteral("paddockctl policy check git-push")} + args);
+    if (const auto done = parseCommand(parser, QStringLiteral("paddockctl policy check git-push"), args))
+        return *done;
     for (const auto *required : {&persona, &repo, &ref}) {
         if (parser.value(*required).isEmpty()) {
             err() << Text::tr("paddockctl policy check git-push: --%1 is required")
@@ -595,34 +596,24 @@ int checkGitPush(const QStringList &args)
 
 int check(const QStringList &args)
 {
-    if (args.value(0) == QLatin1StringView("git-push"))
-        return checkGitPush(args.mid(1));
-    err() << Text::tr("paddockctl policy check: unknown check \"%1\"; the checks are git-push")
-                 .arg(args.value(0))
-          << Qt::endl;
-    return 2;
+    return runCommandGroup(
+        QStringLiteral("paddockctl policy check"), Text::tr("Decisions the enforcement points ask for."),
+        {{QStringLiteral("git-push"),
+          Text::tr("Decides whether a persona may update a ref (the mirrors' hooks ask)."), checkGitPush}},
+        args);
 }
 
 } // namespace
 
 int runPolicyCommand(const QStringList &arguments)
 {
-    const QString sub = arguments.value(0);
-    const QStringList rest = arguments.mid(1);
-    if (sub == QLatin1StringView("validate"))
-        return validate(rest);
-    if (sub == QLatin1StringView("authorize"))
-        return authorize(rest);
-    if (sub == QLatin1StringView("test"))
-        return test(rest);
-    if (sub == QLatin1StringView("format"))
-        return format(rest);
-    if (sub == QLatin1StringView("check"))
-        return check(rest);
-    err() << Text::tr(
-                 "paddockctl policy: unknown command \"%1\"; the commands are validate, authorize, test, "
-                 "format and check")
-                 .arg(sub)
-          << Qt::endl;
-    return 2;
+    return runCommandGroup(
+        QStringLiteral("paddockctl policy"), Text::tr("Cedar policies."),
+        {{QStringLiteral("validate"),
+          Text::tr("Checks that policy files parse (and validate against a schema)."), validate},
+         {QStringLiteral("authorize"), Text::tr("Decides one request against a policy set."), authorize},
+         {QStringLiteral("test"), Text::tr("Runs tests in Cedar's integration-test format."), test},
+         {QStringLiteral("format"), Text::tr("Formats policy files in the canonical layout."), format},
+         {QStringLiteral("check"), Text::tr("Decisions the enforcement points ask for (git-push)."), check}},
+        arguments);
 }

@@ -1,4 +1,5 @@
 #include "ProxyCommands.h"
+#include "CommandLine.h"
 #include "Console.h"
 #include "engine/ServiceThread.h"
 
@@ -45,7 +46,6 @@ int listen(const QStringList &args)
         "Runs the egress proxy for PERSONA on ADDRESS:PORT in the foreground until SIGINT or SIGTERM, with "
         "the policies of its trust level and its decisions in the audit log. For tests and for hosts "
         "without podman networks."));
-    parser.addHelpOption();
     const QCommandLineOption persona(QStringLiteral("persona"), Text::tr("The persona the proxy serves."),
                                      Text::tr("P"));
     const QCommandLineOption address(QStringLiteral("address"),
@@ -74,7 +74,8 @@ int listen(const QStringList &args)
         Text::tr("Serve only clients on this network, e.g. 10.89.3.0/24 (default: any client)."),
         Text::tr("NETWORK"));
     parser.addOptions({persona, address, config, data, upstream, dns, workers, clients});
-    parser.process(QStringList{QStringLiteral("paddockctl proxy listen")} + args);
+    if (const auto done = parseCommand(parser, QStringLiteral("paddockctl proxy listen"), args))
+        return *done;
     if (!parser.isSet(persona) || !parser.isSet(address))
         return failWith(QStringLiteral("listen"), Text::tr("--persona and --address are required"), Usage);
     const QString where = parser.value(address);
@@ -154,10 +155,10 @@ int status(const QStringList &args)
     QCommandLineParser parser;
     parser.setApplicationDescription(Text::tr(
         "Shows the running egress proxies: their listeners, the personas they serve and their counters."));
-    parser.addHelpOption();
     const QCommandLineOption json(QStringLiteral("json"), Text::tr("Print JSON (one object per proxy)."));
     parser.addOption(json);
-    parser.process(QStringList{QStringLiteral("paddockctl proxy status")} + args);
+    if (const auto done = parseCommand(parser, QStringLiteral("paddockctl proxy status"), args))
+        return *done;
     const QDir dir(QDir(Paths::runtimeDir()).filePath(QStringLiteral("paddock")));
     QJsonArray all;
     for (const QString &name : dir.entryList({QStringLiteral("proxy-*.json")}, QDir::Files, QDir::Name)) {
@@ -238,13 +239,10 @@ int status(const QStringList &args)
 
 int runProxyCommand(const QStringList &args)
 {
-    const QString command = args.value(0);
-    if (command == QLatin1StringView("listen"))
-        return listen(args.mid(1));
-    if (command == QLatin1StringView("status"))
-        return status(args.mid(1));
-    err() << Text::tr("paddockctl proxy: unknown command \"%1\"; the commands are listen and status")
-                 .arg(command)
-          << Qt::endl;
-    return Usage;
+    return runCommandGroup(
+        QStringLiteral("paddockctl proxy"), Text::tr("The egress proxy."),
+        {{QStringLiteral("listen"), Text::tr("Runs a persona's egress proxy in the foreground."), listen},
+         {QStringLiteral("status"), Text::tr("Shows the running egress proxies and their counters."),
+          status}},
+        args);
 }

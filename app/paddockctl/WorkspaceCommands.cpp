@@ -1,4 +1,5 @@
 #include "WorkspaceCommands.h"
+#include "CommandLine.h"
 #include "Console.h"
 
 #include "config/Paths.h"
@@ -51,7 +52,6 @@ int create(const QStringList &args)
         "Makes a workspace of the repository at PATH for a persona: a clone in Paddock's data folder "
         "on the branch <persona>/<feature>, pushing to a host-side mirror. Prints the workspace's "
         "path and its branch. Ctrl+C cancels and removes what was made."));
-    parser.addHelpOption();
     const QCommandLineOption persona(QStringLiteral("persona"), Text::tr("The persona it is for."),
                                      Text::tr("P"));
     const QCommandLineOption feature(
@@ -66,7 +66,8 @@ int create(const QStringList &args)
         Text::tr("URL"));
     parser.addOptions({persona, feature, base, transport});
     parser.addPositionalArgument(QStringLiteral("path"), Text::tr("The repository."), Text::tr("PATH"));
-    parser.process(QStringList{QStringLiteral("paddockctl workspace create")} + args);
+    if (const auto done = parseCommand(parser, QStringLiteral("paddockctl workspace create"), args))
+        return *done;
     if (parser.positionalArguments().size() != 1 || parser.value(persona).isEmpty()) {
         err() << Text::tr("paddockctl workspace create: name a persona (--persona P) and one repository PATH")
               << Qt::endl;
@@ -130,12 +131,12 @@ int list(const QStringList &args)
     QCommandLineParser parser;
     parser.setApplicationDescription(
         Text::tr("Lists the workspaces (of one persona, or all), oldest first."));
-    parser.addHelpOption();
     const QCommandLineOption persona(QStringLiteral("persona"), Text::tr("Only this persona's."),
                                      Text::tr("P"));
     const QCommandLineOption json(QStringLiteral("json"), Text::tr("One JSON object per line."));
     parser.addOptions({persona, json});
-    parser.process(QStringList{QStringLiteral("paddockctl workspace list")} + args);
+    if (const auto done = parseCommand(parser, QStringLiteral("paddockctl workspace list"), args))
+        return *done;
     const QList<Workspace> all = WorkspaceBuilder().list(parser.value(persona));
     for (const Workspace &w : all) {
         if (parser.isSet(json))
@@ -152,13 +153,10 @@ int list(const QStringList &args)
 
 int runWorkspaceCommand(const QStringList &arguments)
 {
-    const QString sub = arguments.value(0);
-    if (sub == QLatin1StringView("create"))
-        return create(arguments.mid(1));
-    if (sub == QLatin1StringView("list"))
-        return list(arguments.mid(1));
-    err()
-        << Text::tr("paddockctl workspace: unknown command \"%1\"; the commands are create and list").arg(sub)
-        << Qt::endl;
-    return 2;
+    return runCommandGroup(
+        QStringLiteral("paddockctl workspace"),
+        Text::tr("Workspaces: a persona's own clone of a repository."),
+        {{QStringLiteral("create"), Text::tr("Makes a workspace of a repository for a persona."), create},
+         {QStringLiteral("list"), Text::tr("Lists the workspaces."), list}},
+        arguments);
 }

@@ -1,8 +1,9 @@
 // paddockctl: Paddock's command line and headless engine. Core only: no QtGui, no QtWidgets.
 #include "AuditCommands.h"
+#include "CommandLine.h"
 #include "Console.h"
-#include "PersonaCommands.h"
 #include "ImageCommands.h"
+#include "PersonaCommands.h"
 #include "PolicyCommands.h"
 #include "ProxyCommands.h"
 #include "WorkspaceCommands.h"
@@ -30,8 +31,21 @@ struct Text
     Q_DECLARE_TR_FUNCTIONS(paddockctl)
 };
 
-int serve()
+int serve(const QStringList &arguments)
 {
+    QCommandLineParser parser;
+    parser.setApplicationDescription(
+        Text::tr("Runs Paddock's engine without a window (personas, egress proxies, git transports, the "
+                 "audit log) until SIGINT or SIGTERM."));
+    if (const auto done = parseCommand(parser, QStringLiteral("paddockctl serve"), arguments))
+        return *done;
+    if (!parser.positionalArguments().isEmpty()) {
+        err() << Text::tr("paddockctl serve: unexpected argument \"%1\"; see paddockctl serve --help")
+                     .arg(parser.positionalArguments().first())
+              << Qt::endl;
+        return 2;
+    }
+
     Engine engine;
     Settings settings(Settings::defaultFilePath());
     engine.loadSettings(settings);
@@ -95,7 +109,7 @@ int main(int argc, char *argv[])
                  "COMMAND --help).\n"
                  "audit verify|tail|export: the audit log (see paddockctl audit COMMAND --help).\n"
                  "persona list|start|stop|restart|logs: personas and their containers (see paddockctl "
-                 "persona).\n"
+                 "persona COMMAND --help).\n"
                  "workspace create|list: workspaces made from repositories (see paddockctl workspace "
                  "COMMAND --help).\n"
                  "image build|status: the agent image (see paddockctl image COMMAND --help).\n"
@@ -112,8 +126,8 @@ int main(int argc, char *argv[])
         err() << parser.helpText();
         return 2;
     }
-    if (args.first() == QLatin1StringView("serve") && args.size() == 1)
-        return serve();
+    if (args.first() == QLatin1StringView("serve"))
+        return serve(args.mid(1));
     if (args.first() == QLatin1StringView("policy"))
         return runPolicyCommand(args.mid(1));
     if (args.first() == QLatin1StringView("audit"))

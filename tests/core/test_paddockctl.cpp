@@ -7,6 +7,8 @@
 
 #include <csignal>
 
+using namespace Qt::StringLiterals;
+
 class TestPaddockctl : public QObject
 {
     Q_OBJECT
@@ -63,6 +65,94 @@ private slots:
         QVERIFY(help.waitForFinished(10000));
         QVERIFY(
             QString::fromUtf8(help.readAllStandardOutput()).contains(QStringLiteral("image build|status")));
+    }
+
+    // Every command group and every command in it answers --help and -h with its usage, naming
+    // it, on stdout with exit 0; a group's usage lists exactly the commands below (a command added
+    // without help, or without a row here, fails).
+    void helpForEveryCommand_data()
+    {
+        QTest::addColumn<QStringList>("command");
+        QTest::addColumn<QStringList>("subcommands"); // what a group's usage lists
+        const QList<QStringList> groups{
+            {u"audit"_s, u"verify"_s, u"tail"_s, u"export"_s},
+            {u"policy"_s, u"validate"_s, u"authorize"_s, u"test"_s, u"format"_s, u"check"_s},
+            {u"policy check"_s, u"git-push"_s},
+            {u"persona"_s, u"list"_s, u"start"_s, u"stop"_s, u"restart"_s, u"logs"_s},
+            {u"workspace"_s, u"create"_s, u"list"_s},
+            {u"image"_s, u"build"_s, u"status"_s},
+            {u"proxy"_s, u"listen"_s, u"status"_s},
+        };
+        QStringList groupNames;
+        for (const QStringList &group : groups)
+            groupNames << group.first();
+        QTest::newRow("serve") << QStringList{u"serve"_s} << QStringList();
+        for (const QStringList &group : groups) {
+            const QStringList words = group.first().split(u' ');
+            QTest::newRow(qPrintable(group.first())) << words << group.mid(1);
+            for (const QString &command : group.mid(1))
+                if (!groupNames.contains(group.first() + u' ' + command)) // a group of its own
+                    QTest::newRow(qPrintable(group.first() + u' ' + command))
+                        << words + QStringList{command} << QStringList();
+        }
+    }
+
+    void helpForEveryCommand()
+    {
+        QFETCH(QStringList, command);
+        QFETCH(QStringList, subcommands);
+        const QString name = u"paddockctl "_s + command.join(u' ');
+        for (const QString &flag : {u"--help"_s, u"-h"_s}) {
+            QProcess p;
+            p.start(ctl(), command + QStringList{flag});
+            QVERIFY(p.waitForFinished(10000));
+            const QString out = QString::fromUtf8(p.readAllStandardOutput());
+            QVERIFY2(p.exitCode() == 0, qPrintable(QString::fromUtf8(p.readAllStandardError())));
+            QVERIFY2(out.contains(u"Usage: "_s + name + u' '), qPrintable(out));
+            if (subcommands.isEmpty())
+                continue;
+            // The commands listed under "Commands:", up to the blank line.
+            QStringList listed;
+            const QStringList lines = out.section(u"Commands:\n"_s, 1).section(u"\n\n"_s, 0, 0).split(u'\n');
+            for (const QString &line : lines)
+                listed << line.simplified().section(u' ', 0, 0);
+            QCOMPARE(listed, subcommands);
+        }
+        if (subcommands.isEmpty())
+            return;
+        if (command.size() == 1) { // paddockctl --help names every group with its commands
+            QProcess top;
+            top.start(ctl(), {u"--help"_s});
+            QVERIFY(top.waitForFinished(10000));
+            const QString text = QString::fromUtf8(top.readAllStandardOutput());
+            QVERIFY2(text.contains(command.first() + u' ' + subcommands.join(u'|')), qPrintable(text));
+        }
+        // A group without a command shows the same usage, as a usage error.
+        QProcess bare;
+        bare.start(ctl(), command);
+        QVERIFY(bare.waitForFinished(10000));
+        QCOMPARE(bare.exitCode(), 2);
+        QVERIFY(QString::fromUtf8(bare.readAllStandardError()).contains(u"Usage: "_s + name));
+        QProcess unknown;
+        unknown.start(ctl(), command + QStringList{u"frobnicate"_s});
+        QVERIFY(unknown.waitForFinished(10000));
+        QCOMPARE(unknown.exitCode(), 2);
+        const QString err = QString::fromUtf8(unknown.readAllStandardError());
+        QVERIFY2(err.contains(u"unknown command \"frobnicate\""_s) && err.contains(subcommands.last()) &&
+                     err.contains(name + u" --help"_s),
+                 qPrintable(err));
+    }
+
+    // A command's own usage errors are exit 2 with a pointer to its help (not Qt's exit 1).
+    void unknownOptionIsAUsageError()
+    {
+        QProcess p;
+        p.start(ctl(), {u"workspace"_s, u"list"_s, u"--frobnicate"_s});
+        QVERIFY(p.waitForFinished(10000));
+        QCOMPARE(p.exitCode(), 2);
+        const QString err = QString::fromUtf8(p.readAllStandardError());
+        QVERIFY2(err.contains(u"frobnicate"_s) && err.contains(u"paddockctl workspace list --help"_s),
+                 qPrintable(err));
     }
 
     void speaksGermanInAGermanLocale()
