@@ -4807,10 +4807,6 @@ Erstellen Sie es mit: paddockctl image build --tag %1</translation>
         <translation>unbekannt</translation>
     </message>
     <message>
-        <source>Starts a persona&apos;s container.</source>
-        <translation>Startet den Container einer Persona.</translation>
-    </message>
-    <message>
         <source>Stops a persona&apos;s container.</source>
         <translation>Hält den Container einer Persona an.</translation>
     </message>
@@ -5201,6 +5197,70 @@ proxy listen|status: der Egress-Proxy (siehe paddockctl proxy BEFEHL --help).</t
     <message>
         <source>Lists the workspaces.</source>
         <translation>Listet die Arbeitsbereiche auf.</translation>
+    </message>
+    <message>
+        <source>none</source>
+        <translation>keins</translation>
+    </message>
+    <message>
+        <source>default</source>
+        <translation>Standard</translation>
+    </message>
+    <message>
+        <source>made the workspace %1; starting %2</source>
+        <translation>Arbeitsbereich %1 erstellt; %2 wird gestartet</translation>
+    </message>
+    <message>
+        <source>cancelling: removing what was made</source>
+        <translation>Abbruch: Das Erstellte wird entfernt</translation>
+    </message>
+    <message>
+        <source>starting %1 on its workspace %2 (branch %3)</source>
+        <translation>%1 wird mit seinem Arbeitsbereich %2 gestartet (Branch %3)</translation>
+    </message>
+    <message>
+        <source>warning: --base %1 is not used: the workspace exists already, made from %2</source>
+        <translation>Warnung: --base %1 wird nicht verwendet: Der Arbeitsbereich existiert bereits, erstellt aus %2</translation>
+    </message>
+    <message>
+        <source>making a workspace of %1 for %2 on the branch %2/%3</source>
+        <translation>Arbeitsbereich aus %1 für %2 auf dem Branch %2/%3 wird erstellt</translation>
+    </message>
+    <message>
+        <source>Starts a persona&apos;s container. With --workspace, on its own copy of the repository REPO, as dropping the folder on the persona&apos;s card does: the workspace it has of REPO for the feature, else a new one on the branch &lt;persona&gt;/&lt;feature&gt;. Prints the workspace&apos;s path and branch.</source>
+        <translation>Startet den Container einer Persona. Mit --workspace auf ihrer eigenen Kopie des Repositorys REPO, wie wenn der Ordner auf die Karte der Persona gezogen wird: der Arbeitsbereich, den sie aus REPO für das Feature schon hat, sonst ein neuer auf dem Branch &lt;persona&gt;/&lt;feature&gt;. Gibt Pfad und Branch des Arbeitsbereichs aus.</translation>
+    </message>
+    <message>
+        <source>Start it on a workspace of the repository at REPO (made when it has none for the feature).</source>
+        <translation>Auf einem Arbeitsbereich des Repositorys unter REPO starten (erstellt, wenn sie für das Feature keinen hat).</translation>
+    </message>
+    <message>
+        <source>REPO</source>
+        <translation>REPO</translation>
+    </message>
+    <message>
+        <source>The feature: the branch is &lt;persona&gt;/F (default: from the folder and today&apos;s date).</source>
+        <translation>Das Feature: Der Branch ist &lt;persona&gt;/F (Standard: aus dem Ordner und dem heutigen Datum).</translation>
+    </message>
+    <message>
+        <source>The branch, tag or commit a new workspace starts from (default: the current branch).</source>
+        <translation>Der Branch, Tag oder Commit, von dem ein neuer Arbeitsbereich ausgeht (Standard: der aktuelle Branch).</translation>
+    </message>
+    <message>
+        <source>BRANCH</source>
+        <translation>BRANCH</translation>
+    </message>
+    <message>
+        <source>&quot;%1&quot; cannot be a feature name: use letters, digits, &apos;-&apos;, &apos;_&apos; and &apos;.&apos;, at most 64, not starting with &apos;.&apos; or &apos;-&apos;</source>
+        <translation>„%1“ kann kein Feature-Name sein: Verwenden Sie Buchstaben, Ziffern, „-“, „_“ und „.“, höchstens 64, nicht mit „.“ oder „-“ am Anfang</translation>
+    </message>
+    <message>
+        <source>--feature and --base go with --workspace REPO</source>
+        <translation>--feature und --base gehören zu --workspace REPO</translation>
+    </message>
+    <message>
+        <source>Starts a persona&apos;s container; with --workspace REPO, on its own copy of REPO.</source>
+        <translation>Startet den Container einer Persona; mit --workspace REPO auf ihrer eigenen Kopie von REPO.</translation>
     </message>
 </context>
 </TS>

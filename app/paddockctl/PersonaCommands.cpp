@@ -1,9 +1,12 @@
 #include "PersonaCommands.h"
 #include "CommandLine.h"
 #include "Console.h"
+#include "WorkspaceCommands.h"
 
 #include "engine/Engine.h"
 #include "engine/TerminationSignals.h"
+#include "repo/RepositoryProbe.h"
+#include "repo/WorkspaceBuilder.h"
 #include "runtime/EngineStream.h"
 #include "runtime/PersonaRuntime.h"
 #include "runtime/PersonaSockets.h"
@@ -11,6 +14,8 @@
 #include <QCommandLineParser>
 #include <QCoreApplication>
 #include <QDateTime>
+#include <QElapsedTimer>
+#include <QFileInfo>
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
@@ -80,6 +85,26 @@ QString ports(const Persona &p)
         out << QStringLiteral("127.0.0.1:%1→%2").arg(port.host).arg(port.container);
     return out.isEmpty() ? QStringLiteral("-") : out.join(QLatin1Char(','));
 }
+
+// Runs the event loop until finish(), returning at once when it was called before (a signal can
+// arrive while an action is being asked: QCoreApplication::exit does nothing outside the loop).
+class Wait
+{
+public:
+    void finish()
+    {
+        m_finished = true;
+        QCoreApplication::exit(0);
+    }
+    void exec()
+    {
+        if (!m_finished)
+            QCoreApplication::exec();
+    }
+
+private:
+    bool m_finished = false;
+};
 
 // The runtime of this process (not of a running Paddock: the engine's state is the truth both
 // share, so a Paddock window sees what is done here through the engine's events).
@@ -190,20 +215,153 @@ int list(const QStringList &arguments)
     return Ok;
 }
 
+// The workspace the persona has already of this repository for this feature, if any.
+std::optional<Workspace> existingWorkspace(const QString &dataDir, const QString &persona,
+                                           const RepositoryInfo &repository, const QString &feature)
+{
+    const QString source = QFileInfo(repository.path).canonicalFilePath();
+    for (const Workspace &w : WorkspaceBuilder(dataDir).list(persona))
+        if (w.feature == feature && QFileInfo(w.source).canonicalFilePath() == source)
+            return w;
+    return std::nullopt;
+}
+
+// start NAME --workspace REPO: what dropping the folder on the persona's card does (the runtime's
+// createWorkspace: the workspace, its mirror served, the persona started on it), or the start on
+// the workspace it has already of that repository for that feature; then waits until it runs.
+int startOnWorkspace(PersonaRuntime &runtime, const QString &name, const RepositoryInfo &repository,
+                     const QString &feature, const QString &base)
+{
+    const QString command = QStringLiteral("start");
+    std::optional<Workspace> workspace = existingWorkspace(runtime.dataDir(), name, repository, feature);
+    int code = Ok;
+    Wait wait;
+    bool cancelling = false;
+    QElapsedTimer throttle;
+    throttle.start();
+    QObject::connect(&runtime, &PersonaRuntime::workspaceProgress, &runtime,
+                     [&](const QString &persona, const WorkspaceProgress &progress) {
+                         if (persona != name || (throttle.elapsed() < 500 && progress.done != progress.total))
+                             return;
+                         throttle.restart();
+                         err() << workspaceProgressLine(progress) << Qt::endl;
+                     });
+    QObject::connect(&runtime, &PersonaRuntime::workspaceCreated, &runtime,
+                     [&](const QString &persona, const Workspace &made) {
+                         if (persona != name)
+                             return;
+                         workspace = made;
+                         for (const QString &warning : made.warnings)
+                             err() << Text::tr("warning: %1").arg(warning) << Qt::endl;
+                         err() << Text::tr("made the workspace %1; starting %2").arg(made.path, name)
+                               << Qt::endl;
+                     });
+    QObject::connect(&runtime, &PersonaRuntime::workspaceFailed, &runtime,
+                     [&](const QString &persona, const Error &error) {
+                         if (persona != name)
+                             return;
+                         code = failWith(command, error.text(), Failed);
+                         wait.finish();
+                     });
+    QObject::connect(&runtime, &PersonaRuntime::actionFinished, &runtime,
+                     [&](const QString &persona, const QString &) {
+                         if (persona == name && workspace)
+                             wait.finish();
+                     });
+    QObject::connect(&runtime, &PersonaRuntime::actionFailed, &runtime,
+                     [&](const QString &persona, const QString &, const Error &error) {
+                         if (persona != name)
+                             return;
+                         code = failWith(command, error.text(), Failed);
+                         wait.finish();
+                     });
+    TerminationSignals termination;
+    QObject::connect(&termination, &TerminationSignals::received, &runtime, [&](int) {
+        if (!workspace && !cancelling) {
+            // The runtime removes what it made, then says workspaceFailed.
+            cancelling = true;
+            err() << Text::tr("cancelling: removing what was made") << Qt::endl;
+            runtime.cancelWorkspace(name);
+            return;
+        }
+        code = failWith(command, Text::tr("interrupted"), Failed);
+        wait.finish();
+    });
+
+    if (workspace) {
+        err() << Text::tr("starting %1 on its workspace %2 (branch %3)")
+                     .arg(name, workspace->path, workspace->branch)
+              << Qt::endl;
+        if (!base.isEmpty() && base != workspace->base)
+            err() << Text::tr("warning: --base %1 is not used: the workspace exists already, made from %2")
+                         .arg(base, workspace->base)
+                  << Qt::endl;
+        runtime.startPersonaWithWorkspace(name, WorkspaceMount{workspace->path, workspace->readOnlyFolders});
+    } else {
+        err() << Text::tr("making a workspace of %1 for %2 on the branch %2/%3")
+                     .arg(repository.path, name, feature)
+              << Qt::endl;
+        runtime.createWorkspace(name, repository.path, feature, base);
+    }
+    wait.exec();
+    if (code != Ok)
+        return code;
+    const PersonaStatus s = runtime.status(name).value_or(PersonaStatus(name));
+    err() << Text::tr("%1: %2 (container %3)").arg(name, s.text(), QStringLiteral("paddock-") + name)
+          << Qt::endl;
+    out() << workspace->path << Qt::endl << workspace->branch << Qt::endl;
+    return Ok;
+}
+
 // start, stop, restart: asks, then waits until the engine says it is done.
 int act(const QString &command, const QStringList &arguments)
 {
+    const bool start = command == QLatin1StringView("start");
     QCommandLineParser parser;
     parser.setApplicationDescription(
-        command == QLatin1StringView("start")  ? Text::tr("Starts a persona's container.")
+        start ? Text::tr("Starts a persona's container. With --workspace, on its own copy of the repository "
+                         "REPO, as dropping the folder on the persona's card does: the workspace it has "
+                         "of REPO for the feature, else a new one on the branch <persona>/<feature>. "
+                         "Prints the workspace's path and branch.")
         : command == QLatin1StringView("stop") ? Text::tr("Stops a persona's container.")
                                                : Text::tr("Restarts a persona's container."));
+    const QCommandLineOption workspace(
+        QStringLiteral("workspace"),
+        Text::tr(
+            "Start it on a workspace of the repository at REPO (made when it has none for the feature)."),
+        Text::tr("REPO"));
+    const QCommandLineOption feature(
+        QStringLiteral("feature"),
+        Text::tr("The feature: the branch is <persona>/F (default: from the folder and today's date)."),
+        Text::tr("F"));
+    const QCommandLineOption base(
+        QStringLiteral("base"),
+        Text::tr("The branch, tag or commit a new workspace starts from (default: the current branch)."),
+        Text::tr("BRANCH"));
+    if (start)
+        parser.addOptions({workspace, feature, base});
     parser.addPositionalArgument(QStringLiteral("name"), Text::tr("The persona."));
     if (const auto done = parseCommand(parser, QStringLiteral("paddockctl persona ") + command, arguments))
         return *done;
     if (parser.positionalArguments().size() != 1)
         return failWith(command, Text::tr("name one persona (see paddockctl persona list)"), Usage);
     const QString name = parser.positionalArguments().first();
+    std::optional<RepositoryInfo> repository;
+    if (start && parser.isSet(workspace)) {
+        if (parser.isSet(feature) && !RepositoryProbe::isValidFeatureName(parser.value(feature)))
+            return failWith(
+                command,
+                Text::tr("\"%1\" cannot be a feature name: use letters, digits, '-', '_' and '.', "
+                         "at most 64, not starting with '.' or '-'")
+                    .arg(parser.value(feature)),
+                Usage);
+        auto probed = RepositoryProbe::probe(parser.value(workspace));
+        if (!probed)
+            return failWith(command, probed.error().text(), Usage);
+        repository = *probed;
+    } else if (start && (parser.isSet(feature) || parser.isSet(base))) {
+        return failWith(command, Text::tr("--feature and --base go with --workspace REPO"), Usage);
+    }
 
     Session session;
     if (const auto problem = session.connect())
@@ -213,32 +371,38 @@ int act(const QString &command, const QStringList &arguments)
         std::ranges::none_of(runtime.personas(), [&](const Persona &p) { return p.name == name; }))
         return failWith(
             command, Text::tr("there is no persona \"%1\" (see paddockctl persona list)").arg(name), Usage);
+    if (repository)
+        return startOnWorkspace(runtime, name, *repository,
+                                parser.isSet(feature) ? parser.value(feature)
+                                                      : RepositoryProbe::suggestFeatureName(repository->path),
+                                parser.value(base));
 
     int code = Ok;
+    Wait wait;
     QObject::connect(&runtime, &PersonaRuntime::actionFinished, &runtime,
                      [&](const QString &persona, const QString &) {
                          if (persona == name)
-                             QCoreApplication::exit(0);
+                             wait.finish();
                      });
     QObject::connect(&runtime, &PersonaRuntime::actionFailed, &runtime,
                      [&](const QString &persona, const QString &, const Error &error) {
                          if (persona != name)
                              return;
                          code = failWith(command, error.text(), Failed);
-                         QCoreApplication::exit(0);
+                         wait.finish();
                      });
     TerminationSignals termination;
     QObject::connect(&termination, &TerminationSignals::received, &runtime, [&](int) {
         code = failWith(command, Text::tr("interrupted"), Failed);
-        QCoreApplication::exit(0);
+        wait.finish();
     });
-    if (command == QLatin1StringView("start"))
+    if (start)
         runtime.startPersona(name);
     else if (command == QLatin1StringView("stop"))
         runtime.stopPersona(name);
     else
         runtime.restartPersona(name);
-    QCoreApplication::exec();
+    wait.exec();
     if (code == Ok) {
         const PersonaStatus s = runtime.status(name).value_or(PersonaStatus(name));
         out() << Text::tr("%1: %2 (container %3)").arg(name, s.text(), QStringLiteral("paddock-") + name)
@@ -335,7 +499,8 @@ int runPersonaCommand(const QStringList &arguments)
     return runCommandGroup(
         QStringLiteral("paddockctl persona"), Text::tr("Personas and their containers."),
         {{QStringLiteral("list"), Text::tr("The personas and what their containers are doing."), list},
-         {QStringLiteral("start"), Text::tr("Starts a persona's container."),
+         {QStringLiteral("start"),
+          Text::tr("Starts a persona's container; with --workspace REPO, on its own copy of REPO."),
           action(QStringLiteral("start"))},
          {QStringLiteral("stop"), Text::tr("Stops a persona's container."), action(QStringLiteral("stop"))},
          {QStringLiteral("restart"), Text::tr("Restarts a persona's container."),

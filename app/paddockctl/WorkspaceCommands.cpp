@@ -107,11 +107,7 @@ int create(const QStringList &args)
             if (throttle.elapsed() < 500 && p.done != p.total)
                 return;
             throttle.restart();
-            if (p.total > 0)
-                err() << Text::tr("%1: %2 %").arg(phaseName(p.phase)).arg(100 * p.done / p.total) << Qt::endl;
-            else
-                err() << Text::tr("%1: %2 MB").arg(phaseName(p.phase)).arg(p.done / (1024 * 1024))
-                      << Qt::endl;
+            err() << workspaceProgressLine(p) << Qt::endl;
         },
         &g_cancel);
     std::signal(SIGINT, SIG_DFL);
@@ -150,6 +146,13 @@ int list(const QStringList &args)
 }
 
 } // namespace
+
+QString workspaceProgressLine(const WorkspaceProgress &p)
+{
+    if (p.total > 0)
+        return Text::tr("%1: %2 %").arg(phaseName(p.phase)).arg(100 * p.done / p.total);
+    return Text::tr("%1: %2 MB").arg(phaseName(p.phase)).arg(p.done / (1024 * 1024));
+}
 
 int runWorkspaceCommand(const QStringList &arguments)
 {

@@ -1,11 +1,17 @@
 // `paddockctl persona …` as a script runs it, on real podman: list with status, start, logs, stop,
-// and the exit codes for an unknown persona (2) and for no engine (3).
+// start on a workspace of a repository (made, then reused), and the exit codes for an unknown
+// persona or bad usage (2) and for no engine (3).
 #include "BusyboxImage.h"
+#include "GitRepos.h"
 #include "personas/PersonaStore.h"
 #include "runtime/EngineClient.h"
 
 #include <QDir>
 #include <QFile>
+#include <QFileInfo>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
 #include <QProcess>
 #include <QScopeGuard>
 #include <QTemporaryDir>
@@ -13,6 +19,7 @@
 #include <QUuid>
 
 using namespace paddock;
+using namespace Qt::StringLiterals;
 
 class TestPaddockctlPersona : public QObject
 {
@@ -87,6 +94,9 @@ private slots:
         Run start = ctl({QStringLiteral("persona"), QStringLiteral("start"), name()});
         QVERIFY2(start.code == 0, qPrintable(start.err));
         QVERIFY2(start.out.contains(QStringLiteral("running")), qPrintable(start.out));
+        // Started again while it runs: done at once (the engine's answer comes before the wait).
+        Run again = ctl({QStringLiteral("persona"), QStringLiteral("start"), name()});
+        QVERIFY2(again.code == 0 && again.out.contains(QStringLiteral("running")), qPrintable(again.err));
         auto inspect = m_client->inspectContainer(QStringLiteral("paddock-") + name());
         QVERIFY(inspect);
         QVERIFY(inspect->value(QStringLiteral("State")).toObject().value(QStringLiteral("Running")).toBool());
@@ -109,6 +119,76 @@ private slots:
         Run stop = ctl({QStringLiteral("persona"), QStringLiteral("stop"), name()});
         QVERIFY2(stop.code == 0, qPrintable(stop.err));
         QVERIFY2(stop.out.contains(QStringLiteral("stopped")), qPrintable(stop.out));
+    }
+
+    // The drop flow from the command line: start --workspace makes the persona's own copy of the
+    // repository on <persona>/<feature> and starts it there; the same start again reuses that copy,
+    // running or stopped meanwhile.
+    void startOnAWorkspace()
+    {
+        QTemporaryDir repos;
+        const QString original = repos.filePath(u"app"_s);
+        QVERIFY(makeRepository(original, {{u"_governance/RULES"_s, "no force pushes\n"}}));
+        const QStringList start{u"persona"_s, u"start"_s,     name(),    u"--workspace"_s,
+                                original,     u"--feature"_s, u"login"_s};
+        auto stopAtTheEnd = qScopeGuard([&] { ctl({u"persona"_s, u"stop"_s, name()}); });
+
+        const Run first = ctl(start);
+        QVERIFY2(first.code == 0, qPrintable(first.err));
+        const QStringList printed = first.out.trimmed().split(u'\n');
+        QCOMPARE(printed.size(), 2);
+        const QString path = printed.at(0);
+        const QString branch = name() + u"/login"_s;
+        QCOMPARE(printed.at(1), branch);
+        QVERIFY2(QFileInfo(path).isDir() && path != original, qPrintable(path));
+        QCOMPARE(git(path, {u"rev-parse"_s, u"--abbrev-ref"_s, u"HEAD"_s}), branch);
+        QVERIFY2(first.err.contains(u"making a workspace of "_s + original) &&
+                     first.err.contains(u"running"_s),
+                 qPrintable(first.err));
+
+        auto listed = [&] {
+            const Run list = ctl({u"persona"_s, u"list"_s, u"--json"_s});
+            for (const QString &line : list.out.split(u'\n', Qt::SkipEmptyParts)) {
+                const QJsonObject o = QJsonDocument::fromJson(line.toUtf8()).object();
+                if (o.value(u"name"_s).toString() == name())
+                    return o;
+            }
+            return QJsonObject();
+        };
+        QJsonObject persona = listed();
+        QCOMPARE(persona.value(u"state"_s).toString(), u"running"_s);
+        QCOMPARE(persona.value(u"workspace"_s).toString(), path);
+        QCOMPARE(persona.value(u"workspaceReadOnly"_s).toArray(), QJsonArray{u"_governance"_s});
+
+        // Again while it runs on it: the same workspace, nothing made.
+        const Run again = ctl(start);
+        QVERIFY2(again.code == 0, qPrintable(again.err));
+        QCOMPARE(again.out.trimmed().split(u'\n'), printed);
+        QVERIFY2(again.err.contains(u"on its workspace "_s + path) && !again.err.contains(u"making"_s),
+                 qPrintable(again.err));
+        const Run workspaces = ctl({u"workspace"_s, u"list"_s, u"--persona"_s, name(), u"--json"_s});
+        QCOMPARE(workspaces.out.trimmed().split(u'\n').size(), 1);
+
+        // Stopped, it comes back to the same workspace.
+        QCOMPARE(ctl({u"persona"_s, u"stop"_s, name()}).code, 0);
+        const Run back = ctl(start);
+        QVERIFY2(back.code == 0, qPrintable(back.err));
+        QCOMPARE(back.out.trimmed().split(u'\n'), printed);
+        persona = listed();
+        QCOMPARE(persona.value(u"state"_s).toString(), u"running"_s);
+        QCOMPARE(persona.value(u"workspace"_s).toString(), path);
+
+        // Usage errors, before anything is made.
+        const Run notARepository = ctl({u"persona"_s, u"start"_s, name(), u"--workspace"_s, repos.path()});
+        QCOMPARE(notARepository.code, 2);
+        QVERIFY2(notARepository.err.contains(u"not a git repository"_s), qPrintable(notARepository.err));
+        const Run badFeature =
+            ctl({u"persona"_s, u"start"_s, name(), u"--workspace"_s, original, u"--feature"_s, u"../x"_s});
+        QCOMPARE(badFeature.code, 2);
+        QVERIFY2(badFeature.err.contains(u"cannot be a feature name"_s), qPrintable(badFeature.err));
+        const Run featureAlone = ctl({u"persona"_s, u"start"_s, name(), u"--feature"_s, u"x"_s});
+        QCOMPARE(featureAlone.code, 2);
+        QVERIFY2(featureAlone.err.contains(u"--workspace"_s), qPrintable(featureAlone.err));
     }
 
     void exitCodes()
