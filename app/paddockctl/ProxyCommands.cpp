@@ -13,6 +13,7 @@
 #include <QCommandLineParser>
 #include <QCoreApplication>
 #include <QDir>
+#include <QFileInfo>
 #include <QFile>
 #include <QJsonArray>
 #include <QJsonDocument>
@@ -43,9 +44,9 @@ int listen(const QStringList &args)
 {
     QCommandLineParser parser;
     parser.setApplicationDescription(Text::tr(
-        "Runs the egress proxy for PERSONA on ADDRESS:PORT in the foreground until SIGINT or SIGTERM, with "
-        "the policies of its trust level and its decisions in the audit log. For tests and for hosts "
-        "without podman networks."));
+        "Runs the egress proxy for PERSONA on ADDRESS:PORT or on a Unix socket in the foreground until "
+        "SIGINT or SIGTERM, with the policies of its trust level and its decisions in the audit log. For "
+        "tests, and for a persona whose container Paddock does not run."));
     const QCommandLineOption persona(QStringLiteral("persona"), Text::tr("The persona the proxy serves."),
                                      Text::tr("P"));
     const QCommandLineOption address(QStringLiteral("address"),
@@ -69,16 +70,18 @@ int listen(const QStringList &args)
     const QCommandLineOption workers(
         QStringLiteral("workers"),
         Text::tr("Threads serving connections (default: one per core, at most 4)."), Text::tr("N"));
-    const QCommandLineOption clients(
-        QStringLiteral("clients"),
-        Text::tr("Serve only clients on this network, e.g. 10.89.3.0/24 (default: any client)."),
-        Text::tr("NETWORK"));
-    parser.addOptions({persona, address, config, data, upstream, dns, workers, clients});
+    const QCommandLineOption socket(
+        QStringLiteral("socket"),
+        Text::tr("Listen on this Unix socket instead (as for an isolated persona's egress socket: whoever "
+                 "connects there is PERSONA)."),
+        Text::tr("PATH"));
+    parser.addOptions({persona, address, socket, config, data, upstream, dns, workers});
     if (const auto done = parseCommand(parser, QStringLiteral("paddockctl proxy listen"), args))
         return *done;
-    if (!parser.isSet(persona) || !parser.isSet(address))
-        return failWith(QStringLiteral("listen"), Text::tr("--persona and --address are required"), Usage);
-    const QString where = parser.value(address);
+    if (!parser.isSet(persona) || parser.isSet(address) == parser.isSet(socket))
+        return failWith(QStringLiteral("listen"), Text::tr("--persona and one of --address or --socket are required"),
+                        Usage);
+    const QString where = parser.isSet(socket) ? QStringLiteral("127.0.0.1:0") : parser.value(address);
     const qsizetype colon = where.lastIndexOf(u':');
     bool portOk = false;
     const int port = colon > 0 ? where.mid(colon + 1).toInt(&portOk) : -1;
@@ -132,14 +135,22 @@ int listen(const QStringList &args)
     if (auto started = proxy.start(); !started)
         return failWith(QStringLiteral("listen"), started.error().text(), Failed);
     proxy->setPersona(ProxyPersona::from(*who));
-    const Result<int> bound = proxy->listen(who->name, host, port, parser.value(clients));
-    if (!bound)
-        return failWith(QStringLiteral("listen"), bound.error().text(), Failed);
+    QString listening;
+    if (parser.isSet(socket)) {
+        const QString path = QFileInfo(parser.value(socket)).absoluteFilePath();
+        if (auto bound = proxy->listenUnix(who->name, path); !bound)
+            return failWith(QStringLiteral("listen"), bound.error().text(), Failed);
+        listening = QStringLiteral("unix:") + path;
+    } else {
+        const Result<int> bound = proxy->listen(who->name, host, port);
+        if (!bound)
+            return failWith(QStringLiteral("listen"), bound.error().text(), Failed);
+        listening = host.contains(u':') ? QStringLiteral("[%1]:%2").arg(host).arg(*bound)
+                                        : QStringLiteral("%1:%2").arg(host).arg(*bound);
+    }
     // Fixed words, in every language: scripts wait for this line.
     out() << QStringLiteral("listening on %1 for persona %2 (%3 policies, %4 mode)")
-                 .arg(host.contains(u':') ? QStringLiteral("[%1]:%2").arg(host).arg(*bound)
-                                          : QStringLiteral("%1:%2").arg(host).arg(*bound),
-                      who->name, Persona::trustName(who->trust), Persona::policyModeName(who->policyMode))
+                 .arg(listening, who->name, Persona::trustName(who->trust), Persona::policyModeName(who->policyMode))
           << Qt::endl;
     TerminationSignals termination;
     QObject::connect(&termination, &TerminationSignals::received, &termination,
@@ -193,15 +204,13 @@ int status(const QStringList &args)
         for (const QJsonValue &l : o.value(QStringLiteral("listeners")).toArray()) {
             const QJsonObject lo = l.toObject();
             const QString host = lo.value(QStringLiteral("address")).toString();
-            out() << Text::tr("  listening on %1 for %2")
-                         .arg(host.contains(u':') ? QStringLiteral("[%1]:%2").arg(host).arg(
-                                                        lo.value(QStringLiteral("port")).toInt())
-                                                  : QStringLiteral("%1:%2").arg(host).arg(
-                                                        lo.value(QStringLiteral("port")).toInt()),
-                              lo.value(QStringLiteral("persona")).toString());
-            if (const QString from = lo.value(QStringLiteral("clients")).toString(); !from.isEmpty())
-                out() << Text::tr(", clients on %1").arg(from);
-            out() << Qt::endl;
+            const int port = lo.value(QStringLiteral("port")).toInt();
+            const QString where = lo.contains(QStringLiteral("socket"))
+                                      ? QStringLiteral("unix:") + lo.value(QStringLiteral("socket")).toString()
+                                  : host.contains(u':') ? QStringLiteral("[%1]:%2").arg(host).arg(port)
+                                                        : QStringLiteral("%1:%2").arg(host).arg(port);
+            out() << Text::tr("  listening on %1 for %2").arg(where, lo.value(QStringLiteral("persona")).toString())
+                  << Qt::endl;
         }
         const QJsonObject personas = o.value(QStringLiteral("personas")).toObject();
         out() << QStringLiteral("  %1 %2 %3 %4 %5 %6 %7 %8 %9")

@@ -122,12 +122,21 @@ class OutsideServer
 public:
     enum class Mode { Echo, Http };
     OutsideServer(const OutsideNetwork &network, Mode mode)
+        : OutsideServer(network.nsPath().toStdString(), network.address().toStdString(), mode)
+    {}
+    // On an address of this host's own namespace (127.0.0.1: what an unprivileged test can have).
+    OutsideServer(const QString &address, Mode mode)
+        : OutsideServer(std::string(), address.toStdString(), mode)
+    {}
+
+private:
+    OutsideServer(const std::string &nsPath, const std::string &address, Mode mode)
         : m_mode(mode)
     {
         int ready = 0;
         m_thread = std::thread(
-            [this, path = network.nsPath().toStdString(), addr = network.address().toStdString(), &ready] {
-                const int nsFd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+            [this, path = nsPath, addr = address, &ready] {
+                const int nsFd = path.empty() ? -1 : ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
                 if (nsFd >= 0) {
                     ::setns(nsFd, CLONE_NEWNET); // this thread only
                     ::close(nsFd);
@@ -149,6 +158,8 @@ public:
         while (!std::atomic_ref<int>(ready).load())
             std::this_thread::yield();
     }
+
+public:
     ~OutsideServer()
     {
         m_stop = true;

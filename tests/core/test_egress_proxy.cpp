@@ -12,6 +12,8 @@
 #include "proxy/EgressProxy.h"
 
 #include <QElapsedTimer>
+#include <QFile>
+#include <QFileInfo>
 #include <QJsonObject>
 #include <QTemporaryDir>
 #include <QTemporaryFile>
@@ -22,7 +24,9 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/time.h>
+#include <sys/un.h>
 #include <unistd.h>
 
 using namespace paddock;
@@ -45,6 +49,19 @@ public:
         sin.sin_port = htons(quint16(port));
         sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
         m_ok = ::connect(m_fd, reinterpret_cast<sockaddr *>(&sin), sizeof(sin)) == 0;
+    }
+    // On a Unix socket (a persona's egress socket).
+    explicit Client(const QString &path)
+    {
+        m_fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+        timeval tv{5, 0};
+        ::setsockopt(m_fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+        ::setsockopt(m_fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+        sockaddr_un sun{};
+        sun.sun_family = AF_UNIX;
+        const QByteArray name = QFile::encodeName(path);
+        std::memcpy(sun.sun_path, name.constData(), std::min(size_t(name.size()), sizeof(sun.sun_path) - 1));
+        m_ok = ::connect(m_fd, reinterpret_cast<sockaddr *>(&sun), sizeof(sun)) == 0;
     }
     ~Client() { ::close(m_fd); }
     bool ok() const { return m_ok; }
@@ -374,63 +391,57 @@ permit (principal, action == Paddock::Action::"connect", resource) when { resour
         }
     }
 
-    void aListenerServesOnlyClientsOnItsPersonasNetwork()
+    void aPersonasSocketSpeaksForItAlone()
     {
-        // A persona network's listener (as the engine makes it) names the network its clients are
-        // on: a container of another network that reaches the address does not speak for it.
+        // An isolated persona's egress socket: whoever connects there is that persona (the socket,
+        // not an address, says who), and its decisions are that persona's.
         setPolicies(QStringLiteral(R"(@id("outside")
-permit (principal, action == Paddock::Action::"connect", resource) when { resource.name == "outside.test" };)"));
-        auto proxy = startProxy(persona(QStringLiteral("onnet")));
+permit (principal == Paddock::Persona::"insock", action == Paddock::Action::"connect", resource)
+when { resource.name == "outside.test" };)"));
+        auto proxy = startProxy(persona(QStringLiteral("insock")));
         QVERIFY(proxy);
-        const auto elsewhere = proxy->proxy->listen(QStringLiteral("onnet"), QStringLiteral("127.0.0.1"), 0,
-                                                    QStringLiteral("10.99.7.0/24"));
-        QVERIFY2(elsewhere, qPrintable(elsewhere ? QString() : elsewhere.error().text()));
-        auto serves = [&](int port, const QString &clients) {
+        proxy->proxy->setPersona(persona(QStringLiteral("other")));
+        const QString path = m_dir.filePath(QStringLiteral("insock-egress"));
+        QFile::remove(path);
+        QFile stale(path); // what is there (a socket of an earlier run) is replaced
+        QVERIFY(stale.open(QIODevice::WriteOnly));
+        stale.close();
+        QVERIFY(proxy->proxy->listenUnix(QStringLiteral("insock"), path));
+        QVERIFY(proxy->proxy->listenUnix(QStringLiteral("insock"), path)); // again: nothing to do
+        struct stat st{};
+        QCOMPARE(::stat(QFile::encodeName(path).constData(), &st), 0);
+        QVERIFY(S_ISSOCK(st.st_mode));
+        QCOMPARE(st.st_mode & 0777, 0666u);
+        QTRY_VERIFY([&] {
             const auto listeners = proxy->proxy->status().listeners;
             return std::any_of(listeners.cbegin(), listeners.cend(),
-                               [&](const auto &l) { return l.port == port && l.clients == clients; });
-        };
-        QTRY_VERIFY(serves(*elsewhere, QStringLiteral("10.99.7.0/24")));
-        const int lookups = m_dns->queries("outside.test");
-        {
-            Client c(*elsewhere);
-            QVERIFY(c.send(connectTo(QStringLiteral("outside.test:%1").arg(m_echo->port()))));
-            const QByteArray h = c.head();
-            QCOMPARE(statusOf(h), QByteArray("HTTP/1.1 403 Forbidden"));
-            QCOMPARE(field(h, "X-Paddock-Reason"),
-                     QByteArray("refused: the client 127.0.0.1 is not on the network of persona onnet "
-                                "(10.99.7.0/24)"));
-        }
-        const auto recorded = events(QStringLiteral("onnet"), 1);
-        QCOMPARE(recorded.size(), 1);
-        QCOMPARE(recorded[0].decision, AuditEvent::Decision::Deny);
-        QVERIFY(recorded[0]
-                    .detailsObject()
-                    .value(QStringLiteral("client"))
-                    .toString()
-                    .startsWith(QStringLiteral("127.0.0.1:")));
-        QCOMPARE(m_dns->queries("outside.test"), lookups); // refused before anything else
-
-        // On the network: served. The same address and port for another network takes its clients.
-        const auto onNetwork = proxy->proxy->listen(QStringLiteral("onnet"), QStringLiteral("127.0.0.1"),
-                                                    *elsewhere, QStringLiteral("127.0.0.0/8"));
-        QVERIFY2(onNetwork, qPrintable(onNetwork ? QString() : onNetwork.error().text()));
-        QCOMPARE(*onNetwork, *elsewhere);
-        QTRY_VERIFY(serves(*elsewhere, QStringLiteral("127.0.0.0/8")));
-        QTRY_VERIFY([&] {
-            Client c(*elsewhere);
-            return c.send(connectTo(QStringLiteral("outside.test:%1").arg(m_echo->port()))) &&
-                   statusOf(c.head()) == "HTTP/1.1 200 Connection established";
+                               [&](const auto &l) { return l.socket == path && l.persona == u"insock"; });
         }());
-
-        // What is no network is refused when asked for.
-        for (const char *bad : {"10.99.7.0", "10.99.7.0/33", "example/24", "::1/129"}) {
-            const auto refused = proxy->proxy->listen(QStringLiteral("onnet"), QStringLiteral("127.0.0.1"), 0,
-                                                      QString::fromLatin1(bad));
-            QVERIFY2(!refused, bad);
-            QCOMPARE(refused.error().code, Error::Code::Invalid);
-            QVERIFY(refused.error().message.contains(QString::fromLatin1(bad)));
+        {
+            Client c(path);
+            QVERIFY(c.ok());
+            QVERIFY(c.send(connectTo(QStringLiteral("outside.test:%1").arg(m_echo->port()))));
+            QCOMPARE(statusOf(c.head()), QByteArray("HTTP/1.1 200 Connection established"));
+            QVERIFY(c.send("ping"));
+            QCOMPARE(c.read(4), QByteArray("ping"));
         }
+        const auto recorded = events(QStringLiteral("insock"), 1);
+        QVERIFY(!recorded.isEmpty());
+        QCOMPARE(recorded[0].decision, AuditEvent::Decision::Allow);
+        QCOMPARE(recorded[0].detailsObject().value(QStringLiteral("client")).toString(),
+                 QStringLiteral("unix:") + path);
+
+        // The same socket given to another persona: its connections are that persona's from then on
+        // (the policy names insock only).
+        QVERIFY(proxy->proxy->listenUnix(QStringLiteral("other"), path));
+        QTRY_VERIFY([&] {
+            Client c(path);
+            return c.send(connectTo(QStringLiteral("outside.test:%1").arg(m_echo->port()))) &&
+                   statusOf(c.head()) == "HTTP/1.1 403 Forbidden";
+        }());
+        // Closed: the socket file goes with it.
+        proxy->proxy->closeListener(QStringLiteral("other"), path, 0);
+        QTRY_VERIFY(!QFileInfo::exists(path));
     }
 
     void aPolicyNamingTheAddressAllowsIt()

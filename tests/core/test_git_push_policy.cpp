@@ -1,6 +1,6 @@
 // The whole push path on real podman, git and libgit2: a workspace mounted in a restricted persona's
-// container on its internal network, GitTransport's git daemon on that network's gateway, and the
-// mirror's pre-receive hook asking paddockctl. From inside the container, as the user dev, a push to
+// container without a network, GitTransport on the persona's git socket (paddock-relay offers it as
+// git://127.0.0.1:9418 inside), and the mirror's pre-receive hook asking paddockctl. From inside the container, as the user dev, a push to
 // ai/x goes through and a push to main is refused with the policy's reason; both are audit events.
 // The original stays as it was, and the read-only _governance overlay cannot be written.
 #include "AgentImage.h"
@@ -12,7 +12,9 @@
 #include "repo/WorkspaceBuilder.h"
 #include "repo/WorkspaceMount.h"
 #include "runtime/EngineClient.h"
+#include "runtime/PersonaSockets.h"
 
+#include <QJsonArray>
 #include <QCoreApplication>
 #include <QScopeGuard>
 #include <QTemporaryDir>
@@ -25,7 +27,7 @@ using namespace paddock;
 namespace {
 // What the container runs as dev (podman exec does not enter the container's root inside the build
 // root, so the script is its command and the test reads its log): wait until the transport
-// answers (the daemon binds once the container put the gateway address up), commit, push twice,
+// answers, commit, push twice,
 // try the read-only overlay and the workspace.
 const char *ContainerScript = R"(cd /home/dev/workspace || exit 1
 export HOME=/tmp
@@ -74,20 +76,13 @@ private slots:
         QVERIFY2(endpoint, qPrintable(endpoint ? QString() : endpoint.error().text()));
         EngineClient client(*endpoint);
         QVERIFY(client.connect());
-        auto gateway = GitTransport::createNetworkWithGateway(
-            client, persona.networkName(), {{QLatin1StringView(PersonaLabel), persona.name}});
-        QVERIFY2(gateway, qPrintable(gateway ? QString() : gateway.error().text()));
         GitTransport transport(
             {WorkspaceBuilder(data).mirrorsDir(), qEnvironmentVariable("PADDOCKCTL"), config, data});
         auto cleanup = qScopeGuard([&] {
             transport.stopAll();
             (void)client.killContainer(persona.containerName());
             (void)client.removeContainer(persona.containerName(), true, true);
-            (void)client.removeNetwork(persona.networkName());
         });
-        auto inspected = GitTransport::gatewayAddress(client, persona.networkName());
-        QVERIFY2(inspected, qPrintable(inspected ? QString() : inspected.error().text()));
-        QCOMPARE(*inspected, *gateway);
 
         // The original and its workspace (owned by the container's user, as a desktop user's are).
         const QString original = dir.filePath(QStringLiteral("app"));
@@ -98,7 +93,7 @@ private slots:
                                   persona.name,
                                   QStringLiteral("x"),
                                   {},
-                                  GitTransport::baseUrl(*gateway, GitTransport::DefaultPort)});
+                                  GitTransport::baseUrl()});
         QVERIFY2(ws, qPrintable(ws ? QString() : ws.error().text()));
         if (::getuid() == 0) {
             QProcess chown;
@@ -106,9 +101,27 @@ private slots:
                         {QStringLiteral("-R"), QStringLiteral("1000:1000"), ws->path});
             QVERIFY(chown.waitForFinished() && chown.exitCode() == 0);
         }
-        QVERIFY(transport.serve(persona.name, *gateway, builder.mirrorsOf(persona.name)));
+        QVERIFY(PersonaSockets::prepare(persona.name, ::getuid() == 0 ? 1000 : -1));
+        QVERIFY(transport.serve(persona.name, PersonaSockets::git(persona.name), builder.mirrorsOf(persona.name)));
+        QVERIFY(transport.isReady(persona.name));
 
-        const QJsonObject spec = withWorkspace(containerSpec(persona), ws->path, ws->readOnlyFolders);
+        // The container as the runtime makes it: no network, the socket folder and the relay in front.
+        QJsonObject spec = withWorkspace(containerSpec(persona), ws->path, ws->readOnlyFolders);
+        QJsonObject host = spec.value(QStringLiteral("HostConfig")).toObject();
+        QJsonArray mounts = host.value(QStringLiteral("Mounts")).toArray();
+        mounts.append(QJsonObject{{QStringLiteral("Type"), QStringLiteral("bind")},
+                                  {QStringLiteral("Source"), PersonaSockets::folder(persona.name)},
+                                  {QStringLiteral("Target"), QLatin1StringView(PersonaSockets::ContainerFolder)}});
+        mounts.append(QJsonObject{{QStringLiteral("Type"), QStringLiteral("bind")},
+                                  {QStringLiteral("Source"), qEnvironmentVariable("PADDOCK_RELAY")},
+                                  {QStringLiteral("Target"), QLatin1StringView(PersonaSockets::ContainerRelay)},
+                                  {QStringLiteral("ReadOnly"), true}});
+        host.insert(QStringLiteral("Mounts"), mounts);
+        spec.insert(QStringLiteral("HostConfig"), host);
+        QJsonArray entry;
+        for (const QString &part : PersonaSockets::relayCommand(false, {}, persona.entrypoint))
+            entry.append(part);
+        spec.insert(QStringLiteral("Entrypoint"), entry);
         auto created = client.createContainer(persona.containerName(), spec);
         QVERIFY2(created, qPrintable(created ? QString() : created.error().text()));
         QVERIFY(client.startContainer(persona.containerName()));

@@ -125,11 +125,17 @@ private slots:
         QVERIFY(host.value(QStringLiteral("ReadonlyRootfs")).toBool());
         QCOMPARE(inspect->value(QStringLiteral("Config")).toObject().value(QStringLiteral("User")).toString(),
                  QStringLiteral("1000:1000"));
-        QVERIFY(inspect->value(QStringLiteral("NetworkSettings"))
-                    .toObject()
-                    .value(QStringLiteral("Networks"))
-                    .toObject()
-                    .contains(persona().networkName()));
+        // No network (a restricted persona): its ways out are its socket folder, through the relay.
+        QCOMPARE(host.value(QStringLiteral("NetworkMode")).toString(), QStringLiteral("none"));
+        const QJsonArray entry =
+            inspect->value(QStringLiteral("Config")).toObject().value(QStringLiteral("Entrypoint")).toArray();
+        QVERIFY(!entry.isEmpty());
+        QCOMPARE(entry.first().toString(), QStringLiteral("/run/paddock/relay"));
+        QStringList targets;
+        for (const QJsonValue &m : inspect->value(QStringLiteral("Mounts")).toArray())
+            targets << m.toObject().value(QStringLiteral("Destination")).toString();
+        QVERIFY2(targets.contains(QStringLiteral("/run/paddock/sockets")), qPrintable(targets.join(u' ')));
+        QVERIFY2(targets.contains(QStringLiteral("/run/paddock/relay")), qPrintable(targets.join(u' ')));
         const QJsonArray env =
             inspect->value(QStringLiteral("Config")).toObject().value(QStringLiteral("Env")).toArray();
         QVERIFY(env.contains(QStringLiteral("PADDOCK_SSH_KEY=rt-key")));

@@ -1,7 +1,8 @@
-// The drop flow through the persona runtime, on real podman, git and libgit2: createWorkspace
-// makes the persona's network (with its gateway), the workspace and its mirror, serves the mirror
-// over the git transport, and starts the persona with the workspace mounted. Inside, as dev, a push
-// to ai/x goes through and one to main is refused by policy; both are audit events.
+// The drop flow through the persona runtime, on each engine (PADDOCK_ENGINE), real git and libgit2:
+// createWorkspace makes the workspace and its mirror, serves the mirror on the persona's git socket,
+// and starts the persona (no network: the relay's git://127.0.0.1:9418 is its way to the mirror)
+// with the workspace mounted. Inside, as dev, a push to ai/x goes through and one to main is
+// refused by policy; both are audit events.
 #include "AgentImage.h"
 #include "GitRepos.h"
 #include "audit/AuditReader.h"
@@ -41,8 +42,6 @@ class TestWorkspaceFlow : public QObject
 private slots:
     void dropStartsThePersonaOnItsOwnCopy()
     {
-        const QString imageProblem = ensureAgentImage();
-        QVERIFY2(imageProblem.isEmpty(), qPrintable(imageProblem));
         QTemporaryDir dir;
         const QString config = dir.filePath(QStringLiteral("config"));
         const QString data = dir.filePath(QStringLiteral("data"));
@@ -64,6 +63,8 @@ private slots:
         QVERIFY(endpoint);
         EngineClient client(*endpoint);
         QVERIFY(client.connect());
+        const QString imageProblem = ensureAgentImage(client);
+        QVERIFY2(imageProblem.isEmpty(), qPrintable(imageProblem));
         PersonaRuntime::Options options;
         options.personasPath = config + QStringLiteral("/personas.json");
         options.image = agentImageName();
@@ -94,7 +95,7 @@ private slots:
         const auto workspace = created.first().at(1).value<Workspace>();
         QCOMPARE(workspace.branch, persona.name + QStringLiteral("/login"));
         QVERIFY(workspace.path.startsWith(data + QStringLiteral("/workspaces/") + persona.name + u'/'));
-        QVERIFY(workspace.localUrl.startsWith(QStringLiteral("git://10.")));
+        QCOMPARE(workspace.localUrl, QStringLiteral("git://127.0.0.1:9418/app.git"));
 
         auto logsOf = [&] {
             QString text;

@@ -129,6 +129,8 @@ private slots:
                     .contains(PersonaCard::trustColor(Persona::Trust::Moderate).name()));
         QCOMPARE(in(card("agent"), "trustBadge")->text(), QStringLiteral("restricted"));
         QVERIFY(in(web, "portsLabel")->text().contains(QStringLiteral("127.0.0.1:4096 → 4096")));
+        QVERIFY(in(web, "portsLabel")->text().contains(QStringLiteral("Ways out: no network")));
+        QVERIFY(in(card("dev"), "portsLabel")->text().contains(QStringLiteral("Ways out: the default network")));
         QVERIFY(!in(web, "relaxedLabel")->isVisible()); // the defaults relax nothing
         QVERIFY(!in(m_page.get(), "noPersonasLabel")->isVisible());
         QVERIFY(!in<QWidget>(m_page.get(), "noEnginePanel")->isVisible());

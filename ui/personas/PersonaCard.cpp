@@ -411,8 +411,9 @@ void PersonaCard::updatePersonaLabels()
     m_name->setText(m_persona.name);
     m_trust->setText(trustText(m_persona.trust));
     paintBadge(m_trust, trustColor(m_persona.trust));
-    m_trust->setToolTip(m_persona.isolated() ? tr("On its own internal network, with no other network access")
-                                             : tr("On the default network"));
+    m_trust->setToolTip(m_persona.isolated()
+                            ? tr("No network: its one way out is Paddock's egress proxy, through a socket")
+                            : tr("On the default network"));
     const QStringList relaxations = m_persona.relaxations();
     m_relaxed->setText(relaxations.isEmpty() ? QString()
                                              : tr("Hardening relaxed: %1").arg(relaxations.join(tr("; "))));
@@ -422,6 +423,10 @@ void PersonaCard::updatePersonaLabels()
     for (const Persona::Port &port : m_persona.ports)
         ports << tr("127.0.0.1:%1 → %2").arg(port.host).arg(port.container);
     QString text = ports.isEmpty() ? tr("Ports: none published") : tr("Ports: %1").arg(ports.join(tr(", ")));
+    // Where its ways out are (docs/personas.md).
+    text += u'\n' + (m_persona.isolated()
+                         ? tr("Ways out: no network; the egress proxy and git by its sockets only")
+                         : tr("Ways out: the default network; git by its socket"));
     if (m_persona.proxyLoopbackPort != 0)
         text += u'\n' + tr("Egress proxy for it on this host: 127.0.0.1:%1").arg(m_persona.proxyLoopbackPort);
     m_ports->setText(text);
