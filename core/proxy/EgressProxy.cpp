@@ -376,7 +376,8 @@ Result<void> EgressProxy::listenUnix(const QString &persona, const QString &path
     }
     std::memcpy(sa.sun_path, file.constData(), size_t(file.size()));
     // Whatever is at the path is ours to replace (a socket of an earlier run; the folder is Paddock's).
-    if (present && ::unlink(file.constData()) != 0)
+    // (Gone already when the listener closed just now was another persona's.)
+    if (present && ::unlink(file.constData()) != 0 && errno != ENOENT)
         return fail(-1, Text::tr("cannot remove what is there"));
     const int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
     if (fd < 0)

@@ -223,7 +223,7 @@ void GitTransport::launch(Instance &instance, int client)
     args += instance.mirrors;
     Instance *raw = &instance;
     raw->daemons.insert(process);
-    auto done = [this, raw, process] {
+    auto done = [raw, process] {
         if (!raw->daemons.remove(process))
             return;
         process->deleteLater();

@@ -39,6 +39,7 @@ struct Text
 };
 
 constexpr int ContainerUid = 1000;
+constexpr const char *SecretsDir = "/run/paddock/secrets"; // SecretDelivery::Folder
 
 QString encoded(const QString &s)
 {
@@ -98,6 +99,17 @@ QJsonObject createBody(const Persona &persona, const EngineClient::Version &vers
                               {QStringLiteral("Source"), relay},
                               {QStringLiteral("Target"), QLatin1StringView(PersonaSockets::ContainerRelay)},
                               {QStringLiteral("ReadOnly"), true}});
+    if (version.engine == QLatin1StringView("docker")) {
+        // Docker cannot put files into a tmpfs of a running container (SecretDelivery): the secrets
+        // folder is a folder of the user's runtime folder instead, read-only in the container.
+        QJsonObject tmpfs = host.value(QStringLiteral("Tmpfs")).toObject();
+        tmpfs.remove(QLatin1StringView(SecretsDir));
+        host.insert(QStringLiteral("Tmpfs"), tmpfs);
+        mounts.append(QJsonObject{{QStringLiteral("Type"), QStringLiteral("bind")},
+                                  {QStringLiteral("Source"), PersonaSockets::secretsFolder(persona.name)},
+                                  {QStringLiteral("Target"), QLatin1StringView(SecretsDir)},
+                                  {QStringLiteral("ReadOnly"), true}});
+    }
     host.insert(QStringLiteral("Mounts"), mounts);
     spec.insert(QStringLiteral("HostConfig"), host);
     QList<int> inbound;
@@ -770,6 +782,9 @@ void PersonaRuntime::beginStart(const QString &name, const std::optional<Workspa
                                  Text::tr("Reinstall Paddock, or name the relay with PADDOCK_RELAY.")});
     if (auto ready = ensureSockets(p); !ready)
         return startFailed(name, action, ready.error());
+    if (version.engine == QLatin1StringView("docker"))
+        if (auto ready = PersonaSockets::prepareSecrets(name, socketOwner(p)); !ready)
+            return startFailed(name, action, ready.error());
     // A workspace made before its transport moved to the socket folder: `local` is the relay's now.
     if (workspace)
         (void)WorkspaceBuilder::retargetLocal(workspace->hostPath, GitTransport::baseUrl());
@@ -1097,6 +1112,7 @@ void PersonaRuntime::updateSockets(const PersonaStatus &status)
             emit recovered(QStringLiteral("sockets:") + p->name);
     } else if (status.state == State::Stopped || status.state == State::Exited) {
         m_inbound->close(p->name); // its ports are free for others while it does not run
+        PersonaSockets::clearSecrets(p->name); // (Docker's secrets folder) none outlives its container
     }
 }
 

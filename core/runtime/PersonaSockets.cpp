@@ -47,12 +47,13 @@ QString inbound(const QString &persona, int containerPort)
     return folder(persona) + QStringLiteral("/port-%1").arg(containerPort);
 }
 
-Result<void> prepare(const QString &persona, int ownerUid)
+namespace {
+Result<void> prepareFolder(const QString &kind, const QString &persona, int ownerUid)
 {
-    const QString path = folder(persona);
+    const QString path = QDir(Paths::runtimeDir()).filePath(QStringLiteral("paddock/") + kind + u'/' + persona);
     // Each level made here is the user's alone.
     QString level = Paths::runtimeDir();
-    for (const QString &part : {QStringLiteral("paddock"), QStringLiteral("personas"), persona}) {
+    for (const QString &part : {QStringLiteral("paddock"), kind, persona}) {
         level += u'/' + part;
         const QByteArray name = QFile::encodeName(level);
         if (::mkdir(name.constData(), 0700) != 0 && errno != EEXIST)
@@ -76,6 +77,30 @@ Result<void> prepare(const QString &persona, int ownerUid)
     if ((st.st_mode & 07777) != mode && ::chmod(name.constData(), mode) != 0)
         return failed(Text::tr("cannot set the socket folder's permissions"), path);
     return {};
+}
+} // namespace
+
+Result<void> prepare(const QString &persona, int ownerUid)
+{
+    return prepareFolder(QStringLiteral("personas"), persona, ownerUid);
+}
+
+QString secretsFolder(const QString &persona)
+{
+    return QDir(Paths::runtimeDir()).filePath(QStringLiteral("paddock/secrets/") + persona);
+}
+
+Result<void> prepareSecrets(const QString &persona, int ownerUid)
+{
+    clearSecrets(persona);
+    return prepareFolder(QStringLiteral("secrets"), persona, ownerUid);
+}
+
+void clearSecrets(const QString &persona)
+{
+    QDir dir(secretsFolder(persona));
+    for (const QString &name : dir.entryList(QDir::Files | QDir::Hidden | QDir::System))
+        dir.remove(name);
 }
 
 QStringList relayCommand(bool egress, const QList<int> &inboundPorts, const QStringList &command)

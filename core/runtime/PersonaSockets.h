@@ -27,6 +27,13 @@ QString egress(const QString &persona);
 QString git(const QString &persona);
 QString inbound(const QString &persona, int containerPort);
 
+// Where a persona's secrets are delivered on an engine that cannot write into a container's tmpfs
+// (Docker): $XDG_RUNTIME_DIR/paddock/secrets/<persona>, bind-mounted read-only at /run/paddock/secrets.
+QString secretsFolder(const QString &persona);
+// Makes it (0700, given to `ownerUid` as `prepare` does) and empty: no secret outlives its container.
+Result<void> prepareSecrets(const QString &persona, int ownerUid = -1);
+void clearSecrets(const QString &persona);
+
 // Makes the folder (and its parents, 0700) when missing and hands it to `ownerUid` (the host uid
 // the container's user runs as; -1: whoever runs Paddock), mode 0700. Where Paddock cannot give it
 // away (not root) and the container's user is another uid, the folder is 0777 instead: the

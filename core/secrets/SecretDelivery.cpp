@@ -6,6 +6,14 @@
 
 #include <QCoreApplication>
 #include <QDateTime>
+#include <QDir>
+#include <QFile>
+#include <QJsonArray>
+
+#include <cerrno>
+#include <cstring>
+#include <fcntl.h>
+#include <unistd.h>
 
 namespace paddock {
 
@@ -14,6 +22,40 @@ struct Text
 {
     Q_DECLARE_TR_FUNCTIONS(paddock::SecretDelivery)
 };
+// Writes each secret as a 0400 file of `uid` into `folder` on the host (a folder bind-mounted as the
+// container's secrets folder: Docker cannot extract into a tmpfs, see deliver), `.ready` last.
+Result<void> writeToFolder(const QString &folder, const QMap<QString, QByteArray> &secrets, int uid)
+{
+    auto write = [&](const QString &name, const QByteArray &value) -> Result<void> {
+        const QString path = QDir(folder).filePath(name);
+        const QByteArray file = QFile::encodeName(path);
+        ::unlink(file.constData());
+        const int fd = ::open(file.constData(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0400);
+        bool ok = fd >= 0;
+        for (qsizetype done = 0; ok && done < value.size();) {
+            const ssize_t n = ::write(fd, value.constData() + done, size_t(value.size() - done));
+            ok = n > 0;
+            done += ok ? n : 0;
+        }
+        if (ok && ::geteuid() == 0)
+            ok = ::fchown(fd, uid_t(uid), gid_t(uid)) == 0;
+        const int error = errno;
+        if (fd >= 0)
+            ::close(fd);
+        if (!ok)
+            return fail(Error::Code::Io,
+                        Text::tr("cannot write a secret: %1").arg(QString::fromLocal8Bit(std::strerror(error))),
+                        path, Text::tr("Check that your runtime folder ($XDG_RUNTIME_DIR) is writable."));
+        return {};
+    };
+    for (auto it = secrets.cbegin(); it != secrets.cend(); ++it) {
+        if (auto valid = SecretStore::validateName(it.key()); !valid)
+            return std::unexpected(valid.error());
+        if (auto written = write(it.key(), it.value()); !written)
+            return written;
+    }
+    return write(QLatin1StringView(SecretDelivery::ReadyFile), {});
+}
 } // namespace
 
 // Why PUT archive and not `exec sh -c 'cat > file'`: checked on podman 5.4 (see
@@ -35,6 +77,15 @@ Result<void> SecretDelivery::deliver(EngineClient &client, const QString &contai
             Text::tr("cannot deliver secrets to container %1: it is not running").arg(container), {},
             Text::tr("Start the container first; its secrets folder is a tmpfs that exists only while "
                      "it runs."));
+    // Docker extracts an archive beside, not into, a tmpfs of a running container (the copy reports
+    // success and the file is not there): there the secrets folder is a host folder of the user's
+    // runtime folder (a tmpfs on a desktop) bind-mounted read-only, and written here directly.
+    for (const QJsonValue &m : inspected->value(QStringLiteral("Mounts")).toArray()) {
+        const QJsonObject mount = m.toObject();
+        if (mount.value(QStringLiteral("Destination")).toString() == folder &&
+            mount.value(QStringLiteral("Type")).toString() == u"bind")
+            return writeToFolder(mount.value(QStringLiteral("Source")).toString(), secrets, uid);
+    }
     const qint64 now = QDateTime::currentSecsSinceEpoch();
     QByteArray tar;
     for (auto it = secrets.cbegin(); it != secrets.cend(); ++it) {
