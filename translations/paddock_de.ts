@@ -1308,16 +1308,20 @@
         <translation>listen fehlgeschlagen</translation>
     </message>
     <message>
-        <source>&quot;%1&quot; is not a network (address/prefix)</source>
-        <translation>„%1“ ist kein Netz (Adresse/Präfix)</translation>
+        <source>the proxy for %1 cannot listen: %2 (%3)</source>
+        <translation>der Proxy für %1 kann nicht lauschen: %2 (%3)</translation>
     </message>
     <message>
-        <source>Give a network such as 10.89.0.0/24.</source>
-        <translation>Geben Sie ein Netz wie 10.89.0.0/24 an.</translation>
+        <source>Check that the folder exists and belongs to you.</source>
+        <translation>Prüfen Sie, ob der Ordner existiert und Ihnen gehört.</translation>
     </message>
     <message>
-        <source>refused: the client %1 is not on the network of persona %2 (%3)</source>
-        <translation>abgelehnt: Der Client %1 ist nicht im Netz der Persona %2 (%3)</translation>
+        <source>the socket&apos;s path is too long</source>
+        <translation>der Pfad des Sockets ist zu lang</translation>
+    </message>
+    <message>
+        <source>cannot remove what is there</source>
+        <translation>was dort liegt, kann nicht entfernt werden</translation>
     </message>
 </context>
 <context>
@@ -1646,14 +1650,6 @@
         <translation>Prüfen Sie die Zugriffsrechte des Datenordners von Paddock.</translation>
     </message>
     <message>
-        <source>no address to listen on</source>
-        <translation>keine Adresse zum Lauschen</translation>
-    </message>
-    <message>
-        <source>The persona&apos;s network needs a gateway address.</source>
-        <translation>Das Netzwerk der Persona braucht eine Gateway-Adresse.</translation>
-    </message>
-    <message>
         <source>only mirrors in %1 are served</source>
         <translation>nur Spiegel in %1 werden bereitgestellt</translation>
     </message>
@@ -1670,40 +1666,36 @@
         <translation>Installieren Sie git (git daemon gehört dazu).</translation>
     </message>
     <message>
-        <source>git daemon on %1:%2 stopped (exit %3): %4</source>
-        <translation>git daemon auf %1:%2 wurde beendet (Exit-Status %3): %4</translation>
+        <source>no socket to listen on</source>
+        <translation>kein Socket zum Lauschen</translation>
     </message>
     <message>
-        <source>It is started again shortly; the address exists only while the persona&apos;s container runs.</source>
-        <translation>Er wird in Kürze erneut gestartet; die Adresse existiert nur, solange der Container der Persona läuft.</translation>
+        <source>the git transport of %1 cannot listen: %2 (%3)</source>
+        <translation>der Git-Transport von %1 kann nicht lauschen: %2 (%3)</translation>
     </message>
     <message>
-        <source>inspecting network %1</source>
-        <translation>Untersuchen des Netzwerks %1</translation>
+        <source>Check that the persona&apos;s socket folder exists and belongs to you.</source>
+        <translation>Prüfen Sie, ob der Socket-Ordner der Persona existiert und Ihnen gehört.</translation>
     </message>
     <message>
-        <source>the network has no gateway address</source>
-        <translation>das Netzwerk hat keine Gateway-Adresse</translation>
+        <source>the socket&apos;s path is too long</source>
+        <translation>der Pfad des Sockets ist zu lang</translation>
     </message>
     <message>
-        <source>Remove the network; Paddock makes it again with a gateway for the git transport.</source>
-        <translation>Entfernen Sie das Netzwerk; Paddock legt es mit einem Gateway für den Git-Transport neu an.</translation>
+        <source>cannot remove what is there</source>
+        <translation>was dort liegt, kann nicht entfernt werden</translation>
     </message>
     <message>
-        <source>listing networks</source>
-        <translation>Auflisten der Netzwerke</translation>
+        <source>no socket</source>
+        <translation>kein Socket</translation>
     </message>
     <message>
-        <source>creating network %1</source>
-        <translation>Anlegen des Netzwerks %1</translation>
+        <source>bind failed</source>
+        <translation>bind fehlgeschlagen</translation>
     </message>
     <message>
-        <source>the network has no IPv4 subnet</source>
-        <translation>das Netz hat kein IPv4-Subnetz</translation>
-    </message>
-    <message>
-        <source>Remove the network; Paddock makes it again.</source>
-        <translation>Entfernen Sie das Netz; Paddock legt es neu an.</translation>
+        <source>listen failed</source>
+        <translation>listen fehlgeschlagen</translation>
     </message>
 </context>
 <context>
@@ -1735,61 +1727,6 @@
     <message>
         <source>(too large to show a diff; the versions differ)</source>
         <translation>(zu groß für einen Vergleich; die Fassungen unterscheiden sich)</translation>
-    </message>
-</context>
-<context>
-    <name>paddock::HostFence</name>
-    <message>
-        <source>%1&apos;s network reaches only the proxy (%2:%3) and the git transport (%2:%4) on this host: nftables table inet paddock, bridge %5</source>
-        <translation>Das Netzwerk von %1 erreicht auf diesem Host nur den Proxy (%2:%3) und den Git-Transport (%2:%4): nftables-Tabelle inet paddock, Bridge %5</translation>
-    </message>
-    <message>
-        <source>%1&apos;s network is not fenced on the host (%2); no other host port listens where it reaches now</source>
-        <translation>Das Netzwerk von %1 ist auf dem Host nicht abgeschirmt (%2); derzeit lauscht kein anderer Host-Port dort, wo es hinreicht</translation>
-    </message>
-    <message>
-        <source>%1&apos;s network can reach these other ports of this host at %2: %3. It is not fenced: %4</source>
-        <translation>Das Netzwerk von %1 kann diese weiteren Ports dieses Hosts unter %2 erreichen: %3. Es ist nicht abgeschirmt: %4</translation>
-    </message>
-    <message>
-        <source>could not run %1 to fence the persona networks: %2</source>
-        <translation>%1 konnte nicht ausgeführt werden, um die Persona-Netzwerke abzuschirmen: %2</translation>
-    </message>
-    <message>
-        <source>Install nftables (the nft command), or run Paddock without root.</source>
-        <translation>Installieren Sie nftables (den Befehl nft), oder führen Sie Paddock ohne root aus.</translation>
-    </message>
-    <message>
-        <source>%1 did not finish in 10 seconds</source>
-        <translation>%1 ist nicht innerhalb von 10 Sekunden fertig geworden</translation>
-    </message>
-    <message>
-        <source>nft refused the host fence&apos;s rules: %1</source>
-        <translation>nft hat die Regeln der Host-Abschirmung abgelehnt: %1</translation>
-    </message>
-    <message>
-        <source>Check that the kernel has nftables (nf_tables) and that nothing else owns this table.</source>
-        <translation>Prüfen Sie, ob der Kernel nftables (nf_tables) hat und ob niemand sonst diese Tabelle verwaltet.</translation>
-    </message>
-    <message>
-        <source>the host fence is turned off</source>
-        <translation>die Host-Abschirmung ist ausgeschaltet</translation>
-    </message>
-    <message>
-        <source>the engine is rootless, so its networks are not on this host</source>
-        <translation>der Container-Dienst läuft ohne root, seine Netzwerke liegen also nicht auf diesem Host</translation>
-    </message>
-    <message>
-        <source>no interface of this host has the gateway address %1</source>
-        <translation>keine Schnittstelle dieses Hosts hat die Gateway-Adresse %1</translation>
-    </message>
-    <message>
-        <source>the bridge&apos;s name &quot;%1&quot; is not one nft takes</source>
-        <translation>den Namen der Bridge „%1“ nimmt nft nicht an</translation>
-    </message>
-    <message>
-        <source>Paddock may not change the host&apos;s firewall (it needs root or CAP_NET_ADMIN)</source>
-        <translation>Paddock darf die Firewall des Hosts nicht ändern (dazu braucht es root oder CAP_NET_ADMIN)</translation>
     </message>
 </context>
 <context>
@@ -1920,6 +1857,17 @@ Beim Erstellen entsteht ein minimales Debian-13-System mit git, dem OpenSSH-Clie
     <message>
         <source>built %1</source>
         <translation>%1 erstellt</translation>
+    </message>
+</context>
+<context>
+    <name>paddock::InboundPorts</name>
+    <message>
+        <source>cannot publish port %1 of %2 on 127.0.0.1: %3</source>
+        <translation>Port %1 von %2 kann auf 127.0.0.1 nicht veröffentlicht werden: %3</translation>
+    </message>
+    <message>
+        <source>Another program uses that port: stop it, or give the persona another host port.</source>
+        <translation>Ein anderes Programm nutzt diesen Port: Beenden Sie es, oder geben Sie der Persona einen anderen Host-Port.</translation>
     </message>
 </context>
 <context>
@@ -2132,10 +2080,6 @@ Beim Erstellen entsteht ein minimales Debian-13-System mit git, dem OpenSSH-Clie
         <translation>%1 s</translation>
     </message>
     <message>
-        <source>On its own internal network, with no other network access</source>
-        <translation>In einem eigenen internen Netzwerk, ohne weiteren Netzwerkzugang</translation>
-    </message>
-    <message>
         <source>On the default network</source>
         <translation>Im Standardnetzwerk</translation>
     </message>
@@ -2245,6 +2189,18 @@ Beim Erstellen entsteht ein minimales Debian-13-System mit git, dem OpenSSH-Clie
     <message>
         <source>Egress proxy for it on this host: 127.0.0.1:%1</source>
         <translation>Egress-Proxy für sie auf diesem Rechner: 127.0.0.1:%1</translation>
+    </message>
+    <message>
+        <source>No network: its one way out is Paddock&apos;s egress proxy, through a socket</source>
+        <translation>Kein Netzwerk: Ihr einziger Weg nach draußen ist der Egress-Proxy von Paddock, über einen Socket</translation>
+    </message>
+    <message>
+        <source>Ways out: no network; the egress proxy and git by its sockets only</source>
+        <translation>Wege nach draußen: kein Netzwerk; Egress-Proxy und Git nur über ihre Sockets</translation>
+    </message>
+    <message>
+        <source>Ways out: the default network; git by its socket</source>
+        <translation>Wege nach draußen: das Standardnetzwerk; Git über ihren Socket</translation>
     </message>
 </context>
 <context>
@@ -2457,18 +2413,6 @@ Beim Erstellen entsteht ein minimales Debian-13-System mit git, dem OpenSSH-Clie
         <translation>Prüfen Sie, ob der Datenordner auf einem Dateisystem liegt, das Eigentümer speichert.</translation>
     </message>
     <message>
-        <source>network %1</source>
-        <translation>Netzwerk %1</translation>
-    </message>
-    <message>
-        <source>the engine has no network %1</source>
-        <translation>der Container-Dienst hat kein Netzwerk %1</translation>
-    </message>
-    <message>
-        <source>Check the container engine&apos;s installation.</source>
-        <translation>Prüfen Sie die Installation des Container-Dienstes.</translation>
-    </message>
-    <message>
         <source>the image %1 of persona %2 is not there</source>
         <translation>das Abbild %1 der Persona %2 ist nicht vorhanden</translation>
     </message>
@@ -2557,8 +2501,47 @@ Beim Erstellen entsteht ein minimales Debian-13-System mit git, dem OpenSSH-Clie
         <translation>%1 ist für %2 fehlgeschlagen: %3</translation>
     </message>
     <message>
-        <source>Bind those services to 127.0.0.1 (or another address of this host), or run Paddock with CAP_NET_ADMIN and a rootful engine so that it fences the network.</source>
-        <translation>Binden Sie diese Dienste an 127.0.0.1 (oder eine andere Adresse dieses Hosts), oder führen Sie Paddock mit CAP_NET_ADMIN und einem Container-Dienst mit root aus, damit es das Netzwerk abschirmt.</translation>
+        <source>neither persona %1 nor its image %2 says what to run</source>
+        <translation>weder die Persona %1 noch ihr Abbild %2 sagt, was ausgeführt werden soll</translation>
+    </message>
+    <message>
+        <source>Give the persona an entrypoint.</source>
+        <translation>Geben Sie der Persona einen Einstiegspunkt.</translation>
+    </message>
+    <message>
+        <source>paddock-relay is not installed</source>
+        <translation>paddock-relay ist nicht installiert</translation>
+    </message>
+    <message>
+        <source>Reinstall Paddock, or name the relay with PADDOCK_RELAY.</source>
+        <translation>Installieren Sie Paddock neu, oder nennen Sie das Relay mit PADDOCK_RELAY.</translation>
+    </message>
+</context>
+<context>
+    <name>paddock::PersonaSockets</name>
+    <message>
+        <source>%1: %2</source>
+        <translation>%1: %2</translation>
+    </message>
+    <message>
+        <source>Check that your runtime folder ($XDG_RUNTIME_DIR) exists and belongs to you.</source>
+        <translation>Prüfen Sie, ob Ihr Laufzeitordner ($XDG_RUNTIME_DIR) existiert und Ihnen gehört.</translation>
+    </message>
+    <message>
+        <source>cannot make the persona&apos;s socket folder</source>
+        <translation>der Socket-Ordner der Persona kann nicht angelegt werden</translation>
+    </message>
+    <message>
+        <source>the persona&apos;s socket folder is not a folder</source>
+        <translation>der Socket-Ordner der Persona ist kein Ordner</translation>
+    </message>
+    <message>
+        <source>cannot hand the socket folder to the container&apos;s user</source>
+        <translation>der Socket-Ordner kann dem Benutzer des Containers nicht übergeben werden</translation>
+    </message>
+    <message>
+        <source>cannot set the socket folder&apos;s permissions</source>
+        <translation>die Zugriffsrechte des Socket-Ordners können nicht gesetzt werden</translation>
     </message>
 </context>
 <context>
@@ -3307,6 +3290,14 @@ Beim Erstellen entsteht ein minimales Debian-13-System mit git, dem OpenSSH-Clie
     <message>
         <source>Start the container first; its secrets folder is a tmpfs that exists only while it runs.</source>
         <translation>Starten Sie zuerst den Container; sein Ordner für Geheimnisse ist ein tmpfs, das nur existiert, solange er läuft.</translation>
+    </message>
+    <message>
+        <source>cannot write a secret: %1</source>
+        <translation>ein Geheimnis kann nicht geschrieben werden: %1</translation>
+    </message>
+    <message>
+        <source>Check that your runtime folder ($XDG_RUNTIME_DIR) is writable.</source>
+        <translation>Prüfen Sie, ob Ihr Laufzeitordner ($XDG_RUNTIME_DIR) beschreibbar ist.</translation>
     </message>
 </context>
 <context>
@@ -4939,10 +4930,6 @@ Erstellen Sie es mit: paddockctl image build --tag %1</translation>
         <translation>noch keine Arbeitsbereiche; legen Sie einen mit paddockctl workspace create an</translation>
     </message>
     <message>
-        <source>Runs the egress proxy for PERSONA on ADDRESS:PORT in the foreground until SIGINT or SIGTERM, with the policies of its trust level and its decisions in the audit log. For tests and for hosts without podman networks.</source>
-        <translation>Führt den Egress-Proxy für PERSONA auf ADRESSE:PORT im Vordergrund aus, bis SIGINT oder SIGTERM eintrifft, mit den Richtlinien ihrer Vertrauensstufe und seinen Entscheidungen im Audit-Protokoll. Für Tests und für Hosts ohne podman-Netzwerke.</translation>
-    </message>
-    <message>
         <source>The persona the proxy serves.</source>
         <translation>Die Persona, die der Proxy bedient.</translation>
     </message>
@@ -4965,10 +4952,6 @@ Erstellen Sie es mit: paddockctl image build --tag %1</translation>
     <message>
         <source>SERVERS</source>
         <translation>SERVER</translation>
-    </message>
-    <message>
-        <source>--persona and --address are required</source>
-        <translation>--persona und --address sind erforderlich</translation>
     </message>
     <message>
         <source>&quot;%1&quot; is not ADDRESS:PORT (e.g. 127.0.0.1:3128)</source>
@@ -5047,16 +5030,8 @@ Erstellen Sie es mit: paddockctl image build --tag %1</translation>
         <translation>--workers erwartet eine Zahl von 0 (einer pro Kern) bis 8, nicht „%1“</translation>
     </message>
     <message>
-        <source>Serve only clients on this network, e.g. 10.89.3.0/24 (default: any client).</source>
-        <translation>Nur Clients in diesem Netz bedienen, z. B. 10.89.3.0/24 (Standard: jeden Client).</translation>
-    </message>
-    <message>
         <source>NETWORK</source>
         <translation>NETZ</translation>
-    </message>
-    <message>
-        <source>, clients on %1</source>
-        <translation>, Clients in %1</translation>
     </message>
     <message>
         <source>The audit log: every decision and action, hash-chained.</source>
@@ -5261,6 +5236,18 @@ proxy listen|status: der Egress-Proxy (siehe paddockctl proxy BEFEHL --help).</t
     <message>
         <source>Starts a persona&apos;s container; with --workspace REPO, on its own copy of REPO.</source>
         <translation>Startet den Container einer Persona; mit --workspace REPO auf ihrer eigenen Kopie von REPO.</translation>
+    </message>
+    <message>
+        <source>Runs the egress proxy for PERSONA on ADDRESS:PORT or on a Unix socket in the foreground until SIGINT or SIGTERM, with the policies of its trust level and its decisions in the audit log. For tests, and for a persona whose container Paddock does not run.</source>
+        <translation>Führt den Egress-Proxy für PERSONA auf ADRESSE:PORT oder auf einem Unix-Socket im Vordergrund aus, bis SIGINT oder SIGTERM eintrifft, mit den Richtlinien ihrer Vertrauensstufe und ihren Entscheidungen im Audit-Protokoll. Für Tests und für eine Persona, deren Container Paddock nicht ausführt.</translation>
+    </message>
+    <message>
+        <source>Listen on this Unix socket instead (as for an isolated persona&apos;s egress socket: whoever connects there is PERSONA).</source>
+        <translation>Stattdessen auf diesem Unix-Socket lauschen (wie beim Egress-Socket einer isolierten Persona: wer sich dort verbindet, ist PERSONA).</translation>
+    </message>
+    <message>
+        <source>--persona and one of --address or --socket are required</source>
+        <translation>--persona und entweder --address oder --socket sind erforderlich</translation>
     </message>
 </context>
 </TS>
