@@ -13,6 +13,11 @@ void ensureInit()
         // every object again on each read (libgit2's default, which git does not do) would make a
         // workspace's checkout several times slower than git's. git fsck still checks them.
         git_libgit2_opts(GIT_OPT_ENABLE_STRICT_HASH_VERIFICATION, 0);
+        // Run as root with a rootful engine, a workspace belongs to the container's user (uid 1000)
+        // and libgit2 would refuse to open it ("not owned by current user"), so its `local` remote
+        // could not be migrated. That check guards git's hooks and executable configuration, which
+        // libgit2 never runs; Paddock opens only its own copies and the folders dropped on it.
+        git_libgit2_opts(GIT_OPT_SET_OWNER_VALIDATION, 0);
     });
 }
 

@@ -786,8 +786,10 @@ void PersonaRuntime::beginStart(const QString &name, const std::optional<Workspa
         if (auto ready = PersonaSockets::prepareSecrets(name, socketOwner(p)); !ready)
             return startFailed(name, action, ready.error());
     // A workspace made before its transport moved to the socket folder: `local` is the relay's now.
-    if (workspace)
-        (void)WorkspaceBuilder::retargetLocal(workspace->hostPath, GitTransport::baseUrl());
+    if (workspace) {
+        if (auto moved = WorkspaceBuilder::retargetLocal(workspace->hostPath, GitTransport::baseUrl()); !moved)
+            emit problem(QStringLiteral("workspace:") + name, moved.error()); // its pushes fail; it runs
+    }
     runAction(
         name, action,
         [version, rootless, p, workspace, relay = m_relay](EngineClient &client) {

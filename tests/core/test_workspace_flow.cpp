@@ -7,6 +7,7 @@
 #include "GitRepos.h"
 #include "audit/AuditReader.h"
 #include "personas/PersonaStore.h"
+#include "repo/WorkspaceBuilder.h"
 #include "runtime/EngineClient.h"
 #include "runtime/PersonaRuntime.h"
 
@@ -136,6 +137,18 @@ private slots:
         QCOMPARE(events->at(0).decision, AuditEvent::Decision::Allow);
         QCOMPARE(events->at(1).decision, AuditEvent::Decision::Deny);
         QCOMPARE(events->at(1).persona, persona.name);
+
+        // A workspace made by an older Paddock (its transport on a network's gateway) migrates at
+        // the persona's next start: `local` is the relay's, and the push still goes through.
+        QVERIFY(WorkspaceBuilder::setLocalUrl(workspace.path, QStringLiteral("git://10.89.0.1:9418/app.git")));
+        runtime.restartPersona(persona.name);
+        QTRY_COMPARE_WITH_TIMEOUT(git(workspace.path, {QStringLiteral("remote"), QStringLiteral("get-url"),
+                                                       QStringLiteral("local")}),
+                                  QStringLiteral("git://127.0.0.1:9418/app.git"), 30000);
+        QTRY_VERIFY_WITH_TIMEOUT(runtime.status(persona.name) &&
+                                     runtime.status(persona.name)->state == PersonaStatus::State::Running,
+                                 60000);
+        QCOMPARE(runtime.status(persona.name)->workspace, workspace.path);
 
         // A second drop while one is being made is refused; cancelling one leaves nothing behind.
         QSignalSpy failed2(&runtime, &PersonaRuntime::workspaceFailed);
