@@ -72,8 +72,8 @@ public:
     static PersonaRuntime::Options personaRuntimeOptions();
     // The personas and their containers, on the engine's paddock-runtime thread.
     PersonaRuntime *personaRuntime() const { return m_personaRuntime; }
-    // The egress proxy, on the engine's paddock-proxy thread: a listener on each isolated persona
-    // network's gateway while the persona runs.
+    // The egress proxy, on the engine's paddock-proxy thread: each isolated persona's egress socket,
+    // and the loopback listeners personas ask for.
     EgressProxy *egressProxy() const { return m_egressProxy; }
     // Loads `settings` (a file that cannot be used becomes a problem the user sees) and has their
     // changes written on the config thread from now on.

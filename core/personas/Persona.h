@@ -83,7 +83,7 @@ struct Persona
     static QString policyModeName(PolicyMode mode); // "enforce", "shadow", "record"
     static std::optional<PolicyMode> policyModeFromName(QStringView name);
 
-    // Moderate and restricted personas sit on their own internal network and nothing else.
+    // Moderate and restricted personas have no network: their ways out are sockets Paddock owns.
     bool isolated() const { return trust != Trust::Full; }
     // The internal network isolated personas had before they had none (removed at their next start).
     QString networkName() const { return QStringLiteral("paddock-") + name; }

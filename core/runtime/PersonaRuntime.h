@@ -80,8 +80,9 @@ struct WorkspaceMount
 
 // Runs personas on the container engine: it owns the personas (personas.json, read and written on
 // its thread), connects to the engine (retrying in the background while there is none), follows
-// its events, and starts, stops and restarts persona containers: the internal network and the
-// named volumes first, then the hardened container (containerSpec), then its secrets
+// its events, and starts, stops and restarts persona containers: its socket folder (PersonaSockets:
+// the egress proxy, the git transport, published ports) and the named volumes first, then the
+// hardened container (containerSpec) with paddock-relay in front of its entrypoint, then its secrets
 // (SecretDelivery) and the `.ready` marker the image's entrypoint waits for. State comes from the
 // engine's events, never from polling; stats are sampled only for the personas someone watches.
 //
