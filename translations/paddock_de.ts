@@ -1308,20 +1308,12 @@
         <translation>listen fehlgeschlagen</translation>
     </message>
     <message>
-        <source>the proxy for %1 cannot listen: %2 (%3)</source>
-        <translation>der Proxy für %1 kann nicht lauschen: %2 (%3)</translation>
-    </message>
-    <message>
         <source>Check that the folder exists and belongs to you.</source>
         <translation>Prüfen Sie, ob der Ordner existiert und Ihnen gehört.</translation>
     </message>
     <message>
-        <source>the socket&apos;s path is too long</source>
-        <translation>der Pfad des Sockets ist zu lang</translation>
-    </message>
-    <message>
-        <source>cannot remove what is there</source>
-        <translation>was dort liegt, kann nicht entfernt werden</translation>
+        <source>the proxy for %1 cannot listen: %2</source>
+        <translation>der Proxy für %1 kann nicht lauschen: %2</translation>
     </message>
 </context>
 <context>
@@ -1670,32 +1662,12 @@
         <translation>kein Socket zum Lauschen</translation>
     </message>
     <message>
-        <source>the git transport of %1 cannot listen: %2 (%3)</source>
-        <translation>der Git-Transport von %1 kann nicht lauschen: %2 (%3)</translation>
-    </message>
-    <message>
         <source>Check that the persona&apos;s socket folder exists and belongs to you.</source>
         <translation>Prüfen Sie, ob der Socket-Ordner der Persona existiert und Ihnen gehört.</translation>
     </message>
     <message>
-        <source>the socket&apos;s path is too long</source>
-        <translation>der Pfad des Sockets ist zu lang</translation>
-    </message>
-    <message>
-        <source>cannot remove what is there</source>
-        <translation>was dort liegt, kann nicht entfernt werden</translation>
-    </message>
-    <message>
-        <source>no socket</source>
-        <translation>kein Socket</translation>
-    </message>
-    <message>
-        <source>bind failed</source>
-        <translation>bind fehlgeschlagen</translation>
-    </message>
-    <message>
-        <source>listen failed</source>
-        <translation>listen fehlgeschlagen</translation>
+        <source>the git transport of %1 cannot listen: %2</source>
+        <translation>der Git-Transport von %1 kann nicht lauschen: %2</translation>
     </message>
 </context>
 <context>
@@ -3899,6 +3871,37 @@ Beim Erstellen entsteht ein minimales Debian-13-System mit git, dem OpenSSH-Clie
     <message>
         <source>Could not remove %1</source>
         <translation>%1 konnte nicht entfernt werden</translation>
+    </message>
+</context>
+<context>
+    <name>paddock::UnixSocket</name>
+    <message>
+        <source>the socket&apos;s path is too long</source>
+        <translation>der Pfad des Sockets ist zu lang</translation>
+    </message>
+    <message>
+        <source>cannot remove what is there</source>
+        <translation>was dort liegt, kann nicht entfernt werden</translation>
+    </message>
+    <message>
+        <source>no socket</source>
+        <translation>kein Socket</translation>
+    </message>
+    <message>
+        <source>bind failed</source>
+        <translation>bind fehlgeschlagen</translation>
+    </message>
+    <message>
+        <source>cannot set the socket&apos;s mode</source>
+        <translation>die Zugriffsrechte des Sockets können nicht gesetzt werden</translation>
+    </message>
+    <message>
+        <source>listen failed</source>
+        <translation>listen fehlgeschlagen</translation>
+    </message>
+    <message>
+        <source>the socket is gone</source>
+        <translation>der Socket ist verschwunden</translation>
     </message>
 </context>
 <context>

@@ -13,8 +13,8 @@
 #include <QCommandLineParser>
 #include <QCoreApplication>
 #include <QDir>
-#include <QFileInfo>
 #include <QFile>
+#include <QFileInfo>
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
@@ -79,8 +79,8 @@ int listen(const QStringList &args)
     if (const auto done = parseCommand(parser, QStringLiteral("paddockctl proxy listen"), args))
         return *done;
     if (!parser.isSet(persona) || parser.isSet(address) == parser.isSet(socket))
-        return failWith(QStringLiteral("listen"), Text::tr("--persona and one of --address or --socket are required"),
-                        Usage);
+        return failWith(QStringLiteral("listen"),
+                        Text::tr("--persona and one of --address or --socket are required"), Usage);
     const QString where = parser.isSet(socket) ? QStringLiteral("127.0.0.1:0") : parser.value(address);
     const qsizetype colon = where.lastIndexOf(u':');
     bool portOk = false;
@@ -150,7 +150,8 @@ int listen(const QStringList &args)
     }
     // Fixed words, in every language: scripts wait for this line.
     out() << QStringLiteral("listening on %1 for persona %2 (%3 policies, %4 mode)")
-                 .arg(listening, who->name, Persona::trustName(who->trust), Persona::policyModeName(who->policyMode))
+                 .arg(listening, who->name, Persona::trustName(who->trust),
+                      Persona::policyModeName(who->policyMode))
           << Qt::endl;
     TerminationSignals termination;
     QObject::connect(&termination, &TerminationSignals::received, &termination,
@@ -205,11 +206,13 @@ int status(const QStringList &args)
             const QJsonObject lo = l.toObject();
             const QString host = lo.value(QStringLiteral("address")).toString();
             const int port = lo.value(QStringLiteral("port")).toInt();
-            const QString where = lo.contains(QStringLiteral("socket"))
-                                      ? QStringLiteral("unix:") + lo.value(QStringLiteral("socket")).toString()
-                                  : host.contains(u':') ? QStringLiteral("[%1]:%2").arg(host).arg(port)
-                                                        : QStringLiteral("%1:%2").arg(host).arg(port);
-            out() << Text::tr("  listening on %1 for %2").arg(where, lo.value(QStringLiteral("persona")).toString())
+            const QString where =
+                lo.contains(QStringLiteral("socket"))
+                    ? QStringLiteral("unix:") + lo.value(QStringLiteral("socket")).toString()
+                : host.contains(u':') ? QStringLiteral("[%1]:%2").arg(host).arg(port)
+                                      : QStringLiteral("%1:%2").arg(host).arg(port);
+            out() << Text::tr("  listening on %1 for %2")
+                         .arg(where, lo.value(QStringLiteral("persona")).toString())
                   << Qt::endl;
         }
         const QJsonObject personas = o.value(QStringLiteral("personas")).toObject();

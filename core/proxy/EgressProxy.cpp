@@ -1,5 +1,7 @@
 #include "proxy/EgressProxy.h"
 
+#include "common/UnixSocket.h"
+
 #include "proxy/ProxyWorker.h"
 #include "runtime/PersonaRuntime.h"
 
@@ -344,60 +346,32 @@ Result<int> EgressProxy::listen(const QString &persona, const QString &address, 
 
 Result<void> EgressProxy::listenUnix(const QString &persona, const QString &path)
 {
-    const QByteArray file = QFile::encodeName(path);
-    struct stat st{};
-    const bool present = ::lstat(file.constData(), &st) == 0;
     std::shared_ptr<ListenSocket> stale;
     {
         QMutexLocker lock(&m_impl->mutex);
         for (const auto &l : m_impl->listeners)
             if (l->path == path) {
-                if (l->persona == persona && present && S_ISSOCK(st.st_mode) && st.st_ino == l->inode)
+                if (l->persona == persona && isBoundAt(path, l->inode))
                     return {}; // served already
                 stale = l;     // the folder was made anew (a new login), or another persona's
             }
     }
     if (stale)
         closeListener(stale->persona, path, 0);
-    auto fail = [&](int fd, const QString &what) -> Result<void> {
-        const QString why = QString::fromUtf8(strerror(errno));
-        if (fd >= 0)
-            ::close(fd);
-        return std::unexpected(
-            Error{Error::Code::Unavailable,
-                  Text::tr("the proxy for %1 cannot listen: %2 (%3)").arg(persona, what, why), path,
-                  Text::tr("Check that the folder exists and belongs to you.")});
-    };
-    sockaddr_un sa{};
-    sa.sun_family = AF_UNIX;
-    if (size_t(file.size()) >= sizeof(sa.sun_path)) {
-        errno = ENAMETOOLONG;
-        return fail(-1, Text::tr("the socket's path is too long"));
-    }
-    std::memcpy(sa.sun_path, file.constData(), size_t(file.size()));
-    // Whatever is at the path is ours to replace (a socket of an earlier run; the folder is Paddock's).
-    // (Gone already when the listener closed just now was another persona's.)
-    if (present && ::unlink(file.constData()) != 0 && errno != ENOENT)
-        return fail(-1, Text::tr("cannot remove what is there"));
-    const int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-    if (fd < 0)
-        return fail(fd, Text::tr("no socket"));
-    if (::bind(fd, reinterpret_cast<const sockaddr *>(&sa), sizeof(sa)) != 0)
-        return fail(fd, Text::tr("bind failed"));
     // The container's user may be another uid than Paddock's (a rootful engine): the socket is open
     // to all, the folder (0700, owned by that user) is what keeps everyone else out.
-    ::chmod(file.constData(), 0666);
-    if (::listen(fd, 4096) != 0)
-        return fail(fd, Text::tr("listen failed"));
-    struct stat bound{};
-    ::fstat(fd, &bound);
-    ::lstat(file.constData(), &bound);
+    auto bound = listenUnixSocket(path, 0666, 4096);
+    if (!bound)
+        return std::unexpected(
+            Error{Error::Code::Unavailable,
+                  Text::tr("the proxy for %1 cannot listen: %2").arg(persona, bound.error().message), path,
+                  Text::tr("Check that the folder exists and belongs to you.")});
     auto l = std::make_shared<ListenSocket>();
     l->id = m_impl->nextListenerId++;
-    l->fd = fd;
+    l->fd = bound->fd;
     l->persona = persona;
     l->path = path;
-    l->inode = bound.st_ino;
+    l->inode = bound->inode;
     m_impl->addListener(l);
     QMetaObject::invokeMethod(
         this, [this, persona, path] { emit listening(persona, path, 0); }, Qt::QueuedConnection);

@@ -1,5 +1,7 @@
 #include "repo/GitTransport.h"
 
+#include "common/UnixSocket.h"
+
 #include <QCoreApplication>
 #include <QDir>
 #include <QFile>
@@ -10,14 +12,13 @@
 #include <QProcess>
 #include <QSaveFile>
 #include <QSet>
-#include <QTimer>
 #include <QSocketNotifier>
+#include <QTimer>
 
 #include <cerrno>
 #include <cstring>
 #include <sys/socket.h>
 #include <sys/stat.h>
-#include <sys/un.h>
 #include <unistd.h>
 
 namespace paddock {
@@ -111,7 +112,8 @@ Result<void> GitTransport::installHook(const QString &mirror, const QString &pad
     return {};
 }
 
-Result<void> GitTransport::serve(const QString &persona, const QString &socketPath, const QStringList &mirrors)
+Result<void> GitTransport::serve(const QString &persona, const QString &socketPath,
+                                 const QStringList &mirrors)
 {
     if (mirrors.isEmpty()) {
         stop(persona);
@@ -132,50 +134,30 @@ Result<void> GitTransport::serve(const QString &persona, const QString &socketPa
         served << path;
     }
     served.sort();
-    const QByteArray file = QFile::encodeName(socketPath);
-    struct stat st{};
-    const bool present = ::lstat(file.constData(), &st) == 0;
     if (auto it = m_instances.find(persona); it != m_instances.end()) {
         Instance &instance = *it->second;
-        if (instance.path == socketPath && present && S_ISSOCK(st.st_mode) && st.st_ino == instance.inode) {
+        if (instance.path == socketPath && isBoundAt(socketPath, instance.inode)) {
             instance.mirrors = served; // connections from now on see the new list
             return {};
         }
         stop(persona); // another path, or the folder was made anew: listen again
     }
-    auto refuse = [&](int fd, const QString &what) -> Result<void> {
-        const QString why = QString::fromLocal8Bit(std::strerror(errno));
-        if (fd >= 0)
-            ::close(fd);
+    // The container's user may be another uid than Paddock's (a rootful engine): the socket is open
+    // to all, the persona's folder keeps everyone else out.
+    auto bound = listenUnixSocket(socketPath, 0666, 64);
+    if (!bound)
         return fail(Error::Code::Unavailable,
-                    Text::tr("the git transport of %1 cannot listen: %2 (%3)").arg(persona, what, why),
-                    socketPath, Text::tr("Check that the persona's socket folder exists and belongs to you."));
-    };
-    sockaddr_un sa{};
-    sa.sun_family = AF_UNIX;
-    if (size_t(file.size()) >= sizeof(sa.sun_path)) {
-        errno = ENAMETOOLONG;
-        return refuse(-1, Text::tr("the socket's path is too long"));
-    }
-    std::memcpy(sa.sun_path, file.constData(), size_t(file.size()));
-    if (present && ::unlink(file.constData()) != 0)
-        return refuse(-1, Text::tr("cannot remove what is there"));
-    const int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-    if (fd < 0)
-        return refuse(fd, Text::tr("no socket"));
-    if (::bind(fd, reinterpret_cast<const sockaddr *>(&sa), sizeof(sa)) != 0)
-        return refuse(fd, Text::tr("bind failed"));
-    ::chmod(file.constData(), 0666);
-    if (::listen(fd, 64) != 0)
-        return refuse(fd, Text::tr("listen failed"));
-    ::lstat(file.constData(), &st);
+                    Text::tr("the git transport of %1 cannot listen: %2").arg(persona, bound.error().message),
+                    socketPath,
+                    Text::tr("Check that the persona's socket folder exists and belongs to you."));
+    const int fd = bound->fd;
     auto &instance = m_instances[persona];
     instance = std::make_unique<Instance>();
     instance->persona = persona;
     instance->path = socketPath;
     instance->mirrors = served;
     instance->fd = fd;
-    instance->inode = st.st_ino;
+    instance->inode = bound->inode;
     instance->notifier = new QSocketNotifier(qintptr(fd), QSocketNotifier::Read, this);
     Instance *raw = instance.get();
     connect(instance->notifier, &QSocketNotifier::activated, this, [this, raw] { accept(*raw); });
@@ -230,15 +212,16 @@ void GitTransport::launch(Instance &instance, int client)
         if (raw->notifier)
             raw->notifier->setEnabled(true); // room again for what waits in the backlog
     };
-    connect(process, &QProcess::errorOccurred, this, [this, raw, process, done](QProcess::ProcessError error) {
-        if (error != QProcess::FailedToStart)
-            return;
-        emit problem(raw->persona,
-                     Error{Error::Code::Unavailable,
-                           Text::tr("cannot start git daemon: %1").arg(process->errorString()),
-                           m_options.gitDaemon, Text::tr("Install git (git daemon is part of it).")});
-        done();
-    });
+    connect(process, &QProcess::errorOccurred, this,
+            [this, raw, process, done](QProcess::ProcessError error) {
+                if (error != QProcess::FailedToStart)
+                    return;
+                emit problem(raw->persona,
+                             Error{Error::Code::Unavailable,
+                                   Text::tr("cannot start git daemon: %1").arg(process->errorString()),
+                                   m_options.gitDaemon, Text::tr("Install git (git daemon is part of it).")});
+                done();
+            });
     connect(process, &QProcess::finished, this, done);
     process->start(m_options.gitDaemon, args);
 }

@@ -92,9 +92,10 @@ QJsonObject createBody(const Persona &persona, const EngineClient::Version &vers
     // Every way in or out is a socket of this folder; the relay comes from the host, read-only, so
     // that isolation does not depend on what the image holds.
     QJsonArray mounts = host.value(QStringLiteral("Mounts")).toArray();
-    mounts.append(QJsonObject{{QStringLiteral("Type"), QStringLiteral("bind")},
-                              {QStringLiteral("Source"), PersonaSockets::folder(persona.name)},
-                              {QStringLiteral("Target"), QLatin1StringView(PersonaSockets::ContainerFolder)}});
+    mounts.append(
+        QJsonObject{{QStringLiteral("Type"), QStringLiteral("bind")},
+                    {QStringLiteral("Source"), PersonaSockets::folder(persona.name)},
+                    {QStringLiteral("Target"), QLatin1StringView(PersonaSockets::ContainerFolder)}});
     mounts.append(QJsonObject{{QStringLiteral("Type"), QStringLiteral("bind")},
                               {QStringLiteral("Source"), relay},
                               {QStringLiteral("Target"), QLatin1StringView(PersonaSockets::ContainerRelay)},
@@ -197,9 +198,10 @@ Result<void> prepareContainer(EngineClient &client, const EngineClient::Version 
                              "\"paddockctl image build\"."));
     const QStringList command = commandOf(persona, QJsonDocument::fromJson(image->body).object());
     if (command.isEmpty())
-        return fail(Error::Code::Invalid,
-                    Text::tr("neither persona %1 nor its image %2 says what to run").arg(persona.name, persona.image),
-                    persona.name, Text::tr("Give the persona an entrypoint."));
+        return fail(
+            Error::Code::Invalid,
+            Text::tr("neither persona %1 nor its image %2 says what to run").arg(persona.name, persona.image),
+            persona.name, Text::tr("Give the persona an entrypoint."));
     for (const Persona::Volume &volume : persona.volumes) {
         auto have = exists(client, Text::tr("volume %1").arg(volume.name),
                            QStringLiteral("/volumes/%1").arg(encoded(volume.name)));
@@ -418,7 +420,6 @@ QString PersonaRuntime::dataDir() const
 {
     return m_options.dataDir.isEmpty() ? Paths::dataDir() : m_options.dataDir;
 }
-
 
 void PersonaRuntime::tryConnect()
 {
@@ -778,7 +779,9 @@ void PersonaRuntime::beginStart(const QString &name, const std::optional<Workspa
     const bool rootless = m_rootless;
     if (m_relay.isEmpty())
         return startFailed(name, action,
-                           Error{Error::Code::NotFound, Text::tr("paddock-relay is not installed"), {},
+                           Error{Error::Code::NotFound,
+                                 Text::tr("paddock-relay is not installed"),
+                                 {},
                                  Text::tr("Reinstall Paddock, or name the relay with PADDOCK_RELAY.")});
     if (auto ready = ensureSockets(p); !ready)
         return startFailed(name, action, ready.error());
@@ -787,7 +790,8 @@ void PersonaRuntime::beginStart(const QString &name, const std::optional<Workspa
             return startFailed(name, action, ready.error());
     // A workspace made before its transport moved to the socket folder: `local` is the relay's now.
     if (workspace) {
-        if (auto moved = WorkspaceBuilder::retargetLocal(workspace->hostPath, GitTransport::baseUrl()); !moved)
+        if (auto moved = WorkspaceBuilder::retargetLocal(workspace->hostPath, GitTransport::baseUrl());
+            !moved)
             emit problem(QStringLiteral("workspace:") + name, moved.error()); // its pushes fail; it runs
     }
     runAction(
@@ -1080,7 +1084,8 @@ Result<void> PersonaRuntime::ensureSockets(const Persona &persona)
         if (auto served = m_options.serveEgress(persona.name, PersonaSockets::egress(persona.name)); !served)
             return served;
     for (const Persona::Port &port : persona.ports)
-        if (auto open = m_inbound->open(persona.name, port.host, PersonaSockets::inbound(persona.name, port.container));
+        if (auto open = m_inbound->open(persona.name, port.host,
+                                        PersonaSockets::inbound(persona.name, port.container));
             !open)
             return open;
     return {};
@@ -1113,7 +1118,7 @@ void PersonaRuntime::updateSockets(const PersonaStatus &status)
         else
             emit recovered(QStringLiteral("sockets:") + p->name);
     } else if (status.state == State::Stopped || status.state == State::Exited) {
-        m_inbound->close(p->name); // its ports are free for others while it does not run
+        m_inbound->close(p->name);             // its ports are free for others while it does not run
         PersonaSockets::clearSecrets(p->name); // (Docker's secrets folder) none outlives its container
     }
 }

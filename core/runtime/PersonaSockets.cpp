@@ -22,7 +22,8 @@ struct Text
 
 Result<void> failed(const QString &what, const QString &path)
 {
-    return fail(Error::Code::Io, Text::tr("%1: %2").arg(what, QString::fromLocal8Bit(std::strerror(errno))), path,
+    return fail(Error::Code::Io, Text::tr("%1: %2").arg(what, QString::fromLocal8Bit(std::strerror(errno))),
+                path,
                 Text::tr("Check that your runtime folder ($XDG_RUNTIME_DIR) exists and belongs to you."));
 }
 } // namespace
@@ -50,7 +51,8 @@ QString inbound(const QString &persona, int containerPort)
 namespace {
 Result<void> prepareFolder(const QString &kind, const QString &persona, int ownerUid)
 {
-    const QString path = QDir(Paths::runtimeDir()).filePath(QStringLiteral("paddock/") + kind + u'/' + persona);
+    const QString path =
+        QDir(Paths::runtimeDir()).filePath(QStringLiteral("paddock/") + kind + u'/' + persona);
     // Each level made here is the user's alone.
     QString level = Paths::runtimeDir();
     for (const QString &part : {QStringLiteral("paddock"), kind, persona}) {
@@ -105,10 +107,10 @@ void clearSecrets(const QString &persona)
 
 QStringList relayCommand(bool egress, const QList<int> &inboundPorts, const QStringList &command)
 {
-    QStringList out{QLatin1StringView(ContainerRelay), QStringLiteral("serve"), QStringLiteral("--dir"),
-                    QLatin1StringView(ContainerFolder), QStringLiteral("--proxy-port"),
-                    QString::number(egress ? ProxyPort : 0), QStringLiteral("--git-port"),
-                    QString::number(GitPort)};
+    QStringList out{QLatin1StringView(ContainerRelay), QStringLiteral("serve"),
+                    QStringLiteral("--dir"),           QLatin1StringView(ContainerFolder),
+                    QStringLiteral("--proxy-port"),    QString::number(egress ? ProxyPort : 0),
+                    QStringLiteral("--git-port"),      QString::number(GitPort)};
     for (const int port : inboundPorts)
         out << QStringLiteral("--inbound") << QString::number(port);
     out << QStringLiteral("--");
@@ -119,11 +121,10 @@ QStringList relayCommand(bool egress, const QList<int> &inboundPorts, const QStr
 QString findRelay()
 {
     const QString here = QCoreApplication::applicationDirPath();
-    const QStringList candidates{qEnvironmentVariable("PADDOCK_RELAY"),
-                                 here + QStringLiteral("/../libexec/paddock/paddock-relay"),
-                                 here + QStringLiteral("/paddock-relay"),
-                                 here + QStringLiteral("/../relay/paddock-relay"),
-                                 here + QStringLiteral("/../../relay/paddock-relay")};
+    const QStringList candidates{
+        qEnvironmentVariable("PADDOCK_RELAY"), here + QStringLiteral("/../libexec/paddock/paddock-relay"),
+        here + QStringLiteral("/paddock-relay"), here + QStringLiteral("/../relay/paddock-relay"),
+        here + QStringLiteral("/../../relay/paddock-relay")};
     for (const QString &candidate : candidates)
         if (!candidate.isEmpty() && QFileInfo(candidate).isExecutable() && QFileInfo(candidate).isFile())
             return QFileInfo(candidate).canonicalFilePath();

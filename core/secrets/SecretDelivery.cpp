@@ -43,9 +43,10 @@ Result<void> writeToFolder(const QString &folder, const QMap<QString, QByteArray
         if (fd >= 0)
             ::close(fd);
         if (!ok)
-            return fail(Error::Code::Io,
-                        Text::tr("cannot write a secret: %1").arg(QString::fromLocal8Bit(std::strerror(error))),
-                        path, Text::tr("Check that your runtime folder ($XDG_RUNTIME_DIR) is writable."));
+            return fail(
+                Error::Code::Io,
+                Text::tr("cannot write a secret: %1").arg(QString::fromLocal8Bit(std::strerror(error))), path,
+                Text::tr("Check that your runtime folder ($XDG_RUNTIME_DIR) is writable."));
         return {};
     };
     for (auto it = secrets.cbegin(); it != secrets.cend(); ++it) {

@@ -34,15 +34,17 @@ inline QString agentImageRecipe()
 inline QString ensureAgentImage()
 {
     QProcess check;
-    check.start(QStringLiteral("podman"), {QStringLiteral("image"), QStringLiteral("inspect"), QStringLiteral("--format"),
-                                           QStringLiteral("{{index .Labels \"io.paddock.recipe\"}}"), agentImageName()});
+    check.start(QStringLiteral("podman"),
+                {QStringLiteral("image"), QStringLiteral("inspect"), QStringLiteral("--format"),
+                 QStringLiteral("{{index .Labels \"io.paddock.recipe\"}}"), agentImageName()});
     check.waitForFinished(30000);
     if (check.exitStatus() == QProcess::NormalExit && check.exitCode() == 0 &&
         QString::fromUtf8(check.readAllStandardOutput()).trimmed() == agentImageRecipe())
         return {};
     QProcess build;
     build.setProcessChannelMode(QProcess::MergedChannels);
-    build.start(qEnvironmentVariable("PADDOCK_SOURCE_DIR") + QStringLiteral("/packaging/image/build-agent-image"),
+    build.start(qEnvironmentVariable("PADDOCK_SOURCE_DIR") +
+                    QStringLiteral("/packaging/image/build-agent-image"),
                 {QStringLiteral("--import"), agentImageName()});
     if (!build.waitForFinished(10 * 60 * 1000) || build.exitCode() != 0)
         return QStringLiteral("build-agent-image failed: ") + QString::fromUtf8(build.readAll());

@@ -134,27 +134,26 @@ private:
         : m_mode(mode)
     {
         int ready = 0;
-        m_thread = std::thread(
-            [this, path = nsPath, addr = address, &ready] {
-                const int nsFd = path.empty() ? -1 : ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-                if (nsFd >= 0) {
-                    ::setns(nsFd, CLONE_NEWNET); // this thread only
-                    ::close(nsFd);
-                }
-                m_listen = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-                const int one = 1;
-                ::setsockopt(m_listen, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-                sockaddr_in sin{};
-                sin.sin_family = AF_INET;
-                ::inet_pton(AF_INET, addr.c_str(), &sin.sin_addr);
-                ::bind(m_listen, reinterpret_cast<sockaddr *>(&sin), sizeof(sin));
-                ::listen(m_listen, 128);
-                socklen_t len = sizeof(sin);
-                ::getsockname(m_listen, reinterpret_cast<sockaddr *>(&sin), &len);
-                m_port = ntohs(sin.sin_port);
-                std::atomic_ref<int>(ready).store(1);
-                serve();
-            });
+        m_thread = std::thread([this, path = nsPath, addr = address, &ready] {
+            const int nsFd = path.empty() ? -1 : ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+            if (nsFd >= 0) {
+                ::setns(nsFd, CLONE_NEWNET); // this thread only
+                ::close(nsFd);
+            }
+            m_listen = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+            const int one = 1;
+            ::setsockopt(m_listen, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+            sockaddr_in sin{};
+            sin.sin_family = AF_INET;
+            ::inet_pton(AF_INET, addr.c_str(), &sin.sin_addr);
+            ::bind(m_listen, reinterpret_cast<sockaddr *>(&sin), sizeof(sin));
+            ::listen(m_listen, 128);
+            socklen_t len = sizeof(sin);
+            ::getsockname(m_listen, reinterpret_cast<sockaddr *>(&sin), &len);
+            m_port = ntohs(sin.sin_port);
+            std::atomic_ref<int>(ready).store(1);
+            serve();
+        });
         while (!std::atomic_ref<int>(ready).load())
             std::this_thread::yield();
     }

@@ -1,8 +1,9 @@
 // The whole push path on real podman, git and libgit2: a workspace mounted in a restricted persona's
 // container without a network, GitTransport on the persona's git socket (paddock-relay offers it as
-// git://127.0.0.1:9418 inside), and the mirror's pre-receive hook asking paddockctl. From inside the container, as the user dev, a push to
-// ai/x goes through and a push to main is refused with the policy's reason; both are audit events.
-// The original stays as it was, and the read-only _governance overlay cannot be written.
+// git://127.0.0.1:9418 inside), and the mirror's pre-receive hook asking paddockctl. From inside the
+// container, as the user dev, a push to ai/x goes through and a push to main is refused with the policy's
+// reason; both are audit events. The original stays as it was, and the read-only _governance overlay cannot
+// be written.
 #include "AgentImage.h"
 #include "GitRepos.h"
 #include "audit/AuditReader.h"
@@ -14,8 +15,8 @@
 #include "runtime/EngineClient.h"
 #include "runtime/PersonaSockets.h"
 
-#include <QJsonArray>
 #include <QCoreApplication>
+#include <QJsonArray>
 #include <QScopeGuard>
 #include <QTemporaryDir>
 #include <QTest>
@@ -89,11 +90,7 @@ private slots:
         QVERIFY(makeRepository(original, {{QStringLiteral("_governance/rules.md"), "rules\n"}}));
         const QString refsBefore = git(original, {QStringLiteral("for-each-ref")});
         WorkspaceBuilder builder(data);
-        auto ws = builder.create({original,
-                                  persona.name,
-                                  QStringLiteral("x"),
-                                  {},
-                                  GitTransport::baseUrl()});
+        auto ws = builder.create({original, persona.name, QStringLiteral("x"), {}, GitTransport::baseUrl()});
         QVERIFY2(ws, qPrintable(ws ? QString() : ws.error().text()));
         if (::getuid() == 0) {
             QProcess chown;
@@ -102,20 +99,23 @@ private slots:
             QVERIFY(chown.waitForFinished() && chown.exitCode() == 0);
         }
         QVERIFY(PersonaSockets::prepare(persona.name, ::getuid() == 0 ? 1000 : -1));
-        QVERIFY(transport.serve(persona.name, PersonaSockets::git(persona.name), builder.mirrorsOf(persona.name)));
+        QVERIFY(transport.serve(persona.name, PersonaSockets::git(persona.name),
+                                builder.mirrorsOf(persona.name)));
         QVERIFY(transport.isReady(persona.name));
 
         // The container as the runtime makes it: no network, the socket folder and the relay in front.
         QJsonObject spec = withWorkspace(containerSpec(persona), ws->path, ws->readOnlyFolders);
         QJsonObject host = spec.value(QStringLiteral("HostConfig")).toObject();
         QJsonArray mounts = host.value(QStringLiteral("Mounts")).toArray();
-        mounts.append(QJsonObject{{QStringLiteral("Type"), QStringLiteral("bind")},
-                                  {QStringLiteral("Source"), PersonaSockets::folder(persona.name)},
-                                  {QStringLiteral("Target"), QLatin1StringView(PersonaSockets::ContainerFolder)}});
-        mounts.append(QJsonObject{{QStringLiteral("Type"), QStringLiteral("bind")},
-                                  {QStringLiteral("Source"), qEnvironmentVariable("PADDOCK_RELAY")},
-                                  {QStringLiteral("Target"), QLatin1StringView(PersonaSockets::ContainerRelay)},
-                                  {QStringLiteral("ReadOnly"), true}});
+        mounts.append(
+            QJsonObject{{QStringLiteral("Type"), QStringLiteral("bind")},
+                        {QStringLiteral("Source"), PersonaSockets::folder(persona.name)},
+                        {QStringLiteral("Target"), QLatin1StringView(PersonaSockets::ContainerFolder)}});
+        mounts.append(
+            QJsonObject{{QStringLiteral("Type"), QStringLiteral("bind")},
+                        {QStringLiteral("Source"), qEnvironmentVariable("PADDOCK_RELAY")},
+                        {QStringLiteral("Target"), QLatin1StringView(PersonaSockets::ContainerRelay)},
+                        {QStringLiteral("ReadOnly"), true}});
         host.insert(QStringLiteral("Mounts"), mounts);
         spec.insert(QStringLiteral("HostConfig"), host);
         QJsonArray entry;

@@ -98,7 +98,8 @@ class TestIsolation : public QObject
         p.trust = Persona::Trust::Restricted;
         p.policyMode = mode;
         p.image = agentImageName();
-        p.entrypoint = {QStringLiteral("/bin/bash"), QStringLiteral("-c"), QStringLiteral("exec sleep infinity")};
+        p.entrypoint = {QStringLiteral("/bin/bash"), QStringLiteral("-c"),
+                        QStringLiteral("exec sleep infinity")};
         p.limits.memoryMb = 256;
         return p;
     }
@@ -165,7 +166,8 @@ when { resource.name == "127.0.0.1" && resource.port == %2 };)")
         QVERIFY(diagnostics.empty());
 
         m_auditService = std::make_unique<ServiceThread<AuditStore>>(
-            std::make_unique<AuditStore>(m_dir.filePath(QStringLiteral("audit.db"))), QStringLiteral("paddock-audit"));
+            std::make_unique<AuditStore>(m_dir.filePath(QStringLiteral("audit.db"))),
+            QStringLiteral("paddock-audit"));
         m_audit = m_auditService->get();
         QVERIFY(m_auditService->start());
         EgressProxy::Options options;
@@ -183,14 +185,16 @@ when { resource.name == "127.0.0.1" && resource.port == %2 };)")
         served.entrypoint = {QStringLiteral("/usr/local/bin/paddock-agent"), QStringLiteral("sshd"),
                              QStringLiteral("--port"), QStringLiteral("2222")};
         served.ports = {{m_publishedPort, 2222}};
-        file.write(PersonaStore::serialize(
-            {persona(m_enforced, Persona::PolicyMode::Enforce), persona(m_shadow, Persona::PolicyMode::Shadow), served}));
+        file.write(PersonaStore::serialize({persona(m_enforced, Persona::PolicyMode::Enforce),
+                                            persona(m_shadow, Persona::PolicyMode::Shadow), served}));
         file.close();
         PersonaRuntime::Options o;
         o.personasPath = file.fileName();
         o.image = agentImageName();
         o.stopTimeout = std::chrono::seconds(1);
-        o.serveEgress = [this](const QString &persona, const QString &path) { return m_proxy->listenUnix(persona, path); };
+        o.serveEgress = [this](const QString &persona, const QString &path) {
+            return m_proxy->listenUnix(persona, path);
+        };
         o.deliverSecrets = &SecretDelivery::deliver; // none, but the .ready marker the entrypoint waits for
         m_runtime = std::make_unique<PersonaRuntime>(std::move(o));
         m_proxy->follow(m_runtime.get());
@@ -232,13 +236,16 @@ when { resource.name == "127.0.0.1" && resource.port == %2 };)")
         QCOMPARE((*inspect)[QStringLiteral("HostConfig")][QStringLiteral("NetworkMode")].toString(),
                  QStringLiteral("none"));
         // Only lo; no route; the socket folder is the persona's own, 0700.
-        const auto devices = inContainer(m_enforced, QStringLiteral("tail -n +3 /proc/net/dev | cut -d: -f1 | tr -d ' '"));
+        const auto devices =
+            inContainer(m_enforced, QStringLiteral("tail -n +3 /proc/net/dev | cut -d: -f1 | tr -d ' '"));
         QCOMPARE(devices.stdoutText.trimmed(), QByteArray("lo"));
-        const auto routes = inContainer(m_enforced, QStringLiteral("tail -n +2 /proc/net/route | wc -l; "
-                                                                   "tail -n +1 /proc/net/ipv6_route 2>/dev/null | "
-                                                                   "grep -v ' lo$' | wc -l"));
+        const auto routes =
+            inContainer(m_enforced, QStringLiteral("tail -n +2 /proc/net/route | wc -l; "
+                                                   "tail -n +1 /proc/net/ipv6_route 2>/dev/null | "
+                                                   "grep -v ' lo$' | wc -l"));
         QCOMPARE(routes.stdoutText.simplified(), QByteArray("0 0"));
-        const auto folder = inContainer(m_enforced, QStringLiteral("stat -c '%a %u' /run/paddock/sockets; ls /run/paddock/sockets"));
+        const auto folder = inContainer(
+            m_enforced, QStringLiteral("stat -c '%a %u' /run/paddock/sockets; ls /run/paddock/sockets"));
         QVERIFY2(folder.stdoutText.startsWith("700 1000\n") || folder.stdoutText.startsWith("777 "),
                  folder.stdoutText.constData());
         QVERIFY2(folder.stdoutText.contains("egress\n"), folder.stdoutText.constData());
@@ -268,19 +275,21 @@ when { resource.name == "127.0.0.1" && resource.port == %2 };)")
         QVERIFY2(!direct.stdoutText.contains("CONNECTED"), direct.stdoutText.constData());
         QCOMPARE(m_echo->connections(), before);
         QVERIFY(inContainer(m_enforced, QStringLiteral("getent hosts example.com")).exitCode != 0);
-        QVERIFY(inContainer(m_enforced, QStringLiteral("getent hosts localhost.paddock.invalid")).exitCode != 0);
+        QVERIFY(inContainer(m_enforced, QStringLiteral("getent hosts localhost.paddock.invalid")).exitCode !=
+                0);
     }
 
     void allowedDestinationWorksBothWays()
     {
         // HTTPS-style: a CONNECT tunnel (curl -p), then plain HTTP through the relay's proxy port.
-        const auto tunnelled =
-            inContainer(m_enforced, curl() + QStringLiteral("-p -x \"$HTTPS_PROXY\" http://%1/hello").arg(http()));
+        const auto tunnelled = inContainer(
+            m_enforced, curl() + QStringLiteral("-p -x \"$HTTPS_PROXY\" http://%1/hello").arg(http()));
         QVERIFY2(tunnelled.stdoutText == "outside says hello\n",
                  QByteArray(tunnelled.stdoutText + tunnelled.stderrText).constData());
-        const auto plain =
-            inContainer(m_enforced, curl() + QStringLiteral("-x \"$HTTP_PROXY\" http://%1/plain").arg(http()));
-        QVERIFY2(plain.stdoutText == "outside says hello\n", QByteArray(plain.stdoutText + plain.stderrText).constData());
+        const auto plain = inContainer(
+            m_enforced, curl() + QStringLiteral("-x \"$HTTP_PROXY\" http://%1/plain").arg(http()));
+        QVERIFY2(plain.stdoutText == "outside says hello\n",
+                 QByteArray(plain.stdoutText + plain.stderrText).constData());
         QVERIFY(m_http->received().contains("GET /plain HTTP/1.1\r\n"));
         QCOMPARE(inContainer(m_enforced, QStringLiteral("echo $HTTPS_PROXY")).stdoutText.trimmed(),
                  QByteArray("http://127.0.0.1:3128"));
@@ -307,12 +316,15 @@ when { resource.name == "127.0.0.1" && resource.port == %2 };)")
         QCOMPARE(status, QByteArray("HTTP/1.1 403 Forbidden"));
         // A name no policy permits (refused before it is resolved), by CONNECT and by plain HTTP.
         const auto tunnel = inContainer(
-            m_enforced, curl() + QStringLiteral("-p -x \"$HTTPS_PROXY\" https://blocked.example/ 2>&1; echo curl=$?"));
+            m_enforced,
+            curl() + QStringLiteral("-p -x \"$HTTPS_PROXY\" https://blocked.example/ 2>&1; echo curl=$?"));
         QVERIFY2(tunnel.stdoutText.contains("403"), tunnel.stdoutText.constData());
         QVERIFY2(!tunnel.stdoutText.contains("curl=0"), tunnel.stdoutText.constData());
-        const auto post = inContainer(m_enforced, curl() + QStringLiteral("-i -x \"$HTTP_PROXY\" -X POST http://blocked.example/"));
+        const auto post = inContainer(
+            m_enforced, curl() + QStringLiteral("-i -x \"$HTTP_PROXY\" -X POST http://blocked.example/"));
         QVERIFY2(post.stdoutText.startsWith("HTTP/1.1 403 Forbidden"), post.stdoutText.constData());
-        QVERIFY2(post.stdoutText.contains("X-Paddock-Reason: no policy permits it"), post.stdoutText.constData());
+        QVERIFY2(post.stdoutText.contains("X-Paddock-Reason: no policy permits it"),
+                 post.stdoutText.constData());
         int denied = 0;
         for (const AuditEvent &e : events(m_enforced, 8))
             denied += e.decision == AuditEvent::Decision::Deny &&
@@ -324,11 +336,13 @@ when { resource.name == "127.0.0.1" && resource.port == %2 };)")
 
     void aShadowPersonaIsServedOnItsOwnSocket()
     {
-        const auto r = inContainer(m_shadow, QStringLiteral("exec 3<>/dev/tcp/127.0.0.1/3128 && printf "
-                                                            "'CONNECT %1 HTTP/1.1\\r\\nHost: %1\\r\\n\\r\\n' >&3 "
-                                                            "&& timeout 5 head -c 39 <&3")
-                                                 .arg(local(m_http->port())));
-        QVERIFY2(r.stdoutText.startsWith("HTTP/1.1 200 Connection established\r\n\r\n"), r.stdoutText.constData());
+        const auto r =
+            inContainer(m_shadow, QStringLiteral("exec 3<>/dev/tcp/127.0.0.1/3128 && printf "
+                                                 "'CONNECT %1 HTTP/1.1\\r\\nHost: %1\\r\\n\\r\\n' >&3 "
+                                                 "&& timeout 5 head -c 39 <&3")
+                                      .arg(local(m_http->port())));
+        QVERIFY2(r.stdoutText.startsWith("HTTP/1.1 200 Connection established\r\n\r\n"),
+                 r.stdoutText.constData());
         // Its decisions are its own: the event names the shadow persona and its socket.
         const auto recorded = events(m_shadow, 1);
         QVERIFY(!recorded.isEmpty());
@@ -362,10 +376,12 @@ when { resource.name == "127.0.0.1" && resource.port == %2 };)")
     void smugglingIs400AndNothingIsForwarded_data()
     {
         QTest::addColumn<QString>("headers");
-        QTest::newRow("CL.TE") << QStringLiteral("Content-Length: 6\\r\\nTransfer-Encoding: chunked\\r\\n\\r\\n0\\r\\n\\r\\nG");
-        QTest::newRow("TE.CL") << QStringLiteral(
-            "Transfer-Encoding: chunked\\r\\nContent-Length: 3\\r\\n\\r\\n8\\r\\nSMUGGLED\\r\\n0\\r\\n\\r\\n");
-        QTest::newRow("duplicate CL") << QStringLiteral("Content-Length: 5\\r\\nContent-Length: 6\\r\\n\\r\\nhello!");
+        QTest::newRow("CL.TE") << QStringLiteral(
+            "Content-Length: 6\\r\\nTransfer-Encoding: chunked\\r\\n\\r\\n0\\r\\n\\r\\nG");
+        QTest::newRow("TE.CL") << QStringLiteral("Transfer-Encoding: chunked\\r\\nContent-Length: "
+                                                 "3\\r\\n\\r\\n8\\r\\nSMUGGLED\\r\\n0\\r\\n\\r\\n");
+        QTest::newRow("duplicate CL")
+            << QStringLiteral("Content-Length: 5\\r\\nContent-Length: 6\\r\\n\\r\\nhello!");
         QTest::newRow("obs-fold") << QStringLiteral("X-A: a\\r\\n b\\r\\nContent-Length: 0\\r\\n\\r\\n");
     }
 
@@ -373,7 +389,8 @@ when { resource.name == "127.0.0.1" && resource.port == %2 };)")
     {
         QFETCH(QString, headers);
         const int before = m_http->connections();
-        QCOMPARE(ask(m_enforced, QStringLiteral("GET http://%1/ HTTP/1.1\\r\\nHost: %1\\r\\n").arg(http()) + headers),
+        QCOMPARE(ask(m_enforced,
+                     QStringLiteral("GET http://%1/ HTTP/1.1\\r\\nHost: %1\\r\\n").arg(http()) + headers),
                  QByteArray("HTTP/1.1 400 Bad Request"));
         QCOMPARE(m_http->connections(), before);
     }
@@ -383,11 +400,13 @@ when { resource.name == "127.0.0.1" && resource.port == %2 };)")
         // The image's SSH configuration sends every connection through the relay (ProxyCommand).
         const int before = m_ssh->connections();
         const auto allowed = inContainer(
-            m_enforced, QStringLiteral("HOME=/tmp timeout 10 ssh -T -o BatchMode=yes -o StrictHostKeyChecking=no "
-                                       "-o ConnectTimeout=5 -p %1 git@127.0.0.1 2>&1")
-                            .arg(m_ssh->port()));
+            m_enforced,
+            QStringLiteral("HOME=/tmp timeout 10 ssh -T -o BatchMode=yes -o StrictHostKeyChecking=no "
+                           "-o ConnectTimeout=5 -p %1 git@127.0.0.1 2>&1")
+                .arg(m_ssh->port()));
         QTRY_VERIFY(m_ssh->connections() > before);
-        QVERIFY2(m_ssh->received().contains("SSH-2.0-"), QByteArray(m_ssh->received() + allowed.stdoutText).constData());
+        QVERIFY2(m_ssh->received().contains("SSH-2.0-"),
+                 QByteArray(m_ssh->received() + allowed.stdoutText).constData());
         bool recorded = false;
         for (const AuditEvent &e : events(m_enforced, 8))
             recorded |= e.decision == AuditEvent::Decision::Allow && e.resource == local(m_ssh->port()) &&
@@ -396,17 +415,20 @@ when { resource.name == "127.0.0.1" && resource.port == %2 };)")
 
         // A host the policy does not allow: the relay says why, and nothing is dialled.
         const auto refused = inContainer(
-            m_enforced, QStringLiteral("HOME=/tmp timeout 10 ssh -T -o BatchMode=yes -o StrictHostKeyChecking=no "
-                                       "-o ConnectTimeout=5 git@blocked.example 2>&1; echo rc=$?"));
-        QVERIFY2(refused.stdoutText.contains("the egress proxy refused blocked.example:22"), refused.stdoutText.constData());
+            m_enforced,
+            QStringLiteral("HOME=/tmp timeout 10 ssh -T -o BatchMode=yes -o StrictHostKeyChecking=no "
+                           "-o ConnectTimeout=5 git@blocked.example 2>&1; echo rc=$?"));
+        QVERIFY2(refused.stdoutText.contains("the egress proxy refused blocked.example:22"),
+                 refused.stdoutText.constData());
         QVERIFY2(refused.stdoutText.contains("no policy permits it"), refused.stdoutText.constData());
         QVERIFY(!refused.stdoutText.contains("rc=0"));
         // A loopback port the policy does not name: the guard refuses it.
         const int echoBefore = m_echo->connections();
         const auto guarded = inContainer(
-            m_enforced, QStringLiteral("HOME=/tmp timeout 10 ssh -T -o BatchMode=yes -o StrictHostKeyChecking=no "
-                                       "-o ConnectTimeout=5 -p %1 git@127.0.0.1 2>&1; echo rc=$?")
-                            .arg(m_echo->port()));
+            m_enforced,
+            QStringLiteral("HOME=/tmp timeout 10 ssh -T -o BatchMode=yes -o StrictHostKeyChecking=no "
+                           "-o ConnectTimeout=5 -p %1 git@127.0.0.1 2>&1; echo rc=$?")
+                .arg(m_echo->port()));
         QVERIFY2(guarded.stdoutText.contains("is not open to agents"), guarded.stdoutText.constData());
         QCOMPARE(m_echo->connections(), echoBefore);
     }
@@ -419,14 +441,16 @@ when { resource.name == "127.0.0.1" && resource.port == %2 };)")
         // Nothing is published by the engine, and the host listens on loopback only.
         auto inspect = m_client->inspectContainer(QStringLiteral("paddock-") + m_served);
         QVERIFY(inspect);
-        QVERIFY((*inspect)[QStringLiteral("HostConfig")][QStringLiteral("PortBindings")].toObject().isEmpty());
+        QVERIFY(
+            (*inspect)[QStringLiteral("HostConfig")][QStringLiteral("PortBindings")].toObject().isEmpty());
         for (const QHostAddress &address : QNetworkInterface::allAddresses())
             if (!address.isLoopback() && address.protocol() == QAbstractSocket::IPv4Protocol)
                 QVERIFY2(greeting(m_publishedPort, address).isEmpty(), qPrintable(address.toString()));
         QVERIFY(greeting(m_publishedPort, QHostAddress::LocalHostIPv6).isEmpty());
         // A persona without that port does not answer it from inside either.
-        const auto other = inContainer(m_enforced, QStringLiteral("timeout 3 bash -c 'exec 3<>/dev/tcp/127.0.0.1/2222' "
-                                                                  "2>/dev/null && echo CONNECTED"));
+        const auto other =
+            inContainer(m_enforced, QStringLiteral("timeout 3 bash -c 'exec 3<>/dev/tcp/127.0.0.1/2222' "
+                                                   "2>/dev/null && echo CONNECTED"));
         QVERIFY(!other.stdoutText.contains("CONNECTED"));
     }
 
@@ -434,22 +458,25 @@ when { resource.name == "127.0.0.1" && resource.port == %2 };)")
     {
         // The agent kills the relay (it runs as the agent's user), takes its port, and tries again.
         const auto killed = inContainer(
-            m_enforced, QStringLiteral("for p in /proc/[0-9]*; do [ \"$(cat $p/comm 2>/dev/null)\" = paddock-relay ] && "
-                                       "kill -9 ${p#/proc/} && echo killed; done; sleep 0.5; "
-                                       "timeout 3 bash -c 'exec 3<>/dev/tcp/127.0.0.1/3128' 2>/dev/null && echo OPEN; "
-                                       "%1 -x http://127.0.0.1:3128 http://%2/again; echo curl=$?")
-                            .arg(curl(), http()));
-        QVERIFY2(killed.stdoutText.contains("killed"), QByteArray(killed.stdoutText + killed.stderrText).constData());
+            m_enforced,
+            QStringLiteral("for p in /proc/[0-9]*; do [ \"$(cat $p/comm 2>/dev/null)\" = paddock-relay ] && "
+                           "kill -9 ${p#/proc/} && echo killed; done; sleep 0.5; "
+                           "timeout 3 bash -c 'exec 3<>/dev/tcp/127.0.0.1/3128' 2>/dev/null && echo OPEN; "
+                           "%1 -x http://127.0.0.1:3128 http://%2/again; echo curl=$?")
+                .arg(curl(), http()));
+        QVERIFY2(killed.stdoutText.contains("killed"),
+                 QByteArray(killed.stdoutText + killed.stderrText).constData());
         QVERIFY2(!killed.stdoutText.contains("OPEN"), killed.stdoutText.constData());
         QVERIFY2(!killed.stdoutText.contains("curl=0"), killed.stdoutText.constData());
         QVERIFY(!m_http->received().contains("GET /again"));
         // The egress socket itself still answers for the persona, and only with its policies: an
         // agent that speaks to it without the relay (here with bash's /dev/tcp it cannot: no Unix
         // sockets) gains nothing it did not have. Direct connections still fail.
-        const auto direct = inContainer(m_enforced, QStringLiteral("timeout 4 bash -c 'exec 3<>/dev/tcp/%1/%2' 2>&1 && "
-                                                                   "echo CONNECTED")
-                                                        .arg(QStringLiteral("127.0.0.1"))
-                                                        .arg(m_http->port()));
+        const auto direct =
+            inContainer(m_enforced, QStringLiteral("timeout 4 bash -c 'exec 3<>/dev/tcp/%1/%2' 2>&1 && "
+                                                   "echo CONNECTED")
+                                        .arg(QStringLiteral("127.0.0.1"))
+                                        .arg(m_http->port()));
         QVERIFY(!direct.stdoutText.contains("CONNECTED"));
     }
 };

@@ -250,11 +250,13 @@ private slots:
             out += QString::fromUtf8(proxy.readAllStandardOutput());
         }
         QCOMPARE(out.trimmed(),
-                 QStringLiteral("listening on unix:%1 for persona cli (restricted policies, enforce mode)").arg(path));
+                 QStringLiteral("listening on unix:%1 for persona cli (restricted policies, enforce mode)")
+                     .arg(path));
         QLocalSocket s;
         s.connectToServer(path);
         QVERIFY(s.waitForConnected(3000));
-        s.write(QByteArray("CONNECT " + echo().toUtf8() + " HTTP/1.1\r\nHost: " + echo().toUtf8() + "\r\n\r\n"));
+        s.write(
+            QByteArray("CONNECT " + echo().toUtf8() + " HTTP/1.1\r\nHost: " + echo().toUtf8() + "\r\n\r\n"));
         QByteArray got;
         while (!got.contains("\r\n\r\n") && s.waitForReadyRead(5000))
             got += s.readAll();
@@ -272,9 +274,9 @@ private slots:
         QTest::addColumn<int>("exitCode");
         QTest::addColumn<QString>("message");
         const QStringList base{QStringLiteral("proxy"), QStringLiteral("listen")};
-        QTest::newRow("no persona") << base + QStringList{QStringLiteral("--address"),
-                                                          QStringLiteral("127.0.0.1:0")}
-                                    << 2 << QStringLiteral("--persona and one of --address or --socket are required");
+        QTest::newRow("no persona")
+            << base + QStringList{QStringLiteral("--address"), QStringLiteral("127.0.0.1:0")} << 2
+            << QStringLiteral("--persona and one of --address or --socket are required");
         QTest::newRow("address and socket")
             << listenArgs({QStringLiteral("--socket"), QStringLiteral("/tmp/x")}) << 2
             << QStringLiteral("--persona and one of --address or --socket are required");

@@ -140,7 +140,8 @@ private slots:
 
         // A workspace made by an older Paddock (its transport on a network's gateway) migrates at
         // the persona's next start: `local` is the relay's, and the push still goes through.
-        QVERIFY(WorkspaceBuilder::setLocalUrl(workspace.path, QStringLiteral("git://10.89.0.1:9418/app.git")));
+        QVERIFY(
+            WorkspaceBuilder::setLocalUrl(workspace.path, QStringLiteral("git://10.89.0.1:9418/app.git")));
         runtime.restartPersona(persona.name);
         QTRY_COMPARE_WITH_TIMEOUT(git(workspace.path, {QStringLiteral("remote"), QStringLiteral("get-url"),
                                                        QStringLiteral("local")}),
