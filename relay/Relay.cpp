@@ -85,7 +85,7 @@ struct Relay::Side : Watched
     {}
     Connection *connection = nullptr;
     Fd fd;
-    std::uint32_t registered = 0;
+    Readiness ready;
 };
 
 struct Relay::Connection
@@ -101,6 +101,7 @@ struct Relay::Connection
     Clock::time_point giveUpAt{};
     Clock::duration retryDelay = kFirstRetry;
     std::list<Connection>::iterator self;
+    bool queued = false; // in m_ready
 };
 
 Relay::Relay(std::size_t maxConnections)
@@ -168,7 +169,7 @@ int Relay::run()
 
     epoll_event events[kEventBatch];
     for (bool stop = false; !stop;) {
-        const int count = ::epoll_wait(m_epoll.get(), events, kEventBatch, timeoutMs());
+        const int count = ::epoll_wait(m_epoll.get(), events, kEventBatch, m_ready.empty() ? timeoutMs() : 0);
         if (count < 0 && errno != EINTR) {
             report("the event loop failed: " + errorText(errno));
             return 1;
@@ -180,6 +181,7 @@ int Relay::run()
             else
                 onEvent(watched, events[i].events);
         }
+        runReady();
         runTimers();
         m_closed.clear();
     }
@@ -192,9 +194,18 @@ void Relay::onEvent(Watched &watched, std::uint32_t events)
         accept(static_cast<Listener &>(watched));
         return;
     }
-    Connection &connection = *static_cast<Side &>(watched).connection;
+    Side &side = static_cast<Side &>(watched);
+    if (events & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR))
+        side.ready.readable = true;
+    if (events & (EPOLLRDHUP | EPOLLHUP))
+        side.ready.peerClosed = true;
+    if (events & (EPOLLOUT | EPOLLHUP | EPOLLERR))
+        side.ready.writable = true;
+    Connection &connection = *side.connection;
     switch (connection.state) {
     case Connection::State::Connecting:
+        if (&side != &connection.target)
+            break;
         if (const int err = connectResult(connection.target.fd.get()); err != 0) {
             reportUnreachable(*connection.listener, err);
             close(connection);
@@ -207,7 +218,8 @@ void Relay::onEvent(Watched &watched, std::uint32_t events)
         if (events & EPOLLERR)
             close(connection);
         else
-            pump(connection);
+            queue(connection); // once, after this batch of events
+
         break;
     case Connection::State::WaitingToRetry:
     case Connection::State::Closed: // earlier in this batch of events
@@ -276,47 +288,71 @@ void Relay::connectTarget(Connection &connection)
         return;
     }
     connection.target.fd = std::move(target->fd);
+    if (!watchSide(connection.target)) {
+        close(connection);
+        return;
+    }
     if (!target->inProgress) {
         open(connection);
         return;
     }
     connection.state = Connection::State::Connecting;
-    if (!updateInterest(connection))
-        close(connection);
 }
 
 void Relay::open(Connection &connection)
 {
     connection.state = Connection::State::Open;
     connection.listener->reportedUnreachable = false;
-    connection.up.attach(connection.client.fd.get(), connection.target.fd.get());
-    connection.down.attach(connection.target.fd.get(), connection.client.fd.get());
-    pump(connection); // the client may have written already
+    connection.up.attach(connection.client.fd.get(), connection.client.ready, connection.target.fd.get(),
+                         connection.target.ready);
+    connection.down.attach(connection.target.fd.get(), connection.target.ready, connection.client.fd.get(),
+                           connection.client.ready);
+    // What the client has written already is reported by the event this registration brings.
+    if (!watchSide(connection.client))
+        close(connection);
 }
 
 void Relay::pump(Connection &connection)
 {
-    const Pump::Status up = connection.up.run(kPumpBudget);
-    const Pump::Status down = connection.down.run(kPumpBudget);
+    const Pump::Status up =
+        connection.up.run(kPumpBudget, connection.down.status() == Pump::Status::Finished);
+    const Pump::Status down = connection.down.run(kPumpBudget, up == Pump::Status::Finished);
     if (up == Pump::Status::Failed || down == Pump::Status::Failed ||
-        (up == Pump::Status::Finished && down == Pump::Status::Finished) || !updateInterest(connection))
+        (up == Pump::Status::Finished && down == Pump::Status::Finished))
         close(connection);
+    else if (connection.up.canContinue() || connection.down.canContinue())
+        queue(connection); // stopped for its budget: no event will come for what is left
 }
 
-// Level-triggered, so each socket is watched for exactly what its pumps wait for, and not at all
-// while they wait for nothing from it (a stalled side must not wake the loop).
-bool Relay::updateInterest(Connection &connection)
+// Each socket of a connection is registered once, edge-triggered, for everything, and never changed
+// or removed (its close() removes it): its Readiness keeps what the events told, and the pumps try
+// only what may work. A stalled side does not wake the loop, as nothing new happens on it.
+bool Relay::watchSide(Side &side)
 {
-    std::uint32_t client = 0;
-    std::uint32_t target = 0;
-    if (connection.state == Connection::State::Connecting) {
-        target = EPOLLOUT;
-    } else if (connection.state == Connection::State::Open) {
-        client = (connection.up.wantsRead() ? EPOLLIN : 0u) | (connection.down.wantsWrite() ? EPOLLOUT : 0u);
-        target = (connection.down.wantsRead() ? EPOLLIN : 0u) | (connection.up.wantsWrite() ? EPOLLOUT : 0u);
+    epoll_event event{};
+    event.events = EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET;
+    event.data.ptr = &side;
+    return ::epoll_ctl(m_epoll.get(), EPOLL_CTL_ADD, side.fd.get(), &event) == 0;
+}
+
+void Relay::queue(Connection &connection)
+{
+    if (connection.queued)
+        return;
+    connection.queued = true;
+    m_ready.push_back(&connection);
+}
+
+// The connections that had events in this batch, or stopped for their budget in the last one.
+void Relay::runReady()
+{
+    m_pumping.swap(m_ready); // pumping may queue a connection again, for the next round
+    for (Connection *connection : m_pumping) {
+        connection->queued = false;
+        if (connection->state == Connection::State::Open) // not closed in this batch
+            pump(*connection);
     }
-    return watch(connection.client, connection.client.fd.get(), connection.client.registered, client) &&
-           watch(connection.target, connection.target.fd.get(), connection.target.registered, target);
+    m_pumping.clear();
 }
 
 bool Relay::watch(Watched &watched, int fd, std::uint32_t &registered, std::uint32_t wanted)
@@ -339,8 +375,10 @@ void Relay::close(Connection &connection)
         return;
     if (connection.state == Connection::State::WaitingToRetry)
         std::erase(m_retrying, &connection);
-    watch(connection.client, connection.client.fd.get(), connection.client.registered, 0);
-    watch(connection.target, connection.target.fd.get(), connection.target.registered, 0);
+    if (connection.queued)
+        std::erase(m_ready, &connection);
+    connection.queued = false;
+    // Closing the sockets takes them out of the epoll set (no process holds copies of them).
     connection.client.fd.reset();
     connection.target.fd.reset();
     connection.state = Connection::State::Closed;

@@ -55,7 +55,9 @@ private:
     void pump(Connection &connection);
     void close(Connection &connection);
     bool watch(Watched &watched, int fd, std::uint32_t &registered, std::uint32_t wanted);
-    bool updateInterest(Connection &connection);
+    bool watchSide(Side &side);
+    void queue(Connection &connection);
+    void runReady();
     void runTimers();
     int timeoutMs() const;
     void reportUnreachable(Listener &listener, int err);
@@ -66,6 +68,8 @@ private:
     std::list<Connection> m_connections;
     std::list<Connection> m_closed; // freed after each batch of events, which may still name them
     std::vector<Connection *> m_retrying;
+    std::vector<Connection *> m_ready;   // to pump after this batch of events
+    std::vector<Connection *> m_pumping; // m_ready, being pumped
     bool m_reportedFull = false;
 };
 
