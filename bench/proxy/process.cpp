@@ -79,13 +79,13 @@ std::vector<pid_t> withDescendants(const std::vector<pid_t> &roots)
     for (const pid_t root : roots) {
         if (root <= 0 || !fs::exists("/proc/" + std::to_string(root)))
             return {};
-        std::vector<pid_t> todo{root};
-        while (!todo.empty()) {
-            const pid_t p = todo.back();
-            todo.pop_back();
+        std::vector<pid_t> pending{root};
+        while (!pending.empty()) {
+            const pid_t p = pending.back();
+            pending.pop_back();
             all.push_back(p);
             for (const pid_t c : children[p])
-                todo.push_back(c);
+                pending.push_back(c);
         }
     }
     return all;

@@ -40,10 +40,7 @@ class Client
 public:
     explicit Client(int port)
     {
-        m_fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-        timeval tv{5, 0};
-        ::setsockopt(m_fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
-        ::setsockopt(m_fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+        m_fd = withTimeouts(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
         sockaddr_in sin{};
         sin.sin_family = AF_INET;
         sin.sin_port = htons(quint16(port));
@@ -53,10 +50,7 @@ public:
     // On a Unix socket (a persona's egress socket).
     explicit Client(const QString &path)
     {
-        m_fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-        timeval tv{5, 0};
-        ::setsockopt(m_fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
-        ::setsockopt(m_fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+        m_fd = withTimeouts(::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
         sockaddr_un sun{};
         sun.sun_family = AF_UNIX;
         const QByteArray name = QFile::encodeName(path);
@@ -101,6 +95,15 @@ public:
     void shutdownWrite() { ::shutdown(m_fd, SHUT_WR); }
 
 private:
+    // Reads and writes give up after 5 s.
+    static int withTimeouts(int fd)
+    {
+        timeval tv{5, 0};
+        ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+        ::setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+        return fd;
+    }
+
     int m_fd = -1;
     bool m_ok = false;
     QByteArray m_buffer;

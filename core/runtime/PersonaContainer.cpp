@@ -1,0 +1,208 @@
+#include "runtime/PersonaContainer.h"
+
+#include "repo/WorkspaceMount.h"
+#include "runtime/PersonaSockets.h"
+
+#include <QCoreApplication>
+#include <QFile>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QUrl>
+
+#include <cerrno>
+#include <cstring>
+#include <ftw.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+namespace paddock {
+
+namespace {
+struct Text
+{
+    Q_DECLARE_TR_FUNCTIONS(paddock::PersonaRuntime) // its sentences, translated as they were
+};
+
+constexpr const char *SecretsDir = "/run/paddock/secrets"; // SecretDelivery::Folder
+
+QString encoded(const QString &s)
+{
+    return QString::fromLatin1(QUrl::toPercentEncoding(s));
+}
+
+// Whether the engine has an object at `path` (a network, a volume): 200 yes, 404 no.
+Result<bool> exists(EngineClient &client, const QString &what, const QString &path)
+{
+    auto response = client.request("GET", path);
+    if (!response)
+        return std::unexpected(response.error());
+    if (response->status == 200)
+        return true;
+    if (response->status == 404)
+        return false;
+    return fail(Error::Code::Unavailable,
+                Text::tr("looking up %1: the engine answered %2").arg(what).arg(response->status),
+                client.endpoint().socketPath, {});
+}
+
+// The persona's hardened create body, with the workspace, its socket folder and the relay in front
+// of its entrypoint (`command`: the persona's, else the image's); an isolated persona's tools are
+// pointed at the relay's proxy port, its one way out.
+QJsonObject createBody(const Persona &persona, const EngineClient::Version &version, bool rootless,
+                       const std::optional<WorkspaceMount> &workspace, const QString &relay,
+                       const QStringList &command)
+{
+    QJsonObject spec = containerSpec(persona, version.engine);
+    QJsonObject host = spec.value(QStringLiteral("HostConfig")).toObject();
+    if (rootless && version.engine == QLatin1StringView("podman")) {
+        // Rootless podman maps the container's uid 1000 to a subordinate uid that cannot write the
+        // user's workspace: map it to the user instead.
+        host.insert(QStringLiteral("UsernsMode"), QStringLiteral("keep-id:uid=1000,gid=1000"));
+    }
+    // Every way in or out is a socket of this folder; the relay comes from the host, read-only, so
+    // that isolation does not depend on what the image holds.
+    QJsonArray mounts = host.value(QStringLiteral("Mounts")).toArray();
+    mounts.append(
+        QJsonObject{{QStringLiteral("Type"), QStringLiteral("bind")},
+                    {QStringLiteral("Source"), PersonaSockets::folder(persona.name)},
+                    {QStringLiteral("Target"), QLatin1StringView(PersonaSockets::ContainerFolder)}});
+    mounts.append(QJsonObject{{QStringLiteral("Type"), QStringLiteral("bind")},
+                              {QStringLiteral("Source"), relay},
+                              {QStringLiteral("Target"), QLatin1StringView(PersonaSockets::ContainerRelay)},
+                              {QStringLiteral("ReadOnly"), true}});
+    if (version.engine == QLatin1StringView("docker")) {
+        // Docker cannot put files into a tmpfs of a running container (SecretDelivery): the secrets
+        // folder is a folder of the user's runtime folder instead, read-only in the container.
+        QJsonObject tmpfs = host.value(QStringLiteral("Tmpfs")).toObject();
+        tmpfs.remove(QLatin1StringView(SecretsDir));
+        host.insert(QStringLiteral("Tmpfs"), tmpfs);
+        mounts.append(QJsonObject{{QStringLiteral("Type"), QStringLiteral("bind")},
+                                  {QStringLiteral("Source"), PersonaSockets::secretsFolder(persona.name)},
+                                  {QStringLiteral("Target"), QLatin1StringView(SecretsDir)},
+                                  {QStringLiteral("ReadOnly"), true}});
+    }
+    host.insert(QStringLiteral("Mounts"), mounts);
+    spec.insert(QStringLiteral("HostConfig"), host);
+    QList<int> inbound;
+    if (persona.isolated())
+        for (const Persona::Port &port : persona.ports)
+            inbound << port.container;
+    QJsonArray entry;
+    for (const QString &part : PersonaSockets::relayCommand(persona.isolated(), inbound, command))
+        entry.append(part);
+    spec.insert(QStringLiteral("Entrypoint"), entry);
+    spec.insert(QStringLiteral("Cmd"), QJsonArray{});
+    QJsonArray env{QStringLiteral("HOME=/home/dev")};
+    // A name, never a value: the key itself arrives in the secrets tmpfs.
+    if (!persona.sshKey.isEmpty())
+        env.append(QString(QStringLiteral("PADDOCK_SSH_KEY=") + persona.sshKey));
+    if (persona.isolated()) {
+        const QString proxy = QStringLiteral("http://127.0.0.1:%1").arg(PersonaSockets::ProxyPort);
+        for (const char *name : {"HTTP_PROXY", "HTTPS_PROXY", "http_proxy", "https_proxy"})
+            env.append(QString(QLatin1StringView(name) + u'=' + proxy));
+        // Nothing is direct: loopback is the container's own (the relay's ports, the agent's servers).
+        for (const char *name : {"NO_PROXY", "no_proxy"})
+            env.append(QString(QLatin1StringView(name) + QStringLiteral("=localhost,127.0.0.1,::1")));
+        env.append(QString(QStringLiteral("PADDOCK_EGRESS_SOCKET=") +
+                           QLatin1StringView(PersonaSockets::ContainerFolder) + QStringLiteral("/egress")));
+    }
+    spec.insert(QStringLiteral("Env"), env);
+    if (workspace) {
+        spec = withWorkspace(spec, workspace->hostPath, workspace->readOnlyDirs);
+        spec.insert(QStringLiteral("WorkingDir"), QLatin1StringView(WorkspaceMountPoint));
+    }
+    QJsonObject labels = spec.value(QStringLiteral("Labels")).toObject();
+    if (workspace)
+        labels.insert(QStringLiteral("io.paddock.workspace"), workspace->hostPath);
+    spec.insert(QStringLiteral("Labels"), labels);
+    return spec;
+}
+
+// The command the relay runs: the persona's entrypoint, else the image's entrypoint and command.
+QStringList commandOf(const Persona &persona, const QJsonObject &image)
+{
+    if (!persona.entrypoint.isEmpty())
+        return persona.entrypoint;
+    QStringList out;
+    const QJsonObject config = image.value(QStringLiteral("Config")).toObject();
+    for (const char *key : {"Entrypoint", "Cmd"})
+        for (const QJsonValue &part : config.value(QLatin1StringView(key)).toArray())
+            out << part.toString();
+    return out;
+}
+
+} // namespace
+
+// The volumes and container a persona needs; the container made anew (a stopped one is replaced,
+// so that edits take effect; its volumes stay). Its socket folder is ready before (ensureSockets).
+Result<void> preparePersonaContainer(EngineClient &client, const EngineClient::Version &version,
+                                     bool rootless, const Persona &persona,
+                                     const std::optional<WorkspaceMount> &workspace, const QString &relay)
+{
+    const QMap<QString, QString> labels{{QLatin1StringView(PersonaLabel), persona.name}};
+    auto image = client.request("GET", QStringLiteral("/images/%1/json").arg(encoded(persona.image)));
+    if (!image)
+        return std::unexpected(image.error());
+    if (image->status == 404)
+        return fail(Error::Code::NotFound,
+                    Text::tr("the image %1 of persona %2 is not there").arg(persona.image, persona.name),
+                    client.endpoint().socketPath,
+                    Text::tr("Build it with \"Build agent image\" on the Personas page, or with "
+                             "\"paddockctl image build\"."));
+    const QStringList command = commandOf(persona, QJsonDocument::fromJson(image->body).object());
+    if (command.isEmpty())
+        return fail(
+            Error::Code::Invalid,
+            Text::tr("neither persona %1 nor its image %2 says what to run").arg(persona.name, persona.image),
+            persona.name, Text::tr("Give the persona an entrypoint."));
+    for (const Persona::Volume &volume : persona.volumes) {
+        auto have = exists(client, Text::tr("volume %1").arg(volume.name),
+                           QStringLiteral("/volumes/%1").arg(encoded(volume.name)));
+        if (!have)
+            return std::unexpected(have.error());
+        if (!*have)
+            if (auto made = client.createVolume(volume.name, labels); !made)
+                return std::unexpected(made.error());
+    }
+    auto old =
+        client.request("GET", QStringLiteral("/containers/%1/json").arg(encoded(persona.containerName())));
+    if (!old)
+        return std::unexpected(old.error());
+    if (old->status == 200) {
+        const QJsonObject o = QJsonDocument::fromJson(old->body).object();
+        if (o.value(QStringLiteral("State")).toObject().value(QStringLiteral("Running")).toBool())
+            if (auto killed = client.killContainer(persona.containerName()); !killed)
+                return std::unexpected(killed.error());
+        if (auto removed = client.removeContainer(persona.containerName(), true); !removed)
+            return std::unexpected(removed.error());
+    }
+    // The internal network an isolated persona had before it had none: nothing is on it now.
+    if (persona.isolated())
+        (void)client.removeNetwork(persona.networkName());
+    auto created = client.createContainer(persona.containerName(),
+                                          createBody(persona, version, rootless, workspace, relay, command));
+    if (!created)
+        return std::unexpected(created.error());
+    return client.startContainer(persona.containerName());
+}
+
+// Hands a folder and everything in it to `uid` (links themselves, never what they point to).
+Result<void> chownTree(const QString &root, int uid)
+{
+    static thread_local int owner = 0;
+    owner = uid;
+    const int rc = ::nftw(
+        QFile::encodeName(root).constData(),
+        +[](const char *path, const struct stat *, int, struct FTW *) -> int {
+            return ::lchown(path, uid_t(owner), gid_t(owner)) == 0 ? 0 : errno;
+        },
+        64, FTW_PHYS);
+    if (rc != 0)
+        return fail(Error::Code::Io,
+                    Text::tr("could not hand the workspace to the container user: %1")
+                        .arg(QString::fromLocal8Bit(std::strerror(rc > 0 ? rc : errno))),
+                    root, Text::tr("Check that the data folder is on a file system that keeps owners."));
+    return {};
+}
+
+} // namespace paddock

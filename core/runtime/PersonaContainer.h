@@ -1,0 +1,25 @@
+#pragma once
+
+#include "common/Error.h"
+#include "personas/Persona.h"
+#include "runtime/EngineClient.h"
+#include "runtime/PersonaRuntime.h"
+
+#include <optional>
+
+namespace paddock {
+
+// What starting a persona does on the engine, for PersonaRuntime's worker threads (blocking; a
+// client of their own): its named volumes, and its container made anew (a stopped one is replaced,
+// so that edits take effect; its volumes stay), hardened (containerSpec) with the workspace, its
+// socket folder and paddock-relay in front of its entrypoint (the persona's, else the image's),
+// then started. An isolated persona's internal network of an older Paddock is removed. The socket
+// folder and what listens there are ready before (PersonaRuntime::ensureSockets).
+Result<void> preparePersonaContainer(EngineClient &client, const EngineClient::Version &version,
+                                     bool rootless, const Persona &persona,
+                                     const std::optional<WorkspaceMount> &workspace, const QString &relay);
+
+// Hands a folder and everything in it to `uid` (links themselves, never what they point to).
+Result<void> chownTree(const QString &root, int uid);
+
+} // namespace paddock
