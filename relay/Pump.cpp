@@ -53,7 +53,7 @@ Pump::Status Pump::run(std::size_t budget, bool lastDirection)
         if (m_sourceEof) {
             // The last direction's EOF reaches the sink with the close() that follows at once.
             if (!lastDirection && ::shutdown(m_sink, SHUT_WR) < 0 && errno != ENOTCONN)
-                return fail(errno);
+                return fail(errno, true);
             m_status = Status::Finished;
             break;
         }
@@ -153,7 +153,7 @@ Pump::Step Pump::drain()
             m_sinkReady->writable = false;
             return Step::WouldBlock;
         }
-        fail(n < 0 ? errno : EIO);
+        fail(n < 0 ? errno : EIO, true);
         return Step::Failed;
     }
     releaseBuffer();
@@ -176,7 +176,7 @@ Pump::Step Pump::drainBySplice()
         }
         if (n < 0 && errno == EINVAL) // this kind of sink cannot splice: the buffer takes over
             return stopSplicing() ? Step::Moved : Step::Failed;
-        fail(n < 0 ? errno : EIO);
+        fail(n < 0 ? errno : EIO, true);
         return Step::Failed;
     }
     return Step::Moved;
@@ -232,10 +232,11 @@ void Pump::releaseBuffer()
     m_buffer.reset();
 }
 
-Pump::Status Pump::fail(int err)
+Pump::Status Pump::fail(int err, bool sink)
 {
     m_status = Status::Failed;
     m_error = err;
+    m_sinkFailed = sink;
     return m_status;
 }
 

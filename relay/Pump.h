@@ -53,6 +53,11 @@ public:
     Status status() const { return m_status; }
     // The errno value of a failure.
     int error() const { return m_error; }
+    // Failed because the sink took no more (the peer is gone or stopped reading): the other
+    // direction, whose source that peer is, may still hold its last words (an error answer).
+    bool sinkFailed() const { return m_status == Status::Failed && m_sinkFailed; }
+    // Done with, either way: nothing more will move in this direction.
+    bool ended() const { return m_status != Status::Running; }
 
 private:
     enum class Step { Moved, WouldBlock, Failed };
@@ -65,7 +70,7 @@ private:
     void startSplicing();
     bool stopSplicing();
     void releaseBuffer();
-    Status fail(int err);
+    Status fail(int err, bool sink = false);
 
     int m_source = -1;
     int m_sink = -1;
@@ -83,6 +88,7 @@ private:
     bool m_sourceEof = false;
     Status m_status = Status::Running;
     int m_error = 0;
+    bool m_sinkFailed = false;
 };
 
 } // namespace paddock::relay

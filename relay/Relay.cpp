@@ -214,12 +214,10 @@ void Relay::onEvent(Watched &watched, std::uint32_t events)
         }
         break;
     case Connection::State::Open:
-        // An error that no wanted event reports would wake the loop again and again.
-        if (events & EPOLLERR)
-            close(connection);
-        else
-            queue(connection); // once, after this batch of events
-
+        // An error (a reset) is found by the pumps: a read returns what arrived before it first,
+        // so an answer sent just before a reset still reaches the other side. Edge-triggered, the
+        // error wakes the loop once; the readiness set above makes the pumps try the socket.
+        queue(connection); // once, after this batch of events
         break;
     case Connection::State::WaitingToRetry:
     case Connection::State::Closed: // earlier in this batch of events
@@ -312,15 +310,19 @@ void Relay::open(Connection &connection)
         close(connection);
 }
 
+// A direction that ends (EOF passed on, or its sink gone) leaves the other to end on its own: what a
+// peer wrote before it stopped reading (an error answer, then a reset) is still delivered. A source
+// that fails (a reset, read) leaves nobody to deliver to: the connection closes.
 void Relay::pump(Connection &connection)
 {
-    const Pump::Status up =
-        connection.up.run(kPumpBudget, connection.down.status() == Pump::Status::Finished);
-    const Pump::Status down = connection.down.run(kPumpBudget, up == Pump::Status::Finished);
-    if (up == Pump::Status::Failed || down == Pump::Status::Failed ||
-        (up == Pump::Status::Finished && down == Pump::Status::Finished))
+    Pump &up = connection.up;
+    Pump &down = connection.down;
+    const auto sourceFailed = [](const Pump &p) { return p.status() == Pump::Status::Failed && !p.sinkFailed(); };
+    up.run(kPumpBudget, down.ended());
+    down.run(kPumpBudget, up.ended());
+    if (sourceFailed(up) || sourceFailed(down) || (up.ended() && down.ended()))
         close(connection);
-    else if (connection.up.canContinue() || connection.down.canContinue())
+    else if (up.canContinue() || down.canContinue())
         queue(connection); // stopped for its budget: no event will come for what is left
 }
 

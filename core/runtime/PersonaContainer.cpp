@@ -7,6 +7,7 @@
 #include <QFile>
 #include <QJsonArray>
 #include <QJsonDocument>
+#include <QMutex>
 #include <QUrl>
 
 #include <cerrno>
@@ -179,11 +180,25 @@ Result<void> preparePersonaContainer(EngineClient &client, const EngineClient::V
     // The internal network an isolated persona had before it had none: nothing is on it now.
     if (persona.isolated())
         (void)client.removeNetwork(persona.networkName());
-    auto created = client.createContainer(persona.containerName(),
-                                          createBody(persona, version, rootless, workspace, relay, command));
-    if (!created)
-        return std::unexpected(created.error());
-    return client.startContainer(persona.containerName());
+    const QJsonObject body = createBody(persona, version, rootless, workspace, relay, command);
+    // Rootless podman can create a keep-id container without its user mapping when several are
+    // created at once through its Docker API (podman#20107): runc then refuses to start it. One
+    // container of this process is made at a time there, and one made without its mapping anyway
+    // (another client's at the same moment) is made once more.
+    static QMutex oneAtATime;
+    std::optional<QMutexLocker<QMutex>> lock;
+    if (rootless)
+        lock.emplace(&oneAtATime);
+    for (int attempt = 0;; ++attempt) {
+        if (auto created = client.createContainer(persona.containerName(), body); !created)
+            return std::unexpected(created.error());
+        auto started = client.startContainer(persona.containerName());
+        if (started || attempt > 0 || !rootless ||
+            !started.error().message.contains(QStringLiteral("no user mapping found")))
+            return started;
+        if (auto removed = client.removeContainer(persona.containerName(), true); !removed)
+            return started;
+    }
 }
 
 // Hands a folder and everything in it to `uid` (links themselves, never what they point to).

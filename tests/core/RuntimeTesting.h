@@ -27,14 +27,31 @@ inline bool waitForState(PersonaRuntime &runtime, const QString &persona, Person
 }
 
 // Runs a bash command line in the persona's container: its exit code and what it wrote.
+// The command's output starts with a marker, so that output the engine lost (podman's exec can
+// return none at all under load) is told apart from a command that said nothing: that exec is run
+// once more, with a warning; what the command itself does wrong is never retried.
 inline EngineClient::ExecResult inContainer(EngineClient &client, const QString &persona,
                                             const QString &script)
 {
-    auto r = client.exec(QStringLiteral("paddock-") + persona,
-                         {QStringLiteral("bash"), QStringLiteral("-c"), script});
-    if (!r)
-        qWarning("exec in %s: %s", qPrintable(persona), qPrintable(r.error().text()));
-    return r ? *r : EngineClient::ExecResult{};
+    static const QByteArray marker = "paddock-exec-began\n";
+    for (int attempt = 0;; ++attempt) {
+        auto r = client.exec(QStringLiteral("paddock-") + persona,
+                             {QStringLiteral("bash"), QStringLiteral("-c"),
+                              QStringLiteral("printf 'paddock-exec-began\\n'; ") + script});
+        if (!r) {
+            qWarning("exec in %s: %s", qPrintable(persona), qPrintable(r.error().text()));
+            return EngineClient::ExecResult{};
+        }
+        if (r->stdoutText.startsWith(marker)) {
+            r->stdoutText.remove(0, marker.size());
+            return *r;
+        }
+        qWarning("exec in %s: the engine returned none of the output (exit %d, stdout [%s], stderr [%s])%s",
+                 qPrintable(persona), r->exitCode, r->stdoutText.constData(), r->stderrText.constData(),
+                 attempt == 0 ? "; once more" : "");
+        if (attempt > 0)
+            return *r;
+    }
 }
 
 // The events of `persona` in the log at `databasePath`, oldest first, once there are at least

@@ -121,7 +121,16 @@ class TestIsolation : public QObject
         const auto r = inContainer(name, QStringLiteral("exec 3<>/dev/tcp/127.0.0.1/3128 && printf '%1' >&3 "
                                                         "&& timeout 5 head -n 1 <&3")
                                              .arg(request));
+        if (r.stdoutText.isEmpty()) // what went wrong, for the comparison that fails
+            return "exit " + QByteArray::number(r.exitCode) + ": " + r.stderrText.trimmed();
         return r.stdoutText.trimmed();
+    }
+
+    // What a command in the container did, for a failure's message.
+    static QByteArray said(const EngineClient::ExecResult &r)
+    {
+        return "exit " + QByteArray::number(r.exitCode) + ", stdout [" + r.stdoutText + "], stderr [" +
+               r.stderrText + ']';
     }
 
     static QString local(int port) { return QStringLiteral("127.0.0.1:%1").arg(port); }
@@ -214,6 +223,17 @@ when { resource.name == "127.0.0.1" && resource.port == %2 };)")
         }
     }
 
+    // After a failure, what the containers said (the relay reports to its stderr).
+    void cleanup()
+    {
+        if (!QTest::currentTestFailed() || !m_client)
+            return;
+        for (const QString &name : {m_enforced, m_shadow, m_served})
+            if (auto lines = m_client->logs(QStringLiteral("paddock-") + name, 20))
+                for (const auto &line : *lines)
+                    qInfo("%s: %s", qPrintable(name), line.text.constData());
+    }
+
     void cleanupTestCase()
     {
         if (m_runtime) {
@@ -247,8 +267,8 @@ when { resource.name == "127.0.0.1" && resource.port == %2 };)")
         const auto folder = inContainer(
             m_enforced, QStringLiteral("stat -c '%a %u' /run/paddock/sockets; ls /run/paddock/sockets"));
         QVERIFY2(folder.stdoutText.startsWith("700 1000\n") || folder.stdoutText.startsWith("777 "),
-                 folder.stdoutText.constData());
-        QVERIFY2(folder.stdoutText.contains("egress\n"), folder.stdoutText.constData());
+                 said(folder));
+        QVERIFY2(folder.stdoutText.contains("egress\n"), said(folder));
         struct stat st{};
         QCOMPARE(::stat(QFile::encodeName(PersonaSockets::folder(m_enforced)).constData(), &st), 0);
         QCOMPARE(st.st_mode & 0077, ::geteuid() == 0 || st.st_uid == ::geteuid() ? 0u : 0077u);
@@ -272,7 +292,7 @@ when { resource.name == "127.0.0.1" && resource.port == %2 };)")
         const auto direct = inContainer(
             m_enforced, QStringLiteral("timeout 4 bash -c 'exec 3<>/dev/tcp/%1/%2' 2>&1 && echo CONNECTED")
                             .arg(target.section(u':', 0, 0), target.section(u':', 1)));
-        QVERIFY2(!direct.stdoutText.contains("CONNECTED"), direct.stdoutText.constData());
+        QVERIFY2(!direct.stdoutText.contains("CONNECTED"), said(direct));
         QCOMPARE(m_echo->connections(), before);
         QVERIFY(inContainer(m_enforced, QStringLiteral("getent hosts example.com")).exitCode != 0);
         QVERIFY(inContainer(m_enforced, QStringLiteral("getent hosts localhost.paddock.invalid")).exitCode !=
@@ -285,11 +305,11 @@ when { resource.name == "127.0.0.1" && resource.port == %2 };)")
         const auto tunnelled = inContainer(
             m_enforced, curl() + QStringLiteral("-p -x \"$HTTPS_PROXY\" http://%1/hello").arg(http()));
         QVERIFY2(tunnelled.stdoutText == "outside says hello\n",
-                 QByteArray(tunnelled.stdoutText + tunnelled.stderrText).constData());
+                 said(tunnelled));
         const auto plain = inContainer(
             m_enforced, curl() + QStringLiteral("-x \"$HTTP_PROXY\" http://%1/plain").arg(http()));
         QVERIFY2(plain.stdoutText == "outside says hello\n",
-                 QByteArray(plain.stdoutText + plain.stderrText).constData());
+                 said(plain));
         QVERIFY(m_http->received().contains("GET /plain HTTP/1.1\r\n"));
         QCOMPARE(inContainer(m_enforced, QStringLiteral("echo $HTTPS_PROXY")).stdoutText.trimmed(),
                  QByteArray("http://127.0.0.1:3128"));
@@ -318,13 +338,13 @@ when { resource.name == "127.0.0.1" && resource.port == %2 };)")
         const auto tunnel = inContainer(
             m_enforced,
             curl() + QStringLiteral("-p -x \"$HTTPS_PROXY\" https://blocked.example/ 2>&1; echo curl=$?"));
-        QVERIFY2(tunnel.stdoutText.contains("403"), tunnel.stdoutText.constData());
-        QVERIFY2(!tunnel.stdoutText.contains("curl=0"), tunnel.stdoutText.constData());
+        QVERIFY2(tunnel.stdoutText.contains("403"), said(tunnel));
+        QVERIFY2(!tunnel.stdoutText.contains("curl=0"), said(tunnel));
         const auto post = inContainer(
             m_enforced, curl() + QStringLiteral("-i -x \"$HTTP_PROXY\" -X POST http://blocked.example/"));
-        QVERIFY2(post.stdoutText.startsWith("HTTP/1.1 403 Forbidden"), post.stdoutText.constData());
+        QVERIFY2(post.stdoutText.startsWith("HTTP/1.1 403 Forbidden"), said(post));
         QVERIFY2(post.stdoutText.contains("X-Paddock-Reason: no policy permits it"),
-                 post.stdoutText.constData());
+                 said(post));
         int denied = 0;
         for (const AuditEvent &e : events(m_enforced, 8))
             denied += e.decision == AuditEvent::Decision::Deny &&
@@ -341,8 +361,7 @@ when { resource.name == "127.0.0.1" && resource.port == %2 };)")
                                                  "'CONNECT %1 HTTP/1.1\\r\\nHost: %1\\r\\n\\r\\n' >&3 "
                                                  "&& timeout 5 head -c 39 <&3")
                                       .arg(local(m_http->port())));
-        QVERIFY2(r.stdoutText.startsWith("HTTP/1.1 200 Connection established\r\n\r\n"),
-                 r.stdoutText.constData());
+        QVERIFY2(r.stdoutText.startsWith("HTTP/1.1 200 Connection established\r\n\r\n"), said(r));
         // Its decisions are its own: the event names the shadow persona and its socket.
         const auto recorded = events(m_shadow, 1);
         QVERIFY(!recorded.isEmpty());
@@ -419,8 +438,8 @@ when { resource.name == "127.0.0.1" && resource.port == %2 };)")
             QStringLiteral("HOME=/tmp timeout 10 ssh -T -o BatchMode=yes -o StrictHostKeyChecking=no "
                            "-o ConnectTimeout=5 git@blocked.example 2>&1; echo rc=$?"));
         QVERIFY2(refused.stdoutText.contains("the egress proxy refused blocked.example:22"),
-                 refused.stdoutText.constData());
-        QVERIFY2(refused.stdoutText.contains("no policy permits it"), refused.stdoutText.constData());
+                 said(refused));
+        QVERIFY2(refused.stdoutText.contains("no policy permits it"), said(refused));
         QVERIFY(!refused.stdoutText.contains("rc=0"));
         // A loopback port the policy does not name: the guard refuses it.
         const int echoBefore = m_echo->connections();
@@ -429,7 +448,7 @@ when { resource.name == "127.0.0.1" && resource.port == %2 };)")
             QStringLiteral("HOME=/tmp timeout 10 ssh -T -o BatchMode=yes -o StrictHostKeyChecking=no "
                            "-o ConnectTimeout=5 -p %1 git@127.0.0.1 2>&1; echo rc=$?")
                 .arg(m_echo->port()));
-        QVERIFY2(guarded.stdoutText.contains("is not open to agents"), guarded.stdoutText.constData());
+        QVERIFY2(guarded.stdoutText.contains("is not open to agents"), said(guarded));
         QCOMPARE(m_echo->connections(), echoBefore);
     }
 
@@ -465,9 +484,9 @@ when { resource.name == "127.0.0.1" && resource.port == %2 };)")
                            "%1 -x http://127.0.0.1:3128 http://%2/again; echo curl=$?")
                 .arg(curl(), http()));
         QVERIFY2(killed.stdoutText.contains("killed"),
-                 QByteArray(killed.stdoutText + killed.stderrText).constData());
-        QVERIFY2(!killed.stdoutText.contains("OPEN"), killed.stdoutText.constData());
-        QVERIFY2(!killed.stdoutText.contains("curl=0"), killed.stdoutText.constData());
+                 said(killed));
+        QVERIFY2(!killed.stdoutText.contains("OPEN"), said(killed));
+        QVERIFY2(!killed.stdoutText.contains("curl=0"), said(killed));
         QVERIFY(!m_http->received().contains("GET /again"));
         // The egress socket itself still answers for the persona, and only with its policies: an
         // agent that speaks to it without the relay (here with bash's /dev/tcp it cannot: no Unix

@@ -287,6 +287,10 @@ Peer::Handler answering(const QByteArray &name, const QByteArray &bulk)
             return "no mode";
         if (mode == 'B')
             return 'B' + exchange(fd, bulk).bytes;
+        if (mode == 'R') { // refuses at once: answers, and closes on what it did not read (a reset)
+            (void)sendAll(fd, name + ": refused");
+            return "R";
+        }
         const Received request = readToEnd(fd);
         if (!request.eof)
             return "no EOF";
@@ -520,6 +524,30 @@ private slots:
         QCOMPARE(egress.handled() + git.handled() + inbound.handled(), 2); // no other target was asked
         QVERIFY(relay.stop());
         QCOMPARE(relay.process.readAllStandardError(), QByteArray()); // silent when all is well
+    }
+
+    // A server that answers and closes without reading the rest (an error answer to a request it
+    // will not take): its close resets the connection, and the answer still reaches the client,
+    // before the reset, however the answer and the reset fall into the relay's rounds of events.
+    void anAnswerBeforeAResetArrives()
+    {
+        QTemporaryDir dir;
+        const quint16 proxyPort = freePort();
+        Peer egress(listenUnix(dir.filePath(u"egress"_s)), answering("egress", {}));
+        RelayProcess relay;
+        const QString error = relay.start({u"serve"_s, u"--dir"_s, dir.path(), u"--proxy-port"_s,
+                                           QString::number(proxyPort), u"--git-port"_s, u"0"_s});
+        QVERIFY2(error.isEmpty(), qPrintable(error));
+        for (int i = 0; i < 50; ++i) {
+            UniqueFd client = connectTcp(proxyPort);
+            QVERIFY(client.valid());
+            QVERIFY(sendAll(client.get(), 'R' + randomBytes(16 * 1024)));
+            const Received answer = readToEnd(client.get(), 10s);
+            QVERIFY2(answer.error != ETIMEDOUT, "the client was left hanging");
+            QCOMPARE(answer.bytes, QByteArray("egress: refused"));
+        }
+        QTRY_COMPARE(egress.handled(), 50);
+        QVERIFY(relay.stop());
     }
 
     // No server behind a listener: the client is closed at once (fail closed), and the relay goes
