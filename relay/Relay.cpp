@@ -317,7 +317,9 @@ void Relay::pump(Connection &connection)
 {
     Pump &up = connection.up;
     Pump &down = connection.down;
-    const auto sourceFailed = [](const Pump &p) { return p.status() == Pump::Status::Failed && !p.sinkFailed(); };
+    const auto sourceFailed = [](const Pump &p) {
+        return p.status() == Pump::Status::Failed && !p.sinkFailed();
+    };
     up.run(kPumpBudget, down.ended());
     down.run(kPumpBudget, up.ended());
     if (sourceFailed(up) || sourceFailed(down) || (up.ended() && down.ended()))

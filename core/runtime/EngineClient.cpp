@@ -777,6 +777,14 @@ Result<QString> EngineClient::createVolumeHelper(const QString &volume, const QS
     return name;
 }
 
+// Killed first: its `sleep`, PID 1, ignores SIGTERM, so a forced removal alone waits out the stop
+// timeout, which on a busy machine outlasted the call and left the helper behind.
+void EngineClient::removeVolumeHelper(const QString &helper)
+{
+    (void)killContainer(helper);
+    (void)removeContainer(helper, true);
+}
+
 namespace {
 // The helper's tar, run as root with numeric owners: the archive API cannot carry owners on
 // podman (GET reports every file as the container user's, PUT gives every file to it).
@@ -809,7 +817,7 @@ Result<void> EngineClient::backupVolume(const QString &volume, const QString &he
     auto helper = createVolumeHelper(volume, helperImage);
     if (!helper)
         return std::unexpected(within(what, helper.error()));
-    const auto removeHelper = qScopeGuard([&] { (void)removeContainer(*helper, true); });
+    const auto removeHelper = qScopeGuard([&] { removeVolumeHelper(*helper); });
     // "." first: the volume's top folder keeps its mode and owner too.
     QByteArray tar;
     if (auto made = helperTar(*this, what, *helper,
@@ -870,7 +878,7 @@ Result<void> EngineClient::restoreVolume(const QString &volume, const QString &h
     auto helper = createVolumeHelper(volume, helperImage);
     if (!helper)
         return std::unexpected(within(what, helper.error()));
-    const auto removeHelper = qScopeGuard([&] { (void)removeContainer(*helper, true); });
+    const auto removeHelper = qScopeGuard([&] { removeVolumeHelper(*helper); });
     // The archive goes into the helper's own layer (removed with it) as one file, and its tar
     // extracts it with the owners it records.
     const QString staged = QStringLiteral("paddock-restore.tar");

@@ -177,6 +177,7 @@ public:
 private:
     // A running helper container (sleep, as root, no network) with `volume` at /volume; its name.
     Result<QString> createVolumeHelper(const QString &volume, const QString &helperImage);
+    void removeVolumeHelper(const QString &helper);
     // The request body is `body`, or `upload` (read as it is sent) when that is set.
     Result<Response> send(const QByteArray &method, const QString &path, const QByteArray &body,
                           const QByteArray &contentType, std::chrono::milliseconds timeout,

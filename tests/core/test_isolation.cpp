@@ -304,12 +304,10 @@ when { resource.name == "127.0.0.1" && resource.port == %2 };)")
         // HTTPS-style: a CONNECT tunnel (curl -p), then plain HTTP through the relay's proxy port.
         const auto tunnelled = inContainer(
             m_enforced, curl() + QStringLiteral("-p -x \"$HTTPS_PROXY\" http://%1/hello").arg(http()));
-        QVERIFY2(tunnelled.stdoutText == "outside says hello\n",
-                 said(tunnelled));
+        QVERIFY2(tunnelled.stdoutText == "outside says hello\n", said(tunnelled));
         const auto plain = inContainer(
             m_enforced, curl() + QStringLiteral("-x \"$HTTP_PROXY\" http://%1/plain").arg(http()));
-        QVERIFY2(plain.stdoutText == "outside says hello\n",
-                 said(plain));
+        QVERIFY2(plain.stdoutText == "outside says hello\n", said(plain));
         QVERIFY(m_http->received().contains("GET /plain HTTP/1.1\r\n"));
         QCOMPARE(inContainer(m_enforced, QStringLiteral("echo $HTTPS_PROXY")).stdoutText.trimmed(),
                  QByteArray("http://127.0.0.1:3128"));
@@ -343,8 +341,7 @@ when { resource.name == "127.0.0.1" && resource.port == %2 };)")
         const auto post = inContainer(
             m_enforced, curl() + QStringLiteral("-i -x \"$HTTP_PROXY\" -X POST http://blocked.example/"));
         QVERIFY2(post.stdoutText.startsWith("HTTP/1.1 403 Forbidden"), said(post));
-        QVERIFY2(post.stdoutText.contains("X-Paddock-Reason: no policy permits it"),
-                 said(post));
+        QVERIFY2(post.stdoutText.contains("X-Paddock-Reason: no policy permits it"), said(post));
         int denied = 0;
         for (const AuditEvent &e : events(m_enforced, 8))
             denied += e.decision == AuditEvent::Decision::Deny &&
@@ -437,8 +434,7 @@ when { resource.name == "127.0.0.1" && resource.port == %2 };)")
             m_enforced,
             QStringLiteral("HOME=/tmp timeout 10 ssh -T -o BatchMode=yes -o StrictHostKeyChecking=no "
                            "-o ConnectTimeout=5 git@blocked.example 2>&1; echo rc=$?"));
-        QVERIFY2(refused.stdoutText.contains("the egress proxy refused blocked.example:22"),
-                 said(refused));
+        QVERIFY2(refused.stdoutText.contains("the egress proxy refused blocked.example:22"), said(refused));
         QVERIFY2(refused.stdoutText.contains("no policy permits it"), said(refused));
         QVERIFY(!refused.stdoutText.contains("rc=0"));
         // A loopback port the policy does not name: the guard refuses it.
@@ -483,8 +479,7 @@ when { resource.name == "127.0.0.1" && resource.port == %2 };)")
                            "timeout 3 bash -c 'exec 3<>/dev/tcp/127.0.0.1/3128' 2>/dev/null && echo OPEN; "
                            "%1 -x http://127.0.0.1:3128 http://%2/again; echo curl=$?")
                 .arg(curl(), http()));
-        QVERIFY2(killed.stdoutText.contains("killed"),
-                 said(killed));
+        QVERIFY2(killed.stdoutText.contains("killed"), said(killed));
         QVERIFY2(!killed.stdoutText.contains("OPEN"), said(killed));
         QVERIFY2(!killed.stdoutText.contains("curl=0"), said(killed));
         QVERIFY(!m_http->received().contains("GET /again"));
