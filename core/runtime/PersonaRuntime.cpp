@@ -1,4 +1,5 @@
 #include "runtime/PersonaRuntime.h"
+#include "runtime/PersonaRuntimePrivate.h"
 
 #include "config/Paths.h"
 #include "personas/PersonaStore.h"
@@ -37,13 +38,6 @@ struct Text
 {
     Q_DECLARE_TR_FUNCTIONS(paddock::PersonaRuntime)
 };
-
-constexpr int ContainerUid = 1000;
-
-QString encoded(const QString &s)
-{
-    return QString::fromLatin1(QUrl::toPercentEncoding(s));
-}
 
 // "could not start dev: …", one whole sentence per action (so that translations read well).
 QString actionFailure(const QString &action, const QString &persona, const QString &reason)
@@ -93,39 +87,6 @@ QString PersonaStatus::text() const
 }
 
 // The streams of stats and logs for the personas being watched or followed.
-class PersonaRuntime::Streams
-{
-public:
-    std::map<QString, std::unique_ptr<EngineStream>> stats;
-    std::map<QString, std::unique_ptr<EngineStream>> logs;
-    // A /wait per running container: it returns the moment the container ends, sooner than the
-    // engine's events (podman's come from a log file it polls).
-    std::map<QString, std::unique_ptr<EngineStream>> exits;
-    std::vector<std::unique_ptr<EngineStream>> retiring; // asked to stop, not yet joined
-
-    void retire(std::map<QString, std::unique_ptr<EngineStream>> &from, const QString &name)
-    {
-        auto it = from.find(name);
-        if (it == from.end())
-            return;
-        it->second->requestStop();
-        retiring.push_back(std::move(it->second));
-        from.erase(it);
-    }
-    void stopAll()
-    {
-        for (auto *map : {&stats, &logs, &exits})
-            for (auto &[name, stream] : *map) {
-                stream->requestStop();
-                retiring.push_back(std::move(stream));
-            }
-        stats.clear();
-        logs.clear();
-        exits.clear();
-        retiring.clear(); // joins each; all were asked first, so this takes about a second at most
-    }
-};
-
 PersonaRuntime::PersonaRuntime(Options options)
     : EngineService(QStringLiteral("runtime"))
     , m_options(std::move(options))
@@ -383,7 +344,7 @@ void PersonaRuntime::refreshOne(const QString &name)
     if (!persona)
         return;
     auto response = m_client->request(
-        "GET", QStringLiteral("/containers/%1/json").arg(encoded(persona->containerName())));
+        "GET", QStringLiteral("/containers/%1/json").arg(encodedForPath(persona->containerName())));
     if (!response)
         return; // the events stream tells about the engine going away
     PersonaStatus s{name};
@@ -706,120 +667,6 @@ void PersonaRuntime::stopAll()
     }
 }
 
-void PersonaRuntime::setWatched(const QStringList &names)
-{
-    m_watched = QSet<QString>(names.begin(), names.end());
-    updateStreams();
-}
-
-void PersonaRuntime::followLogs(const QString &name, int tail)
-{
-    m_followed.insert(name, tail);
-    m_streams->retire(m_streams->logs, name);
-    updateStreams();
-}
-
-void PersonaRuntime::unfollowLogs(const QString &name)
-{
-    m_followed.remove(name);
-    m_streams->retire(m_streams->logs, name);
-}
-
-void PersonaRuntime::updateStreams()
-{
-    if (!m_client || !m_connected)
-        return;
-    for (const Persona &p : m_personas) {
-        const PersonaStatus s = m_status.value(p.name);
-        const bool running = s.state == PersonaStatus::State::Running;
-        if (!running) {
-            m_streams->retire(m_streams->exits, p.name);
-        } else if (!m_streams->exits.contains(p.name)) {
-            const QString name = p.name;
-            const QString id = s.containerId;
-            m_streams->exits[p.name] = std::make_unique<EngineStream>(
-                m_client->endpoint(), m_client->apiVersion(),
-                QStringLiteral("/containers/%1/wait?condition=not-running").arg(encoded(p.containerName())),
-                [](const QByteArray &) {},
-                [this, name, id](const std::optional<Error> &error) {
-                    if (error)
-                        return; // the events stream says what happened to the engine
-                    QMetaObject::invokeMethod(
-                        this,
-                        [this, name, id] {
-                            // Still the container it waited for: read how it ended.
-                            if (m_status.value(name).containerId == id || id.isEmpty())
-                                refreshOne(name);
-                        },
-                        Qt::QueuedConnection);
-                },
-                "POST");
-        }
-        if (!running || !m_watched.contains(p.name)) {
-            m_streams->retire(m_streams->stats, p.name);
-        } else if (!m_streams->stats.contains(p.name)) {
-            // podman sends a sample a second; the CPU share is computed here from two of them.
-            auto previous = std::make_shared<std::optional<EngineClient::ContainerStats>>();
-            auto buffer = std::make_shared<QByteArray>();
-            const QString name = p.name;
-            m_streams->stats[p.name] = std::make_unique<EngineStream>(
-                m_client->endpoint(), m_client->apiVersion(),
-                QStringLiteral("/containers/%1/stats?stream=true").arg(encoded(p.containerName())),
-                [this, name, previous, buffer](const QByteArray &chunk) {
-                    buffer->append(chunk);
-                    qsizetype newline;
-                    while ((newline = buffer->indexOf('\n')) >= 0) {
-                        const QJsonObject o = QJsonDocument::fromJson(buffer->left(newline)).object();
-                        buffer->remove(0, newline + 1);
-                        if (o.isEmpty())
-                            continue;
-                        const EngineClient::ContainerStats now = EngineClient::parseStats(o);
-                        PersonaSample sample;
-                        sample.persona = name;
-                        sample.timeMs = QDateTime::currentMSecsSinceEpoch();
-                        sample.cpuPercent = *previous ? EngineClient::cpuPercent(**previous, now) : 0.0;
-                        sample.memoryBytes = now.memoryBytes;
-                        sample.memoryLimit = now.memoryLimit;
-                        sample.pids = now.pids;
-                        sample.rxBytes = now.rxBytes;
-                        sample.txBytes = now.txBytes;
-                        *previous = now;
-                        emit sampled(sample);
-                    }
-                });
-        }
-        if (!m_followed.contains(p.name)) {
-            m_streams->retire(m_streams->logs, p.name);
-        } else if (!m_streams->logs.contains(p.name) && (running || s.state == PersonaStatus::State::Exited ||
-                                                         s.state == PersonaStatus::State::Stopped)) {
-            if (s.containerId.isEmpty() && !running)
-                continue;
-            auto rest = std::make_shared<QByteArray>();
-            const QString name = p.name;
-            const int tail = m_followed.value(p.name);
-            // After the first stream, only what is new: the lines before were already shown.
-            m_followed.insert(p.name, 0);
-            m_streams->logs[p.name] = std::make_unique<EngineStream>(
-                m_client->endpoint(), m_client->apiVersion(),
-                QStringLiteral("/containers/%1/logs?follow=%2&stdout=true&stderr=true&tail=%3")
-                    .arg(encoded(p.containerName()),
-                         running ? QStringLiteral("true") : QStringLiteral("false"),
-                         tail < 0 ? QStringLiteral("all") : QString::number(tail)),
-                [this, name, rest](const QByteArray &chunk) {
-                    const QList<EngineClient::LogLine> lines = EngineClient::demultiplex(*rest, chunk);
-                    if (!lines.isEmpty())
-                        emit logLines(name, lines);
-                });
-        }
-    }
-}
-
-void PersonaRuntime::reap()
-{
-    auto &r = m_streams->retiring;
-    r.erase(std::remove_if(r.begin(), r.end(), [](const auto &s) { return s->isFinished(); }), r.end());
-}
-
 void PersonaRuntime::addPersona(const Persona &persona)
 {
     if (auto added = m_store->add(persona); !added)
@@ -889,65 +736,6 @@ void PersonaRuntime::removePersona(const QString &name, bool removeVolumes)
             return {};
         },
         removeEntry);
-}
-
-int PersonaRuntime::socketOwner(const Persona &persona) const
-{
-    // Rootless podman maps the container's user to this one (keep-id); a rootful engine runs it as
-    // that uid on the host.
-    if (m_rootless)
-        return -1;
-    return persona.relaxed.rootUser ? 0 : ContainerUid;
-}
-
-Result<void> PersonaRuntime::ensureSockets(const Persona &persona)
-{
-    if (auto ready = PersonaSockets::prepare(persona.name, socketOwner(persona)); !ready)
-        return ready;
-    ensureTransport(persona.name);
-    if (!persona.isolated())
-        return {};
-    if (m_options.serveEgress)
-        if (auto served = m_options.serveEgress(persona.name, PersonaSockets::egress(persona.name)); !served)
-            return served;
-    for (const Persona::Port &port : persona.ports)
-        if (auto open = m_inbound->open(persona.name, port.host,
-                                        PersonaSockets::inbound(persona.name, port.container));
-            !open)
-            return open;
-    return {};
-}
-
-void PersonaRuntime::ensureTransport(const QString &persona)
-{
-    const auto p = findPersona(persona);
-    if (!m_transport || !p)
-        return;
-    const QStringList mirrors = WorkspaceBuilder(m_options.dataDir).mirrorsOf(persona);
-    if (mirrors.isEmpty())
-        return;
-    if (auto ready = PersonaSockets::prepare(persona, socketOwner(*p)); !ready)
-        return emit problem(QStringLiteral("git-transport:") + persona, ready.error());
-    if (auto served = m_transport->serve(persona, PersonaSockets::git(persona), mirrors); !served)
-        emit problem(QStringLiteral("git-transport:") + persona, served.error());
-}
-
-void PersonaRuntime::updateSockets(const PersonaStatus &status)
-{
-    const auto p = findPersona(status.persona);
-    if (!p)
-        return;
-    using State = PersonaStatus::State;
-    if (status.state == State::Running) {
-        // Started here (then this changes nothing), or by someone else, or before Paddock ran.
-        if (auto ready = ensureSockets(*p); !ready)
-            emit problem(QStringLiteral("sockets:") + p->name, ready.error());
-        else
-            emit recovered(QStringLiteral("sockets:") + p->name);
-    } else if (status.state == State::Stopped || status.state == State::Exited) {
-        m_inbound->close(p->name);             // its ports are free for others while it does not run
-        PersonaSockets::clearSecrets(p->name); // (Docker's secrets folder) none outlives its container
-    }
 }
 
 void PersonaRuntime::createWorkspace(const QString &persona, const QString &source, const QString &feature,
