@@ -1720,14 +1720,6 @@
         <translation>Agent-Abbild erstellen</translation>
     </message>
     <message>
-        <source>Paddock&apos;s personas run in the container image %1, which is not in your container engine yet.
-
-Building it makes a minimal Debian 13 system with git, the OpenSSH client and server, curl and the user dev, and imports it into the engine. It takes about a minute and about 300 MB of disk, needs network access to Debian&apos;s mirror (deb.debian.org) and root (the recipe uses debootstrap). No registry is used.</source>
-        <translation>Die Personas von Paddock laufen im Container-Abbild %1, das es in Ihrem Container-Dienst noch nicht gibt.
-
-Beim Erstellen entsteht ein minimales Debian-13-System mit git, dem OpenSSH-Client und -Server, curl und dem Benutzer dev, das in den Container-Dienst importiert wird. Das dauert etwa eine Minute und braucht etwa 300 MB Speicherplatz, Netzwerkzugriff auf den Debian-Spiegel (deb.debian.org) und root (das Rezept verwendet debootstrap). Es wird keine Registry verwendet.</translation>
-    </message>
-    <message>
         <source>Starting…</source>
         <translation>Wird gestartet …</translation>
     </message>
@@ -1746,6 +1738,14 @@ Beim Erstellen entsteht ein minimales Debian-13-System mit git, dem OpenSSH-Clie
     <message>
         <source>&amp;Try again</source>
         <translation>&amp;Erneut versuchen</translation>
+    </message>
+    <message>
+        <source>Paddock&apos;s personas run in the container image %1, which is not in your container engine yet.
+
+Building it makes a minimal Debian 13 system with git, the OpenSSH client and server, curl, the user dev and the coding agents (Claude Code, Codex, opencode and Copilot CLI, at the versions this Paddock was tested with), and imports it into the engine. It takes a few minutes and about 1.8 GB of disk, needs network access to Debian&apos;s mirror (deb.debian.org) and the npm registry (about 500 MB the first time), and root (the recipe uses debootstrap). No image registry is used.</source>
+        <translation>Paddocks Personas laufen im Container-Image %1, das noch nicht in Ihrer Container-Engine ist.
+
+Der Bau erstellt ein minimales Debian-13-System mit git, OpenSSH-Client und -Server, curl, dem Benutzer dev und den Coding-Agenten (Claude Code, Codex, opencode und Copilot CLI, in den Versionen, mit denen dieses Paddock getestet wurde) und importiert es in die Engine. Er dauert einige Minuten, braucht etwa 1,8 GB Speicherplatz, Netzwerkzugang zu Debians Spiegel (deb.debian.org) und zur npm-Registry (beim ersten Mal etwa 500 MB) sowie root (das Rezept verwendet debootstrap). Es wird keine Image-Registry verwendet.</translation>
     </message>
 </context>
 <context>
@@ -1829,6 +1829,14 @@ Beim Erstellen entsteht ein minimales Debian-13-System mit git, dem OpenSSH-Clie
     <message>
         <source>built %1</source>
         <translation>%1 erstellt</translation>
+    </message>
+    <message>
+        <source>cannot read the image&apos;s labels: %1</source>
+        <translation>die Labels des Images können nicht gelesen werden: %1</translation>
+    </message>
+    <message>
+        <source>line %1 is not a label the recipe writes (io.paddock.NAME=VALUE): %2</source>
+        <translation>Zeile %1 ist kein Label, wie es das Rezept schreibt (io.paddock.NAME=WERT): %2</translation>
     </message>
 </context>
 <context>
@@ -4639,10 +4647,6 @@ Legen Sie ein Repository ohne Submodule ab, oder machen Sie deren Inhalt zu eine
         <translation>paddockctl image %1: unerwartetes Argument „%2“; siehe --help</translation>
     </message>
     <message>
-        <source>Build Paddock&apos;s agent image (Debian 13 with git, OpenSSH, curl and the user dev) from Debian&apos;s mirror and import it into the container engine. Needs root (the recipe uses debootstrap), network access and about a minute.</source>
-        <translation>Das Agent-Abbild von Paddock (Debian 13 mit git, OpenSSH, curl und dem Benutzer dev) aus dem Debian-Spiegel erstellen und in den Container-Dienst importieren. Braucht root (das Rezept verwendet debootstrap), Netzwerkzugriff und etwa eine Minute.</translation>
-    </message>
-    <message>
         <source>More Debian packages for the image, comma-separated.</source>
         <translation>Weitere Debian-Pakete für das Abbild, durch Kommas getrennt.</translation>
     </message>
@@ -5251,6 +5255,22 @@ proxy listen|status: der Egress-Proxy (siehe paddockctl proxy BEFEHL --help).</t
     <message>
         <source>--persona and one of --address or --socket are required</source>
         <translation>--persona und entweder --address oder --socket sind erforderlich</translation>
+    </message>
+    <message>
+        <source>Build Paddock&apos;s agent image (Debian 13 with git, OpenSSH, curl, the user dev and the coding agents Claude Code, Codex, opencode and Copilot CLI at their pinned versions) from Debian&apos;s mirror and the npm registry, and import it into the container engine. Needs root (the recipe uses debootstrap), network access and a few minutes; the image is about 1.8 GB.</source>
+        <translation>Baut Paddocks Agent-Image (Debian 13 mit git, OpenSSH, curl, dem Benutzer dev und den Coding-Agenten Claude Code, Codex, opencode und Copilot CLI in ihren festgelegten Versionen) aus Debians Spiegel und der npm-Registry und importiert es in die Container-Engine. Braucht root (das Rezept verwendet debootstrap), Netzwerkzugang und einige Minuten; das Image ist etwa 1,8 GB groß.</translation>
+    </message>
+    <message>
+        <source>Leave the coding agents out (about 300 MB, no npm).</source>
+        <translation>Die Coding-Agenten weglassen (etwa 300 MB, kein npm).</translation>
+    </message>
+    <message>
+        <source>agents: none (built with --no-agents, or by an older Paddock)</source>
+        <translation>Agenten: keine (mit --no-agents gebaut, oder von einem älteren Paddock)</translation>
+    </message>
+    <message>
+        <source>agents: %1</source>
+        <translation>Agenten: %1</translation>
     </message>
 </context>
 </TS>

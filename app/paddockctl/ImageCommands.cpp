@@ -64,14 +64,18 @@ int build(const QStringList &arguments)
 {
     QCommandLineParser parser;
     parser.setApplicationDescription(
-        Text::tr("Build Paddock's agent image (Debian 13 with git, OpenSSH, curl and the user dev) "
-                 "from Debian's mirror and import it into the container engine. Needs root (the "
-                 "recipe uses debootstrap), network access and about a minute."));
+        Text::tr("Build Paddock's agent image (Debian 13 with git, OpenSSH, curl, the user dev and "
+                 "the coding agents Claude Code, Codex, opencode and Copilot CLI at their pinned "
+                 "versions) from Debian's mirror and the npm registry, and import it into the "
+                 "container engine. Needs root (the recipe uses debootstrap), network access and a "
+                 "few minutes; the image is about 1.8 GB."));
     const QCommandLineOption tag = tagOption();
     const QCommandLineOption include(QStringLiteral("include"),
                                      Text::tr("More Debian packages for the image, comma-separated."),
                                      Text::tr("PKGS"));
-    parser.addOptions({tag, include});
+    const QCommandLineOption noAgents(QStringLiteral("no-agents"),
+                                      Text::tr("Leave the coding agents out (about 300 MB, no npm)."));
+    parser.addOptions({tag, include, noAgents});
     if (const auto done = parse(parser, QStringLiteral("build"), arguments))
         return *done;
 
@@ -81,6 +85,7 @@ int build(const QStringList &arguments)
     ImageBuilder builder(*endpoint);
     if (parser.isSet(include))
         builder.setExtraPackages(parser.value(include).split(QLatin1Char(','), Qt::SkipEmptyParts));
+    builder.setAgents(!parser.isSet(noAgents));
     int exitCode = 1;
     QObject::connect(&builder, &ImageBuilder::progress, &builder, [](int percent, const QString &text) {
         out() << QStringLiteral("%1% %2").arg(percent, 3).arg(text) << Qt::endl;
@@ -144,6 +149,17 @@ int status(const QStringList &arguments)
                                             Qt::ISODateWithMs)
                           .toUTC()
                           .toString(Qt::ISODate))
+          << Qt::endl;
+    // The agents in it, as the recipe labelled them (io.paddock.agent.NAME=VERSION).
+    const QJsonObject labels =
+        info->value(QStringLiteral("Config")).toObject().value(QStringLiteral("Labels")).toObject();
+    QStringList agents;
+    const QString prefix = QStringLiteral("io.paddock.agent.");
+    for (auto it = labels.begin(); it != labels.end(); ++it)
+        if (it.key().startsWith(prefix))
+            agents << it.key().mid(prefix.size()) + QLatin1Char(' ') + it.value().toString();
+    out() << (agents.isEmpty() ? Text::tr("agents: none (built with --no-agents, or by an older Paddock)")
+                               : Text::tr("agents: %1").arg(agents.join(QStringLiteral(", "))))
           << Qt::endl;
     return 0;
 }

@@ -94,15 +94,48 @@ QString ImageBuilder::recipePath()
     return QStringLiteral(PADDOCK_IMAGE_DIR "/") + QLatin1StringView(RecipeName);
 }
 
-QStringList ImageBuilder::imageChanges()
+QStringList ImageBuilder::imageChanges(const QStringList &labels)
 {
-    return {QStringLiteral("USER dev"),
-            QStringLiteral("WORKDIR /home/dev"),
-            QStringLiteral("ENV HOME=/home/dev"),
-            QStringLiteral("ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"),
-            QStringLiteral("ENTRYPOINT [\"/usr/local/bin/paddock-agent\"]"),
-            QStringLiteral("CMD [\"shell\"]"),
-            QStringLiteral("LABEL io.paddock.image=agent")};
+    QStringList changes{
+        QStringLiteral("USER dev"),
+        QStringLiteral("WORKDIR /home/dev"),
+        QStringLiteral("ENV HOME=/home/dev"),
+        QStringLiteral("ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"),
+        QStringLiteral("ENTRYPOINT [\"/usr/local/bin/paddock-agent\"]"),
+        QStringLiteral("CMD [\"shell\"]"),
+        QStringLiteral("LABEL io.paddock.image=agent")};
+    for (const QString &label : labels)
+        if (label != QLatin1StringView("io.paddock.image=agent"))
+            changes << QStringLiteral("LABEL ") + label;
+    return changes;
+}
+
+Result<QStringList> ImageBuilder::readLabels(const QString &path)
+{
+    QFile f(path);
+    if (!f.exists())
+        return QStringList{}; // an older recipe, or another one (tests): no labels of its own
+    if (!f.open(QIODevice::ReadOnly))
+        return fail(Error::Code::Io, Text::tr("cannot read the image's labels: %1").arg(f.errorString()),
+                    path, {});
+    static const QRegularExpression line(QStringLiteral("^io\\.paddock\\.[a-z0-9.-]+=[A-Za-z0-9._+-]+$"));
+    QStringList labels;
+    int number = 0;
+    for (const QByteArray &raw : f.readAll().split('\n')) {
+        ++number;
+        const QString text = QString::fromUtf8(raw).trimmed();
+        if (text.isEmpty())
+            continue;
+        if (!line.match(text).hasMatch())
+            return fail(Error::Code::Parse,
+                        Text::tr("line %1 is not a label the recipe writes (io.paddock.NAME=VALUE): %2")
+                            .arg(number)
+                            .arg(text.left(80)),
+                        QStringLiteral("%1:%2:1").arg(path).arg(number),
+                        Text::tr("This is a bug in the recipe; please report it."));
+        labels << text;
+    }
+    return labels;
 }
 
 bool ImageBuilder::imageExists(EngineClient &client, const QString &name)
@@ -174,6 +207,8 @@ void ImageBuilder::start(const QString &imageName)
         args << QStringLiteral("--include") << m_extraPackages.join(QLatin1Char(','));
     if (!m_mirror.isEmpty())
         args << QStringLiteral("--mirror") << m_mirror;
+    if (!m_agents)
+        args << QStringLiteral("--no-agents");
     connect(m_process, &QProcess::readyRead, this, &ImageBuilder::readOutput);
     connect(m_process, &QProcess::finished, this, &ImageBuilder::recipeFinished);
     connect(m_process, &QProcess::errorOccurred, this, [this](QProcess::ProcessError error) {
@@ -262,16 +297,20 @@ void ImageBuilder::recipeFinished(int exitCode, QProcess::ExitStatus status)
         return finish(fail(Error::Code::Internal, Text::tr("the recipe succeeded but wrote no archive"), tar,
                            Text::tr("This is a bug in the recipe; please report it.")));
 
+    const auto labels = readLabels(tar + QStringLiteral(".labels"));
+    if (!labels)
+        return finish(std::unexpected(labels.error()));
     report(RecipeShare + 2, Text::tr("importing %1 into the container engine").arg(m_image));
     if (m_import.joinable())
         m_import.join();
     // The blocking client belongs to this thread alone; the result comes back queued.
-    m_import = std::thread([this, endpoint = m_endpoint, tar, repository = m_repository, tag = m_tag] {
+    m_import = std::thread([this, endpoint = m_endpoint, tar, repository = m_repository, tag = m_tag,
+                            changes = imageChanges(*labels)] {
         EngineClient client(endpoint);
         Result<QString> result = [&]() -> Result<QString> {
             if (auto v = client.connect(); !v)
                 return std::unexpected(v.error());
-            return client.importImageFile(tar, repository, tag, imageChanges());
+            return client.importImageFile(tar, repository, tag, changes);
         }();
         if (m_cancelled) {
             if (result)

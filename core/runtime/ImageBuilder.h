@@ -39,8 +39,13 @@ public:
     // The recipe beside the sources when running from the build tree, else the installed one
     // (<prefix>/share/paddock/image/build-agent-image, found relative to the executable first).
     static QString recipePath();
-    // The image's configuration as Dockerfile instructions, for EngineClient::importImage.
-    static QStringList imageChanges();
+    // The image's configuration as Dockerfile instructions, for EngineClient::importImage, with
+    // `labels` ("key=value", as the recipe wrote them beside its archive) as LABEL instructions.
+    static QStringList imageChanges(const QStringList &labels = {});
+    // The labels the recipe wrote to `path` (ARCHIVE.labels): one "io.paddock.…=value" a line. A
+    // line that is not one (a key outside io.paddock., a value with other than letters, digits and
+    // ._+-) is an error naming the file and line.
+    static Result<QStringList> readLabels(const QString &path);
     // Whether the engine has `name`; false when it does not or cannot be asked.
     static bool imageExists(EngineClient &client, const QString &name);
 
@@ -49,6 +54,8 @@ public:
     // More Debian packages for the image (the recipe's --include).
     void setExtraPackages(const QStringList &packages) { m_extraPackages = packages; }
     void setMirror(const QString &url) { m_mirror = url; }
+    // Whether the coding agents go into the image (the default), or only the base (--no-agents).
+    void setAgents(bool agents) { m_agents = agents; }
 
     // Builds `imageName` ("repository:tag"; the tag defaults to "latest"). A second start()
     // while one runs fails (through finished()).
@@ -74,6 +81,7 @@ private:
     QString m_recipe;
     QStringList m_extraPackages;
     QString m_mirror;
+    bool m_agents = true;
     EngineClient::Endpoint m_endpoint;
     QString m_image;
     QString m_repository;

@@ -45,7 +45,7 @@ inline QString ensureAgentImage()
     build.setProcessChannelMode(QProcess::MergedChannels);
     build.start(qEnvironmentVariable("PADDOCK_SOURCE_DIR") +
                     QStringLiteral("/packaging/image/build-agent-image"),
-                {QStringLiteral("--import"), agentImageName()});
+                {QStringLiteral("--no-agents"), QStringLiteral("--import"), agentImageName()});
     if (!build.waitForFinished(10 * 60 * 1000) || build.exitCode() != 0)
         return QStringLiteral("build-agent-image failed: ") + QString::fromUtf8(build.readAll());
     return {};

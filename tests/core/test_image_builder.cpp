@@ -108,6 +108,25 @@ private slots:
         QCOMPARE(config.value(QStringLiteral("Cmd")).toArray(), QJsonArray{QStringLiteral("shell")});
         QVERIFY(config.value(QStringLiteral("Env")).toArray().contains(QStringLiteral("HOME=/home/dev")));
         QVERIFY(info->value(QStringLiteral("Size")).toInteger() > 100 * 1000 * 1000);
+        // The agents' versions are labels, the lock file's versions.
+        const QJsonObject labels = config.value(QStringLiteral("Labels")).toObject();
+        QFile manifest(qEnvironmentVariable("PADDOCK_SOURCE_DIR") +
+                       QStringLiteral("/packaging/image/agents/package.json"));
+        QVERIFY(manifest.open(QIODevice::ReadOnly));
+        const QJsonObject pinned = QJsonDocument::fromJson(manifest.readAll())
+                                       .object()
+                                       .value(QStringLiteral("dependencies"))
+                                       .toObject();
+        const QList<std::pair<QString, QString>> agents{
+            {QStringLiteral("claude"), QStringLiteral("@anthropic-ai/claude-code")},
+            {QStringLiteral("codex"), QStringLiteral("@openai/codex")},
+            {QStringLiteral("opencode"), QStringLiteral("opencode-ai")},
+            {QStringLiteral("copilot"), QStringLiteral("@github/copilot")}};
+        for (const auto &[agent, package] : agents)
+            QCOMPARE(labels.value(QStringLiteral("io.paddock.agent.") + agent).toString(),
+                     pinned.value(package).toString());
+        QCOMPARE(labels.value(QStringLiteral("io.paddock.recipe")).toString().size(), 16);
+        qInfo("image size: %lld MB", info->value(QStringLiteral("Size")).toInteger() / 1000 / 1000);
 
         // Run as a persona runs it: hardened, as user 1000, with a read-only root.
         Persona p = Persona::defaults(image).at(0);
@@ -129,7 +148,11 @@ private slots:
                 "git --version; ssh -V 2>&1; curl --version | head -n1; "
                 "test -x /usr/sbin/sshd && echo sshd=yes; echo uid=$(id -u) user=$(id -un); "
                 "touch /probe 2>/dev/null || echo root=read-only; "
-                "touch ~/probe && echo home=writable; touch ~/.cache/probe && echo cache=writable")};
+                "touch ~/probe && echo home=writable; touch ~/.cache/probe && echo cache=writable; "
+                "for a in claude codex opencode copilot; do echo \"$a: $($a --version 2>&1 | head -n1)\"; "
+                "done; "
+                "tmux -V; rg --version | head -n1; jq --version; python3 --version; node --version; "
+                "test -w /opt/paddock/agents || echo agents=read-only")};
         QJsonObject spec = containerSpec(p);
         spec.insert(QStringLiteral("Env"), QJsonArray{QStringLiteral("PADDOCK_SECRETS_WAIT=0")});
         auto container = qScopeGuard([&] { (void)client.removeContainer(p.containerName(), true); });
@@ -152,12 +175,31 @@ private slots:
         QVERIFY2(out.contains(QStringLiteral("root=read-only")), qPrintable(out));
         QVERIFY2(out.contains(QStringLiteral("home=writable")), qPrintable(out));
         QVERIFY2(out.contains(QStringLiteral("cache=writable")), qPrintable(out));
+        // Each agent runs as the persona's user, hardened, at its pinned version; so do the tools
+        // agents expect; and the agents cannot change themselves.
+        QVERIFY2(out.contains(QStringLiteral("claude: %1 (Claude Code)")
+                                  .arg(pinned.value(QStringLiteral("@anthropic-ai/claude-code")).toString())),
+                 qPrintable(out));
+        QVERIFY2(out.contains(QStringLiteral("codex: codex-cli %1")
+                                  .arg(pinned.value(QStringLiteral("@openai/codex")).toString())),
+                 qPrintable(out));
+        QVERIFY2(
+            out.contains(
+                QStringLiteral("opencode: %1").arg(pinned.value(QStringLiteral("opencode-ai")).toString())),
+            qPrintable(out));
+        QVERIFY2(out.contains(QStringLiteral("copilot: GitHub Copilot CLI %1")
+                                  .arg(pinned.value(QStringLiteral("@github/copilot")).toString())),
+                 qPrintable(out));
+        for (const char *tool : {"tmux 3.", "ripgrep 14.", "jq-1.", "Python 3.", "v20."})
+            QVERIFY2(out.contains(QLatin1StringView(tool)), qPrintable(out));
+        QVERIFY2(out.contains(QStringLiteral("agents=read-only")), qPrintable(out));
     }
 
     void cancelDuringTheRecipeLeavesNothing()
     {
         const QString image = m_prefix + QStringLiteral(":cancelled");
         ImageBuilder builder(*m_endpoint);
+        builder.setAgents(false);
         QSignalSpy finished(&builder, &ImageBuilder::finished);
         QString workDir;
         int percent = 0;
@@ -190,6 +232,7 @@ private slots:
         QVERIFY(client.connect());
         auto cleanup = qScopeGuard([&] { (void)client.removeImage(image); });
         ImageBuilder builder(*m_endpoint);
+        builder.setAgents(false);
         QSignalSpy finished(&builder, &ImageBuilder::finished);
         QString workDir;
         connect(&builder, &ImageBuilder::progress, this, [&](int p, const QString &) {

@@ -90,8 +90,10 @@ private slots:
         dialog.show();
         QVERIFY(QTest::qWaitForWindowExposed(&dialog));
         QVERIFY(w.explanation->text().contains(m_image));
-        QVERIFY(w.explanation->text().contains(QStringLiteral("300 MB")));
-        QVERIFY(w.explanation->text().contains(QStringLiteral("minute")));
+        QVERIFY(w.explanation->text().contains(QStringLiteral("1.8 GB")));
+        QVERIFY(w.explanation->text().contains(QStringLiteral("minutes")));
+        QVERIFY(w.explanation->text().contains(QStringLiteral("Claude Code")));
+        QVERIFY(w.explanation->text().contains(QStringLiteral("npm registry")));
         QVERIFY(w.explanation->text().contains(QStringLiteral("Debian")));
         QVERIFY(!w.close->isVisible());
         QVERIFY(!w.progress->isVisible());

@@ -37,10 +37,12 @@ ImageBuildDialog::ImageBuildDialog(const QString &imageName, EngineClient::Endpo
     m_explanation->setTextFormat(Qt::PlainText);
     m_explanation->setText(
         tr("Paddock's personas run in the container image %1, which is not in your container engine yet.\n\n"
-           "Building it makes a minimal Debian 13 system with git, the OpenSSH client and server, curl and "
-           "the user dev, and imports it into the engine. It takes about a minute and about 300 MB of disk, "
-           "needs network access to Debian's mirror (deb.debian.org) and root (the recipe uses "
-           "debootstrap). No registry is used.")
+           "Building it makes a minimal Debian 13 system with git, the OpenSSH client and server, curl, "
+           "the user dev and the coding agents (Claude Code, Codex, opencode and Copilot CLI, at the "
+           "versions this Paddock was tested with), and imports it into the engine. It takes a few "
+           "minutes and about 1.8 GB of disk, needs network access to Debian's mirror (deb.debian.org) "
+           "and the npm registry (about 500 MB the first time), and root (the recipe uses "
+           "debootstrap). No image registry is used.")
             .arg(imageName));
     m_progress->setRange(0, 100);
     m_progress->setValue(0);
