@@ -189,6 +189,68 @@ private slots:
                                     << QStringLiteral("--port needs a number");
         QTest::newRow("unknown option") << QStringList{QStringLiteral("gateway"), QStringLiteral("--bind")}
                                         << QStringLiteral("unknown option '--bind'");
+        QTest::newRow("unknown agent") << QStringList{QStringLiteral("agent"), QStringLiteral("aider")}
+                                       << QStringLiteral("agent needs one of claude, codex");
+        QTest::newRow("web is opencode's")
+            << QStringList{QStringLiteral("agent"), QStringLiteral("claude"), QStringLiteral("--web")}
+            << QStringLiteral("--web is opencode's");
+        QTest::newRow("custom without a command")
+            << QStringList{QStringLiteral("agent"), QStringLiteral("custom")}
+            << QStringLiteral("the custom agent needs -- COMMAND");
+        QTest::newRow("model outside the agent mode")
+            << QStringList{QStringLiteral("shell"), QStringLiteral("--model"), QStringLiteral("x")}
+            << QStringLiteral("only the agent mode takes it");
+    }
+
+    // The agent runs in the tmux session "agent", where an attached terminal (exec … tmux attach
+    // -t agent) finds it; when it ends, a shell takes its place; SIGTERM ends the session.
+    void anAgentRunsInItsTmuxSession()
+    {
+        const QString name = QStringLiteral("agent");
+        const QString error = start(
+            name, hardened({QStringLiteral("/usr/local/bin/paddock-agent"), QStringLiteral("agent"),
+                            QStringLiteral("custom"), QStringLiteral("--"), QStringLiteral("sh"),
+                            QStringLiteral("-c"),
+                            QStringLiteral("echo \"hello from $(id -un) in $(pwd) with arg $0\"; sleep 2"),
+                            QStringLiteral("two words")},
+                           {QStringLiteral("PADDOCK_SECRETS_WAIT=0")}));
+        QVERIFY2(error.isEmpty(), qPrintable(error));
+        QTRY_VERIFY_WITH_TIMEOUT(output(name).contains(QStringLiteral("runs in the tmux session 'agent'")),
+                                 15000);
+        const auto pane = [&] {
+            auto r = m_client->exec(m_prefix + name,
+                                    {QStringLiteral("tmux"), QStringLiteral("capture-pane"),
+                                     QStringLiteral("-p"), QStringLiteral("-t"), QStringLiteral("agent")});
+            return r ? QString::fromUtf8(r->stdoutText) : QString();
+        };
+        // The command ran as dev, in the workspace folder (the image's own, empty, here), its arguments
+        // intact.
+        QTRY_VERIFY_WITH_TIMEOUT(
+            pane().contains(QStringLiteral("hello from dev in /home/dev/workspace with arg two words")),
+            10000);
+        // It ended; a shell is in its place, in the same session.
+        QTRY_VERIFY_WITH_TIMEOUT(pane().contains(QStringLiteral("paddock: sh ended (status 0)")), 15000);
+        auto sessions = m_client->exec(m_prefix + name, {QStringLiteral("tmux"), QStringLiteral("ls")});
+        QVERIFY(sessions);
+        QVERIFY2(sessions->stdoutText.startsWith("agent:"), sessions->stdoutText.constData());
+        QElapsedTimer timer;
+        timer.start();
+        QVERIFY(m_client->stopContainer(m_prefix + name, 20));
+        QVERIFY2(timer.elapsed() < 8000, qPrintable(QString::number(timer.elapsed())));
+    }
+
+    // An image without the agent (the tests' own is built without them): said, and the container
+    // stays up for shell sessions rather than failing.
+    void aMissingAgentIsSaid()
+    {
+        const QString name = QStringLiteral("no-claude");
+        const QString error = start(
+            name, hardened({QStringLiteral("/usr/local/bin/paddock-agent"), QStringLiteral("agent"),
+                            QStringLiteral("claude"), QStringLiteral("--model"), QStringLiteral("opus")},
+                           {QStringLiteral("PADDOCK_SECRETS_WAIT=0")}));
+        QVERIFY2(error.isEmpty(), qPrintable(error));
+        QTRY_VERIFY_WITH_TIMEOUT(output(name).contains(QStringLiteral("claude is not in this image")), 15000);
+        QVERIFY(m_client->stopContainer(m_prefix + name, 20));
     }
 
     void badModesAndPortsAreRefused()
