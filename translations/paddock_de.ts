@@ -2678,6 +2678,58 @@ Der Bau erstellt ein minimales Debian-13-System mit git, OpenSSH-Client und -Ser
         <source>persona &quot;%1&quot;: port %2 is already taken by the proxy of &quot;%3&quot;</source>
         <translation>Persona „%1“: Port %2 ist bereits vom Proxy von „%3“ belegt</translation>
     </message>
+    <message>
+        <source>persona &quot;%1&quot;: %2</source>
+        <translation>Persona „%1“: %2</translation>
+    </message>
+    <message>
+        <source>the %1 agent takes no model</source>
+        <translation>der Agent %1 nimmt kein Modell</translation>
+    </message>
+    <message>
+        <source>&quot;%1&quot; is not a model name (letters, digits and . _ : / @ + -, starting with a letter or digit)</source>
+        <translation>„%1“ ist kein Modellname (Buchstaben, Ziffern und . _ : / @ + -, beginnend mit einem Buchstaben oder einer Ziffer)</translation>
+    </message>
+    <message>
+        <source>the %1 agent has no reasoning effort to set</source>
+        <translation>der Agent %1 hat keinen einstellbaren Denkaufwand</translation>
+    </message>
+    <message>
+        <source>the effort &quot;%1&quot; is not one of %2</source>
+        <translation>der Aufwand „%1“ ist keiner von %2</translation>
+    </message>
+    <message>
+        <source>only opencode has a web UI (&quot;web&quot;)</source>
+        <translation>nur opencode hat eine Web-Oberfläche („web“)</translation>
+    </message>
+    <message>
+        <source>opencode&apos;s web UI needs a published port to be served on</source>
+        <translation>die Web-Oberfläche von opencode braucht einen veröffentlichten Port</translation>
+    </message>
+    <message>
+        <source>the custom agent needs a command</source>
+        <translation>der eigene Agent braucht einen Befehl</translation>
+    </message>
+    <message>
+        <source>only the custom agent takes a command</source>
+        <translation>nur der eigene Agent nimmt einen Befehl</translation>
+    </message>
+    <message>
+        <source>&quot;agent&quot; must be an object whose &quot;name&quot; is shell, claude, codex, opencode, copilot or custom</source>
+        <translation>„agent“ muss ein Objekt sein, dessen „name“ shell, claude, codex, opencode, copilot oder custom ist</translation>
+    </message>
+    <message>
+        <source>the agent&apos;s &quot;%1&quot; must be a string</source>
+        <translation>„%1“ des Agenten muss eine Zeichenkette sein</translation>
+    </message>
+    <message>
+        <source>the agent&apos;s &quot;web&quot; must be true or false</source>
+        <translation>„web“ des Agenten muss true oder false sein</translation>
+    </message>
+    <message>
+        <source>the agent&apos;s &quot;command&quot; must be a list of strings</source>
+        <translation>„command“ des Agenten muss eine Liste von Zeichenketten sein</translation>
+    </message>
 </context>
 <context>
     <name>paddock::PersonasPage</name>
@@ -5271,6 +5323,10 @@ proxy listen|status: der Egress-Proxy (siehe paddockctl proxy BEFEHL --help).</t
     <message>
         <source>agents: %1</source>
         <translation>Agenten: %1</translation>
+    </message>
+    <message>
+        <source>AGENT</source>
+        <translation>AGENT</translation>
     </message>
 </context>
 </TS>

@@ -178,6 +178,16 @@ int list(const QStringList &arguments)
                           {QStringLiteral("sockets"), PersonaSockets::folder(p.name)}};
             if (p.isolated())
                 o.insert(QStringLiteral("egress"), PersonaSockets::egress(p.name));
+            // What runs in it: its agent (and model, effort, web UI), or "shell".
+            QJsonObject agent{{QStringLiteral("name"), Persona::Agent::kindName(p.agent.kind)}};
+            if (!p.agent.model.isEmpty())
+                agent.insert(QStringLiteral("model"), p.agent.model);
+            if (!p.agent.effort.isEmpty())
+                agent.insert(QStringLiteral("effort"), p.agent.effort);
+            if (p.agent.web)
+                agent.insert(QStringLiteral("web"), true);
+            o.insert(QStringLiteral("agent"), agent);
+            o.insert(QStringLiteral("command"), QJsonArray::fromStringList(p.command()));
             if (s.state == PersonaStatus::State::Exited)
                 o.insert(QStringLiteral("exitCode"), s.exitCode);
             if (s.startedAt.isValid())
@@ -190,9 +200,10 @@ int list(const QStringList &arguments)
             out() << QString::fromUtf8(QJsonDocument(o).toJson(QJsonDocument::Compact)) << Qt::endl;
         }
     } else {
-        out() << QStringLiteral("%1 %2 %3 %4 %5 %6")
+        out() << QStringLiteral("%1 %2 %3 %4 %5 %6 %7")
                      .arg(Text::tr("NAME"), -12)
                      .arg(Text::tr("TRUST"), -11)
+                     .arg(Text::tr("AGENT"), -9)
                      .arg(Text::tr("STATUS"), -20)
                      .arg(Text::tr("UPTIME"), -12)
                      .arg(Text::tr("NETWORK"), -8)
@@ -200,9 +211,10 @@ int list(const QStringList &arguments)
               << Qt::endl;
         for (const Persona &p : personas) {
             const PersonaStatus s = session.runtime().status(p.name).value_or(PersonaStatus(p.name));
-            out() << QStringLiteral("%1 %2 %3 %4 %5 %6")
+            out() << QStringLiteral("%1 %2 %3 %4 %5 %6 %7")
                          .arg(p.name, -12)
                          .arg(Persona::trustName(p.trust), -11)
+                         .arg(Persona::Agent::kindName(p.agent.kind), -9)
                          .arg(problem ? Text::tr("unknown") : s.text(), -20)
                          .arg(uptime(s.startedAt), -12)
                          .arg(p.isolated() ? Text::tr("none") : Text::tr("default"), -8)

@@ -74,6 +74,57 @@ QStringList Persona::relaxations() const
     return out;
 }
 
+QString Persona::Agent::kindName(Kind kind)
+{
+    switch (kind) {
+    case Kind::Shell:
+        return QStringLiteral("shell");
+    case Kind::Claude:
+        return QStringLiteral("claude");
+    case Kind::Codex:
+        return QStringLiteral("codex");
+    case Kind::Opencode:
+        return QStringLiteral("opencode");
+    case Kind::Copilot:
+        return QStringLiteral("copilot");
+    case Kind::Custom:
+        return QStringLiteral("custom");
+    }
+    return {};
+}
+
+std::optional<Persona::Agent::Kind> Persona::Agent::kindFromName(QStringView name)
+{
+    for (Kind k : {Kind::Shell, Kind::Claude, Kind::Codex, Kind::Opencode, Kind::Copilot, Kind::Custom})
+        if (name == kindName(k))
+            return k;
+    return std::nullopt;
+}
+
+QStringList Persona::Agent::effortLevels()
+{
+    return {QStringLiteral("minimal"), QStringLiteral("low"),   QStringLiteral("medium"),
+            QStringLiteral("high"),    QStringLiteral("xhigh"), QStringLiteral("max")};
+}
+
+QStringList Persona::command() const
+{
+    if (!entrypoint.isEmpty() || agent.kind == Agent::Kind::Shell)
+        return entrypoint;
+    QStringList out{QStringLiteral("/usr/local/bin/paddock-agent"), QStringLiteral("agent"),
+                    Agent::kindName(agent.kind)};
+    if (!agent.model.isEmpty())
+        out << QStringLiteral("--model") << agent.model;
+    if (!agent.effort.isEmpty() && Agent::hasEffort(agent.kind))
+        out << QStringLiteral("--effort") << agent.effort;
+    if (agent.kind == Agent::Kind::Opencode && agent.web)
+        out << QStringLiteral("--web") << QStringLiteral("--port")
+            << QString::number(ports.isEmpty() ? 4096 : ports.first().container);
+    if (agent.kind == Agent::Kind::Custom)
+        out << QStringLiteral("--") << agent.command;
+    return out;
+}
+
 QList<Persona> Persona::defaults(const QString &image)
 {
     Persona dev;
@@ -93,8 +144,8 @@ QList<Persona> Persona::defaults(const QString &image)
     web.name = QStringLiteral("web");
     web.trust = Trust::Moderate;
     web.image = image;
-    web.entrypoint = {QStringLiteral("/usr/local/bin/paddock-agent"), QStringLiteral("web"),
-                      QStringLiteral("--port"), QStringLiteral("4096")};
+    web.agent.kind = Agent::Kind::Opencode;
+    web.agent.web = true;
     web.ports = {{4096, 4096}};
     web.volumes = {{QStringLiteral("paddock-web-home"), QStringLiteral("/home/dev")},
                    {QStringLiteral("paddock-web-cache"), QStringLiteral("/home/dev/.cache")}};
@@ -104,8 +155,7 @@ QList<Persona> Persona::defaults(const QString &image)
     agent.name = QStringLiteral("agent");
     agent.trust = Trust::Restricted;
     agent.image = image;
-    agent.entrypoint = {QStringLiteral("/usr/local/bin/paddock-agent"), QStringLiteral("gateway"),
-                        QStringLiteral("--port"), QStringLiteral("18789")};
+    agent.agent.kind = Agent::Kind::Claude;
     agent.ports = {{18789, 18789}};
     agent.volumes = {{QStringLiteral("paddock-agent-home"), QStringLiteral("/home/dev")},
                      {QStringLiteral("paddock-agent-cache"), QStringLiteral("/home/dev/.cache")}};
@@ -178,9 +228,9 @@ QJsonObject containerSpec(const Persona &p, const QString &engine)
                      {QStringLiteral("io.paddock.trust"), Persona::trustName(p.trust)}}},
         {QStringLiteral("ExposedPorts"), exposed},
         {QStringLiteral("HostConfig"), host}};
-    if (!p.entrypoint.isEmpty()) {
+    if (const QStringList command = p.command(); !command.isEmpty()) {
         QJsonArray entry;
-        for (const QString &part : p.entrypoint)
+        for (const QString &part : command)
             entry.append(part);
         spec.insert(QStringLiteral("Entrypoint"), entry);
     }

@@ -53,6 +53,28 @@ struct Persona
         int totalTimeoutMs = 0; // the longest a tunnel may last; 0: no limit
         friend bool operator==(const ProxyLimits &, const ProxyLimits &) = default;
     };
+    // What runs in the persona: a coding agent in the tmux session "agent" in its workspace
+    // (paddock-agent's agent mode), opencode's web UI on the persona's first port, a command of
+    // the persona's own in that session, or none (`Shell`: the entrypoint runs as it is).
+    struct Agent
+    {
+        enum class Kind { Shell, Claude, Codex, Opencode, Copilot, Custom };
+        Kind kind = Kind::Shell;
+        QString model;       // as the agent names it ("provider/model" for opencode); empty: its default
+        QString effort;      // reasoning effort, for the agents that have one (effortLevels())
+        bool web = false;    // opencode: its web UI on the first port instead of a terminal session
+        QStringList command; // Custom: what runs in the session
+        friend bool operator==(const Agent &, const Agent &) = default;
+
+        static QString kindName(Kind kind); // "shell", "claude", "codex", "opencode", "copilot", "custom"
+        static std::optional<Kind> kindFromName(QStringView name);
+        static bool hasEffort(Kind kind)
+        {
+            return kind == Kind::Claude || kind == Kind::Codex || kind == Kind::Copilot;
+        }
+        static QStringList effortLevels(); // minimal, low, medium, high, xhigh, max
+    };
+
     // What a persona may switch off; each one is reported by relaxations().
     struct Relaxed
     {
@@ -74,6 +96,7 @@ struct Persona
     std::optional<AuditFailMode> auditFailMode; // default: by trust (restricted fails closed)
     PolicyMode policyMode = PolicyMode::Enforce;
     ProxyLimits proxy;
+    Agent agent;
     // The egress proxy also serves it on 127.0.0.1:proxyLoopbackPort while Paddock runs (for its
     // own processes on the host: a full-trust agent run outside a container, tests); 0: not.
     int proxyLoopbackPort = 0;
@@ -91,9 +114,13 @@ struct Persona
     AuditFailMode failMode() const { return auditFailMode.value_or(defaultAuditFailMode(trustName(trust))); }
     // Sentences for each hardening measure this persona switches off (empty when none).
     QStringList relaxations() const;
+    // What its container runs: an entrypoint of its own if it has one, else paddock-agent's agent
+    // mode for its agent, else nothing (the image's own entrypoint).
+    QStringList command() const;
 
-    // The defaults, after the seeds' tables: dev (full, account key, SSH on 2222), web (moderate,
-    // deploy key, 4096), agent (restricted, deploy key, 18789), all of `image`.
+    // The defaults, after the seeds' tables: dev (full, account key, SSH on 2222, a shell), web
+    // (moderate, deploy key, opencode's web UI on 4096), agent (restricted, deploy key, Claude Code,
+    // 18789), all of `image`.
     static QList<Persona> defaults(const QString &image);
 };
 

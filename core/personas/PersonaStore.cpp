@@ -86,6 +86,63 @@ const QRegularExpression &namePattern()
     return re;
 }
 
+// A persona of a version 1 file, which had no agents: the old defaults' entrypoints become the
+// agents that took their place (web's program: opencode's web UI on its port; agent's gateway:
+// Claude Code). Any other entrypoint stays, with no agent (shell).
+void migrateAgent(Persona &p)
+{
+    const QStringList &e = p.entrypoint;
+    if (e.size() != 4 || e[0] != QLatin1StringView("/usr/local/bin/paddock-agent") ||
+        e[2] != QLatin1StringView("--port"))
+        return;
+    if (e[1] == QLatin1StringView("web")) {
+        p.agent.kind = Persona::Agent::Kind::Opencode;
+        p.agent.web = true;
+        p.entrypoint.clear();
+    } else if (e[1] == QLatin1StringView("gateway")) {
+        p.agent.kind = Persona::Agent::Kind::Claude;
+        p.entrypoint.clear();
+    }
+}
+
+// What is wrong with the persona's agent settings, if anything.
+std::expected<void, QString> validateAgent(const Persona &p)
+{
+    using Kind = Persona::Agent::Kind;
+    const Persona::Agent &a = p.agent;
+    const QString kind = Persona::Agent::kindName(a.kind);
+    auto wrong = [&](const QString &what) {
+        return std::unexpected(Text::tr("persona \"%1\": %2").arg(p.name, what));
+    };
+    if (!a.model.isEmpty()) {
+        if (a.kind == Kind::Shell || a.kind == Kind::Custom)
+            return wrong(Text::tr("the %1 agent takes no model").arg(kind));
+        // One word the agent takes as its model, never as an option of its own.
+        static const QRegularExpression model(QStringLiteral("^[A-Za-z0-9][A-Za-z0-9._:/@+-]{0,199}$"));
+        if (!model.match(a.model).hasMatch())
+            return wrong(Text::tr("\"%1\" is not a model name (letters, digits and . _ : / @ + -, starting "
+                                  "with a letter or digit)")
+                             .arg(a.model.left(80)));
+    }
+    if (!a.effort.isEmpty()) {
+        if (!Persona::Agent::hasEffort(a.kind))
+            return wrong(Text::tr("the %1 agent has no reasoning effort to set").arg(kind));
+        if (!Persona::Agent::effortLevels().contains(a.effort))
+            return wrong(
+                Text::tr("the effort \"%1\" is not one of %2")
+                    .arg(a.effort.left(40), Persona::Agent::effortLevels().join(QStringLiteral(", "))));
+    }
+    if (a.web && a.kind != Kind::Opencode)
+        return wrong(Text::tr("only opencode has a web UI (\"web\")"));
+    if (a.web && p.ports.isEmpty())
+        return wrong(Text::tr("opencode's web UI needs a published port to be served on"));
+    if (a.kind == Kind::Custom && a.command.isEmpty())
+        return wrong(Text::tr("the custom agent needs a command"));
+    if (a.kind != Kind::Custom && !a.command.isEmpty())
+        return wrong(Text::tr("only the custom agent takes a command"));
+    return {};
+}
+
 json toJson(const Persona &p)
 {
     json ports = json::array(), volumes = json::array(), caps = json::array(), entry = json::array();
@@ -130,6 +187,22 @@ json toJson(const Persona &p)
                       {"totalTimeoutMs", l.totalTimeoutMs}};
         if (p.proxyLoopbackPort != 0)
             o["proxy"]["loopbackPort"] = p.proxyLoopbackPort;
+    }
+    if (p.agent.kind != Persona::Agent::Kind::Shell) {
+        json agent = {{"name", Persona::Agent::kindName(p.agent.kind).toStdString()}};
+        if (!p.agent.model.isEmpty())
+            agent["model"] = p.agent.model.toStdString();
+        if (!p.agent.effort.isEmpty())
+            agent["effort"] = p.agent.effort.toStdString();
+        if (p.agent.web)
+            agent["web"] = true;
+        if (!p.agent.command.isEmpty()) {
+            json command = json::array();
+            for (const QString &part : p.agent.command)
+                command.push_back(part.toStdString());
+            agent["command"] = command;
+        }
+        o["agent"] = agent;
     }
     if (p.policyMode != Persona::PolicyMode::Enforce)
         o["policyMode"] = Persona::policyModeName(p.policyMode).toStdString();
@@ -213,6 +286,7 @@ Result<QList<Persona>> PersonaStore::parse(const QByteArray &text, const QString
         return reject(Text::tr("\"personas\" must be a list"),
                       qMax<qsizetype>(0, text.indexOf("\"personas\"")));
 
+    const int version = root["version"].get<int>();
     QList<Persona> out;
     int index = 0;
     for (const json &o : root["personas"]) {
@@ -365,6 +439,38 @@ Result<QList<Persona>> PersonaStore::parse(const QByteArray &text, const QString
                            Text::tr("\"auditFailMode\" must be \"closed\" or \"open\""));
             p.auditFailMode = mode == "closed" ? AuditFailMode::Closed : AuditFailMode::Open;
         }
+        if (o.contains("agent")) {
+            const json &a = o["agent"];
+            const auto kind =
+                a.is_object() && a.contains("name") && a["name"].is_string()
+                    ? Persona::Agent::kindFromName(QString::fromStdString(a["name"].get<std::string>()))
+                    : std::nullopt;
+            if (!kind)
+                return bad(QStringLiteral("agent"),
+                           Text::tr("\"agent\" must be an object whose \"name\" is shell, claude, codex, "
+                                    "opencode, copilot or custom"));
+            p.agent.kind = *kind;
+            for (auto [key, into] :
+                 {std::pair{"model", &p.agent.model}, std::pair{"effort", &p.agent.effort}}) {
+                if (!a.contains(key))
+                    continue;
+                if (!a[key].is_string())
+                    return bad(QStringLiteral("agent"),
+                               Text::tr("the agent's \"%1\" must be a string").arg(QLatin1StringView(key)));
+                *into = QString::fromStdString(a[key].get<std::string>());
+            }
+            if (a.contains("web")) {
+                if (!a["web"].is_boolean())
+                    return bad(QStringLiteral("agent"),
+                               Text::tr("the agent's \"web\" must be true or false"));
+                p.agent.web = a["web"].get<bool>();
+            }
+            if (a.contains("command") && !strings(a["command"], QStringLiteral("command"), p.agent.command))
+                return bad(QStringLiteral("agent"),
+                           Text::tr("the agent's \"command\" must be a list of strings"));
+        } else if (version == 1) {
+            migrateAgent(p);
+        }
         if (o.contains("policyMode")) {
             const auto mode =
                 o["policyMode"].is_string()
@@ -446,6 +552,8 @@ Result<void> PersonaStore::validate(const QList<Persona> &personas)
             if (v.name.isEmpty() || !v.target.startsWith(u'/'))
                 return bad(
                     Text::tr("persona \"%1\": a volume needs a name and an absolute target").arg(p.name));
+        if (auto agent = validateAgent(p); !agent)
+            return bad(agent.error());
         if (p.limits.memoryMb < 64 || p.limits.cpus <= 0 || p.limits.pids < 16 || p.limits.nofile < 64 ||
             p.limits.nproc < 16 || p.limits.tmpMb < 1)
             return bad(

@@ -17,7 +17,7 @@ namespace paddock {
 class PersonaStore final
 {
 public:
-    static constexpr int FormatVersion = 1;
+    static constexpr int FormatVersion = 2; // 2: "agent"; a version 1 file is migrated on load
 
     explicit PersonaStore(QString path);
     static QString defaultPath(); // $CONFIG/personas.json

@@ -122,8 +122,8 @@ QJsonObject createBody(const Persona &persona, const EngineClient::Version &vers
 // The command the relay runs: the persona's entrypoint, else the image's entrypoint and command.
 QStringList commandOf(const Persona &persona, const QJsonObject &image)
 {
-    if (!persona.entrypoint.isEmpty())
-        return persona.entrypoint;
+    if (const QStringList command = persona.command(); !command.isEmpty())
+        return command;
     QStringList out;
     const QJsonObject config = image.value(QStringLiteral("Config")).toObject();
     for (const char *key : {"Entrypoint", "Cmd"})

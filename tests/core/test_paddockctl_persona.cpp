@@ -90,6 +90,8 @@ private slots:
         QCOMPARE(list.code, 0);
         QVERIFY2(list.out.contains(name()) && list.out.contains(QStringLiteral("stopped")),
                  qPrintable(list.out));
+        QVERIFY2(list.out.contains(QStringLiteral(" AGENT ")) && list.out.contains(QStringLiteral(" shell ")),
+                 qPrintable(list.out));
 
         Run start = ctl({QStringLiteral("persona"), QStringLiteral("start"), name()});
         QVERIFY2(start.code == 0, qPrintable(start.err));
@@ -104,6 +106,9 @@ private slots:
         Run json = ctl({QStringLiteral("persona"), QStringLiteral("list"), QStringLiteral("--json")});
         QCOMPARE(json.code, 0);
         QVERIFY2(json.out.contains(QStringLiteral("\"state\":\"running\"")), qPrintable(json.out));
+        // No agent of its own: what runs is its entrypoint.
+        QVERIFY2(json.out.contains(QStringLiteral("\"agent\":{\"name\":\"shell\"}")), qPrintable(json.out));
+        QVERIFY2(json.out.contains(QStringLiteral("\"command\":[\"/bin/sh\",\"-c\"")), qPrintable(json.out));
 
         Run logs;
         for (int i = 0; i < 50; ++i) { // the first lines can take a moment to reach the log

@@ -32,12 +32,16 @@ private slots:
         QCOMPARE(dev.entrypoint,
                  QStringList({QStringLiteral("/usr/local/bin/paddock-agent"), QStringLiteral("sshd"),
                               QStringLiteral("--port"), QStringLiteral("2222")}));
-        QCOMPARE(web.entrypoint,
-                 QStringList({QStringLiteral("/usr/local/bin/paddock-agent"), QStringLiteral("web"),
-                              QStringLiteral("--port"), QStringLiteral("4096")}));
-        QCOMPARE(agent.entrypoint,
-                 QStringList({QStringLiteral("/usr/local/bin/paddock-agent"), QStringLiteral("gateway"),
-                              QStringLiteral("--port"), QStringLiteral("18789")}));
+        // web serves opencode's web UI on its port, agent runs Claude Code (their agents, not an
+        // entrypoint of their own).
+        QVERIFY(web.entrypoint.isEmpty());
+        QCOMPARE(web.command(),
+                 QStringList({QStringLiteral("/usr/local/bin/paddock-agent"), QStringLiteral("agent"),
+                              QStringLiteral("opencode"), QStringLiteral("--web"), QStringLiteral("--port"),
+                              QStringLiteral("4096")}));
+        QVERIFY(agent.entrypoint.isEmpty());
+        QCOMPARE(agent.command(), QStringList({QStringLiteral("/usr/local/bin/paddock-agent"),
+                                               QStringLiteral("agent"), QStringLiteral("claude")}));
         QVERIFY(!dev.deployKey);
         QVERIFY(!dev.isolated());
         QCOMPARE(web.trust, Persona::Trust::Moderate);

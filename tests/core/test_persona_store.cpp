@@ -3,6 +3,8 @@
 #include "config/AtomicFile.h"
 #include "personas/PersonaStore.h"
 
+#include <QJsonArray>
+
 #include <QFile>
 #include <QTemporaryDir>
 #include <QTest>
@@ -148,6 +150,112 @@ private slots:
             << QStringLiteral(":5:6") << QStringLiteral("port 3129 is already taken by the proxy of \"a\"");
         QTest::newRow("a number too large") << QByteArray("{\"version\": 3e336}") << QStringLiteral(":1:1")
                                             << QStringLiteral("not valid JSON");
+        const QByteArray head2 = "{\n  \"version\": 2,\n  \"personas\": [\n";
+        const QByteArray agentHead =
+            "    {\"name\": \"x\", \"trust\": \"restricted\", \"image\": \"img\", \"agent\": ";
+        QTest::newRow("unknown agent")
+            << head2 + agentHead + "{\"name\": \"aider\"}}\n  ]\n}" << QStringLiteral(":4:58")
+            << QStringLiteral("\"name\" is shell, claude");
+        QTest::newRow("agent not an object")
+            << head2 + agentHead + "\"claude\"}\n  ]\n}" << QStringLiteral(":4:58")
+            << QStringLiteral("must be an object");
+        QTest::newRow("a model that would be an option")
+            << head2 + agentHead +
+                   "{\"name\": \"claude\", \"model\": \"--dangerously-skip-permissions\"}}\n  ]\n}"
+            << QStringLiteral(":4:6") << QStringLiteral("is not a model name");
+        QTest::newRow("unknown effort")
+            << head2 + agentHead + "{\"name\": \"codex\", \"effort\": \"extreme\"}}\n  ]\n}"
+            << QStringLiteral(":4:6") << QStringLiteral("the effort \"extreme\" is not one of minimal, low");
+        QTest::newRow("effort for opencode")
+            << head2 + agentHead + "{\"name\": \"opencode\", \"effort\": \"high\"}}\n  ]\n}"
+            << QStringLiteral(":4:6") << QStringLiteral("the opencode agent has no reasoning effort");
+        QTest::newRow("web for claude")
+            << head2 + agentHead + "{\"name\": \"claude\", \"web\": true}}\n  ]\n}" << QStringLiteral(":4:6")
+            << QStringLiteral("only opencode has a web UI");
+        QTest::newRow("web without a port")
+            << head2 + agentHead + "{\"name\": \"opencode\", \"web\": true}}\n  ]\n}"
+            << QStringLiteral(":4:6") << QStringLiteral("needs a published port");
+        QTest::newRow("custom without a command")
+            << head2 + agentHead + "{\"name\": \"custom\"}}\n  ]\n}" << QStringLiteral(":4:6")
+            << QStringLiteral("the custom agent needs a command");
+        QTest::newRow("command not strings")
+            << head2 + agentHead + "{\"name\": \"custom\", \"command\": [1]}}\n  ]\n}"
+            << QStringLiteral(":4:58") << QStringLiteral("\"command\" must be a list of strings");
+    }
+
+    // Each persona's agent: what its container runs, and a round trip through the file.
+    void agentsAreWhatTheContainerRuns()
+    {
+        const QList<Persona> defaults = Persona::defaults(image());
+        QCOMPARE(defaults.at(0).agent.kind, Persona::Agent::Kind::Shell); // dev: its SSH server, a shell
+        QCOMPARE(defaults.at(0).command().at(1), QStringLiteral("sshd"));
+        QCOMPARE(defaults.at(1).command(),
+                 (QStringList{QStringLiteral("/usr/local/bin/paddock-agent"), QStringLiteral("agent"),
+                              QStringLiteral("opencode"), QStringLiteral("--web"), QStringLiteral("--port"),
+                              QStringLiteral("4096")}));
+        QCOMPARE(defaults.at(2).command(), (QStringList{QStringLiteral("/usr/local/bin/paddock-agent"),
+                                                        QStringLiteral("agent"), QStringLiteral("claude")}));
+        Persona p = defaults.at(2);
+        p.agent.kind = Persona::Agent::Kind::Codex;
+        p.agent.model = QStringLiteral("gpt-5-codex");
+        p.agent.effort = QStringLiteral("high");
+        QCOMPARE(p.command().mid(2), (QStringList{QStringLiteral("codex"), QStringLiteral("--model"),
+                                                  QStringLiteral("gpt-5-codex"), QStringLiteral("--effort"),
+                                                  QStringLiteral("high")}));
+        QCOMPARE(containerSpec(p).value(QStringLiteral("Entrypoint")).toArray().size(), 7);
+        Persona custom = defaults.at(2);
+        custom.name = QStringLiteral("custom");
+        custom.ports.clear();
+        custom.agent = {};
+        custom.agent.kind = Persona::Agent::Kind::Custom;
+        custom.agent.command = {QStringLiteral("aider"), QStringLiteral("--yes")};
+        QCOMPARE(custom.command().mid(2), (QStringList{QStringLiteral("custom"), QStringLiteral("--"),
+                                                       QStringLiteral("aider"), QStringLiteral("--yes")}));
+
+        PersonaStore store(fresh());
+        QVERIFY(store.load(image()));
+        QVERIFY(store.update(QStringLiteral("agent"), p));
+        QVERIFY(store.add(custom));
+        PersonaStore again(store.path());
+        QVERIFY(again.load(image()));
+        QCOMPARE(again.find(QStringLiteral("agent"))->agent, p.agent);
+        QCOMPARE(again.find(QStringLiteral("custom"))->agent, custom.agent);
+        QCOMPARE(again.find(QStringLiteral("web"))->agent, defaults.at(1).agent);
+        QVERIFY(AtomicFile::read(store.path())->contains("\"version\": 2"));
+    }
+
+    // A version 1 file (before agents): the old defaults' programs become the agents that took their
+    // place, anything else stays as it was, and the next write is version 2 with the old file kept.
+    void aVersionOneFileIsMigrated()
+    {
+        const QString path = fresh();
+        QFile f(path);
+        QVERIFY(f.open(QIODevice::WriteOnly));
+        const QByteArray v1 =
+            "{\"version\": 1, \"personas\": [\n"
+            "  {\"name\": \"web\", \"trust\": \"moderate\", \"image\": \"img\", \"entrypoint\": "
+            "[\"/usr/local/bin/paddock-agent\", \"web\", \"--port\", \"4096\"], \"ports\": [{\"host\": 4096, "
+            "\"container\": 4096}]},\n"
+            "  {\"name\": \"agent\", \"trust\": \"restricted\", \"image\": \"img\", \"entrypoint\": "
+            "[\"/usr/local/bin/paddock-agent\", \"gateway\", \"--port\", \"18789\"]},\n"
+            "  {\"name\": \"mine\", \"trust\": \"restricted\", \"image\": \"img\", \"entrypoint\": "
+            "[\"/usr/local/bin/paddock-agent\", \"--\", \"make\", \"serve\"]}\n]}\n";
+        f.write(v1);
+        f.close();
+        PersonaStore store(path);
+        QVERIFY(store.load(image()));
+        QCOMPARE(store.find(QStringLiteral("web"))->agent.kind, Persona::Agent::Kind::Opencode);
+        QVERIFY(store.find(QStringLiteral("web"))->agent.web);
+        QVERIFY(store.find(QStringLiteral("web"))->entrypoint.isEmpty());
+        QCOMPARE(store.find(QStringLiteral("agent"))->agent.kind, Persona::Agent::Kind::Claude);
+        QCOMPARE(store.find(QStringLiteral("mine"))->agent.kind, Persona::Agent::Kind::Shell);
+        QCOMPARE(store.find(QStringLiteral("mine"))->command().last(), QStringLiteral("serve"));
+        QCOMPARE(*AtomicFile::read(path), v1); // nothing written by reading
+        Persona mine = *store.find(QStringLiteral("mine"));
+        mine.limits.memoryMb = 512;
+        QVERIFY(store.update(QStringLiteral("mine"), mine));
+        QVERIFY(AtomicFile::read(path)->contains("\"version\": 2"));
+        QCOMPARE(*AtomicFile::read(AtomicFile::backupPath(path)), v1);
     }
 
     void badFilesAreReportedWhereTheProblemIs()
