@@ -5153,22 +5153,6 @@ Erstellen Sie es mit: paddockctl image build --tag %1</translation>
         <translation>paddockctl serve: unerwartetes Argument „%1“; siehe paddockctl serve --help</translation>
     </message>
     <message>
-        <source>serve: run the engine without a window until SIGINT or SIGTERM.
-policy validate|authorize|test|format|check: Cedar policies (see paddockctl policy COMMAND --help).
-audit verify|tail|export: the audit log (see paddockctl audit COMMAND --help).
-persona list|start|stop|restart|logs: personas and their containers (see paddockctl persona COMMAND --help).
-workspace create|list: workspaces made from repositories (see paddockctl workspace COMMAND --help).
-image build|status: the agent image (see paddockctl image COMMAND --help).
-proxy listen|status: the egress proxy (see paddockctl proxy COMMAND --help).</source>
-        <translation>serve: den Dienst ohne Fenster bis SIGINT oder SIGTERM ausführen.
-policy validate|authorize|test|format|check: Cedar-Richtlinien (siehe paddockctl policy BEFEHL --help).
-audit verify|tail|export: das Audit-Protokoll (siehe paddockctl audit BEFEHL --help).
-persona list|start|stop|restart|logs: Personas und ihre Container (siehe paddockctl persona BEFEHL --help).
-workspace create|list: aus Repositorys erstellte Arbeitsbereiche (siehe paddockctl workspace BEFEHL --help).
-image build|status: das Agent-Abbild (siehe paddockctl image BEFEHL --help).
-proxy listen|status: der Egress-Proxy (siehe paddockctl proxy BEFEHL --help).</translation>
-    </message>
-    <message>
         <source>Personas and their containers.</source>
         <translation>Personas und ihre Container.</translation>
     </message>
@@ -5327,6 +5311,50 @@ proxy listen|status: der Egress-Proxy (siehe paddockctl proxy BEFEHL --help).</t
     <message>
         <source>AGENT</source>
         <translation>AGENT</translation>
+    </message>
+    <message>
+        <source>A terminal on a persona&apos;s agent: its tmux session (a shell when it runs no agent), in this terminal. Detach with Ctrl-b d; the agent goes on.</source>
+        <translation>Ein Terminal am Agenten einer Persona: seine tmux-Sitzung (eine Shell, wenn sie keinen Agenten ausführt), in diesem Terminal. Mit Strg-b d lösen; der Agent läuft weiter.</translation>
+    </message>
+    <message>
+        <source>Print the command that attaches instead of running it.</source>
+        <translation>Den Befehl zum Verbinden ausgeben, statt ihn auszuführen.</translation>
+    </message>
+    <message>
+        <source>%1 is not running; start it first: paddockctl persona start %1</source>
+        <translation>%1 läuft nicht; zuerst starten: paddockctl persona start %1</translation>
+    </message>
+    <message>
+        <source>attaching needs a terminal (standard input and output); --print gives the command for one</source>
+        <translation>Verbinden braucht ein Terminal (Standardeingabe und -ausgabe); --print gibt den Befehl dafür aus</translation>
+    </message>
+    <message>
+        <source>the %1 command is not installed; install it (it comes with the engine), or run this in a terminal that has it: %2</source>
+        <translation>der Befehl %1 ist nicht installiert; installieren Sie ihn (er gehört zur Engine) oder führen Sie dies in einem Terminal aus, das ihn hat: %2</translation>
+    </message>
+    <message>
+        <source>cannot run %1: %2</source>
+        <translation>%1 kann nicht ausgeführt werden: %2</translation>
+    </message>
+    <message>
+        <source>A terminal on a persona&apos;s agent (its tmux session).</source>
+        <translation>Ein Terminal am Agenten einer Persona (seine tmux-Sitzung).</translation>
+    </message>
+    <message>
+        <source>serve: run the engine without a window until SIGINT or SIGTERM.
+policy validate|authorize|test|format|check: Cedar policies (see paddockctl policy COMMAND --help).
+audit verify|tail|export: the audit log (see paddockctl audit COMMAND --help).
+persona list|start|stop|restart|logs|attach: personas and their containers (see paddockctl persona COMMAND --help).
+workspace create|list: workspaces made from repositories (see paddockctl workspace COMMAND --help).
+image build|status: the agent image (see paddockctl image COMMAND --help).
+proxy listen|status: the egress proxy (see paddockctl proxy COMMAND --help).</source>
+        <translation>serve: den Dienst ohne Fenster bis SIGINT oder SIGTERM ausführen.
+policy validate|authorize|test|format|check: Cedar-Richtlinien (siehe paddockctl policy BEFEHL --help).
+audit verify|tail|export: das Audit-Protokoll (siehe paddockctl audit BEFEHL --help).
+persona list|start|stop|restart|logs|attach: Personas und ihre Container (siehe paddockctl persona BEFEHL --help).
+workspace create|list: aus Repositorys erstellte Arbeitsbereiche (siehe paddockctl workspace BEFEHL --help).
+image build|status: das Agent-Abbild (siehe paddockctl image BEFEHL --help).
+proxy listen|status: der Egress-Proxy (siehe paddockctl proxy BEFEHL --help).</translation>
     </message>
 </context>
 </TS>

@@ -10,19 +10,26 @@
 #include "runtime/EngineStream.h"
 #include "runtime/PersonaRuntime.h"
 #include "runtime/PersonaSockets.h"
+#include "runtime/TerminalCommand.h"
 
 #include <QCommandLineParser>
 #include <QCoreApplication>
 #include <QDateTime>
 #include <QElapsedTimer>
+#include <QFile>
 #include <QFileInfo>
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
+#include <QStandardPaths>
 #include <QTimer>
 #include <QUrl>
 
 #include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <unistd.h>
+#include <vector>
 
 using namespace paddock;
 
@@ -503,6 +510,69 @@ int logs(const QStringList &arguments)
 
 } // namespace
 
+// attach NAME: a terminal on the persona's agent, in this terminal (the engine's exec -it into its
+// tmux session); --print says the command instead, for another terminal or a script.
+int attach(const QStringList &arguments)
+{
+    QCommandLineParser parser;
+    parser.setApplicationDescription(
+        Text::tr("A terminal on a persona's agent: its tmux session (a shell when it runs no agent), "
+                 "in this terminal. Detach with Ctrl-b d; the agent goes on."));
+    const QCommandLineOption print(QStringLiteral("print"),
+                                   Text::tr("Print the command that attaches instead of running it."));
+    parser.addOption(print);
+    parser.addPositionalArgument(QStringLiteral("name"), Text::tr("The persona."));
+    if (const auto done = parseCommand(parser, QStringLiteral("paddockctl persona attach"), arguments))
+        return *done;
+    if (parser.positionalArguments().size() != 1)
+        return failWith(QStringLiteral("attach"), Text::tr("name one persona (see paddockctl persona list)"),
+                        Usage);
+    const QString name = parser.positionalArguments().first();
+    auto endpoint = EngineClient::discover();
+    if (!endpoint)
+        return failWith(QStringLiteral("attach"), endpoint.error().text(), NoEngine);
+    EngineClient client(*endpoint);
+    auto version = client.connect();
+    if (!version)
+        return failWith(QStringLiteral("attach"), version.error().text(), NoEngine);
+    const QString container = QStringLiteral("paddock-") + name;
+    auto inspect = client.inspectContainer(container);
+    if (!inspect ||
+        !inspect->value(QStringLiteral("State")).toObject().value(QStringLiteral("Running")).toBool())
+        return failWith(QStringLiteral("attach"),
+                        Text::tr("%1 is not running; start it first: paddockctl persona start %1").arg(name),
+                        Usage);
+    const QStringList argv = attachCommand(*endpoint, version->engine, container);
+    if (parser.isSet(print)) {
+        out() << shellQuoted(argv) << Qt::endl;
+        return Ok;
+    }
+    if (!::isatty(STDIN_FILENO) || !::isatty(STDOUT_FILENO))
+        return failWith(QStringLiteral("attach"),
+                        Text::tr("attaching needs a terminal (standard input and output); --print gives "
+                                 "the command for one"),
+                        Usage);
+    const QString program = QStandardPaths::findExecutable(argv.first());
+    if (program.isEmpty())
+        return failWith(QStringLiteral("attach"),
+                        Text::tr("the %1 command is not installed; install it (it comes with the engine), "
+                                 "or run this in a terminal that has it: %2")
+                            .arg(argv.first(), shellQuoted(argv)),
+                        Failed);
+    std::vector<QByteArray> bytes;
+    for (const QString &word : argv)
+        bytes.push_back(word.toLocal8Bit());
+    std::vector<char *> raw;
+    for (QByteArray &b : bytes)
+        raw.push_back(b.data());
+    raw.push_back(nullptr);
+    out().flush();
+    ::execv(QFile::encodeName(program).constData(), raw.data());
+    return failWith(QStringLiteral("attach"),
+                    Text::tr("cannot run %1: %2").arg(program, QString::fromLocal8Bit(std::strerror(errno))),
+                    Failed);
+}
+
 int runPersonaCommand(const QStringList &arguments)
 {
     const auto action = [](const QString &command) {
@@ -517,7 +587,8 @@ int runPersonaCommand(const QStringList &arguments)
          {QStringLiteral("stop"), Text::tr("Stops a persona's container."), action(QStringLiteral("stop"))},
          {QStringLiteral("restart"), Text::tr("Restarts a persona's container."),
           action(QStringLiteral("restart"))},
-         {QStringLiteral("logs"), Text::tr("A persona's container log (stdout and stderr)."), logs}},
+         {QStringLiteral("logs"), Text::tr("A persona's container log (stdout and stderr)."), logs},
+         {QStringLiteral("attach"), Text::tr("A terminal on a persona's agent (its tmux session)."), attach}},
         arguments,
         Text::tr("Exit codes: 0 done, 1 the engine refused or the action failed, 2 bad usage or an unknown "
                  "persona, 3 no container engine."));

@@ -108,7 +108,7 @@ int main(int argc, char *argv[])
                  "policy validate|authorize|test|format|check: Cedar policies (see paddockctl policy "
                  "COMMAND --help).\n"
                  "audit verify|tail|export: the audit log (see paddockctl audit COMMAND --help).\n"
-                 "persona list|start|stop|restart|logs: personas and their containers (see paddockctl "
+                 "persona list|start|stop|restart|logs|attach: personas and their containers (see paddockctl "
                  "persona COMMAND --help).\n"
                  "workspace create|list: workspaces made from repositories (see paddockctl workspace "
                  "COMMAND --help).\n"

@@ -7,9 +7,11 @@
 #include "AgentImage.h"
 #include "personas/Persona.h"
 #include "runtime/EngineClient.h"
+#include "runtime/TerminalCommand.h"
 
 #include <QElapsedTimer>
 #include <QJsonArray>
+#include <QProcess>
 #include <QRandomGenerator>
 #include <QScopeGuard>
 #include <QTest>
@@ -230,6 +232,32 @@ private slots:
             10000);
         // It ended; a shell is in its place, in the same session.
         QTRY_VERIFY_WITH_TIMEOUT(pane().contains(QStringLiteral("paddock: sh ended (status 0)")), 15000);
+        // A terminal attaches to it as Open terminal and paddockctl persona attach do (the engine's
+        // exec -it, in a real pseudo-terminal), sees the pane, and detaches (Ctrl-b d) leaving it on.
+        auto endpoint = EngineClient::discover();
+        QVERIFY(endpoint);
+        const QStringList attach = attachCommand(*endpoint, QStringLiteral("podman"), m_prefix + name);
+        QProcess terminal;
+        terminal.setProcessChannelMode(QProcess::MergedChannels);
+        QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+        env.insert(QStringLiteral("TERM"), QStringLiteral("xterm-256color"));
+        terminal.setProcessEnvironment(env);
+        terminal.start(QStringLiteral("script"),
+                       {QStringLiteral("-qec"), shellQuoted(attach), QStringLiteral("/dev/null")});
+        QVERIFY(terminal.waitForStarted());
+        QByteArray screen;
+        // The pane, then tmux's status line ("[agent] …"): the client is attached and reads keys.
+        QTRY_VERIFY_WITH_TIMEOUT((screen += terminal.readAll()).contains("[agent]"), 15000);
+        QVERIFY2(screen.contains("this shell is in its place"), screen.constData());
+        QTest::qWait(500);
+        terminal.write("\x02" "d"); // tmux's prefix (Ctrl-b), then d: detach
+        QVERIFY(terminal.waitForBytesWritten(5000));
+        const bool finished = terminal.waitForFinished(15000);
+        screen += terminal.readAll();
+        QVERIFY2(finished, screen.right(400).toPercentEncoding(" []:/\n").constData());
+        screen += terminal.readAll();
+        QVERIFY2(screen.contains("[detached"), screen.constData());
+        QCOMPARE(terminal.exitCode(), 0);
         auto sessions = m_client->exec(m_prefix + name, {QStringLiteral("tmux"), QStringLiteral("ls")});
         QVERIFY(sessions);
         QVERIFY2(sessions->stdoutText.startsWith("agent:"), sessions->stdoutText.constData());

@@ -78,7 +78,7 @@ private slots:
             {u"audit"_s, u"verify"_s, u"tail"_s, u"export"_s},
             {u"policy"_s, u"validate"_s, u"authorize"_s, u"test"_s, u"format"_s, u"check"_s},
             {u"policy check"_s, u"git-push"_s},
-            {u"persona"_s, u"list"_s, u"start"_s, u"stop"_s, u"restart"_s, u"logs"_s},
+            {u"persona"_s, u"list"_s, u"start"_s, u"stop"_s, u"restart"_s, u"logs"_s, u"attach"_s},
             {u"workspace"_s, u"create"_s, u"list"_s},
             {u"image"_s, u"build"_s, u"status"_s},
             {u"proxy"_s, u"listen"_s, u"status"_s},

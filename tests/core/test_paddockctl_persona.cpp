@@ -121,9 +121,26 @@ private slots:
         QCOMPARE(logs.out.trimmed(), QStringLiteral("ready"));
         QCOMPARE(logs.err.trimmed(), QStringLiteral("oops"));
 
+        // The command that attaches a terminal to it (its tmux session), for a terminal elsewhere.
+        Run print =
+            ctl({QStringLiteral("persona"), QStringLiteral("attach"), name(), QStringLiteral("--print")});
+        QCOMPARE(print.code, 0);
+        QVERIFY2(print.out.contains(QStringLiteral(" exec -it paddock-") + name() +
+                                    QStringLiteral(" tmux new-session -A -s agent -c /home/dev/workspace")),
+                 qPrintable(print.out));
+        // Without a terminal it says so rather than hanging.
+        Run noTerminal = ctl({QStringLiteral("persona"), QStringLiteral("attach"), name()});
+        QCOMPARE(noTerminal.code, 2);
+        QVERIFY2(noTerminal.err.contains(QStringLiteral("attaching needs a terminal")),
+                 qPrintable(noTerminal.err));
+
         Run stop = ctl({QStringLiteral("persona"), QStringLiteral("stop"), name()});
         QVERIFY2(stop.code == 0, qPrintable(stop.err));
         QVERIFY2(stop.out.contains(QStringLiteral("stopped")), qPrintable(stop.out));
+        Run notRunning = ctl({QStringLiteral("persona"), QStringLiteral("attach"), name()});
+        QCOMPARE(notRunning.code, 2);
+        QVERIFY2(notRunning.err.contains(QStringLiteral("is not running; start it first")),
+                 qPrintable(notRunning.err));
     }
 
     // The drop flow from the command line: start --workspace makes the persona's own copy of the

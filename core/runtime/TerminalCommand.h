@@ -1,0 +1,22 @@
+#pragma once
+// The command line that opens a terminal on a persona's agent: the engine's own client (podman or
+// docker, on the endpoint Paddock uses) running `exec -it` in the persona's container as its user,
+// attached to the tmux session "agent" where paddock-agent's agent mode runs the agent, or, in a
+// persona with no agent, a new session with a shell in the workspace. paddockctl persona attach
+// runs it in the current terminal; Open terminal runs it in a terminal emulator.
+
+#include "runtime/EngineClient.h"
+
+#include <QString>
+#include <QStringList>
+
+namespace paddock {
+
+// `engine` is EngineClient::Version::engine ("podman" or "docker").
+QStringList attachCommand(const EngineClient::Endpoint &endpoint, const QString &engine,
+                          const QString &container);
+
+// One line a POSIX shell reads back as `argv` (single quotes where a word needs them).
+QString shellQuoted(const QStringList &argv);
+
+} // namespace paddock
