@@ -11,7 +11,6 @@ struct Text
     Q_DECLARE_TR_FUNCTIONS(paddock::Persona)
 };
 
-constexpr int ContainerUid = 1000;
 constexpr const char *SecretsDir = "/run/paddock/secrets";
 } // namespace
 

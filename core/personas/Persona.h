@@ -127,6 +127,9 @@ struct Persona
 // The agent image of this version of Paddock: localhost/paddock-agent:<version>.
 QString defaultAgentImage();
 
+// The user a persona's container runs as (the agent image's dev), unless it relaxes rootUser.
+inline constexpr int ContainerUid = 1000;
+
 // The labels every Paddock container carries.
 inline constexpr const char *PersonaLabel = "io.paddock.persona";
 

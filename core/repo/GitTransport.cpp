@@ -1,5 +1,6 @@
 #include "repo/GitTransport.h"
 
+#include "common/ShellQuote.h"
 #include "common/UnixSocket.h"
 
 #include <QCoreApplication>
@@ -30,11 +31,6 @@ struct Text
 };
 
 constexpr int StopTimeoutMs = 3000;
-
-QString shellQuote(const QString &s)
-{
-    return u'\'' + QString(s).replace(u'\'', QStringLiteral("'\\''")) + u'\'';
-}
 } // namespace
 
 struct GitTransport::Instance
@@ -84,11 +80,11 @@ while read -r old new ref; do
 done
 exit $status
 )");
-    script.replace(QStringLiteral("@PADDOCKCTL@"), shellQuote(paddockctl));
+    script.replace(QStringLiteral("@PADDOCKCTL@"), shellQuoted(paddockctl));
     script.replace(QStringLiteral("@CONFIG@"),
                    configDir.isEmpty() ? QString()
-                                       : QStringLiteral("--config ") + shellQuote(configDir) + u' ');
-    script.replace(QStringLiteral("@REPO@"), shellQuote(repository));
+                                       : QStringLiteral("--config ") + shellQuoted(configDir) + u' ');
+    script.replace(QStringLiteral("@REPO@"), shellQuoted(repository));
     return script.toUtf8();
 }
 

@@ -327,12 +327,10 @@ Result<QJsonArray> EngineClient::containers(const QString &label, bool all)
     return out;
 }
 
-namespace {
-QString encoded(const QString &name)
+QString EngineClient::encoded(const QString &name)
 {
     return QString::fromLatin1(QUrl::toPercentEncoding(name));
 }
-} // namespace
 
 Result<QString> EngineClient::importImage(const QByteArray &tar, const QString &repository,
                                           const QString &tag, const QStringList &changes)

@@ -171,6 +171,9 @@ public:
     Result<void> backupVolume(const QString &volume, const QString &helperImage, const QString &targetFile);
     Result<void> restoreVolume(const QString &volume, const QString &helperImage, const QString &sourceFile);
 
+    // `name` (a container's, an image's, a volume's) as one segment of an API path.
+    static QString encoded(const QString &name);
+
     // The sentence for a failure to reach the engine at `endpoint` (with what to do).
     static Error unreachable(const Endpoint &endpoint, const QString &detail);
 

@@ -297,20 +297,20 @@ void ImageBuilder::recipeFinished(int exitCode, QProcess::ExitStatus status)
         return finish(fail(Error::Code::Internal, Text::tr("the recipe succeeded but wrote no archive"), tar,
                            Text::tr("This is a bug in the recipe; please report it.")));
 
-    const auto labels = readLabels(tar + QStringLiteral(".labels"));
-    if (!labels)
-        return finish(std::unexpected(labels.error()));
     report(RecipeShare + 2, Text::tr("importing %1 into the container engine").arg(m_image));
     if (m_import.joinable())
         m_import.join();
     // The blocking client belongs to this thread alone; the result comes back queued.
-    m_import = std::thread([this, endpoint = m_endpoint, tar, repository = m_repository, tag = m_tag,
-                            changes = imageChanges(*labels)] {
+    m_import = std::thread([this, endpoint = m_endpoint, tar, repository = m_repository, tag = m_tag] {
         EngineClient client(endpoint);
         Result<QString> result = [&]() -> Result<QString> {
+            // The recipe's labels beside the archive: read here, off the builder's (the UI's) thread.
+            const auto labels = readLabels(tar + QStringLiteral(".labels"));
+            if (!labels)
+                return std::unexpected(labels.error());
             if (auto v = client.connect(); !v)
                 return std::unexpected(v.error());
-            return client.importImageFile(tar, repository, tag, changes);
+            return client.importImageFile(tar, repository, tag, imageChanges(*labels));
         }();
         if (m_cancelled) {
             if (result)

@@ -2,13 +2,13 @@
 
 #include "repo/WorkspaceMount.h"
 #include "runtime/PersonaSockets.h"
+#include "secrets/SecretDelivery.h"
 
 #include <QCoreApplication>
 #include <QFile>
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QMutex>
-#include <QUrl>
 
 #include <cerrno>
 #include <cstring>
@@ -23,13 +23,6 @@ struct Text
 {
     Q_DECLARE_TR_FUNCTIONS(paddock::PersonaRuntime) // its sentences, translated as they were
 };
-
-constexpr const char *SecretsDir = "/run/paddock/secrets"; // SecretDelivery::Folder
-
-QString encoded(const QString &s)
-{
-    return QString::fromLatin1(QUrl::toPercentEncoding(s));
-}
 
 // Whether the engine has an object at `path` (a network, a volume): 200 yes, 404 no.
 Result<bool> exists(EngineClient &client, const QString &what, const QString &path)
@@ -75,11 +68,11 @@ QJsonObject createBody(const Persona &persona, const EngineClient::Version &vers
         // Docker cannot put files into a tmpfs of a running container (SecretDelivery): the secrets
         // folder is a folder of the user's runtime folder instead, read-only in the container.
         QJsonObject tmpfs = host.value(QStringLiteral("Tmpfs")).toObject();
-        tmpfs.remove(QLatin1StringView(SecretsDir));
+        tmpfs.remove(QLatin1StringView(SecretDelivery::Folder));
         host.insert(QStringLiteral("Tmpfs"), tmpfs);
         mounts.append(QJsonObject{{QStringLiteral("Type"), QStringLiteral("bind")},
                                   {QStringLiteral("Source"), PersonaSockets::secretsFolder(persona.name)},
-                                  {QStringLiteral("Target"), QLatin1StringView(SecretsDir)},
+                                  {QStringLiteral("Target"), QLatin1StringView(SecretDelivery::Folder)},
                                   {QStringLiteral("ReadOnly"), true}});
     }
     host.insert(QStringLiteral("Mounts"), mounts);
@@ -141,7 +134,8 @@ Result<void> preparePersonaContainer(EngineClient &client, const EngineClient::V
                                      const std::optional<WorkspaceMount> &workspace, const QString &relay)
 {
     const QMap<QString, QString> labels{{QLatin1StringView(PersonaLabel), persona.name}};
-    auto image = client.request("GET", QStringLiteral("/images/%1/json").arg(encoded(persona.image)));
+    auto image =
+        client.request("GET", QStringLiteral("/images/%1/json").arg(EngineClient::encoded(persona.image)));
     if (!image)
         return std::unexpected(image.error());
     if (image->status == 404)
@@ -158,15 +152,15 @@ Result<void> preparePersonaContainer(EngineClient &client, const EngineClient::V
             persona.name, Text::tr("Give the persona an entrypoint."));
     for (const Persona::Volume &volume : persona.volumes) {
         auto have = exists(client, Text::tr("volume %1").arg(volume.name),
-                           QStringLiteral("/volumes/%1").arg(encoded(volume.name)));
+                           QStringLiteral("/volumes/%1").arg(EngineClient::encoded(volume.name)));
         if (!have)
             return std::unexpected(have.error());
         if (!*have)
             if (auto made = client.createVolume(volume.name, labels); !made)
                 return std::unexpected(made.error());
     }
-    auto old =
-        client.request("GET", QStringLiteral("/containers/%1/json").arg(encoded(persona.containerName())));
+    auto old = client.request(
+        "GET", QStringLiteral("/containers/%1/json").arg(EngineClient::encoded(persona.containerName())));
     if (!old)
         return std::unexpected(old.error());
     if (old->status == 200) {

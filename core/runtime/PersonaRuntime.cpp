@@ -344,7 +344,7 @@ void PersonaRuntime::refreshOne(const QString &name)
     if (!persona)
         return;
     auto response = m_client->request(
-        "GET", QStringLiteral("/containers/%1/json").arg(encodedForPath(persona->containerName())));
+        "GET", QStringLiteral("/containers/%1/json").arg(EngineClient::encoded(persona->containerName())));
     if (!response)
         return; // the events stream tells about the engine going away
     PersonaStatus s{name};

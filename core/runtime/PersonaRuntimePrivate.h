@@ -6,21 +6,12 @@
 #include "runtime/PersonaRuntime.h"
 
 #include <QString>
-#include <QUrl>
 
 #include <map>
 #include <memory>
 #include <vector>
 
 namespace paddock {
-
-// The container's user (the agent image's dev), as the host sees it on a rootful engine.
-inline constexpr int ContainerUid = 1000;
-
-inline QString encodedForPath(const QString &s)
-{
-    return QString::fromLatin1(QUrl::toPercentEncoding(s));
-}
 
 // The engine streams the runtime holds open: stats of the watched personas, logs of the followed
 // ones, and a /wait per running container.

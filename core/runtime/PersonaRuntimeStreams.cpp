@@ -44,7 +44,7 @@ void PersonaRuntime::updateStreams()
             m_streams->exits[p.name] = std::make_unique<EngineStream>(
                 m_client->endpoint(), m_client->apiVersion(),
                 QStringLiteral("/containers/%1/wait?condition=not-running")
-                    .arg(encodedForPath(p.containerName())),
+                    .arg(EngineClient::encoded(p.containerName())),
                 [](const QByteArray &) {},
                 [this, name, id](const std::optional<Error> &error) {
                     if (error)
@@ -69,7 +69,8 @@ void PersonaRuntime::updateStreams()
             const QString name = p.name;
             m_streams->stats[p.name] = std::make_unique<EngineStream>(
                 m_client->endpoint(), m_client->apiVersion(),
-                QStringLiteral("/containers/%1/stats?stream=true").arg(encodedForPath(p.containerName())),
+                QStringLiteral("/containers/%1/stats?stream=true")
+                    .arg(EngineClient::encoded(p.containerName())),
                 [this, name, previous, buffer](const QByteArray &chunk) {
                     buffer->append(chunk);
                     qsizetype newline;
@@ -107,7 +108,7 @@ void PersonaRuntime::updateStreams()
             m_streams->logs[p.name] = std::make_unique<EngineStream>(
                 m_client->endpoint(), m_client->apiVersion(),
                 QStringLiteral("/containers/%1/logs?follow=%2&stdout=true&stderr=true&tail=%3")
-                    .arg(encodedForPath(p.containerName()),
+                    .arg(EngineClient::encoded(p.containerName()),
                          running ? QStringLiteral("true") : QStringLiteral("false"),
                          tail < 0 ? QStringLiteral("all") : QString::number(tail)),
                 [this, name, rest](const QByteArray &chunk) {

@@ -2,8 +2,6 @@
 
 #include "repo/WorkspaceMount.h"
 
-#include <QRegularExpression>
-
 namespace paddock {
 
 QStringList attachCommand(const EngineClient::Endpoint &endpoint, const QString &engine,
@@ -18,20 +16,6 @@ QStringList attachCommand(const EngineClient::Endpoint &endpoint, const QString 
          << QStringLiteral("new-session") << QStringLiteral("-A") << QStringLiteral("-s")
          << QStringLiteral("agent") << QStringLiteral("-c") << QLatin1StringView(WorkspaceMountPoint);
     return argv;
-}
-
-QString shellQuoted(const QStringList &argv)
-{
-    static const QRegularExpression plain(QStringLiteral("^[A-Za-z0-9_./:@%+=,-]+$"));
-    QStringList words;
-    for (const QString &word : argv) {
-        if (plain.match(word).hasMatch())
-            words << word;
-        else
-            words << QLatin1Char('\'') + QString(word).replace(u'\'', QStringLiteral("'\\''")) +
-                         QLatin1Char('\'');
-    }
-    return words.join(u' ');
 }
 
 } // namespace paddock

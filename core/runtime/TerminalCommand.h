@@ -5,6 +5,7 @@
 // persona with no agent, a new session with a shell in the workspace. paddockctl persona attach
 // runs it in the current terminal; Open terminal runs it in a terminal emulator.
 
+#include "common/ShellQuote.h" // shellQuoted(), to show or run the command through a shell
 #include "runtime/EngineClient.h"
 
 #include <QString>
@@ -15,8 +16,5 @@ namespace paddock {
 // `engine` is EngineClient::Version::engine ("podman" or "docker").
 QStringList attachCommand(const EngineClient::Endpoint &endpoint, const QString &engine,
                           const QString &container);
-
-// One line a POSIX shell reads back as `argv` (single quotes where a word needs them).
-QString shellQuoted(const QStringList &argv);
 
 } // namespace paddock
