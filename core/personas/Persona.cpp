@@ -2,6 +2,7 @@
 
 #include <QCoreApplication>
 #include <QJsonArray>
+#include <QRegularExpression>
 
 namespace paddock {
 
@@ -104,6 +105,28 @@ QStringList Persona::Agent::effortLevels()
 {
     return {QStringLiteral("minimal"), QStringLiteral("low"),   QStringLiteral("medium"),
             QStringLiteral("high"),    QStringLiteral("xhigh"), QStringLiteral("max")};
+}
+
+QString Persona::Agent::envNameProblem(const QString &name)
+{
+    static const QRegularExpression shell(QStringLiteral("^[A-Za-z_][A-Za-z0-9_]{0,127}$"));
+    if (!shell.match(name).hasMatch())
+        return Text::tr("\"%1\" is not an environment variable's name (letters, digits and _, not starting "
+                        "with a digit)")
+            .arg(name.left(80));
+    const QString upper = name.toUpper();
+    static const QStringList ours{QStringLiteral("HTTP_PROXY"), QStringLiteral("HTTPS_PROXY"),
+                                  QStringLiteral("NO_PROXY"),   QStringLiteral("ALL_PROXY"),
+                                  QStringLiteral("HOME"),       QStringLiteral("PATH"),
+                                  QStringLiteral("USER"),       QStringLiteral("SHELL")};
+    if (ours.contains(upper) || upper.startsWith(QStringLiteral("PADDOCK_")))
+        return Text::tr("%1 is set by Paddock itself; the agent cannot set it").arg(name);
+    for (const char *word : {"KEY", "TOKEN", "SECRET", "PASSWORD", "CREDENTIAL"})
+        if (upper.contains(QLatin1StringView(word)))
+            return Text::tr("%1 looks like a key: keys are secrets. Store it on the Secrets page and "
+                            "assign it to the persona (docs/agents.md says which name each agent reads)")
+                .arg(name);
+    return {};
 }
 
 QStringList Persona::command() const

@@ -4,6 +4,7 @@
 
 #include <QJsonObject>
 #include <QList>
+#include <QMap>
 #include <QString>
 #include <QStringList>
 
@@ -64,6 +65,10 @@ struct Persona
         QString effort;      // reasoning effort, for the agents that have one (effortLevels())
         bool web = false;    // opencode: its web UI on the first port instead of a terminal session
         QStringList command; // Custom: what runs in the session
+        // Environment for the agent (ANTHROPIC_BASE_URL for a gateway, NODE_EXTRA_CA_CERTS, …): in
+        // its configuration and session, never in the container's (validEnvName; no proxy or
+        // Paddock variables, and no values that are keys: those are secrets).
+        QMap<QString, QString> env;
         friend bool operator==(const Agent &, const Agent &) = default;
 
         static QString kindName(Kind kind); // "shell", "claude", "codex", "opencode", "copilot", "custom"
@@ -73,6 +78,9 @@ struct Persona
             return kind == Kind::Claude || kind == Kind::Codex || kind == Kind::Copilot;
         }
         static QStringList effortLevels(); // minimal, low, medium, high, xhigh, max
+        // Why `name` cannot be an agent's environment variable (empty: it can): a shell name, not
+        // one Paddock sets itself (the proxy's, PADDOCK_*, HOME, PATH).
+        static QString envNameProblem(const QString &name);
     };
 
     // What a persona may switch off; each one is reported by relaxations().

@@ -140,6 +140,13 @@ std::expected<void, QString> validateAgent(const Persona &p)
         return wrong(Text::tr("the custom agent needs a command"));
     if (a.kind != Kind::Custom && !a.command.isEmpty())
         return wrong(Text::tr("only the custom agent takes a command"));
+    for (auto it = a.env.cbegin(); it != a.env.cend(); ++it) {
+        if (const QString problem = Persona::Agent::envNameProblem(it.key()); !problem.isEmpty())
+            return wrong(problem);
+        if (it.value().contains(u'\n') || it.value().contains(u'\0') || it.value().size() > 4096)
+            return wrong(
+                Text::tr("the value of %1 must be one line of at most 4096 characters").arg(it.key()));
+    }
     return {};
 }
 
@@ -201,6 +208,12 @@ json toJson(const Persona &p)
             for (const QString &part : p.agent.command)
                 command.push_back(part.toStdString());
             agent["command"] = command;
+        }
+        if (!p.agent.env.isEmpty()) {
+            json env = json::object();
+            for (auto it = p.agent.env.cbegin(); it != p.agent.env.cend(); ++it)
+                env[it.key().toStdString()] = it.value().toStdString();
+            agent["env"] = env;
         }
         o["agent"] = agent;
     }
@@ -468,6 +481,18 @@ Result<QList<Persona>> PersonaStore::parse(const QByteArray &text, const QString
             if (a.contains("command") && !strings(a["command"], QStringLiteral("command"), p.agent.command))
                 return bad(QStringLiteral("agent"),
                            Text::tr("the agent's \"command\" must be a list of strings"));
+            if (a.contains("env")) {
+                const json &env = a["env"];
+                bool strings = env.is_object();
+                for (auto it = env.begin(); strings && it != env.end(); ++it)
+                    strings = it.value().is_string();
+                if (!strings)
+                    return bad(QStringLiteral("agent"),
+                               Text::tr("the agent's \"env\" must be an object of strings"));
+                for (auto it = env.begin(); it != env.end(); ++it)
+                    p.agent.env.insert(QString::fromStdString(it.key()),
+                                       QString::fromStdString(it.value().get<std::string>()));
+            }
         } else if (version == 1) {
             migrateAgent(p);
         }

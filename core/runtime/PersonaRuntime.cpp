@@ -1,4 +1,7 @@
 #include "runtime/PersonaRuntime.h"
+
+#include "agents/AgentConfig.h"
+#include "agents/McpServer.h"
 #include "runtime/PersonaRuntimePrivate.h"
 
 #include "config/Paths.h"
@@ -601,8 +604,12 @@ void PersonaRuntime::startFailed(const QString &name, const QString &action, con
 
 void PersonaRuntime::deliverAndFinish(const Persona &persona, const QString &action)
 {
-    auto deliver = [this, persona, action](const Options::Secrets &secrets) {
+    auto deliver = [this, persona, action](Options::Secrets secrets) {
         const auto deliverSecrets = m_options.deliverSecrets;
+        // The agents' configuration beside the secrets, in the same tmpfs, before .ready.
+        const QList<McpServer> mcp =
+            m_options.mcpServers ? m_options.mcpServers(persona) : QList<McpServer>{};
+        secrets.insert(AgentConfig::files(persona, secrets, mcp));
         runAction(persona.name, action,
                   [deliverSecrets, persona, secrets](EngineClient &client) -> Result<void> {
                       if (!deliverSecrets)

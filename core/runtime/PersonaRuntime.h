@@ -24,6 +24,8 @@ class QTimer;
 
 namespace paddock {
 
+struct McpServer;
+
 class GitTransport;
 class InboundPorts;
 class PersonaStore;
@@ -120,6 +122,9 @@ public:
         // thread before its container starts and whenever it is seen running. Unset: nobody serves it
         // (its connections fail: no way out).
         std::function<Result<void>(const QString &persona, const QString &socketPath)> serveEgress;
+        // The MCP servers a persona's agents get (mcp.toml), read on the runtime thread at each
+        // start; with its secrets, they make the agents' configuration (AgentConfig). Unset: none.
+        std::function<QList<McpServer>(const Persona &)> mcpServers;
     };
     explicit PersonaRuntime(Options options);
     ~PersonaRuntime() override;

