@@ -16,7 +16,7 @@ PADDOCK_PACKAGES=(
   qt6-l10n-tools libqt6sql6-sqlite qt6-qpa-plugins libqt6svg6 qt6-svg-plugins qt6-image-formats-plugins
   libkf6syntaxhighlighting-dev qtkeychain-qt6-dev
   # other libraries
-  libgit2-dev nlohmann-json3-dev libcurl4-openssl-dev libssl-dev libllhttp-dev libc-ares-dev libsqlite3-dev sqlite3 zlib1g-dev
+  libgit2-dev nlohmann-json3-dev libtomlplusplus-dev libcurl4-openssl-dev libssl-dev libllhttp-dev libc-ares-dev libsqlite3-dev sqlite3 zlib1g-dev
   libbenchmark-dev
   # desktop test harness: X server, tray host, screenshots, fonts
   xvfb xauth x11-utils xdotool stalonetray imagemagick fonts-dejavu-core

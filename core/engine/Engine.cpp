@@ -1,5 +1,7 @@
 #include "engine/Engine.h"
 
+#include "agents/McpConfig.h"
+
 #include "audit/AuditStore.h"
 #include "config/Paths.h"
 #include "config/Settings.h"
@@ -109,7 +111,18 @@ PersonaRuntime::Options Engine::personaRuntimeOptions()
                                     std::function<void(Result<PersonaSecrets::Secrets>)> done) {
         if (!*secrets)
             *secrets = std::make_unique<PersonaSecrets>(SecretStore::defaultIndexPath());
-        (*secrets)->read(persona, std::move(done));
+        // And the secrets its MCP servers name (a broken mcp.toml is reported when they are made).
+        QStringList mcpSecrets;
+        if (auto servers = McpConfig::load())
+            for (const McpServer &server : McpConfig::forPersona(*servers, persona.name))
+                mcpSecrets << server.secrets.values();
+        (*secrets)->read(persona, mcpSecrets, std::move(done));
+    };
+    options.mcpServers = [](const Persona &persona) -> Result<QList<McpServer>> {
+        auto servers = McpConfig::load();
+        if (!servers)
+            return std::unexpected(servers.error());
+        return McpConfig::forPersona(*servers, persona.name);
     };
     options.deliverSecrets = &SecretDelivery::deliver;
     options.dataDir = Paths::dataDir();

@@ -607,8 +607,16 @@ void PersonaRuntime::deliverAndFinish(const Persona &persona, const QString &act
     auto deliver = [this, persona, action](Options::Secrets secrets) {
         const auto deliverSecrets = m_options.deliverSecrets;
         // The agents' configuration beside the secrets, in the same tmpfs, before .ready.
-        const QList<McpServer> mcp =
-            m_options.mcpServers ? m_options.mcpServers(persona) : QList<McpServer>{};
+        QList<McpServer> mcp;
+        if (m_options.mcpServers) {
+            auto servers = m_options.mcpServers(persona);
+            if (servers) {
+                mcp = *servers;
+                emit recovered(QStringLiteral("mcp"));
+            } else {
+                emit problem(QStringLiteral("mcp"), servers.error());
+            }
+        }
         secrets.insert(AgentConfig::files(persona, secrets, mcp));
         runAction(persona.name, action,
                   [deliverSecrets, persona, secrets](EngineClient &client) -> Result<void> {

@@ -124,7 +124,8 @@ public:
         std::function<Result<void>(const QString &persona, const QString &socketPath)> serveEgress;
         // The MCP servers a persona's agents get (mcp.toml), read on the runtime thread at each
         // start; with its secrets, they make the agents' configuration (AgentConfig). Unset: none.
-        std::function<QList<McpServer>(const Persona &)> mcpServers;
+        // A file that cannot be used is a problem(): the persona starts without MCP servers.
+        std::function<Result<QList<McpServer>>(const Persona &)> mcpServers;
     };
     explicit PersonaRuntime(Options options);
     ~PersonaRuntime() override;

@@ -18,6 +18,12 @@ PersonaSecrets::~PersonaSecrets() = default;
 
 void PersonaSecrets::read(const Persona &persona, std::function<void(Result<Secrets>)> done)
 {
+    read(persona, {}, std::move(done));
+}
+
+void PersonaSecrets::read(const Persona &persona, const QStringList &also,
+                          std::function<void(Result<Secrets>)> done)
+{
     if (!m_store)
         m_store = new SecretStore(m_indexPath, this);
     // The index may have changed since (the Secrets page writes it): read it afresh. A broken
@@ -30,7 +36,7 @@ void PersonaSecrets::read(const Persona &persona, std::function<void(Result<Secr
     if (!persona.sshKey.isEmpty() && m_store->find(persona.sshKey))
         names << persona.sshKey;
     for (const SecretStore::Entry &entry : m_store->entries())
-        if (entry.persona == persona.name && !names.contains(entry.name))
+        if ((entry.persona == persona.name || also.contains(entry.name)) && !names.contains(entry.name))
             names << entry.name;
     if (names.isEmpty())
         return done(Secrets{});

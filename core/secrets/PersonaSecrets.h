@@ -30,6 +30,9 @@ public:
     ~PersonaSecrets() override;
 
     void read(const Persona &persona, std::function<void(Result<Secrets>)> done);
+    // The same, and the secrets named `also` whoever they are assigned to (those the persona's MCP
+    // servers name in mcp.toml).
+    void read(const Persona &persona, const QStringList &also, std::function<void(Result<Secrets>)> done);
 
 private:
     QString m_indexPath;

@@ -36,6 +36,7 @@ using namespace paddock::test;
 
 namespace {
 const QString ModelAddress = QStringLiteral("127.0.0.2");
+const QByteArray McpPackage = "@modelcontextprotocol/server-everything@2026.8.31";
 } // namespace
 
 class TestAgentE2e : public QObject
@@ -164,6 +165,35 @@ when { resource.name == "%1" && resource.port == %2 };
                                                .toUtf8());
         policies.close();
 
+        // One MCP server from npm for every agent of the persona: installed (npm, from the
+        // registry) into the repository the user drops, as a project's own tools are.
+        m_original = m_dir.filePath(QStringLiteral("app"));
+        QVERIFY(makeRepository(m_original));
+        QProcess npm;
+        npm.setWorkingDirectory(m_original);
+        npm.setProcessChannelMode(QProcess::MergedChannels);
+        QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+        env.insert(QStringLiteral("NODE_EXTRA_CA_CERTS"),
+                   QStringLiteral("/etc/ssl/certs/ca-certificates.crt"));
+        npm.setProcessEnvironment(env);
+        npm.start(QStringLiteral("npm"),
+                  {QStringLiteral("install"), QStringLiteral("--no-audit"), QStringLiteral("--no-fund"),
+                   QStringLiteral("--cache"), QStringLiteral("/var/cache/paddock/npm"),
+                   QString::fromLatin1(McpPackage)});
+        QVERIFY(npm.waitForFinished(300000));
+        QVERIFY2(npm.exitCode() == 0, npm.readAll().right(3000).constData());
+        QVERIFY(!git(m_original, {QStringLiteral("add"), QStringLiteral("-A")}).isNull());
+        QVERIFY(!git(m_original, {QStringLiteral("commit"), QStringLiteral("-qm"), QStringLiteral("tools")})
+                     .isNull());
+        QFile mcp(m_config + QStringLiteral("/mcp.toml"));
+        QVERIFY(mcp.open(QIODevice::WriteOnly));
+        mcp.write(
+            "[servers.everything]\ncommand = \"node\"\n"
+            "args = "
+            "[\"/home/dev/workspace/node_modules/@modelcontextprotocol/server-everything/dist/index.js\", "
+            "\"stdio\"]\n");
+        mcp.close();
+
         // The default `agent` persona (restricted, Claude Code), on the image with the agents.
         m_persona = Persona::defaults(agentsImageName()).at(2);
         m_persona.name = QStringLiteral("e2e-%1").arg(::getpid());
@@ -190,9 +220,6 @@ when { resource.name == "%1" && resource.port == %2 };
         secrets.store(QStringLiteral("model-ca"), certFile.readAll(), SecretStore::Kind::Other,
                       m_persona.name);
         QVERIFY(stored.wait(10000));
-
-        m_original = m_dir.filePath(QStringLiteral("app"));
-        QVERIFY(makeRepository(m_original));
 
         m_engine = std::make_unique<Engine>();
         m_engine->start();
@@ -353,6 +380,26 @@ when { resource.name == "%1" && resource.port == %2 };
                 .contains("DONE: from-the-pane"),
             pane.constData(), 90000);
         QCOMPARE(run(QStringLiteral("cat pane.txt")).stdoutText, QByteArray("from-the-pane\n"));
+    }
+
+    void anMcpToolCallReachesTheServer()
+    {
+        // In every agent's own configuration, from the one mcp.toml.
+        const auto configs =
+            run(QStringLiteral("jq -r '.mcpServers.everything.command' ~/.claude.json; "
+                               "grep -c '^\\[mcp_servers.\"everything\"\\]' ~/.codex/config.toml; "
+                               "jq -r '.mcp.everything.command[0]' \"$OPENCODE_CONFIG\"; "
+                               "jq -r '.mcpServers.everything.command' ~/.copilot/mcp-config.json"));
+        QCOMPARE(configs.stdoutText, QByteArray("node\n1\nnode\nnode\n"));
+        QByteArray raw;
+        const QJsonObject result = claude(
+            QStringLiteral("TOOL: mcp__everything__echo {\"message\": \"hello from the fence\"}"), &raw);
+        QVERIFY2(result.value(QStringLiteral("result"))
+                     .toString()
+                     .contains(QStringLiteral("hello from the fence")),
+                 raw.constData());
+        QVERIFY2(fakeLog().contains(QStringLiteral("mcp__everything__echo")),
+                 qPrintable(fakeLog().right(3000)));
     }
 
     void theKeyIsNowhereElse()
