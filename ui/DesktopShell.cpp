@@ -78,6 +78,7 @@ DesktopShell::DesktopShell(Settings &settings, Engine &engine, AppLog *log, QObj
         case Settings::Key::AuditRetentionDays:
         case Settings::Key::AuditMaxSizeMb:
         case Settings::Key::DenyNotifications:
+        case Settings::Key::Terminal:
             m_engine.auditStore()->append(
                 AuditEvent::user(QStringLiteral("settings.change"), Settings::keyName(key),
                                  {{QStringLiteral("key"), Settings::keyName(key)},
@@ -105,6 +106,16 @@ DesktopShell::DesktopShell(Settings &settings, Engine &engine, AppLog *log, QObj
     connect(m_personasPage, &PersonasPage::suggestPolicyRequested, m_auditPage, &AuditLogPage::suggestPolicy);
     connect(m_tray, &TrayIcon::auditRequested, this, &DesktopShell::showAudit);
     connect(m_tray, &TrayIcon::personasRequested, this, &DesktopShell::showPersonas);
+    // Open terminal (card, tray): the terminal emulator chosen in Preferences.
+    m_personasPage->setTerminal(m_settings.terminal());
+    connect(&m_settings, &Settings::changed, this, [this](Settings::Key key) {
+        if (key == Settings::Key::Terminal)
+            m_personasPage->setTerminal(m_settings.terminal());
+    });
+    connect(m_tray, &TrayIcon::openTerminalRequested, this, [this](const QString &persona) {
+        if (auto opened = m_personasPage->openTerminal(persona); !opened)
+            m_tray->showActionFailure(persona, QStringLiteral("terminal"), opened.error());
+    });
     connect(m_denyNotifier, &DenyNotifier::notify, m_tray, &TrayIcon::showDenyNotification);
 }
 

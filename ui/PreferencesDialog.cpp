@@ -8,6 +8,7 @@
 #include <QFormLayout>
 #include <QGroupBox>
 #include <QLabel>
+#include <QLineEdit>
 #include <QSpinBox>
 #include <QVBoxLayout>
 
@@ -21,6 +22,7 @@ PreferencesDialog::PreferencesDialog(Settings &settings, bool trayAvailable, QWi
     , m_retentionDays(new QSpinBox)
     , m_maxSizeMb(new QSpinBox)
     , m_denyNotifications(new QCheckBox(tr("&Notify me about bursts of denied actions")))
+    , m_terminal(new QLineEdit)
 {
     setObjectName(QStringLiteral("preferencesDialog"));
     setWindowTitle(tr("Paddock Preferences"));
@@ -69,6 +71,20 @@ PreferencesDialog::PreferencesDialog(Settings &settings, bool trayAvailable, QWi
     pruneNote->setWordWrap(true);
     auditLayout->addRow(pruneNote);
 
+    // Open terminal: which terminal emulator runs the engine's exec into a persona's session.
+    m_terminal->setObjectName(QStringLiteral("terminalCommand"));
+    m_terminal->setPlaceholderText(QStringLiteral("x-terminal-emulator -e"));
+    m_terminal->setText(settings.terminal());
+    m_terminal->setClearButtonEnabled(true);
+    auto *terminals = new QGroupBox(tr("Terminal"));
+    auto *terminalLayout = new QFormLayout(terminals);
+    terminalLayout->addRow(tr("&Terminal emulator:"), m_terminal);
+    auto *terminalNote = new QLabel(tr("The program and the options that come before the command it runs, "
+                                       "e.g. \"konsole -e\", \"gnome-terminal --\" or \"kitty\". Empty: "
+                                       "the desktop's x-terminal-emulator."));
+    terminalNote->setWordWrap(true);
+    terminalLayout->addRow(terminalNote);
+
     QString where = tr("Settings are stored in %1.").arg(settings.filePath());
     if (!settings.isWritable())
         where += QLatin1Char(' ') + tr("That file could not be read, so changes are not saved this session.");
@@ -85,6 +101,7 @@ PreferencesDialog::PreferencesDialog(Settings &settings, bool trayAvailable, QWi
     auto *layout = new QVBoxLayout(this);
     layout->addWidget(group);
     layout->addWidget(audit);
+    layout->addWidget(terminals);
     layout->addWidget(location);
     layout->addStretch();
     layout->addWidget(buttons);
@@ -96,6 +113,7 @@ void PreferencesDialog::accept()
     m_settings.setValue(Settings::Key::AuditRetentionDays, m_retentionDays->value());
     m_settings.setValue(Settings::Key::AuditMaxSizeMb, m_maxSizeMb->value());
     m_settings.setValue(Settings::Key::DenyNotifications, m_denyNotifications->isChecked());
+    m_settings.setValue(Settings::Key::Terminal, m_terminal->text().trimmed());
     QDialog::accept();
 }
 

@@ -3,6 +3,7 @@
 #include <QDialog>
 
 class QCheckBox;
+class QLineEdit;
 class QSpinBox;
 
 namespace paddock {
@@ -28,6 +29,7 @@ private:
     QSpinBox *m_retentionDays;
     QSpinBox *m_maxSizeMb;
     QCheckBox *m_denyNotifications;
+    QLineEdit *m_terminal;
 };
 
 } // namespace paddock

@@ -102,7 +102,11 @@ void TrayIcon::applyPersonas(const QList<Persona> &personas)
             QAction *stop =
                 menu->addAction(Icons::themed(QStringLiteral("media-playback-stop")), tr("S&top"));
             stop->setObjectName(QStringLiteral("trayPersonaStop"));
+            QAction *terminal =
+                menu->addAction(Icons::themed(QStringLiteral("utilities-terminal")), tr("Open &terminal"));
+            terminal->setObjectName(QStringLiteral("trayPersonaTerminal"));
             const QString name = p.name;
+            connect(terminal, &QAction::triggered, this, [this, name] { emit openTerminalRequested(name); });
             connect(start, &QAction::triggered, this, [this, name] { emit startPersonaRequested(name); });
             connect(stop, &QAction::triggered, this, [this, name] { emit stopPersonaRequested(name); });
         }
@@ -146,6 +150,8 @@ void TrayIcon::updatePersonaMenu(const QString &persona)
     menu->findChild<QAction *>(QStringLiteral("trayPersonaStart"))
         ->setEnabled(m_engineConnected && !up && status.state != State::Stopping);
     menu->findChild<QAction *>(QStringLiteral("trayPersonaStop"))->setEnabled(m_engineConnected && up);
+    menu->findChild<QAction *>(QStringLiteral("trayPersonaTerminal"))
+        ->setEnabled(m_engineConnected && status.state == State::Running);
 }
 
 TrayIcon::~TrayIcon()
@@ -191,6 +197,8 @@ void TrayIcon::showActionFailure(const QString &persona, const QString &action, 
         title = tr("Could not stop %1").arg(persona);
     else if (action == QLatin1StringView("restart"))
         title = tr("Could not restart %1").arg(persona);
+    else if (action == QLatin1StringView("terminal"))
+        title = tr("Could not open a terminal on %1").arg(persona);
     else
         title = tr("Could not remove %1").arg(persona);
     m_showingDenies = false;

@@ -16,10 +16,10 @@ namespace paddock {
 class Engine;
 
 // Paddock in the system tray: an icon that shows the engine's health, a menu with a status line,
-// Show/Hide, a submenu per persona (its state, Start and Stop), Stop all agents, and Quit; a click
-// toggles the main window. Also shows deny-burst notifications; a click on one asks for the audit
-// log (auditRequested). The persona section follows the engine's PersonaRuntime through the
-// apply… slots and asks it through the …Requested signals (queued).
+// Show/Hide, a submenu per persona (its state, Start, Stop and Open terminal), Stop all agents, and Quit; a
+// click toggles the main window. Also shows deny-burst notifications; a click on one asks for the audit log
+// (auditRequested). The persona section follows the engine's PersonaRuntime through the apply… slots and asks
+// it through the …Requested signals (queued).
 class TrayIcon final : public QObject
 {
     Q_OBJECT
@@ -66,6 +66,7 @@ public slots:
 signals:
     void startPersonaRequested(const QString &persona);
     void stopPersonaRequested(const QString &persona);
+    void openTerminalRequested(const QString &persona);
     void stopAllRequested();
     void toggleWindowRequested();
     void personasRequested();

@@ -32,6 +32,7 @@ constexpr KeyInfo keyTable[] = {
     {Settings::Key::AuditRetentionDays, "auditRetentionDays", Type::Count},
     {Settings::Key::AuditMaxSizeMb, "auditMaxSizeMb", Type::Count},
     {Settings::Key::DenyNotifications, "denyNotifications", Type::Bool},
+    {Settings::Key::Terminal, "terminal", Type::String},
 };
 
 const KeyInfo &info(Settings::Key key)
@@ -161,6 +162,8 @@ QVariant Settings::defaultValue(Key key)
         return 0;
     case Key::DenyNotifications:
         return true;
+    case Key::Terminal:
+        return QString();
     }
     return {};
 }

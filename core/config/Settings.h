@@ -31,6 +31,7 @@ public:
         AuditRetentionDays, // audit events older than this many days are pruned; 0 keeps all
         AuditMaxSizeMb,     // the audit log is pruned down to this size; 0 for no limit
         DenyNotifications,  // the tray tells about bursts of denies
+        Terminal,           // the terminal emulator Open terminal runs; empty: x-terminal-emulator -e
     };
     Q_ENUM(Key)
 
@@ -68,6 +69,7 @@ public:
     QByteArray mainWindowState() const { return value(Key::MainWindowState).toByteArray(); }
     QString currentPage() const { return value(Key::CurrentPage).toString(); }
     int auditRetentionDays() const { return value(Key::AuditRetentionDays).toInt(); }
+    QString terminal() const { return value(Key::Terminal).toString(); }
     int auditMaxSizeMb() const { return value(Key::AuditMaxSizeMb).toInt(); }
     bool denyNotifications() const { return value(Key::DenyNotifications).toBool(); }
 

@@ -2,6 +2,10 @@
 
 #include "repo/WorkspaceMount.h"
 
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QProcess>
+
 namespace paddock {
 
 QStringList attachCommand(const EngineClient::Endpoint &endpoint, const QString &engine,
@@ -16,6 +20,24 @@ QStringList attachCommand(const EngineClient::Endpoint &endpoint, const QString 
          << QStringLiteral("new-session") << QStringLiteral("-A") << QStringLiteral("-s")
          << QStringLiteral("agent") << QStringLiteral("-c") << QLatin1StringView(WorkspaceMountPoint);
     return argv;
+}
+
+QStringList terminalCommand(const QString &terminal, const QStringList &inner)
+{
+    QStringList argv = QProcess::splitCommand(terminal.trimmed());
+    if (argv.isEmpty())
+        argv = {QStringLiteral("x-terminal-emulator"), QStringLiteral("-e")};
+    return argv + inner;
+}
+
+QStringList vscodeCommand(const QString &container)
+{
+    const QByteArray config =
+        QJsonDocument(QJsonObject{{QStringLiteral("containerName"), QString(u'/' + container)}})
+            .toJson(QJsonDocument::Compact);
+    return {QStringLiteral("code"), QStringLiteral("--folder-uri"),
+            QStringLiteral("vscode-remote://attached-container+") + QString::fromLatin1(config.toHex()) +
+                QLatin1StringView(WorkspaceMountPoint)};
 }
 
 } // namespace paddock

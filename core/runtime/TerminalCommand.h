@@ -17,4 +17,13 @@ namespace paddock {
 QStringList attachCommand(const EngineClient::Endpoint &endpoint, const QString &engine,
                           const QString &container);
 
+// The terminal emulator's command line running `inner`: `terminal` (the Preferences setting: a
+// program and the options before the command, e.g. "konsole -e" or "gnome-terminal --"), or
+// Debian's x-terminal-emulator -e when it is empty.
+QStringList terminalCommand(const QString &terminal, const QStringList &inner);
+
+// VS Code on the persona's workspace in its container (the Dev Containers extension's
+// attached-container URI).
+QStringList vscodeCommand(const QString &container);
+
 } // namespace paddock

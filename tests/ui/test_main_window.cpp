@@ -17,6 +17,7 @@
 #include <QDialogButtonBox>
 #include <QElapsedTimer>
 #include <QLabel>
+#include <QLineEdit>
 #include <QListWidget>
 #include <QPushButton>
 #include <QScrollBar>
@@ -263,8 +264,14 @@ private slots:
             edit(prefs.findChild<QSpinBox *>(QStringLiteral("auditMaxSizeMb")), QStringLiteral("250"));
             QTest::mouseClick(prefs.findChild<QCheckBox *>(QStringLiteral("denyNotifications")),
                               Qt::LeftButton);
+            // The terminal Open terminal runs: empty shows the desktop's default.
+            auto *terminal = prefs.findChild<QLineEdit *>(QStringLiteral("terminalCommand"));
+            QVERIFY(terminal && terminal->text().isEmpty());
+            QCOMPARE(terminal->placeholderText(), QStringLiteral("x-terminal-emulator -e"));
+            QTest::keyClicks(terminal, QStringLiteral("konsole -e"));
             QTest::mouseClick(prefs.findChild<QDialogButtonBox *>()->button(QDialogButtonBox::Ok),
                               Qt::LeftButton);
+            QCOMPARE(settings.terminal(), QStringLiteral("konsole -e"));
             QCOMPARE(settings.auditRetentionDays(), 30);
             QCOMPARE(settings.auditMaxSizeMb(), 250);
             QVERIFY(!settings.denyNotifications());

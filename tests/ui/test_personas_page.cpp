@@ -130,7 +130,8 @@ private slots:
         QCOMPARE(in(card("agent"), "trustBadge")->text(), QStringLiteral("restricted"));
         QVERIFY(in(web, "portsLabel")->text().contains(QStringLiteral("127.0.0.1:4096 → 4096")));
         QVERIFY(in(web, "portsLabel")->text().contains(QStringLiteral("Ways out: no network")));
-        QVERIFY(in(card("dev"), "portsLabel")->text().contains(QStringLiteral("Ways out: the default network")));
+        QVERIFY(
+            in(card("dev"), "portsLabel")->text().contains(QStringLiteral("Ways out: the default network")));
         QVERIFY(!in(web, "relaxedLabel")->isVisible()); // the defaults relax nothing
         QVERIFY(!in(m_page.get(), "noPersonasLabel")->isVisible());
         QVERIFY(!in<QWidget>(m_page.get(), "noEnginePanel")->isVisible());
@@ -286,6 +287,64 @@ private slots:
         m_page->applyEngine(true, QStringLiteral("docker 27.3.1 at /var/run/docker.sock"));
         QTest::mouseClick(button(agent, "copyShellButton"), Qt::LeftButton);
         QCOMPARE(QApplication::clipboard()->text(), QStringLiteral("docker exec -it paddock-agent bash"));
+
+        // Open terminal: the terminal emulator from Preferences (here a script that writes down what
+        // it was asked to run, started as a real program) running the engine's exec -it into the
+        // persona's tmux session.
+        m_page->applyEngine(true, QStringLiteral("podman 5.4.2 at /run/podman/podman.sock"));
+        m_page->applyStatus(status(QStringLiteral("agent"), State::Running));
+        m_page->setEngineEndpoint(EngineClient::Endpoint{QStringLiteral("/run/podman/podman.sock"), {}});
+        QTemporaryDir dir;
+        const QString script = dir.filePath(QStringLiteral("my-terminal"));
+        const QString record = dir.filePath(QStringLiteral("argv"));
+        {
+            QFile f(script);
+            QVERIFY(f.open(QIODevice::WriteOnly));
+            f.write(QByteArray("#!/bin/sh\nprintf '%s\\n' \"$@\" > ") + QFile::encodeName(record) + "\n");
+            f.close();
+            QVERIFY(f.setPermissions(QFile::ReadOwner | QFile::WriteOwner | QFile::ExeOwner));
+        }
+        m_page->setTerminal(script + QStringLiteral(" --title agent -e"));
+        QVERIFY(button(agent, "openTerminalButton")->isEnabled());
+        QTest::mouseClick(button(agent, "openTerminalButton"), Qt::LeftButton);
+        QTRY_VERIFY(QFileInfo::exists(record) && QFileInfo(record).size() > 0);
+        QFile recorded(record);
+        QVERIFY(recorded.open(QIODevice::ReadOnly));
+        QCOMPARE(QString::fromUtf8(recorded.readAll()).split(u'\n', Qt::SkipEmptyParts),
+                 (QStringList{QStringLiteral("--title"), QStringLiteral("agent"), QStringLiteral("-e"),
+                              QStringLiteral("podman"), QStringLiteral("--url"),
+                              QStringLiteral("unix:///run/podman/podman.sock"), QStringLiteral("exec"),
+                              QStringLiteral("-it"), QStringLiteral("paddock-agent"), QStringLiteral("tmux"),
+                              QStringLiteral("new-session"), QStringLiteral("-A"), QStringLiteral("-s"),
+                              QStringLiteral("agent"), QStringLiteral("-c"),
+                              QStringLiteral("/home/dev/workspace")}));
+        QVERIFY(agent->message().contains(QStringLiteral("Ctrl-b d")));
+        // The desktop's default, and a terminal that is not there: said on the card, with what to do.
+        m_page->setTerminal({});
+        QCOMPARE(m_page->terminalCommandFor(QStringLiteral("agent")).mid(0, 3),
+                 (QStringList{QStringLiteral("x-terminal-emulator"), QStringLiteral("-e"),
+                              QStringLiteral("podman")}));
+        m_page->setTerminal(dir.filePath(QStringLiteral("no-such-terminal")) + QStringLiteral(" -e"));
+        QTest::mouseClick(button(agent, "openTerminalButton"), Qt::LeftButton);
+        QVERIFY2(agent->message().contains(QStringLiteral("Could not start the terminal")),
+                 qPrintable(agent->message()));
+        QVERIFY(agent->message().contains(QStringLiteral("Preferences")));
+        // VS Code, when it is installed: its attached-container URI on the workspace.
+        QStringList launched;
+        m_page->setLauncher([&](const QStringList &argv) {
+            launched = argv;
+            return true;
+        });
+        m_page->setVsCodeAvailable(true);
+        QVERIFY(button(agent, "openVsCodeButton")->isVisibleTo(agent));
+        QTest::mouseClick(button(agent, "openVsCodeButton"), Qt::LeftButton);
+        QCOMPARE(launched.first(), QStringLiteral("code"));
+        QCOMPARE(launched.last(),
+                 QStringLiteral("vscode-remote://attached-container+") +
+                     QString::fromLatin1(QByteArray(R"({"containerName":"/paddock-agent"})").toHex()) +
+                     QStringLiteral("/home/dev/workspace"));
+        m_page->setVsCodeAvailable(false);
+        QVERIFY(!button(agent, "openVsCodeButton")->isVisibleTo(agent));
 
         // Stop all, and a failed action said on the card and the page.
         QSignalSpy stopAll(m_page.get(), &PersonasPage::stopAllRequested);

@@ -283,6 +283,7 @@ private slots:
         QVERIFY(!action(web, "trayPersonaStatus")->isEnabled()); // a status line, not a command
         QVERIFY(action(web, "trayPersonaStart")->isEnabled());
         QVERIFY(!action(web, "trayPersonaStop")->isEnabled());
+        QVERIFY(!action(web, "trayPersonaTerminal")->isEnabled());
         QSignalSpy start(t, &TrayIcon::startPersonaRequested);
         action(web, "trayPersonaStart")->trigger();
         QCOMPARE(start.count(), 1);
@@ -294,6 +295,12 @@ private slots:
         QVERIFY(!action(web, "trayPersonaStart")->isEnabled());
         QSignalSpy stop(t, &TrayIcon::stopPersonaRequested);
         action(web, "trayPersonaStop")->trigger();
+        // Open terminal, for a running persona only; it asks the shell to open one.
+        QVERIFY(action(web, "trayPersonaTerminal")->isEnabled());
+        QSignalSpy terminal(t, &TrayIcon::openTerminalRequested);
+        action(web, "trayPersonaTerminal")->trigger();
+        QCOMPARE(terminal.count(), 1);
+        QCOMPARE(terminal.at(0).at(0).toString(), QStringLiteral("web"));
         QCOMPARE(stop.count(), 1);
         QCOMPARE(stop.at(0).at(0).toString(), QStringLiteral("web"));
 

@@ -167,6 +167,14 @@ PersonaCard::PersonaCard(const Persona &persona, QWidget *parent)
         addButton("duplicateButton", tr("Duplicate…"), QStringLiteral("edit-copy"), QStyle::SP_FileLinkIcon);
     m_delete = addButton("deleteButton", tr("Delete…"), QStringLiteral("edit-delete"), QStyle::SP_TrashIcon);
     m_shell->setToolTip(tr("Copies the command that opens a shell in the running container"));
+    m_terminal = addButton("openTerminalButton", tr("Open terminal"), QStringLiteral("utilities-terminal"),
+                           QStyle::SP_CommandLink);
+    m_terminal->setToolTip(tr("A terminal on the agent's session in the container (tmux: detach with "
+                              "Ctrl-b d, the agent keeps working)"));
+    m_vscode =
+        addButton("openVsCodeButton", tr("Open in VS Code"), QStringLiteral("code"), QStyle::SP_DirOpenIcon);
+    m_vscode->setToolTip(tr("VS Code attached to the container, on the workspace"));
+    m_vscode->hide();
     m_suggestPolicy = addButton("suggestPolicyButton", tr("Suggest policy…"), QStringLiteral("document-new"),
                                 QStyle::SP_FileDialogNewFolder);
     m_suggestPolicy->setToolTip(
@@ -186,6 +194,8 @@ PersonaCard::PersonaCard(const Persona &persona, QWidget *parent)
     connect(m_restart, &QToolButton::clicked, this, &PersonaCard::restartRequested);
     connect(m_logs, &QToolButton::clicked, this, &PersonaCard::logsRequested);
     connect(m_shell, &QToolButton::clicked, this, &PersonaCard::copyShellRequested);
+    connect(m_terminal, &QToolButton::clicked, this, &PersonaCard::openTerminalRequested);
+    connect(m_vscode, &QToolButton::clicked, this, &PersonaCard::openVsCodeRequested);
     connect(m_edit, &QToolButton::clicked, this, &PersonaCard::editRequested);
     connect(m_duplicate, &QToolButton::clicked, this, &PersonaCard::duplicateRequested);
     connect(m_delete, &QToolButton::clicked, this, &PersonaCard::deleteRequested);
@@ -205,7 +215,7 @@ PersonaCard::PersonaCard(const Persona &persona, QWidget *parent)
     charts->addWidget(m_memoryView, 1, 1);
 
     auto *actions = new QHBoxLayout;
-    for (QToolButton *button : {m_start, m_stop, m_restart, m_logs})
+    for (QToolButton *button : {m_start, m_stop, m_restart, m_logs, m_terminal, m_vscode})
         actions->addWidget(button);
     actions->addStretch(1);
     for (QToolButton *button : {m_suggestPolicy, m_shell, m_edit, m_duplicate, m_delete})
@@ -444,6 +454,11 @@ void PersonaCard::updateStatusLabels()
     updateButtons();
 }
 
+void PersonaCard::setVsCodeAvailable(bool available)
+{
+    m_vscode->setVisible(available);
+}
+
 void PersonaCard::updateButtons()
 {
     using State = PersonaStatus::State;
@@ -455,6 +470,8 @@ void PersonaCard::updateButtons()
     m_logs->setEnabled(m_engineConnected && (!m_status.containerId.isEmpty() || s == State::Running ||
                                              s == State::Exited || s == State::Stopping));
     m_shell->setEnabled(s == State::Running);
+    m_terminal->setEnabled(m_engineConnected && s == State::Running);
+    m_vscode->setEnabled(m_engineConnected && s == State::Running);
     m_startNow->setEnabled(m_start->isEnabled());
     m_suggestPolicy->setVisible(m_persona.isolated() && m_persona.policyMode == Persona::PolicyMode::Record);
 }

@@ -41,6 +41,8 @@ public:
     const PersonaStatus &status() const { return m_status; }
     void setStatus(const PersonaStatus &status);
     void setEngineConnected(bool connected);
+    // Whether VS Code (`code`) is installed: only then is "Open in VS Code" shown.
+    void setVsCodeAvailable(bool available);
     void addSample(const PersonaSample &sample);
 
     // Whether the card is on screen: only then are the sparklines redrawn and the uptime ticks.
@@ -75,6 +77,8 @@ signals:
     void restartRequested();
     void logsRequested();
     void copyShellRequested();
+    void openTerminalRequested();
+    void openVsCodeRequested();
     void editRequested();
     void duplicateRequested();
     void deleteRequested();
@@ -151,6 +155,8 @@ private:
     QToolButton *m_restart;
     QToolButton *m_logs;
     QToolButton *m_shell;
+    QToolButton *m_terminal;
+    QToolButton *m_vscode;
     QToolButton *m_edit;
     QToolButton *m_duplicate;
     QToolButton *m_delete;

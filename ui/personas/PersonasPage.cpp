@@ -6,6 +6,7 @@
 #include "personas/PersonaCard.h"
 #include "personas/PersonaEditDialog.h"
 #include "personas/WorkspaceDialog.h"
+#include "runtime/TerminalCommand.h"
 
 #include <QApplication>
 #include <QCheckBox>
@@ -16,9 +17,11 @@
 #include <QInputDialog>
 #include <QLabel>
 #include <QMessageBox>
+#include <QProcess>
 #include <QPushButton>
 #include <QScrollArea>
 #include <QScrollBar>
+#include <QStandardPaths>
 #include <QStyle>
 #include <QVBoxLayout>
 #include <QtConcurrent/QtConcurrentRun>
@@ -59,6 +62,13 @@ PersonasPage::PersonasPage(PersonaRuntime *runtime, QWidget *parent)
     , m_listLayout(new QVBoxLayout(m_list))
 {
     setObjectName(QStringLiteral("personasPage"));
+    m_launch = [](const QStringList &argv) {
+        return !argv.isEmpty() && QProcess::startDetached(argv.first(), argv.mid(1));
+    };
+    // VS Code is offered when it is installed; PATH is searched off the UI thread.
+    QtConcurrent::run([] {
+        return !QStandardPaths::findExecutable(QStringLiteral("code")).isEmpty();
+    }).then(this, [this](bool found) { setVsCodeAvailable(found); });
 
     auto *title = new QLabel(tr("Personas"));
     title->setObjectName(QStringLiteral("personasTitle"));
@@ -280,6 +290,9 @@ PersonaCard *PersonasPage::addCard(const Persona &persona)
     connect(c, &PersonaCard::restartRequested, this, [this, c] { emit restartRequested(c->name()); });
     connect(c, &PersonaCard::logsRequested, this, [this, c] { openLogs(c->name()); });
     connect(c, &PersonaCard::copyShellRequested, this, [this, c] { copyShellCommand(c->name()); });
+    connect(c, &PersonaCard::openTerminalRequested, this, [this, c] { openTerminal(c->name()); });
+    connect(c, &PersonaCard::openVsCodeRequested, this, [this, c] { openVsCode(c->name()); });
+    c->setVsCodeAvailable(m_vscode);
     connect(c, &PersonaCard::editRequested, this, [this, c] { editPersona(c->name()); });
     connect(c, &PersonaCard::duplicateRequested, this, [this, c] { duplicatePersona(c->name()); });
     connect(c, &PersonaCard::deleteRequested, this, [this, c] { deletePersona(c->name()); });
@@ -493,6 +506,63 @@ void PersonasPage::openLogs(const QString &persona)
     });
     emit followLogsRequested(persona, LogTail);
     viewer->show();
+}
+
+QStringList PersonasPage::terminalCommandFor(const QString &persona) const
+{
+    const auto endpoint = m_runtime ? m_runtime->endpoint() : m_endpoint;
+    if (!endpoint)
+        return {};
+    Persona p;
+    p.name = persona;
+    return terminalCommand(m_terminal, attachCommand(*endpoint, m_engineCommand, p.containerName()));
+}
+
+void PersonasPage::setVsCodeAvailable(bool available)
+{
+    m_vscode = available;
+    for (PersonaCard *c : std::as_const(m_cards))
+        c->setVsCodeAvailable(available);
+}
+
+Result<void> PersonasPage::openTerminal(const QString &persona)
+{
+    PersonaCard *c = m_cards.value(persona);
+    const QStringList argv = terminalCommandFor(persona);
+    Error error;
+    if (argv.isEmpty()) {
+        error = Error{Error::Code::Unavailable,
+                      tr("Cannot open a terminal: the container engine is not known yet."),
+                      {},
+                      tr("Start the engine; Paddock keeps trying in the background.")};
+    } else if (m_launch(argv)) {
+        if (c)
+            c->showMessage(tr("Opened a terminal on %1's session; detach with Ctrl-b d, the agent keeps "
+                              "working.")
+                               .arg(persona),
+                           false);
+        return {};
+    } else {
+        error = Error{Error::Code::NotFound,
+                      tr("Could not start the terminal \"%1\".").arg(argv.first()),
+                      {},
+                      m_terminal.isEmpty()
+                          ? tr("Install a terminal emulator (x-terminal-emulator is Debian's choice of one), "
+                               "or name yours in Preferences (e.g. \"konsole -e\").")
+                          : tr("Check the terminal named in Preferences.")};
+    }
+    if (c)
+        c->showMessage(error.message + u' ' + error.hint, true);
+    return std::unexpected(error);
+}
+
+void PersonasPage::openVsCode(const QString &persona)
+{
+    Persona p;
+    p.name = persona;
+    if (!m_launch(vscodeCommand(p.containerName())))
+        if (PersonaCard *c = m_cards.value(persona))
+            c->showMessage(tr("Could not start VS Code (code)."), true);
 }
 
 void PersonasPage::copyShellCommand(const QString &persona)

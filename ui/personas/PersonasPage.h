@@ -11,6 +11,8 @@
 #include <QTimer>
 #include <QWidget>
 
+#include <functional>
+
 class QFrame;
 class QLabel;
 class QPushButton;
@@ -63,6 +65,19 @@ public:
     // The last thing said on the page's message line.
     QString message() const;
 
+    // Open terminal: the terminal emulator (Preferences; empty: x-terminal-emulator -e) running
+    // the engine's exec -it into the persona's tmux session. Empty when the engine is not known.
+    void setTerminal(const QString &terminal) { m_terminal = terminal; }
+    // Where the engine is, for a page without a runtime (tests).
+    void setEngineEndpoint(const EngineClient::Endpoint &endpoint) { m_endpoint = endpoint; }
+    QStringList terminalCommandFor(const QString &persona) const;
+    // Starts a program without waiting for it (QProcess::startDetached; tests put their own).
+    using Launcher = std::function<bool(const QStringList &argv)>;
+    void setLauncher(Launcher launcher) { m_launch = std::move(launcher); }
+    // Whether "Open in VS Code" is offered (`code` found on PATH, looked up off the UI thread).
+    bool isVsCodeAvailable() const { return m_vscode; }
+    void setVsCodeAvailable(bool available);
+
 public slots:
     void applyPersonas(const QList<paddock::Persona> &personas);
     void applyStatus(const paddock::PersonaStatus &status);
@@ -76,6 +91,9 @@ public slots:
     // The actions, as the cards' buttons ask for them.
     void openLogs(const QString &persona);
     void copyShellCommand(const QString &persona);
+    // Says how it went on the card too; the tray shows a failure itself (its window may be hidden).
+    Result<void> openTerminal(const QString &persona);
+    void openVsCode(const QString &persona);
     void editPersona(const QString &persona);
     void duplicatePersona(const QString &persona);
     void deletePersona(const QString &persona);
@@ -132,6 +150,10 @@ private:
     QStringList m_watched;
     bool m_engineConnected = false;
     QString m_engineCommand = QStringLiteral("podman");
+    QString m_terminal;
+    Launcher m_launch;
+    std::optional<EngineClient::Endpoint> m_endpoint; // without a runtime
+    bool m_vscode = false;
     QTimer m_watchTimer;
 
     QFrame *m_noEngine;
