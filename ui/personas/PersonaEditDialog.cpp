@@ -1,5 +1,6 @@
 #include "personas/PersonaEditDialog.h"
 
+#include "agents/AgentConfig.h"
 #include "personas/PersonaCard.h"
 #include "personas/PersonaStore.h"
 
@@ -11,6 +12,7 @@
 #include <QGroupBox>
 #include <QLabel>
 #include <QLineEdit>
+#include <QPlainTextEdit>
 #include <QProcess>
 #include <QPushButton>
 #include <QRegularExpression>
@@ -64,6 +66,13 @@ PersonaEditDialog::PersonaEditDialog(const Persona &persona, QList<Persona> othe
     , m_trust(new QComboBox)
     , m_image(line("imageEdit", QStringLiteral("localhost/paddock-agent:latest")))
     , m_entrypoint(line("entrypointEdit", tr("the image's own")))
+    , m_agent(new QComboBox)
+    , m_model(line("modelEdit", tr("the agent's default")))
+    , m_effort(new QComboBox)
+    , m_web(new QCheckBox(tr("Its web UI on the first port, instead of a terminal session")))
+    , m_agentCommand(line("agentCommandEdit", tr("the command that runs in the session")))
+    , m_agentEnv(new QPlainTextEdit)
+    , m_agentKey(new QLabel)
     , m_ports(line("portsEdit", tr("host:container, e.g. 2222:22")))
     , m_volumes(line("volumesEdit", tr("volume:/path, e.g. paddock-dev-home:/home/dev")))
     , m_sshKey(line("sshKeyEdit", tr("the name of the secret with the SSH key")))
@@ -89,6 +98,28 @@ PersonaEditDialog::PersonaEditDialog(const Persona &persona, QList<Persona> othe
     m_trust->setObjectName(QStringLiteral("trustCombo"));
     for (Persona::Trust t : {Persona::Trust::Full, Persona::Trust::Moderate, Persona::Trust::Restricted})
         m_trust->addItem(PersonaCard::trustText(t), int(t));
+    m_agent->setObjectName(QStringLiteral("agentCombo"));
+    using Kind = Persona::Agent::Kind;
+    m_agent->addItem(tr("None: a shell (or the entrypoint)"), int(Kind::Shell));
+    m_agent->addItem(QStringLiteral("Claude Code"), int(Kind::Claude));
+    m_agent->addItem(QStringLiteral("Codex"), int(Kind::Codex));
+    m_agent->addItem(QStringLiteral("opencode"), int(Kind::Opencode));
+    m_agent->addItem(QStringLiteral("GitHub Copilot CLI"), int(Kind::Copilot));
+    m_agent->addItem(tr("A command of your own"), int(Kind::Custom));
+    m_agent->setToolTip(tr("What runs in the persona's tmux session in the workspace; Open terminal "
+                           "attaches to it."));
+    m_effort->setObjectName(QStringLiteral("effortCombo"));
+    m_effort->addItem(tr("The agent's default"), QString());
+    for (const QString &level : Persona::Agent::effortLevels())
+        m_effort->addItem(level, level);
+    m_web->setObjectName(QStringLiteral("webCheck"));
+    m_agentEnv->setObjectName(QStringLiteral("agentEnvEdit"));
+    m_agentEnv->setPlaceholderText(tr("NAME=value, one per line (e.g. ANTHROPIC_BASE_URL=https://gateway…); "
+                                      "keys are secrets, not variables"));
+    m_agentEnv->setTabChangesFocus(true);
+    m_agentEnv->setFixedHeight(m_agentEnv->fontMetrics().lineSpacing() * 4);
+    m_agentKey->setObjectName(QStringLiteral("agentKeyLabel"));
+    m_agentKey->setWordWrap(true);
     m_deployKey->setObjectName(QStringLiteral("deployKeyCheck"));
     m_auditFailMode->setObjectName(QStringLiteral("auditFailModeCombo"));
     m_auditFailMode->addItem(tr("By trust (restricted personas fail closed)"), -1);
@@ -140,6 +171,18 @@ PersonaEditDialog::PersonaEditDialog(const Persona &persona, QList<Persona> othe
     general->addRow(tr("Proxy on &loopback:"), m_proxyLoopback);
     m_general = general;
 
+    auto *agentBox = new QGroupBox(tr("Agent"));
+    agentBox->setObjectName(QStringLiteral("agentGroup"));
+    auto *agent = new QFormLayout(agentBox);
+    agent->addRow(tr("A&gent:"), m_agent);
+    agent->addRow(tr("M&odel:"), m_model);
+    agent->addRow(tr("Reasoning &effort:"), m_effort);
+    agent->addRow(QString(), m_web);
+    agent->addRow(tr("Co&mmand:"), m_agentCommand);
+    agent->addRow(tr("En&vironment:"), m_agentEnv);
+    agent->addRow(m_agentKey);
+    m_agentForm = agent;
+
     auto *limitsBox = new QGroupBox(tr("Limits"));
     limitsBox->setObjectName(QStringLiteral("limitsBox"));
     auto *limits = new QFormLayout(limitsBox);
@@ -165,12 +208,17 @@ PersonaEditDialog::PersonaEditDialog(const Persona &persona, QList<Persona> othe
 
     auto *layout = new QVBoxLayout(this);
     layout->addLayout(general);
+    layout->addWidget(agentBox);
     layout->addWidget(limitsBox);
     layout->addWidget(hardeningBox);
     layout->addWidget(m_error);
     layout->addWidget(buttons);
 
     load(persona);
+    connect(m_agent, &QComboBox::currentIndexChanged, this, [this] {
+        updateAgentRows();
+        showError({});
+    });
     connect(m_writableRoot, &QCheckBox::toggled, this, &PersonaEditDialog::updateRelaxations);
     connect(m_rootUser, &QCheckBox::toggled, this, &PersonaEditDialog::updateRelaxations);
     connect(m_capabilities, &QLineEdit::textChanged, this, &PersonaEditDialog::updateRelaxations);
@@ -193,6 +241,16 @@ void PersonaEditDialog::load(const Persona &p)
     m_trust->setCurrentIndex(m_trust->findData(int(p.trust)));
     m_image->setText(p.image);
     m_entrypoint->setText(commandText(p.entrypoint));
+    m_agent->setCurrentIndex(m_agent->findData(int(p.agent.kind)));
+    m_model->setText(p.agent.model);
+    m_effort->setCurrentIndex(std::max(0, m_effort->findData(p.agent.effort)));
+    m_web->setChecked(p.agent.web);
+    m_agentCommand->setText(commandText(p.agent.command));
+    QStringList env;
+    for (auto it = p.agent.env.cbegin(); it != p.agent.env.cend(); ++it)
+        env << it.key() + u'=' + it.value();
+    m_agentEnv->setPlainText(env.join(u'\n'));
+    updateAgentRows();
     m_ports->setText(portsText(p.ports));
     m_volumes->setText(volumesText(p.volumes));
     m_sshKey->setText(p.sshKey);
@@ -281,6 +339,30 @@ Result<Persona> PersonaEditDialog::persona() const
     p.trust = Persona::Trust(m_trust->currentData().toInt());
     p.image = m_image->text().trimmed();
     p.entrypoint = QProcess::splitCommand(m_entrypoint->text());
+    using Kind = Persona::Agent::Kind;
+    p.agent = {};
+    p.agent.kind = Kind(m_agent->currentData().toInt());
+    if (p.agent.kind != Kind::Shell && !p.entrypoint.isEmpty())
+        return fail(Error::Code::Invalid,
+                    tr("An agent runs in Paddock's session, so the persona cannot have an entrypoint too"),
+                    tr("Entrypoint"),
+                    tr("Clear the entrypoint, or choose \"None\" as the agent to run the entrypoint."));
+    if (p.agent.kind != Kind::Shell && p.agent.kind != Kind::Custom)
+        p.agent.model = m_model->text().trimmed();
+    if (Persona::Agent::hasEffort(p.agent.kind))
+        p.agent.effort = m_effort->currentData().toString();
+    p.agent.web = p.agent.kind == Kind::Opencode && m_web->isChecked();
+    if (p.agent.kind == Kind::Custom)
+        p.agent.command = QProcess::splitCommand(m_agentCommand->text());
+    const QStringList envLines = m_agentEnv->toPlainText().split(u'\n', Qt::SkipEmptyParts);
+    for (const QString &line : envLines) {
+        const qsizetype eq = line.indexOf(u'=');
+        if (eq <= 0)
+            return fail(Error::Code::Invalid, tr("\"%1\" is not NAME=value").arg(line.trimmed().left(80)),
+                        tr("Environment"),
+                        tr("Write one variable per line, e.g. ANTHROPIC_BASE_URL=https://…"));
+        p.agent.env.insert(line.left(eq).trimmed(), line.mid(eq + 1).trimmed());
+    }
     auto ports = parsePorts(m_ports->text());
     if (!ports)
         return std::unexpected(ports.error());
@@ -307,6 +389,45 @@ Result<Persona> PersonaEditDialog::persona() const
     for (const QString &cap : items(m_capabilities->text()))
         p.relaxed.capabilities << cap.toUpper();
     return p;
+}
+
+void PersonaEditDialog::updateAgentRows()
+{
+    using Kind = Persona::Agent::Kind;
+    const Kind kind = Kind(m_agent->currentData().toInt());
+    const bool agent = kind != Kind::Shell;
+    m_agentForm->setRowVisible(m_model, agent && kind != Kind::Custom);
+    m_agentForm->setRowVisible(m_effort, Persona::Agent::hasEffort(kind));
+    m_agentForm->setRowVisible(m_web, kind == Kind::Opencode);
+    m_agentForm->setRowVisible(m_agentCommand, kind == Kind::Custom);
+    m_agentForm->setRowVisible(m_agentEnv, agent);
+    // Where its key comes from: a secret of this name, assigned to the persona (Secrets page).
+    QString key;
+    switch (kind) {
+    case Kind::Claude:
+        key = tr("Claude Code reads its API key from the secret \"%1\" (or sign in with a subscription).")
+                  .arg(QLatin1StringView(AgentConfig::AnthropicKey));
+        break;
+    case Kind::Codex:
+        key = tr("Codex reads its API key from the secret \"%1\".")
+                  .arg(QLatin1StringView(AgentConfig::OpenAiKey));
+        break;
+    case Kind::Opencode:
+        key =
+            tr("opencode reads the secrets \"%1\" and \"%2\", for its Anthropic and OpenAI models.")
+                .arg(QLatin1StringView(AgentConfig::AnthropicKey), QLatin1StringView(AgentConfig::OpenAiKey));
+        break;
+    case Kind::Copilot:
+        key = tr("Copilot CLI reads its GitHub token from the secret \"%1\".")
+                  .arg(QLatin1StringView(AgentConfig::GitHubToken));
+        break;
+    default:
+        break;
+    }
+    if (!key.isEmpty())
+        key += u' ' + tr("Assign it to this persona on the Secrets page.");
+    m_agentKey->setText(key);
+    m_agentForm->setRowVisible(m_agentKey, !key.isEmpty());
 }
 
 void PersonaEditDialog::updatePolicyModeRow()

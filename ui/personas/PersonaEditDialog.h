@@ -10,6 +10,7 @@ class QComboBox;
 class QDoubleSpinBox;
 class QFormLayout;
 class QLabel;
+class QPlainTextEdit;
 class QLineEdit;
 class QSpinBox;
 
@@ -48,6 +49,7 @@ public:
 private:
     void load(const Persona &persona);
     void updateRelaxations();
+    void updateAgentRows();
     // The network policy mode applies to isolated (moderate, restricted) personas only.
     void updatePolicyModeRow();
     void showError(const QString &text);
@@ -60,6 +62,14 @@ private:
     QComboBox *m_trust;
     QLineEdit *m_image;
     QLineEdit *m_entrypoint;
+    QComboBox *m_agent;
+    QLineEdit *m_model;
+    QComboBox *m_effort;
+    QCheckBox *m_web;
+    QLineEdit *m_agentCommand;
+    QPlainTextEdit *m_agentEnv;
+    QLabel *m_agentKey;
+    QFormLayout *m_agentForm = nullptr;
     QLineEdit *m_ports;
     QLineEdit *m_volumes;
     QLineEdit *m_sshKey;
