@@ -1971,6 +1971,129 @@ Der Bau erstellt ein minimales Debian-13-System mit git, OpenSSH-Client und -Ser
     </message>
 </context>
 <context>
+    <name>paddock::McpConfig</name>
+    <message>
+        <source>&quot;%1&quot; must be a string</source>
+        <translation>„%1“ muss eine Zeichenkette sein</translation>
+    </message>
+    <message>
+        <source>Write it in quotes, e.g. %1 = &quot;…&quot;.</source>
+        <translation>Schreiben Sie sie in Anführungszeichen, z. B. %1 = &quot;…&quot;.</translation>
+    </message>
+    <message>
+        <source>&quot;%1&quot; must be a list of strings</source>
+        <translation>„%1“ muss eine Liste von Zeichenketten sein</translation>
+    </message>
+    <message>
+        <source>Write it as %1 = [&quot;…&quot;, &quot;…&quot;].</source>
+        <translation>Schreiben Sie sie als %1 = [&quot;…&quot;, &quot;…&quot;].</translation>
+    </message>
+    <message>
+        <source>&quot;%1&quot; must be a table of strings</source>
+        <translation>„%1“ muss eine Tabelle von Zeichenketten sein</translation>
+    </message>
+    <message>
+        <source>Write it as %1 = { NAME = &quot;…&quot; }.</source>
+        <translation>Schreiben Sie sie als %1 = { NAME = &quot;…&quot; }.</translation>
+    </message>
+    <message>
+        <source>servers.%1 must be a table</source>
+        <translation>servers.%1 muss eine Tabelle sein</translation>
+    </message>
+    <message>
+        <source>Write it as [servers.%1] with command or url below it.</source>
+        <translation>Schreiben Sie sie als [servers.%1] mit command oder url darunter.</translation>
+    </message>
+    <message>
+        <source>&quot;%1&quot; is not a server name</source>
+        <translation>„%1“ ist kein Servername</translation>
+    </message>
+    <message>
+        <source>Use 1 to 48 lower-case letters, digits, &apos;-&apos; and &apos;_&apos;, starting with a letter or a digit: agents name its tools after it.</source>
+        <translation>Verwenden Sie 1 bis 48 Kleinbuchstaben, Ziffern, „-“ und „_“, beginnend mit einem Buchstaben oder einer Ziffer: Agenten benennen seine Werkzeuge danach.</translation>
+    </message>
+    <message>
+        <source>servers.%1 has an unknown key &quot;%2&quot;</source>
+        <translation>servers.%1 hat einen unbekannten Schlüssel „%2“</translation>
+    </message>
+    <message>
+        <source>Use %1.</source>
+        <translation>Verwenden Sie %1.</translation>
+    </message>
+    <message>
+        <source>&quot;%1&quot; is not an environment variable&apos;s name</source>
+        <translation>„%1“ ist kein Name einer Umgebungsvariablen</translation>
+    </message>
+    <message>
+        <source>Use letters, digits and _, not starting with a digit.</source>
+        <translation>Verwenden Sie Buchstaben, Ziffern und _, nicht mit einer Ziffer beginnend.</translation>
+    </message>
+    <message>
+        <source>Name the secret under [servers.%1] secrets instead: %2 = &quot;SECRET-NAME&quot;.</source>
+        <translation>Nennen Sie stattdessen das Geheimnis unter [servers.%1] secrets: %2 = &quot;GEHEIMNIS-NAME&quot;.</translation>
+    </message>
+    <message>
+        <source>servers.%1 needs either a command or a url</source>
+        <translation>servers.%1 braucht entweder command oder url</translation>
+    </message>
+    <message>
+        <source>A program the agent starts: command = &quot;…&quot; (and args); a server over HTTP: url = &quot;https://…&quot;.</source>
+        <translation>Ein Programm, das der Agent startet: command = &quot;…&quot; (und args); ein Server über HTTP: url = &quot;https://…&quot;.</translation>
+    </message>
+    <message>
+        <source>servers.%1: the url must be http:// or https://</source>
+        <translation>servers.%1: die URL muss mit http:// oder https:// beginnen</translation>
+    </message>
+    <message>
+        <source>Give the server&apos;s streamable HTTP endpoint, e.g. https://mcp.example.com/mcp.</source>
+        <translation>Geben Sie den Streamable-HTTP-Endpunkt des Servers an, z. B. https://mcp.example.com/mcp.</translation>
+    </message>
+    <message>
+        <source>servers.%1 is a url: args, env and secrets belong to a command</source>
+        <translation>servers.%1 ist eine URL: args, env und secrets gehören zu einem command</translation>
+    </message>
+    <message>
+        <source>Remove them, or use command instead of url.</source>
+        <translation>Entfernen Sie sie, oder verwenden Sie command statt url.</translation>
+    </message>
+    <message>
+        <source>servers.%1: headers belong to a url, not a command</source>
+        <translation>servers.%1: headers gehören zu einer URL, nicht zu einem command</translation>
+    </message>
+    <message>
+        <source>Pass what the program needs in env or secrets instead.</source>
+        <translation>Übergeben Sie, was das Programm braucht, stattdessen in env oder secrets.</translation>
+    </message>
+    <message>
+        <source>Fix the TOML there (https://toml.io), or remove the file to have no MCP servers.</source>
+        <translation>Berichtigen Sie das TOML dort (https://toml.io), oder entfernen Sie die Datei, um keine MCP-Server zu haben.</translation>
+    </message>
+    <message>
+        <source>unknown table &quot;%1&quot;</source>
+        <translation>unbekannte Tabelle „%1“</translation>
+    </message>
+    <message>
+        <source>mcp.toml holds [servers.NAME] tables only.</source>
+        <translation>mcp.toml enthält nur Tabellen [servers.NAME].</translation>
+    </message>
+    <message>
+        <source>&quot;servers&quot; must be a table of servers</source>
+        <translation>„servers“ muss eine Tabelle von Servern sein</translation>
+    </message>
+    <message>
+        <source>Write each as [servers.NAME].</source>
+        <translation>Schreiben Sie jeden als [servers.NAME].</translation>
+    </message>
+    <message>
+        <source>cannot read the MCP servers: %1</source>
+        <translation>die MCP-Server können nicht gelesen werden: %1</translation>
+    </message>
+    <message>
+        <source>Check the file&apos;s permissions.</source>
+        <translation>Prüfen Sie die Zugriffsrechte der Datei.</translation>
+    </message>
+</context>
+<context>
     <name>paddock::Persona</name>
     <message>
         <source>the root file system is writable</source>
@@ -1991,6 +2114,18 @@ Der Bau erstellt ein minimales Debian-13-System mit git, OpenSSH-Client und -Ser
     <message>
         <source>network policies are not enforced: every connection is allowed and recorded (record mode)</source>
         <translation>Netzwerkrichtlinien werden nicht durchgesetzt: jede Verbindung wird erlaubt und aufgezeichnet (Aufzeichnungsmodus)</translation>
+    </message>
+    <message>
+        <source>&quot;%1&quot; is not an environment variable&apos;s name (letters, digits and _, not starting with a digit)</source>
+        <translation>„%1“ ist kein Name einer Umgebungsvariablen (Buchstaben, Ziffern und _, nicht mit einer Ziffer beginnend)</translation>
+    </message>
+    <message>
+        <source>%1 is set by Paddock itself; the agent cannot set it</source>
+        <translation>%1 setzt Paddock selbst; der Agent kann es nicht setzen</translation>
+    </message>
+    <message>
+        <source>%1 looks like a key: keys are secrets. Store it on the Secrets page and assign it to the persona (docs/agents.md says which name each agent reads)</source>
+        <translation>%1 sieht nach einem Schlüssel aus: Schlüssel sind Geheimnisse. Speichern Sie ihn auf der Seite „Geheimnisse“ und weisen Sie ihn der Persona zu (docs/agents.md nennt den Namen, den jeder Agent liest)</translation>
     </message>
 </context>
 <context>
@@ -2182,6 +2317,22 @@ Der Bau erstellt ein minimales Debian-13-System mit git, OpenSSH-Client und -Ser
         <source>Ways out: the default network; git by its socket</source>
         <translation>Wege nach draußen: das Standardnetzwerk; Git über ihren Socket</translation>
     </message>
+    <message>
+        <source>Open terminal</source>
+        <translation>Terminal öffnen</translation>
+    </message>
+    <message>
+        <source>A terminal on the agent&apos;s session in the container (tmux: detach with Ctrl-b d, the agent keeps working)</source>
+        <translation>Ein Terminal auf der Sitzung des Agenten im Container (tmux: mit Strg-b d lösen, der Agent arbeitet weiter)</translation>
+    </message>
+    <message>
+        <source>Open in VS Code</source>
+        <translation>In VS Code öffnen</translation>
+    </message>
+    <message>
+        <source>VS Code attached to the container, on the workspace</source>
+        <translation>VS Code, mit dem Container verbunden, im Arbeitsbereich</translation>
+    </message>
 </context>
 <context>
     <name>paddock::PersonaEditDialog</name>
@@ -2368,6 +2519,106 @@ Der Bau erstellt ein minimales Debian-13-System mit git, OpenSSH-Client und -Ser
     <message>
         <source>Proxy on &amp;loopback:</source>
         <translation>Proxy auf &amp;Loopback:</translation>
+    </message>
+    <message>
+        <source>the agent&apos;s default</source>
+        <translation>die Voreinstellung des Agenten</translation>
+    </message>
+    <message>
+        <source>Its web UI on the first port, instead of a terminal session</source>
+        <translation>Seine Weboberfläche auf dem ersten Port statt einer Terminalsitzung</translation>
+    </message>
+    <message>
+        <source>the command that runs in the session</source>
+        <translation>der Befehl, der in der Sitzung läuft</translation>
+    </message>
+    <message>
+        <source>None: a shell (or the entrypoint)</source>
+        <translation>Keiner: eine Shell (oder der Einstiegspunkt)</translation>
+    </message>
+    <message>
+        <source>A command of your own</source>
+        <translation>Ein eigener Befehl</translation>
+    </message>
+    <message>
+        <source>What runs in the persona&apos;s tmux session in the workspace; Open terminal attaches to it.</source>
+        <translation>Was in der tmux-Sitzung der Persona im Arbeitsbereich läuft; „Terminal öffnen“ verbindet sich damit.</translation>
+    </message>
+    <message>
+        <source>The agent&apos;s default</source>
+        <translation>Voreinstellung des Agenten</translation>
+    </message>
+    <message>
+        <source>NAME=value, one per line (e.g. ANTHROPIC_BASE_URL=https://gateway…); keys are secrets, not variables</source>
+        <translation>NAME=Wert, einer je Zeile (z. B. ANTHROPIC_BASE_URL=https://gateway…); Schlüssel sind Geheimnisse, keine Variablen</translation>
+    </message>
+    <message>
+        <source>Agent</source>
+        <translation>Agent</translation>
+    </message>
+    <message>
+        <source>A&amp;gent:</source>
+        <translation>A&amp;gent:</translation>
+    </message>
+    <message>
+        <source>M&amp;odel:</source>
+        <translation>M&amp;odell:</translation>
+    </message>
+    <message>
+        <source>An agent runs in Paddock&apos;s session, so the persona cannot have an entrypoint too</source>
+        <translation>Ein Agent läuft in der Sitzung von Paddock, daher kann die Persona nicht zusätzlich einen Einstiegspunkt haben</translation>
+    </message>
+    <message>
+        <source>Entrypoint</source>
+        <translation>Einstiegspunkt</translation>
+    </message>
+    <message>
+        <source>Clear the entrypoint, or choose &quot;None&quot; as the agent to run the entrypoint.</source>
+        <translation>Leeren Sie den Einstiegspunkt, oder wählen Sie „Keiner“ als Agent, um den Einstiegspunkt auszuführen.</translation>
+    </message>
+    <message>
+        <source>&quot;%1&quot; is not NAME=value</source>
+        <translation>„%1“ ist nicht NAME=Wert</translation>
+    </message>
+    <message>
+        <source>Environment</source>
+        <translation>Umgebung</translation>
+    </message>
+    <message>
+        <source>Write one variable per line, e.g. ANTHROPIC_BASE_URL=https://…</source>
+        <translation>Schreiben Sie eine Variable je Zeile, z. B. ANTHROPIC_BASE_URL=https://…</translation>
+    </message>
+    <message>
+        <source>Claude Code reads its API key from the secret &quot;%1&quot; (or sign in with a subscription).</source>
+        <translation>Claude Code liest seinen API-Schlüssel aus dem Geheimnis „%1“ (oder melden Sie sich mit einem Abonnement an).</translation>
+    </message>
+    <message>
+        <source>Codex reads its API key from the secret &quot;%1&quot;.</source>
+        <translation>Codex liest seinen API-Schlüssel aus dem Geheimnis „%1“.</translation>
+    </message>
+    <message>
+        <source>opencode reads the secrets &quot;%1&quot; and &quot;%2&quot;, for its Anthropic and OpenAI models.</source>
+        <translation>opencode liest die Geheimnisse „%1“ und „%2“ für seine Anthropic- und OpenAI-Modelle.</translation>
+    </message>
+    <message>
+        <source>Copilot CLI reads its GitHub token from the secret &quot;%1&quot;.</source>
+        <translation>Copilot CLI liest sein GitHub-Token aus dem Geheimnis „%1“.</translation>
+    </message>
+    <message>
+        <source>Assign it to this persona on the Secrets page.</source>
+        <translation>Weisen Sie es dieser Persona auf der Seite „Geheimnisse“ zu.</translation>
+    </message>
+    <message>
+        <source>Rea&amp;soning effort:</source>
+        <translation>Denk&amp;aufwand:</translation>
+    </message>
+    <message>
+        <source>Comman&amp;d:</source>
+        <translation>Be&amp;fehl:</translation>
+    </message>
+    <message>
+        <source>Environment:</source>
+        <translation>Umgebung:</translation>
     </message>
 </context>
 <context>
@@ -2730,6 +2981,14 @@ Der Bau erstellt ein minimales Debian-13-System mit git, OpenSSH-Client und -Ser
         <source>the agent&apos;s &quot;command&quot; must be a list of strings</source>
         <translation>„command“ des Agenten muss eine Liste von Zeichenketten sein</translation>
     </message>
+    <message>
+        <source>the value of %1 must be one line of at most 4096 characters</source>
+        <translation>der Wert von %1 muss eine Zeile mit höchstens 4096 Zeichen sein</translation>
+    </message>
+    <message>
+        <source>the agent&apos;s &quot;env&quot; must be an object of strings</source>
+        <translation>„env“ des Agenten muss ein Objekt aus Zeichenketten sein</translation>
+    </message>
 </context>
 <context>
     <name>paddock::PersonasPage</name>
@@ -2832,6 +3091,34 @@ Der Bau erstellt ein minimales Debian-13-System mit git, OpenSSH-Client und -Ser
     <message>
         <source>A workspace for %1 is being set up already (from %2): finish or close that dialog first.</source>
         <translation>Für %1 wird bereits ein Arbeitsbereich eingerichtet (aus %2): Schließen Sie diesen Dialog zuerst ab, oder brechen Sie ihn ab.</translation>
+    </message>
+    <message>
+        <source>Cannot open a terminal: the container engine is not known yet.</source>
+        <translation>Kein Terminal möglich: der Container-Dienst ist noch nicht bekannt.</translation>
+    </message>
+    <message>
+        <source>Start the engine; Paddock keeps trying in the background.</source>
+        <translation>Starten Sie den Dienst; Paddock versucht es im Hintergrund weiter.</translation>
+    </message>
+    <message>
+        <source>Opened a terminal on %1&apos;s session; detach with Ctrl-b d, the agent keeps working.</source>
+        <translation>Ein Terminal auf der Sitzung von %1 wurde geöffnet; mit Strg-b d lösen, der Agent arbeitet weiter.</translation>
+    </message>
+    <message>
+        <source>Could not start the terminal &quot;%1&quot;.</source>
+        <translation>Das Terminal „%1“ konnte nicht gestartet werden.</translation>
+    </message>
+    <message>
+        <source>Install a terminal emulator (x-terminal-emulator is Debian&apos;s choice of one), or name yours in Preferences (e.g. &quot;konsole -e&quot;).</source>
+        <translation>Installieren Sie einen Terminalemulator (x-terminal-emulator ist Debians Wahl eines solchen), oder nennen Sie Ihren in den Einstellungen (z. B. „konsole -e“).</translation>
+    </message>
+    <message>
+        <source>Check the terminal named in Preferences.</source>
+        <translation>Prüfen Sie das in den Einstellungen genannte Terminal.</translation>
+    </message>
+    <message>
+        <source>Could not start VS Code (code).</source>
+        <translation>VS Code (code) konnte nicht gestartet werden.</translation>
     </message>
 </context>
 <context>
@@ -3175,6 +3462,18 @@ Der Bau erstellt ein minimales Debian-13-System mit git, OpenSSH-Client und -Ser
     <message>
         <source>The oldest events beyond these limits are removed when you press OK, and then every hour.</source>
         <translation>Die ältesten Ereignisse jenseits dieser Grenzen werden entfernt, wenn Sie OK drücken, und danach stündlich.</translation>
+    </message>
+    <message>
+        <source>Terminal</source>
+        <translation>Terminal</translation>
+    </message>
+    <message>
+        <source>&amp;Terminal emulator:</source>
+        <translation>&amp;Terminalemulator:</translation>
+    </message>
+    <message>
+        <source>The program and the options that come before the command it runs, e.g. &quot;konsole -e&quot;, &quot;gnome-terminal --&quot; or &quot;kitty&quot;. Empty: the desktop&apos;s x-terminal-emulator.</source>
+        <translation>Das Programm und die Optionen vor dem Befehl, den es ausführt, z. B. „konsole -e“, „gnome-terminal --“ oder „kitty“. Leer: der x-terminal-emulator der Arbeitsumgebung.</translation>
     </message>
 </context>
 <context>
@@ -3931,6 +4230,14 @@ Der Bau erstellt ein minimales Debian-13-System mit git, OpenSSH-Client und -Ser
     <message>
         <source>Could not remove %1</source>
         <translation>%1 konnte nicht entfernt werden</translation>
+    </message>
+    <message>
+        <source>Open &amp;terminal</source>
+        <translation>&amp;Terminal öffnen</translation>
+    </message>
+    <message>
+        <source>Could not open a terminal on %1</source>
+        <translation>Für %1 konnte kein Terminal geöffnet werden</translation>
     </message>
 </context>
 <context>

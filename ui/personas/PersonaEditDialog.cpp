@@ -176,10 +176,10 @@ PersonaEditDialog::PersonaEditDialog(const Persona &persona, QList<Persona> othe
     auto *agent = new QFormLayout(agentBox);
     agent->addRow(tr("A&gent:"), m_agent);
     agent->addRow(tr("M&odel:"), m_model);
-    agent->addRow(tr("Reasoning &effort:"), m_effort);
+    agent->addRow(tr("Rea&soning effort:"), m_effort);
     agent->addRow(QString(), m_web);
-    agent->addRow(tr("Co&mmand:"), m_agentCommand);
-    agent->addRow(tr("En&vironment:"), m_agentEnv);
+    agent->addRow(tr("Comman&d:"), m_agentCommand);
+    agent->addRow(tr("Environment:"), m_agentEnv);
     agent->addRow(m_agentKey);
     m_agentForm = agent;
 
