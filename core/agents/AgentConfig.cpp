@@ -160,6 +160,12 @@ QByteArray codexConfig(const Persona &persona, const QList<McpServer> &mcp)
         if (!persona.agent.effort.isEmpty())
             lines << QStringLiteral("model_reasoning_effort = ") + toml(persona.agent.effort);
     }
+    // A gateway (OPENAI_BASE_URL in the agent's environment): Codex reads that variable for no
+    // provider of its own, so the gateway is a provider of this configuration, with the OpenAI key
+    // of auth.json.
+    const QString gateway = persona.agent.env.value(QStringLiteral("OPENAI_BASE_URL"));
+    if (!gateway.isEmpty())
+        lines << QStringLiteral("model_provider = \"paddock\"");
     lines << QStringLiteral("# The container is the sandbox and the proxy the network's fence: Codex's "
                             "own sandbox would stop its git and network, which Paddock already governs.")
           << QStringLiteral("sandbox_mode = \"danger-full-access\"")
@@ -167,6 +173,11 @@ QByteArray codexConfig(const Persona &persona, const QList<McpServer> &mcp)
           << QStringLiteral("check_for_update_on_startup = false") << QString()
           << QStringLiteral("[projects.%1]").arg(toml(QLatin1StringView(Workspace)))
           << QStringLiteral("trust_level = \"trusted\"");
+    if (!gateway.isEmpty())
+        lines << QString() << QStringLiteral("[model_providers.paddock]")
+              << QStringLiteral("name = \"OpenAI through OPENAI_BASE_URL\"")
+              << QStringLiteral("base_url = ") + toml(gateway) << QStringLiteral("wire_api = \"responses\"")
+              << QStringLiteral("requires_openai_auth = true");
     if (!persona.agent.env.isEmpty()) {
         lines << QString() << QStringLiteral("[shell_environment_policy]")
               << QStringLiteral("set = ") + toml(persona.agent.env);

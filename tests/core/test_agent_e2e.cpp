@@ -49,6 +49,7 @@ class TestAgentE2e : public QObject
     int m_fakePort = 0;
     QString m_fakeLog;
     QByteArray m_key;
+    QByteArray m_openAiKey;
     std::unique_ptr<EngineClient> m_client;
     std::unique_ptr<Engine> m_engine;
     Persona m_persona;
@@ -124,18 +125,38 @@ private slots:
         // The model API: HTTPS with a certificate of its own, which the agent is told to trust.
         const QString cert = m_dir.filePath(QStringLiteral("model.pem"));
         const QString key = m_dir.filePath(QStringLiteral("model.key"));
-        QProcess openssl;
-        openssl.setProcessChannelMode(QProcess::MergedChannels);
-        openssl.start(QStringLiteral("openssl"),
-                      {QStringLiteral("req"), QStringLiteral("-x509"), QStringLiteral("-newkey"),
-                       QStringLiteral("ec"), QStringLiteral("-pkeyopt"),
-                       QStringLiteral("ec_paramgen_curve:P-256"), QStringLiteral("-nodes"),
-                       QStringLiteral("-days"), QStringLiteral("2"), QStringLiteral("-subj"),
-                       QStringLiteral("/CN=fake model API"), QStringLiteral("-addext"),
-                       QStringLiteral("subjectAltName=IP:") + ModelAddress, QStringLiteral("-keyout"), key,
-                       QStringLiteral("-out"), cert});
-        QVERIFY(openssl.waitForFinished(30000));
-        QVERIFY2(openssl.exitCode() == 0, openssl.readAll().constData());
+        // A certificate authority of the test's own and the server's certificate from it (Codex's
+        // TLS, rustls, takes no self-signed server certificate as its own authority).
+        const QString ca = m_dir.filePath(QStringLiteral("model-ca.pem"));
+        const QString caKey = m_dir.filePath(QStringLiteral("model-ca.key"));
+        const QString csr = m_dir.filePath(QStringLiteral("model.csr"));
+        const QString ext = m_dir.filePath(QStringLiteral("model.ext"));
+        {
+            QFile f(ext);
+            QVERIFY(f.open(QIODevice::WriteOnly));
+            f.write("subjectAltName=IP:" + ModelAddress.toLatin1() +
+                    "\nbasicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\n");
+        }
+        const QStringList ec{QStringLiteral("-newkey"), QStringLiteral("ec"), QStringLiteral("-pkeyopt"),
+                             QStringLiteral("ec_paramgen_curve:P-256"), QStringLiteral("-nodes")};
+        for (const QStringList &args :
+             {QStringList{QStringLiteral("req"), QStringLiteral("-x509")} + ec +
+                  QStringList{QStringLiteral("-days"), QStringLiteral("2"), QStringLiteral("-subj"),
+                              QStringLiteral("/CN=Paddock test model CA"), QStringLiteral("-keyout"), caKey,
+                              QStringLiteral("-out"), ca},
+              QStringList{QStringLiteral("req")} + ec +
+                  QStringList{QStringLiteral("-subj"), QStringLiteral("/CN=fake model API"),
+                              QStringLiteral("-keyout"), key, QStringLiteral("-out"), csr},
+              QStringList{QStringLiteral("x509"), QStringLiteral("-req"), QStringLiteral("-in"), csr,
+                          QStringLiteral("-CA"), ca, QStringLiteral("-CAkey"), caKey,
+                          QStringLiteral("-CAcreateserial"), QStringLiteral("-days"), QStringLiteral("2"),
+                          QStringLiteral("-extfile"), ext, QStringLiteral("-out"), cert}}) {
+            QProcess openssl;
+            openssl.setProcessChannelMode(QProcess::MergedChannels);
+            openssl.start(QStringLiteral("openssl"), args);
+            QVERIFY(openssl.waitForFinished(30000));
+            QVERIFY2(openssl.exitCode() == 0, openssl.readAll().constData());
+        }
         m_fakeLog = m_dir.filePath(QStringLiteral("model-requests.jsonl"));
         m_fake.setProgram(QStringLiteral("python3"));
         m_fake.setArguments(
@@ -204,7 +225,10 @@ when { resource.name == "%1" && resource.port == %2 };
         m_persona.agent.env = {
             {QStringLiteral("ANTHROPIC_BASE_URL"),
              QStringLiteral("https://%1:%2").arg(ModelAddress).arg(m_fakePort)},
-            {QStringLiteral("NODE_EXTRA_CA_CERTS"), QStringLiteral("/run/paddock/secrets/model-ca")}};
+            {QStringLiteral("NODE_EXTRA_CA_CERTS"), QStringLiteral("/run/paddock/secrets/model-ca")},
+            {QStringLiteral("OPENAI_BASE_URL"),
+             QStringLiteral("https://%1:%2/v1").arg(ModelAddress).arg(m_fakePort)},
+            {QStringLiteral("CODEX_CA_CERTIFICATE"), QStringLiteral("/run/paddock/secrets/model-ca")}};
         PersonaStore personas(m_config + QStringLiteral("/personas.json"));
         QVERIFY(personas.load(agentsImageName()));
         QVERIFY(personas.add(m_persona));
@@ -213,9 +237,13 @@ when { resource.name == "%1" && resource.port == %2 };
         m_key = "sk-ant-e2e-" + QUuid::createUuid().toString(QUuid::Id128).toLatin1();
         SecretStore secrets;
         QSignalSpy stored(&secrets, &SecretStore::stored);
-        QFile certFile(cert);
+        QFile certFile(ca);
         QVERIFY(certFile.open(QIODevice::ReadOnly));
         secrets.store(QStringLiteral("anthropic-api-key"), m_key, SecretStore::Kind::ApiKey, m_persona.name);
+        QVERIFY(stored.wait(10000));
+        m_openAiKey = "sk-openai-e2e-" + QUuid::createUuid().toString(QUuid::Id128).toLatin1();
+        secrets.store(QStringLiteral("openai-api-key"), m_openAiKey, SecretStore::Kind::ApiKey,
+                      m_persona.name);
         QVERIFY(stored.wait(10000));
         secrets.store(QStringLiteral("model-ca"), certFile.readAll(), SecretStore::Kind::Other,
                       m_persona.name);
@@ -269,7 +297,8 @@ when { resource.name == "%1" && resource.port == %2 };
         QSignalSpy removed(&secrets, &SecretStore::removed);
         secrets.remove(QStringLiteral("anthropic-api-key"));
         secrets.remove(QStringLiteral("model-ca"));
-        QTRY_COMPARE_WITH_TIMEOUT(removed.size(), 2, 10000);
+        secrets.remove(QStringLiteral("openai-api-key"));
+        QTRY_COMPARE_WITH_TIMEOUT(removed.size(), 3, 10000);
         m_fake.terminate();
         m_fake.waitForFinished(5000);
     }
@@ -366,6 +395,40 @@ when { resource.name == "%1" && resource.port == %2 };
         QVERIFY(denied);
     }
 
+    // Codex the same way, against the Responses API: its key from auth.json in the tmpfs, the
+    // gateway a provider of its config.toml, its CA from the persona's environment.
+    void codexPushesToItsBranchToo()
+    {
+        // In the background: a turn may outlast one exec; its output is read from a file.
+        run(QStringLiteral(
+            "(timeout 150 codex exec --skip-git-repo-check \"RUN: echo written by codex > codex.txt && "
+            "git add codex.txt && git -c user.name=Codex -c user.email=codex@example.org commit -qm codex && "
+            "git push local HEAD:refs/heads/ai/codex 2>&1; echo push-rc=\\$?\" </dev/null >/tmp/codex.log "
+            "2>&1; "
+            "echo codex-exit=$? >>/tmp/codex.log) &"));
+        EngineClient::ExecResult r;
+        QTRY_VERIFY2_WITH_TIMEOUT(
+            (r = run(QStringLiteral("cat /tmp/codex.log"))).stdoutText.contains("codex-exit="),
+            r.stdoutText.right(3000).constData(), 170000);
+        const QByteArray raw = r.stdoutText + "\n--- ~/.codex/config.toml:\n" +
+                               run(QStringLiteral("cat ~/.codex/config.toml; echo HOME=$HOME")).stdoutText;
+        QVERIFY2(r.stdoutText.contains("DONE: ") && r.stdoutText.contains("push-rc=0"), raw.constData());
+        QCOMPARE(git(m_workspace.mirror, {QStringLiteral("show"), QStringLiteral("ai/codex:codex.txt")}),
+                 QStringLiteral("written by codex"));
+        const QString log = fakeLog();
+        QVERIFY2(log.contains(QStringLiteral("\"path\": \"/v1/responses\", \"credential\": \"%1\"")
+                                  .arg(QString::fromLatin1(m_openAiKey))),
+                 qPrintable(log.right(3000)));
+        bool pushAllowed = false;
+        for (const AuditEvent &e : audit(QStringLiteral("git.push")))
+            pushAllowed |=
+                e.resource.contains(QStringLiteral("ai/codex")) && e.decision == AuditEvent::Decision::Allow;
+        QVERIFY(pushAllowed);
+        // Its auth.json is a link into the tmpfs, not a file in the home volume.
+        QCOMPARE(run(QStringLiteral("readlink ~/.codex/auth.json")).stdoutText,
+                 QByteArray("/run/paddock/secrets/_codex-auth.json\n"));
+    }
+
     void interactiveInItsTmuxSession()
     {
         // What a user types into the attached terminal, and what the pane then shows.
@@ -407,6 +470,7 @@ when { resource.name == "%1" && resource.port == %2 };
         auto inspect = m_client->inspectContainer(container());
         QVERIFY(inspect);
         QVERIFY(!QJsonDocument(*inspect).toJson().contains(m_key));
+        QVERIFY(!QJsonDocument(*inspect).toJson().contains(m_openAiKey));
         auto image = m_client->inspectImage(agentsImageName());
         QVERIFY(image);
         QVERIFY(!QJsonDocument(*image).toJson().contains(m_key));
@@ -418,14 +482,19 @@ when { resource.name == "%1" && resource.port == %2 };
             QDirIterator it(root, QDir::Files | QDir::Hidden | QDir::System, QDirIterator::Subdirectories);
             while (it.hasNext()) {
                 QFile f(it.next());
-                if (f.open(QIODevice::ReadOnly))
-                    QVERIFY2(!f.readAll().contains(m_key), qPrintable(f.fileName()));
+                if (f.open(QIODevice::ReadOnly)) {
+                    const QByteArray data = f.readAll();
+                    QVERIFY2(!data.contains(m_key) && !data.contains(m_openAiKey), qPrintable(f.fileName()));
+                }
             }
         }
-        const auto home = run(
-            QStringLiteral("grep -rl --exclude-dir=workspace -F %1 /home/dev /tmp 2>/dev/null; echo searched")
-                .arg(QString::fromLatin1(m_key)));
-        QCOMPARE(home.stdoutText, QByteArray("searched\n"));
+        for (const QByteArray &key : {m_key, m_openAiKey}) {
+            const auto home =
+                run(QStringLiteral(
+                        "grep -rl --exclude-dir=workspace -F %1 /home/dev /tmp 2>/dev/null; echo searched")
+                        .arg(QString::fromLatin1(key)));
+            QCOMPARE(home.stdoutText, QByteArray("searched\n"));
+        }
     }
 };
 

@@ -118,6 +118,7 @@ private slots:
         auto servers = McpConfig::parse(Example, File);
         QVERIFY(servers);
         Persona persona = Persona::defaults(QStringLiteral("image")).at(2);
+        persona.agent.env = {{QStringLiteral("OPENAI_BASE_URL"), QStringLiteral("https://gateway.example/v1")}};
         const QMap<QString, QByteArray> secrets{{QStringLiteral("anthropic-api-key"), "sk-ant-VALUE"},
                                                 {QStringLiteral("openai-api-key"), "sk-openai-VALUE\n"},
                                                 {QStringLiteral("mcp-token"), "mcp-VALUE"}};
@@ -171,6 +172,10 @@ private slots:
         QCOMPARE(
             codex[QStringLiteral("mcp_servers")][QStringLiteral("docs")][QStringLiteral("url")].toString(),
             QStringLiteral("https://mcp.example.com/mcp"));
+        // A gateway is a provider of its own, with the key of auth.json.
+        QCOMPARE(codex[QStringLiteral("model_provider")].toString(), QStringLiteral("paddock"));
+        QCOMPARE(codex[QStringLiteral("model_providers")][QStringLiteral("paddock")][QStringLiteral("base_url")].toString(),
+                 QStringLiteral("https://gateway.example/v1"));
         QCOMPARE(codex[QStringLiteral("projects")][QStringLiteral("/home/dev/workspace")]
                       [QStringLiteral("trust_level")]
                           .toString(),
