@@ -12,6 +12,7 @@
 #include "audit/DenyNotifier.h"
 #include "config/Settings.h"
 #include "engine/Engine.h"
+#include "mcp/McpPage.h"
 #include "personas/PersonasPage.h"
 #include "policy/PolicyEditorPage.h"
 #include "secrets/SecretsPage.h"
@@ -46,6 +47,10 @@ DesktopShell::DesktopShell(Settings &settings, Engine &engine, AppLog *log, QObj
                       Icons::themed(QStringLiteral("dialog-password"),
                                     m_window->style()->standardIcon(QStyle::SP_DriveNetIcon)),
                       tr("Secrets"), m_secretsPage);
+    m_window->addPage(QStringLiteral("mcp"),
+                      Icons::themed(QStringLiteral("network-server"),
+                                    m_window->style()->standardIcon(QStyle::SP_DriveNetIcon)),
+                      tr("MCP servers"), new McpPage(engine.personaRuntime()));
     m_window->addPage(QStringLiteral("policies"),
                       Icons::themed(QStringLiteral("security-high"),
                                     m_window->style()->standardIcon(QStyle::SP_FileDialogContentsView)),

@@ -62,9 +62,10 @@ private slots:
         MainWindow *w = shell.mainWindow();
         QVERIFY(QTest::qWaitForWindowExposed(w));
         QCOMPARE(w->windowTitle(), QStringLiteral("Paddock"));
-        QCOMPARE(w->pageIds(), (QStringList{QStringLiteral("dashboard"), QStringLiteral("personas"),
-                                            QStringLiteral("secrets"), QStringLiteral("policies"),
-                                            QStringLiteral("audit"), QStringLiteral("log")}));
+        QCOMPARE(w->pageIds(),
+                 (QStringList{QStringLiteral("dashboard"), QStringLiteral("personas"),
+                              QStringLiteral("secrets"), QStringLiteral("mcp"), QStringLiteral("policies"),
+                              QStringLiteral("audit"), QStringLiteral("log")}));
         QCOMPARE(w->currentPageId(), QStringLiteral("dashboard")); // the first page
         QVERIFY(w->showPage(QStringLiteral("log")));
         QCOMPARE(w->currentPageId(), QStringLiteral("log"));
