@@ -151,13 +151,10 @@ int status(const QStringList &arguments)
                           .toString(Qt::ISODate))
           << Qt::endl;
     // The agents in it, as the recipe labelled them (io.paddock.agent.NAME=VERSION).
-    const QJsonObject labels =
-        info->value(QStringLiteral("Config")).toObject().value(QStringLiteral("Labels")).toObject();
     QStringList agents;
-    const QString prefix = QStringLiteral("io.paddock.agent.");
-    for (auto it = labels.begin(); it != labels.end(); ++it)
-        if (it.key().startsWith(prefix))
-            agents << it.key().mid(prefix.size()) + QLatin1Char(' ') + it.value().toString();
+    const auto versions = ImageBuilder::agentVersions(*info);
+    for (auto it = versions.cbegin(); it != versions.cend(); ++it)
+        agents << it.key() + QLatin1Char(' ') + it.value();
     out() << (agents.isEmpty() ? Text::tr("agents: none (built with --no-agents, or by an older Paddock)")
                                : Text::tr("agents: %1").arg(agents.join(QStringLiteral(", "))))
           << Qt::endl;

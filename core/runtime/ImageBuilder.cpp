@@ -356,4 +356,16 @@ void ImageBuilder::removeWorkDir()
     m_work.reset();
 }
 
+QMap<QString, QString> ImageBuilder::agentVersions(const QJsonObject &inspectedImage)
+{
+    const QJsonObject labels =
+        inspectedImage.value(QStringLiteral("Config")).toObject().value(QStringLiteral("Labels")).toObject();
+    QMap<QString, QString> out;
+    const QString prefix = QStringLiteral("io.paddock.agent.");
+    for (auto it = labels.begin(); it != labels.end(); ++it)
+        if (it.key().startsWith(prefix))
+            out.insert(it.key().mid(prefix.size()), it.value().toString());
+    return out;
+}
+
 } // namespace paddock

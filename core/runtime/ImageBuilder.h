@@ -3,6 +3,8 @@
 #include "common/Error.h"
 #include "runtime/EngineClient.h"
 
+#include <QJsonObject>
+#include <QMap>
 #include <QObject>
 #include <QProcess>
 #include <QStringList>
@@ -48,6 +50,9 @@ public:
     static Result<QStringList> readLabels(const QString &path);
     // Whether the engine has `name`; false when it does not or cannot be asked.
     static bool imageExists(EngineClient &client, const QString &name);
+    // The agents an image carries, as the recipe labelled them (io.paddock.agent.NAME=VERSION):
+    // NAME → VERSION, from the engine's inspection of the image.
+    static QMap<QString, QString> agentVersions(const QJsonObject &inspectedImage);
 
     // Another recipe with the same interface (--output FILE, "progress:" lines); for tests.
     void setRecipe(const QString &path) { m_recipe = path; }

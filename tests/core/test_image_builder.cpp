@@ -122,9 +122,11 @@ private slots:
             {QStringLiteral("codex"), QStringLiteral("@openai/codex")},
             {QStringLiteral("opencode"), QStringLiteral("opencode-ai")},
             {QStringLiteral("copilot"), QStringLiteral("@github/copilot")}};
-        for (const auto &[agent, package] : agents)
+        for (const auto &[agent, package] : agents) {
             QCOMPARE(labels.value(QStringLiteral("io.paddock.agent.") + agent).toString(),
                      pinned.value(package).toString());
+            QCOMPARE(ImageBuilder::agentVersions(*info).value(agent), pinned.value(package).toString());
+        }
         QCOMPARE(labels.value(QStringLiteral("io.paddock.recipe")).toString().size(), 16);
         qInfo("image size: %lld MB", info->value(QStringLiteral("Size")).toInteger() / 1000 / 1000);
 

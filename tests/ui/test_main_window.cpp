@@ -141,9 +141,29 @@ private slots:
         QVERIFY(about->findChild<QLabel *>(QStringLiteral("aboutTitle"))
                     ->text()
                     .contains(QStringLiteral(PADDOCK_VERSION)));
+        // The agents' line is read off the UI thread and then says something definite.
+        QVERIFY(about->findChild<QLabel *>(QStringLiteral("aboutAgents")));
+        QTRY_VERIFY_WITH_TIMEOUT(!about->agentsText().startsWith(QStringLiteral("reading")), 15000);
         auto *buttons = about->findChild<QDialogButtonBox *>(QStringLiteral("aboutButtons"));
         QTest::mouseClick(buttons->button(QDialogButtonBox::Close), Qt::LeftButton);
         QTRY_VERIFY(QApplication::activeModalWidget() == nullptr);
+    }
+
+    void aboutSaysWhatItKnowsOfTheAgents()
+    {
+        {
+            AboutDialog about(nullptr, std::nullopt);
+            QCOMPARE(about.agentsText(), QStringLiteral("no container engine to ask"));
+        }
+        auto endpoint = EngineClient::discover();
+        if (!endpoint)
+            QSKIP("no container engine in this session");
+        AboutDialog about(nullptr, *endpoint, QStringLiteral("localhost/paddock-agent:not-built-here"));
+        QSignalSpy read(&about, &AboutDialog::agentsRead);
+        QVERIFY(read.wait(15000));
+        QVERIFY2(about.agentsText().contains(QStringLiteral("is not built yet")) ||
+                     about.agentsText().contains(QStringLiteral("does not answer")),
+                 qPrintable(about.agentsText()));
     }
 
     void preferencesWithoutATray()
