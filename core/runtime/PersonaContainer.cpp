@@ -1,14 +1,19 @@
 #include "runtime/PersonaContainer.h"
 
 #include "repo/WorkspaceMount.h"
+#include "runtime/ImageBuilder.h"
 #include "runtime/PersonaSockets.h"
 #include "secrets/SecretDelivery.h"
 
 #include <QCoreApplication>
+#include <QDir>
 #include <QFile>
+#include <QFileInfo>
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QMutex>
+#include <QScopeGuard>
+#include <QSet>
 
 #include <cerrno>
 #include <cstring>
@@ -44,7 +49,7 @@ Result<bool> exists(EngineClient &client, const QString &what, const QString &pa
 // pointed at the relay's proxy port, its one way out.
 QJsonObject createBody(const Persona &persona, const EngineClient::Version &version, bool rootless,
                        const std::optional<WorkspaceMount> &workspace, const QString &relay,
-                       const QStringList &command)
+                       const QString &entrypoint, const QStringList &command)
 {
     QJsonObject spec = containerSpec(persona, version.engine);
     QJsonObject host = spec.value(QStringLiteral("HostConfig")).toObject();
@@ -63,6 +68,11 @@ QJsonObject createBody(const Persona &persona, const EngineClient::Version &vers
     mounts.append(QJsonObject{{QStringLiteral("Type"), QStringLiteral("bind")},
                               {QStringLiteral("Source"), relay},
                               {QStringLiteral("Target"), QLatin1StringView(PersonaSockets::ContainerRelay)},
+                              {QStringLiteral("ReadOnly"), true}});
+    // Paddock's entrypoint of this version, over the image's copy (or into an image of the user's).
+    mounts.append(QJsonObject{{QStringLiteral("Type"), QStringLiteral("bind")},
+                              {QStringLiteral("Source"), entrypoint},
+                              {QStringLiteral("Target"), QLatin1StringView(ContainerEntrypoint)},
                               {QStringLiteral("ReadOnly"), true}});
     if (version.engine == QLatin1StringView("docker")) {
         // Docker cannot put files into a tmpfs of a running container (SecretDelivery): the secrets
@@ -125,13 +135,95 @@ QStringList commandOf(const Persona &persona, const QJsonObject &image)
     return out;
 }
 
+// An image that is not Paddock's agent image must have what Paddock's entrypoint needs: a shell
+// (/bin/sh) and a user with uid 1000 (the persona's user). Checked once per image (by its id) in a
+// throwaway container as hardened as the persona's, with no network.
+Result<void> checkOwnImage(EngineClient &client, const EngineClient::Version &version, const Persona &persona,
+                           const QJsonObject &image)
+{
+    const QJsonObject labels =
+        image.value(QStringLiteral("Config")).toObject().value(QStringLiteral("Labels")).toObject();
+    if (labels.value(QStringLiteral("io.paddock.image")).toString() == u"agent")
+        return {};
+    const QString id = image.value(QStringLiteral("Id")).toString();
+    static QMutex mutex;
+    static QSet<QString> fit;
+    {
+        QMutexLocker lock(&mutex);
+        if (fit.contains(id))
+            return {};
+    }
+    Persona probe = persona;
+    probe.ports.clear();
+    probe.volumes.clear();
+    probe.trust = Persona::Trust::Restricted; // no network
+    QJsonObject body = containerSpec(probe, version.engine);
+    body.insert(
+        QStringLiteral("Entrypoint"),
+        QJsonArray{QStringLiteral("/bin/sh"), QStringLiteral("-c"),
+                   QStringLiteral("while IFS=: read -r n p u rest; do [ \"$u\" = 1000 ] && exit 0; done "
+                                  "</etc/passwd; exit 3")});
+    body.insert(QStringLiteral("Cmd"), QJsonArray{});
+    // As root (still without capabilities): podman adds a passwd entry for the uid a container runs
+    // as, so only root's view shows the image's own users.
+    body.insert(QStringLiteral("User"), QStringLiteral("0:0"));
+    body.insert(QStringLiteral("Labels"),
+                QJsonObject{{QLatin1StringView(PersonaLabel), persona.name},
+                            {QStringLiteral("io.paddock.check"), QStringLiteral("image")}});
+    const QString name = QStringLiteral("paddock-check-") + persona.name;
+    (void)client.removeContainer(name, true);
+    auto remove = qScopeGuard([&] { (void)client.removeContainer(name, true); });
+    if (auto created = client.createContainer(name, body); !created)
+        return std::unexpected(created.error());
+    const QString hint =
+        Text::tr("Use an image with a shell and a user with uid 1000 (a Dockerfile line such as "
+                 "\"RUN useradd --uid 1000 --create-home dev\"), or Paddock's agent image.");
+    if (auto started = client.startContainer(name); !started) {
+        const QString why = started.error().message;
+        if (why.contains(QStringLiteral("no such file")) || why.contains(QStringLiteral("not found")))
+            return fail(
+                Error::Code::Invalid,
+                Text::tr("the image %1 of persona %2 has no shell (/bin/sh), which Paddock's entrypoint "
+                         "needs")
+                    .arg(persona.image, persona.name),
+                persona.name, hint);
+        return std::unexpected(started.error());
+    }
+    auto exit = client.waitContainer(name, std::chrono::seconds(30));
+    if (!exit)
+        return std::unexpected(exit.error());
+    if (*exit == 3)
+        return fail(
+            Error::Code::Invalid,
+            Text::tr("the image %1 of persona %2 has no user with uid 1000, the user a persona runs as")
+                .arg(persona.image, persona.name),
+            persona.name, hint);
+    if (*exit != 0)
+        return fail(Error::Code::Invalid,
+                    Text::tr("the image %1 of persona %2 could not run a shell as uid 1000 (exit status %3)")
+                        .arg(persona.image, persona.name)
+                        .arg(*exit),
+                    persona.name, hint);
+    QMutexLocker lock(&mutex);
+    fit.insert(id);
+    return {};
+}
+
 } // namespace
+
+QString findEntrypoint()
+{
+    const QString path =
+        QFileInfo(ImageBuilder::recipePath()).dir().filePath(QStringLiteral("paddock-agent"));
+    return QFileInfo(path).isFile() ? path : QString();
+}
 
 // The volumes and container a persona needs; the container made anew (a stopped one is replaced,
 // so that edits take effect; its volumes stay). Its socket folder is ready before (ensureSockets).
 Result<void> preparePersonaContainer(EngineClient &client, const EngineClient::Version &version,
                                      bool rootless, const Persona &persona,
-                                     const std::optional<WorkspaceMount> &workspace, const QString &relay)
+                                     const std::optional<WorkspaceMount> &workspace, const QString &relay,
+                                     const QString &entrypoint)
 {
     const QMap<QString, QString> labels{{QLatin1StringView(PersonaLabel), persona.name}};
     auto image =
@@ -174,7 +266,10 @@ Result<void> preparePersonaContainer(EngineClient &client, const EngineClient::V
     // The internal network an isolated persona had before it had none: nothing is on it now.
     if (persona.isolated())
         (void)client.removeNetwork(persona.networkName());
-    const QJsonObject body = createBody(persona, version, rootless, workspace, relay, command);
+    if (auto fits = checkOwnImage(client, version, persona, QJsonDocument::fromJson(image->body).object());
+        !fits)
+        return fits;
+    const QJsonObject body = createBody(persona, version, rootless, workspace, relay, entrypoint, command);
     // Rootless podman can create a keep-id container without its user mapping when several are
     // created at once through its Docker API (podman#20107): runc then refuses to start it. One
     // container of this process is made at a time there, and one made without its mapping anyway

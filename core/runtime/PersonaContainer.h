@@ -13,11 +13,19 @@ namespace paddock {
 // client of their own): its named volumes, and its container made anew (a stopped one is replaced,
 // so that edits take effect; its volumes stay), hardened (containerSpec) with the workspace, its
 // socket folder and paddock-relay in front of its entrypoint (the persona's, else the image's),
-// then started. An isolated persona's internal network of an older Paddock is removed. The socket
-// folder and what listens there are ready before (PersonaRuntime::ensureSockets).
+// then started. Paddock's entrypoint (`entrypoint`, paddock-agent of this version) is mounted
+// read-only at /usr/local/bin/paddock-agent, so that an image of the user's own runs it too; such
+// an image (no io.paddock.image label) is checked first, once per image: it needs a shell and a
+// user with uid 1000, else a clear error says so. An isolated persona's internal network of an older Paddock
+// is removed. The socket folder and what listens there are ready before (PersonaRuntime::ensureSockets).
 Result<void> preparePersonaContainer(EngineClient &client, const EngineClient::Version &version,
                                      bool rootless, const Persona &persona,
-                                     const std::optional<WorkspaceMount> &workspace, const QString &relay);
+                                     const std::optional<WorkspaceMount> &workspace, const QString &relay,
+                                     const QString &entrypoint);
+
+// Where Paddock's entrypoint is: paddock-agent beside the image recipe (ImageBuilder::recipePath()).
+QString findEntrypoint();
+inline constexpr const char *ContainerEntrypoint = "/usr/local/bin/paddock-agent";
 
 // Hands a folder and everything in it to `uid` (links themselves, never what they point to).
 Result<void> chownTree(const QString &root, int uid);

@@ -9,6 +9,7 @@
 #include "repo/GitTransport.h"
 #include "repo/WorkspaceMount.h"
 #include "runtime/EngineStream.h"
+#include "runtime/ImageBuilder.h"
 #include "runtime/InboundPorts.h"
 #include "runtime/PersonaContainer.h"
 #include "runtime/PersonaSockets.h"
@@ -95,6 +96,7 @@ PersonaRuntime::PersonaRuntime(Options options)
     , m_options(std::move(options))
     , m_streams(std::make_unique<Streams>())
     , m_relay(m_options.relay.isEmpty() ? PersonaSockets::findRelay() : m_options.relay)
+    , m_entrypoint(m_options.entrypoint.isEmpty() ? findEntrypoint() : m_options.entrypoint)
 {
     qRegisterMetaType<PersonaStatus>();
     qRegisterMetaType<PersonaSample>();
@@ -574,6 +576,11 @@ void PersonaRuntime::beginStart(const QString &name, const std::optional<Workspa
                                  Text::tr("paddock-relay is not installed"),
                                  {},
                                  Text::tr("Reinstall Paddock, or name the relay with PADDOCK_RELAY.")});
+    if (m_entrypoint.isEmpty())
+        return startFailed(name, action,
+                           Error{Error::Code::NotFound,
+                                 Text::tr("Paddock's entrypoint (paddock-agent) is not installed"),
+                                 ImageBuilder::recipePath(), Text::tr("Reinstall Paddock.")});
     if (auto ready = ensureSockets(p); !ready)
         return startFailed(name, action, ready.error());
     if (version.engine == QLatin1StringView("docker"))
@@ -587,8 +594,8 @@ void PersonaRuntime::beginStart(const QString &name, const std::optional<Workspa
     }
     runAction(
         name, action,
-        [version, rootless, p, workspace, relay = m_relay](EngineClient &client) {
-            return preparePersonaContainer(client, version, rootless, p, workspace, relay);
+        [version, rootless, p, workspace, relay = m_relay, entrypoint = m_entrypoint](EngineClient &client) {
+            return preparePersonaContainer(client, version, rootless, p, workspace, relay, entrypoint);
         },
         [this, p, action] { deliverAndFinish(p, action); });
 }

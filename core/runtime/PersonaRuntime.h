@@ -118,6 +118,8 @@ public:
         QString configDir; // handed to the hooks' paddockctl
         // The paddock-relay mounted into every persona's container (empty: PersonaSockets::findRelay()).
         QString relay;
+        // Paddock's entrypoint mounted over the image's (empty: findEntrypoint()).
+        QString entrypoint;
         // Serves an isolated persona's egress socket (the proxy's listenUnix); called on the runtime
         // thread before its container starts and whenever it is seen running. Unset: nobody serves it
         // (its connections fail: no way out).
@@ -250,6 +252,7 @@ private:
     std::unique_ptr<GitTransport> m_transport;
     std::unique_ptr<InboundPorts> m_inbound;
     QString m_relay;
+    QString m_entrypoint;
     QHash<QString, std::shared_ptr<std::atomic<bool>>> m_workspaceCancels; // workspaces being made
 
     mutable QMutex m_mutex; // guards the snapshots below

@@ -368,6 +368,79 @@ private slots:
         QVERIFY(removed.wait(10000));
     }
 
+    // An image of the user's own: Paddock's entrypoint is mounted into it; one without a user 1000
+    // or without a shell is refused before the persona's container is made, saying what to do.
+    void ownImagesAreCheckedFirst_data()
+    {
+        QTest::addColumn<bool>("user1000");
+        QTest::addColumn<bool>("shell");
+        QTest::addColumn<QString>("says");
+        QTest::newRow("fits") << true << true << QString();
+        QTest::newRow("no user 1000") << false << true << QStringLiteral("has no user with uid 1000");
+        QTest::newRow("no shell") << true << false << QStringLiteral("has no shell (/bin/sh)");
+    }
+
+    void ownImagesAreCheckedFirst()
+    {
+        QFETCH(bool, user1000);
+        QFETCH(bool, shell);
+        QFETCH(QString, says);
+        const QString tag = QStringLiteral("own-%1-%2").arg(int(user1000)).arg(int(shell));
+        QVERIFY(m_client->importImage(busyboxRootTar(user1000, shell), Image, tag));
+        auto image = qScopeGuard([&] { (void)m_client->removeImage(Image + u':' + tag); });
+        Persona own = persona();
+        own.name = m_name + QStringLiteral("-own");
+        own.image = Image + u':' + tag;
+        own.volumes.clear();
+        own.sshKey.clear();
+        own.entrypoint = {QStringLiteral("/bin/busybox"), QStringLiteral("sh"), QStringLiteral("-c"),
+                          QStringLiteral("test -x /usr/local/bin/paddock-agent && echo entrypoint-mounted; "
+                                         "while true; do sleep 1; done")};
+        PersonaStore store(m_dir.filePath(QStringLiteral("personas.json")));
+        QVERIFY(store.load(Image));
+        (void)store.remove(own.name);
+        QVERIFY(store.add(own));
+        auto runtime = makeRuntime();
+        QVERIFY(runtime->start());
+        auto stop = qScopeGuard([&] {
+            runtime->stop();
+            (void)m_client->killContainer(own.containerName());
+            (void)m_client->removeContainer(own.containerName(), true);
+            PersonaStore again(m_dir.filePath(QStringLiteral("personas.json")));
+            if (again.load(Image))
+                (void)again.remove(own.name);
+        });
+        QTRY_VERIFY_WITH_TIMEOUT(runtime->isEngineConnected(), 10000);
+        QSignalSpy failed(runtime.get(), &PersonaRuntime::actionFailed);
+        runtime->startPersona(own.name);
+        if (says.isEmpty()) {
+            QVERIFY2(waitForState(*runtime, own.name, PersonaStatus::State::Running),
+                     qPrintable(runtime->status(own.name)->message));
+            QTRY_VERIFY_WITH_TIMEOUT(
+                [&] {
+                    auto lines = m_client->logs(own.containerName());
+                    return lines && std::any_of(lines->cbegin(), lines->cend(), [](const auto &l) {
+                               return l.text.contains("entrypoint-mounted");
+                           });
+                }(),
+                10000);
+            return;
+        }
+        QTRY_VERIFY2_WITH_TIMEOUT(
+            !failed.isEmpty(),
+            qPrintable(runtime->status(own.name)
+                           ? runtime->status(own.name)->text() + u' ' + runtime->status(own.name)->message
+                           : QStringLiteral("no status")),
+            60000);
+        const Error error = failed.first().at(2).value<Error>();
+        QVERIFY2(error.message.contains(says), qPrintable(error.text()));
+        QVERIFY(error.hint.contains(QStringLiteral("uid 1000")));
+        // Nothing of the check is left, and no persona container was made.
+        QCOMPARE(m_client->inspectContainer(QStringLiteral("paddock-check-") + own.name).error().code,
+                 Error::Code::NotFound);
+        QCOMPARE(m_client->inspectContainer(own.containerName()).error().code, Error::Code::NotFound);
+    }
+
     void saysWhatToDoWithoutAnEngine()
     {
         PersonaRuntime::Options o;
