@@ -82,6 +82,34 @@
         <source>Apache License 2.0</source>
         <translation>Apache-Lizenz 2.0</translation>
     </message>
+    <message>
+        <source>Agents:</source>
+        <translation>Agenten:</translation>
+    </message>
+    <message>
+        <source>reading %1…</source>
+        <translation>%1 wird gelesen …</translation>
+    </message>
+    <message>
+        <source>no container engine to ask</source>
+        <translation>kein Container-Dienst, der gefragt werden kann</translation>
+    </message>
+    <message>
+        <source>the container engine does not answer</source>
+        <translation>der Container-Dienst antwortet nicht</translation>
+    </message>
+    <message>
+        <source>%1 is not built yet (Build agent image on the Personas page)</source>
+        <translation>%1 ist noch nicht erstellt („Agenten-Image erstellen“ auf der Seite „Personas“)</translation>
+    </message>
+    <message>
+        <source>none in %1 (built without them)</source>
+        <translation>keine in %1 (ohne sie erstellt)</translation>
+    </message>
+    <message>
+        <source>%1 (in %2)</source>
+        <translation>%1 (in %2)</translation>
+    </message>
 </context>
 <context>
     <name>paddock::AddressGuard</name>
@@ -1148,6 +1176,10 @@
         <source>Secrets</source>
         <translation>Geheimnisse</translation>
     </message>
+    <message>
+        <source>MCP servers</source>
+        <translation>MCP-Server</translation>
+    </message>
 </context>
 <context>
     <name>paddock::EgressProxy</name>
@@ -2094,6 +2126,85 @@ Der Bau erstellt ein minimales Debian-13-System mit git, OpenSSH-Client und -Ser
     </message>
 </context>
 <context>
+    <name>paddock::McpPage</name>
+    <message>
+        <source>&amp;Reload</source>
+        <translation>&amp;Neu laden</translation>
+    </message>
+    <message>
+        <source>&amp;Open mcp.toml</source>
+        <translation>mcp.toml ö&amp;ffnen</translation>
+    </message>
+    <message>
+        <source>MCP servers</source>
+        <translation>MCP-Server</translation>
+    </message>
+    <message>
+        <source>Configured once in %1, for every agent of the personas named there; each persona&apos;s agents get them in their own format at its next start.</source>
+        <translation>Einmal in %1 eingerichtet, für jeden Agenten der dort genannten Personas; die Agenten jeder Persona erhalten sie bei ihrem nächsten Start in ihrem eigenen Format.</translation>
+    </message>
+    <message>
+        <source>Name</source>
+        <translation>Name</translation>
+    </message>
+    <message>
+        <source>Runs</source>
+        <translation>Führt aus</translation>
+    </message>
+    <message>
+        <source>Personas</source>
+        <translation>Personas</translation>
+    </message>
+    <message>
+        <source>Open the file in your editor (an example is written when there is none)</source>
+        <translation>Die Datei im Editor öffnen (ein Beispiel wird geschrieben, wenn es keine gibt)</translation>
+    </message>
+    <message>
+        <source>Generated at the start of</source>
+        <translation>Erzeugt beim Start von</translation>
+    </message>
+    <message>
+        <source>for</source>
+        <translation>für</translation>
+    </message>
+    <message>
+        <source>every persona</source>
+        <translation>jede Persona</translation>
+    </message>
+    <message>
+        <source>With the secrets %1, read from the tmpfs when it starts</source>
+        <translation>Mit den Geheimnissen %1, beim Start aus dem tmpfs gelesen</translation>
+    </message>
+    <message>
+        <source>// ~/.claude.json (merged into it), and mcp__NAME allowed in ~/.claude/settings.json</source>
+        <translation>// ~/.claude.json (hineingemischt), und mcp__NAME erlaubt in ~/.claude/settings.json</translation>
+    </message>
+    <message>
+        <source># ~/.codex/config.toml</source>
+        <translation># ~/.codex/config.toml</translation>
+    </message>
+    <message>
+        <source># (no MCP servers)</source>
+        <translation># (keine MCP-Server)</translation>
+    </message>
+    <message>
+        <source>// opencode&apos;s configuration (OPENCODE_CONFIG)</source>
+        <translation>// Konfiguration von opencode (OPENCODE_CONFIG)</translation>
+    </message>
+    <message>
+        <source>// ~/.copilot/mcp-config.json</source>
+        <translation>// ~/.copilot/mcp-config.json</translation>
+    </message>
+    <message>
+        <source>There are no personas.</source>
+        <translation>Es gibt keine Personas.</translation>
+    </message>
+    <message>
+        <source>No program opens %1 on this desktop; edit it with any text editor.</source>
+        <translation>Kein Programm öffnet %1 auf dieser Arbeitsumgebung; bearbeiten Sie die Datei mit einem beliebigen Texteditor.</translation>
+    </message>
+</context>
+<context>
     <name>paddock::Persona</name>
     <message>
         <source>the root file system is writable</source>
@@ -2746,6 +2857,30 @@ Der Bau erstellt ein minimales Debian-13-System mit git, OpenSSH-Client und -Ser
     <message>
         <source>Reinstall Paddock, or name the relay with PADDOCK_RELAY.</source>
         <translation>Installieren Sie Paddock neu, oder nennen Sie das Relay mit PADDOCK_RELAY.</translation>
+    </message>
+    <message>
+        <source>Use an image with a shell and a user with uid 1000 (a Dockerfile line such as &quot;RUN useradd --uid 1000 --create-home dev&quot;), or Paddock&apos;s agent image.</source>
+        <translation>Verwenden Sie ein Image mit einer Shell und einem Benutzer mit UID 1000 (eine Dockerfile-Zeile wie „RUN useradd --uid 1000 --create-home dev“) oder das Agenten-Image von Paddock.</translation>
+    </message>
+    <message>
+        <source>the image %1 of persona %2 has no shell (/bin/sh), which Paddock&apos;s entrypoint needs</source>
+        <translation>das Image %1 der Persona %2 hat keine Shell (/bin/sh), die der Einstiegspunkt von Paddock braucht</translation>
+    </message>
+    <message>
+        <source>the image %1 of persona %2 has no user with uid 1000, the user a persona runs as</source>
+        <translation>das Image %1 der Persona %2 hat keinen Benutzer mit UID 1000, den Benutzer, als der eine Persona läuft</translation>
+    </message>
+    <message>
+        <source>Paddock&apos;s entrypoint (paddock-agent) is not installed</source>
+        <translation>der Einstiegspunkt von Paddock (paddock-agent) ist nicht installiert</translation>
+    </message>
+    <message>
+        <source>Reinstall Paddock.</source>
+        <translation>Installieren Sie Paddock erneut.</translation>
+    </message>
+    <message>
+        <source>the image %1 of persona %2 failed the check for a shell and a user 1000 (exit status %3)</source>
+        <translation>das Image %1 der Persona %2 hat die Prüfung auf eine Shell und einen Benutzer 1000 nicht bestanden (Exit-Status %3)</translation>
     </message>
 </context>
 <context>

@@ -200,7 +200,7 @@ Result<void> checkOwnImage(EngineClient &client, const EngineClient::Version &ve
             persona.name, hint);
     if (*exit != 0)
         return fail(Error::Code::Invalid,
-                    Text::tr("the image %1 of persona %2 could not run a shell as uid 1000 (exit status %3)")
+                    Text::tr("the image %1 of persona %2 failed the check for a shell and a user 1000 (exit status %3)")
                         .arg(persona.image, persona.name)
                         .arg(*exit),
                     persona.name, hint);
