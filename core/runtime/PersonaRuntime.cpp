@@ -1,7 +1,5 @@
 #include "runtime/PersonaRuntime.h"
 
-#include "agents/AgentConfig.h"
-#include "agents/McpServer.h"
 #include "runtime/PersonaRuntimePrivate.h"
 
 #include "config/Paths.h"
@@ -607,45 +605,6 @@ void PersonaRuntime::startFailed(const QString &name, const QString &action, con
     s.message = actionFailure(action, name, error.text());
     setStatus(s);
     emit actionFailed(name, action, error);
-}
-
-void PersonaRuntime::deliverAndFinish(const Persona &persona, const QString &action)
-{
-    auto deliver = [this, persona, action](Options::Secrets secrets) {
-        const auto deliverSecrets = m_options.deliverSecrets;
-        // The agents' configuration beside the secrets, in the same tmpfs, before .ready.
-        QList<McpServer> mcp;
-        if (m_options.mcpServers) {
-            auto servers = m_options.mcpServers(persona);
-            if (servers) {
-                mcp = *servers;
-                emit recovered(QStringLiteral("mcp"));
-            } else {
-                emit problem(QStringLiteral("mcp"), servers.error());
-            }
-        }
-        secrets.insert(AgentConfig::files(persona, secrets, mcp));
-        runAction(persona.name, action,
-                  [deliverSecrets, persona, secrets](EngineClient &client) -> Result<void> {
-                      if (!deliverSecrets)
-                          return {};
-                      return deliverSecrets(client, persona.containerName(), secrets, ContainerUid);
-                  });
-    };
-    if (!m_options.readSecrets)
-        return deliver({});
-    m_options.readSecrets(persona, [this, persona, action, deliver](Result<Options::Secrets> secrets) {
-        if (!secrets) {
-            // The container is up without its secrets: stop it rather than run it half-made.
-            runAction(persona.name, action,
-                      [persona, error = secrets.error()](EngineClient &client) -> Result<void> {
-                          (void)client.killContainer(persona.containerName());
-                          return std::unexpected(error);
-                      });
-            return;
-        }
-        deliver(*secrets);
-    });
 }
 
 void PersonaRuntime::stopPersona(const QString &name)

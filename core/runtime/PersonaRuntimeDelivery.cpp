@@ -1,0 +1,52 @@
+#include "runtime/PersonaRuntimePrivate.h"
+
+#include "agents/AgentConfig.h"
+#include "agents/McpServer.h"
+
+#include <QCoreApplication>
+
+// What a persona's container gets once it runs: its secrets from the keychain and its agents'
+// configuration (AgentConfig, with the MCP servers of mcp.toml), delivered into its tmpfs before
+// the .ready its entrypoint waits for.
+namespace paddock {
+
+void PersonaRuntime::deliverAndFinish(const Persona &persona, const QString &action)
+{
+    auto deliver = [this, persona, action](Options::Secrets secrets) {
+        const auto deliverSecrets = m_options.deliverSecrets;
+        // The agents' configuration beside the secrets, in the same tmpfs, before .ready.
+        QList<McpServer> mcp;
+        if (m_options.mcpServers) {
+            auto servers = m_options.mcpServers(persona);
+            if (servers) {
+                mcp = *servers;
+                emit recovered(QStringLiteral("mcp"));
+            } else {
+                emit problem(QStringLiteral("mcp"), servers.error());
+            }
+        }
+        secrets.insert(AgentConfig::files(persona, secrets, mcp));
+        runAction(persona.name, action,
+                  [deliverSecrets, persona, secrets](EngineClient &client) -> Result<void> {
+                      if (!deliverSecrets)
+                          return {};
+                      return deliverSecrets(client, persona.containerName(), secrets, ContainerUid);
+                  });
+    };
+    if (!m_options.readSecrets)
+        return deliver({});
+    m_options.readSecrets(persona, [this, persona, action, deliver](Result<Options::Secrets> secrets) {
+        if (!secrets) {
+            // The container is up without its secrets: stop it rather than run it half-made.
+            runAction(persona.name, action,
+                      [persona, error = secrets.error()](EngineClient &client) -> Result<void> {
+                          (void)client.killContainer(persona.containerName());
+                          return std::unexpected(error);
+                      });
+            return;
+        }
+        deliver(*secrets);
+    });
+}
+
+} // namespace paddock
