@@ -2444,6 +2444,14 @@ Der Bau erstellt ein minimales Debian-13-System mit git, OpenSSH-Client und -Ser
         <source>VS Code attached to the container, on the workspace</source>
         <translation>VS Code, mit dem Container verbunden, im Arbeitsbereich</translation>
     </message>
+    <message>
+        <source>The agent image %1 was built by another version of Paddock: its agents and entrypoint are not this version&apos;s. %2 still starts on it.</source>
+        <translation>Das Agenten-Image %1 wurde von einer anderen Version von Paddock erstellt: seine Agenten und sein Einstiegspunkt sind nicht die dieser Version. %2 startet weiterhin darauf.</translation>
+    </message>
+    <message>
+        <source>Update agents…</source>
+        <translation>Agenten aktualisieren …</translation>
+    </message>
 </context>
 <context>
     <name>paddock::PersonaEditDialog</name>

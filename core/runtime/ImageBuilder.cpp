@@ -1,6 +1,7 @@
 #include "runtime/ImageBuilder.h"
 
 #include <QCoreApplication>
+#include <QCryptographicHash>
 #include <QDir>
 #include <QFile>
 #include <QFileInfo>
@@ -366,6 +367,32 @@ QMap<QString, QString> ImageBuilder::agentVersions(const QJsonObject &inspectedI
         if (it.key().startsWith(prefix))
             out.insert(it.key().mid(prefix.size()), it.value().toString());
     return out;
+}
+
+QString ImageBuilder::currentRecipe(bool withAgents)
+{
+    const QDir dir = QFileInfo(recipePath()).dir();
+    QByteArray all;
+    QStringList files{QLatin1StringView(RecipeName), QStringLiteral("paddock-agent")};
+    if (withAgents)
+        files << QStringLiteral("agents/package-lock.json");
+    for (const QString &name : files) {
+        QFile f(dir.filePath(name));
+        if (!f.open(QIODevice::ReadOnly))
+            return {};
+        all += f.readAll();
+    }
+    return QString::fromLatin1(QCryptographicHash::hash(all, QCryptographicHash::Sha256).toHex().left(16));
+}
+
+bool ImageBuilder::isOutdated(const QJsonObject &inspectedImage)
+{
+    const QJsonObject labels =
+        inspectedImage.value(QStringLiteral("Config")).toObject().value(QStringLiteral("Labels")).toObject();
+    if (labels.value(QStringLiteral("io.paddock.image")).toString() != u"agent")
+        return false; // an image of the user's own: not Paddock's to update
+    const QString current = currentRecipe(!agentVersions(inspectedImage).isEmpty());
+    return !current.isEmpty() && labels.value(QStringLiteral("io.paddock.recipe")).toString() != current;
 }
 
 } // namespace paddock

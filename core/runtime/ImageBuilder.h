@@ -53,6 +53,13 @@ public:
     // The agents an image carries, as the recipe labelled them (io.paddock.agent.NAME=VERSION):
     // NAME → VERSION, from the engine's inspection of the image.
     static QMap<QString, QString> agentVersions(const QJsonObject &inspectedImage);
+    // The recipe label (io.paddock.recipe) an image built by this Paddock's recipe carries, with or
+    // without the agents: the first 16 hex digits of SHA-256 over build-agent-image, paddock-agent
+    // and (with the agents) their lock file, as build-agent-image computes it. Reads those files.
+    static QString currentRecipe(bool withAgents = true);
+    // Whether an agent image (io.paddock.image=agent) was built from another recipe than this
+    // Paddock's: its agents and entrypoint are older or newer than this version's ("Update agents").
+    static bool isOutdated(const QJsonObject &inspectedImage);
 
     // Another recipe with the same interface (--output FILE, "progress:" lines); for tests.
     void setRecipe(const QString &path) { m_recipe = path; }

@@ -3,6 +3,7 @@
 // the engine's stats, its log viewer the container's output), Stop stops it, and the tray's Start
 // and "Stop all agents" do the same.
 #include "../core/AgentImage.h"
+#include "../core/BusyboxImage.h"
 #include "DesktopShell.h"
 #include "MainWindow.h"
 #include "TrayIcon.h"
@@ -13,6 +14,7 @@
 #include "personas/PersonaStore.h"
 #include "personas/PersonasPage.h"
 #include "runtime/EngineClient.h"
+#include "runtime/ImageBuilder.h"
 #include "runtime/PersonaRuntime.h"
 
 #include <QAction>
@@ -24,6 +26,7 @@
 #include <QLabel>
 #include <QLineSeries>
 #include <QMenu>
+#include <QScopeGuard>
 #include <QSignalSpy>
 #include <QTemporaryDir>
 #include <QTest>
@@ -78,6 +81,43 @@ class TestPersonasPodman : public QObject
     }
 
 private slots:
+    // An agent image from another recipe (an older Paddock's agents and entrypoint): the card offers
+    // "Update agents…"; once the image is this recipe's, the offer is gone. Images of the user's own
+    // (no io.paddock.image label) are never Paddock's to update.
+    void outdatedAgentImageOffersUpdate()
+    {
+        auto endpoint = EngineClient::discover();
+        QVERIFY(endpoint);
+        EngineClient client(*endpoint);
+        QVERIFY(client.connect());
+        const QString repo = QStringLiteral("localhost/paddock-outdated-%1").arg(getpid());
+        auto cleanup = qScopeGuard([&] { (void)client.removeImage(repo + QStringLiteral(":1")); });
+        auto import = [&](const QString &recipe) {
+            return client.importImage(busyboxRootTar(), repo, QStringLiteral("1"),
+                                      {QStringLiteral("LABEL io.paddock.image=agent"),
+                                       QStringLiteral("LABEL io.paddock.recipe=") + recipe});
+        };
+        QVERIFY(import(QStringLiteral("0123456789abcdef")));
+        PersonasPage page(nullptr);
+        page.setEngineEndpoint(*endpoint);
+        Persona p = Persona::defaults(repo + QStringLiteral(":1")).at(2);
+        page.applyPersonas({p});
+        page.applyEngine(true, QStringLiteral("podman"));
+        PersonaCard *card = page.card(p.name);
+        QVERIFY(card);
+        QTRY_VERIFY_WITH_TIMEOUT(card->isImageOutdatedShown(), 15000);
+        QVERIFY(page.isImageOutdated(p.image));
+        QVERIFY(card->imageNotice().contains(QStringLiteral("another version of Paddock")));
+        auto *update = card->findChild<QToolButton *>(QStringLiteral("buildImageButton"));
+        QVERIFY(update && update->isVisibleTo(card));
+        QCOMPARE(update->text(), QStringLiteral("Update agents…"));
+        // This Paddock's recipe (a busybox image has no agents: the recipe without them).
+        QVERIFY(import(ImageBuilder::currentRecipe(false)));
+        page.recheckImages();
+        QTRY_VERIFY_WITH_TIMEOUT(!card->isImageOutdatedShown(), 15000);
+        QVERIFY(card->imageNotice().isEmpty());
+    }
+
     void initTestCase()
     {
         auto endpoint = EngineClient::discover();

@@ -387,8 +387,24 @@ QString PersonaCard::message() const
 void PersonaCard::showImageMissing(const QString &image)
 {
     m_imageMissing = true;
+    m_imageOutdated = false;
+    m_buildImage->setText(tr("Build agent image…"));
     m_imageNoticeText->setText(
         tr("The agent image %1 is missing: %2 cannot start without it.").arg(image, m_persona.name));
+    m_buildImage->show();
+    m_startNow->hide();
+    m_imageNotice->show();
+}
+
+void PersonaCard::showImageOutdated(const QString &image)
+{
+    m_imageMissing = false;
+    m_imageOutdated = true;
+    m_imageNoticeText->setText(
+        tr("The agent image %1 was built by another version of Paddock: its agents and "
+           "entrypoint are not this version's. %2 still starts on it.")
+            .arg(image, m_persona.name));
+    m_buildImage->setText(tr("Update agents…"));
     m_buildImage->show();
     m_startNow->hide();
     m_imageNotice->show();
@@ -397,6 +413,7 @@ void PersonaCard::showImageMissing(const QString &image)
 void PersonaCard::showImageBuilt(const QString &image)
 {
     m_imageMissing = false;
+    m_imageOutdated = false;
     m_imageNoticeText->setText(tr("The agent image %1 is built.").arg(image));
     showMessage({}, false); // the failed start it explained is past
     m_buildImage->hide();
@@ -407,6 +424,7 @@ void PersonaCard::showImageBuilt(const QString &image)
 void PersonaCard::clearImageNotice()
 {
     m_imageMissing = false;
+    m_imageOutdated = false;
     m_imageNoticeText->clear();
     m_imageNotice->hide();
 }

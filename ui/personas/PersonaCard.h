@@ -58,6 +58,10 @@ public:
     // by clearImageNotice, and when the persona starts.
     void showImageMissing(const QString &image);
     void showImageBuilt(const QString &image);
+    // The image is Paddock's agent image from another recipe: "Update agents…" rebuilds it
+    // (buildImageRequested); the persona still starts on the old one.
+    void showImageOutdated(const QString &image);
+    bool isImageOutdatedShown() const { return m_imageOutdated; }
     void clearImageNotice();
     bool isImageMissingShown() const { return m_imageMissing; }
     QString imageNotice() const;
@@ -154,6 +158,7 @@ private:
     QToolButton *m_stop;
     QToolButton *m_restart;
     QToolButton *m_logs;
+    bool m_imageOutdated = false;
     QToolButton *m_shell;
     QToolButton *m_terminal;
     QToolButton *m_vscode;

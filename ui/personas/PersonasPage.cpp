@@ -6,6 +6,7 @@
 #include "personas/PersonaCard.h"
 #include "personas/PersonaEditDialog.h"
 #include "personas/WorkspaceDialog.h"
+#include "runtime/ImageBuilder.h"
 #include "runtime/TerminalCommand.h"
 
 #include <QApplication>
@@ -378,24 +379,30 @@ QStringList PersonasPage::personaImages() const
 
 void PersonasPage::checkImages(const QStringList &images)
 {
-    const std::optional<EngineClient::Endpoint> endpoint =
-        m_runtime ? m_runtime->endpoint() : std::optional<EngineClient::Endpoint>();
+    const std::optional<EngineClient::Endpoint> endpoint = m_runtime ? m_runtime->endpoint() : m_endpoint;
     if (!endpoint || images.isEmpty())
         return;
+    using Found = std::pair<QHash<QString, bool>, QSet<QString>>; // missing or not; outdated
     QtConcurrent::run([endpoint = *endpoint, images] {
-        QHash<QString, bool> missing;
+        Found found;
         EngineClient client(endpoint);
         if (!client.connect())
-            return missing; // no answer: nothing is known
+            return found; // no answer: nothing is known
         for (const QString &image : images) {
             auto inspected = client.inspectImage(image);
-            if (inspected)
-                missing.insert(image, false);
-            else if (inspected.error().code == Error::Code::NotFound)
-                missing.insert(image, true);
+            if (inspected) {
+                found.first.insert(image, false);
+                if (ImageBuilder::isOutdated(*inspected))
+                    found.second.insert(image);
+            } else if (inspected.error().code == Error::Code::NotFound) {
+                found.first.insert(image, true);
+            }
         }
-        return missing;
-    }).then(this, [this](const QHash<QString, bool> &missing) { applyImageCheck(missing); });
+        return found;
+    }).then(this, [this](const Found &found) {
+        m_outdatedImages = found.second;
+        applyImageCheck(found.first);
+    });
 }
 
 void PersonasPage::applyImageCheck(const QHash<QString, bool> &missing)
@@ -412,7 +419,9 @@ void PersonasPage::applyImageCheck(const QHash<QString, bool> &missing)
             const State s = c->status().state;
             if (it.value() && s != State::Running && s != State::Starting)
                 c->showImageMissing(it.key());
-            else if (!it.value() && c->isImageMissingShown())
+            else if (!it.value() && m_outdatedImages.contains(it.key()))
+                c->showImageOutdated(it.key());
+            else if (!it.value() && (c->isImageMissingShown() || c->isImageOutdatedShown()))
                 c->clearImageNotice();
         }
     }
@@ -428,8 +437,7 @@ void PersonasPage::buildImage(const QString &persona)
         open->activateWindow();
         return;
     }
-    const std::optional<EngineClient::Endpoint> endpoint =
-        m_runtime ? m_runtime->endpoint() : std::optional<EngineClient::Endpoint>();
+    const std::optional<EngineClient::Endpoint> endpoint = m_runtime ? m_runtime->endpoint() : m_endpoint;
     if (!endpoint) {
         showMessage(tr("The agent image %1 cannot be built: no container engine is running.").arg(p->image),
                     true);
@@ -446,6 +454,7 @@ void PersonasPage::buildImage(const QString &persona)
 void PersonasPage::applyImageBuilt(const QString &image)
 {
     m_missingImages.remove(image);
+    m_outdatedImages.remove(image);
     using State = PersonaStatus::State;
     for (PersonaCard *c : std::as_const(m_cards)) {
         const State s = c->status().state;

@@ -62,6 +62,9 @@ public:
     // Whether the engine said it does not have `image` (checked when it connects, when the
     // personas change and when a start fails with "not found").
     bool isImageMissing(const QString &image) const { return m_missingImages.contains(image); }
+    // Whether it is an agent image built from another recipe than this Paddock's (its agents and
+    // entrypoint another version's): the cards offer "Update agents…".
+    bool isImageOutdated(const QString &image) const { return m_outdatedImages.contains(image); }
     // The last thing said on the page's message line.
     QString message() const;
 
@@ -70,6 +73,8 @@ public:
     void setTerminal(const QString &terminal) { m_terminal = terminal; }
     // Where the engine is, for a page without a runtime (tests).
     void setEngineEndpoint(const EngineClient::Endpoint &endpoint) { m_endpoint = endpoint; }
+    // Asks the engine again about the personas' images (missing, outdated); done when it connects.
+    void recheckImages() { checkImages(personaImages()); }
     QStringList terminalCommandFor(const QString &persona) const;
     // Starts a program without waiting for it (QProcess::startDetached; tests put their own).
     using Launcher = std::function<bool(const QStringList &argv)>;
@@ -153,6 +158,7 @@ private:
     QString m_terminal;
     Launcher m_launch;
     std::optional<EngineClient::Endpoint> m_endpoint; // without a runtime
+    QSet<QString> m_outdatedImages;                   // agent images of another recipe: "Update agents…"
     bool m_vscode = false;
     QTimer m_watchTimer;
 
