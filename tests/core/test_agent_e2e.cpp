@@ -245,8 +245,13 @@ when { resource.name == "%1" && resource.port == %2 };
         secrets.store(QStringLiteral("openai-api-key"), m_openAiKey, SecretStore::Kind::ApiKey,
                       m_persona.name);
         QVERIFY(stored.wait(10000));
-        secrets.store(QStringLiteral("model-ca"), certFile.readAll(), SecretStore::Kind::Other,
-                      m_persona.name);
+        // The model API's CA, and the host's authorities: a TLS-inspecting network between the proxy
+        // and the npm registry shows the agent its own CA, as the user's network would.
+        QByteArray authorities = certFile.readAll();
+        if (QFile system(QStringLiteral("/etc/ssl/certs/ca-certificates.crt"));
+            system.open(QIODevice::ReadOnly))
+            authorities += '\n' + system.readAll();
+        secrets.store(QStringLiteral("model-ca"), authorities, SecretStore::Kind::Other, m_persona.name);
         QVERIFY(stored.wait(10000));
 
         m_engine = std::make_unique<Engine>();
@@ -463,6 +468,30 @@ when { resource.name == "%1" && resource.port == %2 };
                  raw.constData());
         QVERIFY2(fakeLog().contains(QStringLiteral("mcp__everything__echo")),
                  qPrintable(fakeLog().right(3000)));
+    }
+
+    // What agents do all the time: fetch a package. npx through the relay's proxy port and the
+    // egress proxy (the restricted set allows the npm registry), the connection in the audit log.
+    void npxFetchesThroughTheProxy()
+    {
+        // Outside the workspace, whose node_modules has the package already.
+        run(QStringLiteral(
+                "cd /tmp && (timeout 200 npx -y %1 stdio </dev/null >/tmp/npx.log 2>&1; echo npx-exit=$? "
+                ">>/tmp/npx.log) &")
+                .arg(QString::fromLatin1(McpPackage)));
+        EngineClient::ExecResult r;
+        QTRY_VERIFY2_WITH_TIMEOUT(
+            (r = run(QStringLiteral("cat /tmp/npx.log"))).stdoutText.contains("npx-exit="),
+            r.stdoutText.right(2000).constData(), 220000);
+        QVERIFY2(
+            run(QStringLiteral("ls -d ~/.npm/_npx/*/node_modules/@modelcontextprotocol/server-everything"))
+                    .exitCode == 0,
+            r.stdoutText.right(2000).constData());
+        bool registry = false;
+        for (const AuditEvent &e : audit(QStringLiteral("connect")))
+            registry |= e.resource.contains(QStringLiteral("registry.npmjs.org")) &&
+                        e.decision == AuditEvent::Decision::Allow;
+        QVERIFY(registry);
     }
 
     void theKeyIsNowhereElse()
