@@ -203,15 +203,24 @@ QByteArray codexConfig(const Persona &persona, const QList<McpServer> &mcp)
 QByteArray opencodeConfig(const Persona &persona, const QMap<QString, QByteArray> &secrets,
                           const QList<McpServer> &mcp)
 {
+    // Each provider's key by {file:}, and its gateway when the agent's environment names one (as
+    // Claude Code's ANTHROPIC_BASE_URL, without /v1; OPENAI_BASE_URL with it).
     QJsonObject providers;
-    for (const auto &[provider, secret] :
-         {std::pair{"anthropic", AgentConfig::AnthropicKey}, std::pair{"openai", AgentConfig::OpenAiKey}})
+    const auto &env = persona.agent.env;
+    for (const auto &[provider, secret, gateway] :
+         {std::tuple{"anthropic", AgentConfig::AnthropicKey,
+                     env.contains(QStringLiteral("ANTHROPIC_BASE_URL"))
+                         ? env.value(QStringLiteral("ANTHROPIC_BASE_URL")) + QStringLiteral("/v1")
+                         : QString()},
+          std::tuple{"openai", AgentConfig::OpenAiKey, env.value(QStringLiteral("OPENAI_BASE_URL"))}}) {
+        QJsonObject options;
         if (secrets.contains(QLatin1StringView(secret)))
-            providers.insert(
-                QLatin1StringView(provider),
-                QJsonObject{{QStringLiteral("options"),
-                             QJsonObject{{QStringLiteral("apiKey"),
-                                          QStringLiteral("{file:%1}").arg(secretPath(secret))}}}});
+            options.insert(QStringLiteral("apiKey"), QStringLiteral("{file:%1}").arg(secretPath(secret)));
+        if (!gateway.isEmpty())
+            options.insert(QStringLiteral("baseURL"), gateway);
+        if (!options.isEmpty())
+            providers.insert(QLatin1StringView(provider), QJsonObject{{QStringLiteral("options"), options}});
+    }
     QJsonObject servers;
     for (const McpServer &s : mcp) {
         if (s.isHttp()) {

@@ -434,6 +434,31 @@ when { resource.name == "%1" && resource.port == %2 };
                  QByteArray("/run/paddock/secrets/_codex-auth.json\n"));
     }
 
+    // opencode the same way, against the Messages API: its key by {file:} from the tmpfs, the
+    // gateway its provider's baseURL, through the proxy.
+    void opencodePushesToItsBranchToo()
+    {
+        run(QStringLiteral(
+            "(timeout 150 opencode run -m anthropic/claude-sonnet-4-5 \"RUN: echo written by opencode > "
+            "opencode.txt && git add opencode.txt && git -c user.name=opencode -c user.email=oc@example.org "
+            "commit -qm opencode && git push local HEAD:refs/heads/ai/opencode 2>&1; echo push-rc=\\$?\" "
+            "</dev/null >/tmp/opencode.log 2>&1; echo opencode-exit=$? >>/tmp/opencode.log) &"));
+        EngineClient::ExecResult r;
+        QTRY_VERIFY2_WITH_TIMEOUT(
+            (r = run(QStringLiteral("cat /tmp/opencode.log"))).stdoutText.contains("opencode-exit="),
+            r.stdoutText.right(3000).constData(), 170000);
+        QVERIFY2(r.stdoutText.contains("DONE: ") && r.stdoutText.contains("push-rc=0"),
+                 r.stdoutText.constData());
+        QCOMPARE(
+            git(m_workspace.mirror, {QStringLiteral("show"), QStringLiteral("ai/opencode:opencode.txt")}),
+            QStringLiteral("written by opencode"));
+        bool pushAllowed = false;
+        for (const AuditEvent &e : audit(QStringLiteral("git.push")))
+            pushAllowed |= e.resource.contains(QStringLiteral("ai/opencode")) &&
+                           e.decision == AuditEvent::Decision::Allow;
+        QVERIFY(pushAllowed);
+    }
+
     void interactiveInItsTmuxSession()
     {
         // What a user types into the attached terminal, and what the pane then shows.
