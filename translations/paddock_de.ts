@@ -2890,6 +2890,10 @@ Der Bau erstellt ein minimales Debian-13-System mit git, OpenSSH-Client und -Ser
         <source>the image %1 of persona %2 failed the check for a shell and a user 1000 (exit status %3)</source>
         <translation>das Image %1 der Persona %2 hat die Prüfung auf eine Shell und einen Benutzer 1000 nicht bestanden (Exit-Status %3)</translation>
     </message>
+    <message>
+        <source>no container engine is running</source>
+        <translation type="unfinished">es läuft kein Container-Dienst</translation>
+    </message>
 </context>
 <context>
     <name>paddock::PersonaSockets</name>

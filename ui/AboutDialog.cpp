@@ -4,18 +4,42 @@
 #include "config/Paths.h"
 #include "personas/Persona.h"
 #include "runtime/ImageBuilder.h"
+#include "runtime/PersonaRuntime.h"
 
 #include <QDialogButtonBox>
 #include <QGridLayout>
 #include <QLabel>
 #include <QSysInfo>
 #include <QVBoxLayout>
-#include <QtConcurrent/QtConcurrentRun>
 
 namespace paddock {
 
-AboutDialog::AboutDialog(QWidget *parent, std::optional<EngineClient::Endpoint> endpoint,
-                         const QString &image)
+namespace {
+// The agents' line: their names and versions, or why there are none to show.
+QString agentsLine(const QString &image, const Result<QJsonObject> &info)
+{
+    if (!info) {
+        if (info.error().code == Error::Code::NotFound)
+            return AboutDialog::tr("%1 is not built yet (Build agent image on the Personas page)").arg(image);
+        if (info.error().code == Error::Code::Unavailable)
+            return AboutDialog::tr("the container engine does not answer");
+        return info.error().text();
+    }
+    const auto versions = ImageBuilder::agentVersions(*info);
+    if (versions.isEmpty())
+        return AboutDialog::tr("none in %1 (built without them)").arg(image);
+    static const QMap<QString, QString> names{{QStringLiteral("claude"), QStringLiteral("Claude Code")},
+                                              {QStringLiteral("codex"), QStringLiteral("Codex")},
+                                              {QStringLiteral("opencode"), QStringLiteral("opencode")},
+                                              {QStringLiteral("copilot"), QStringLiteral("Copilot CLI")}};
+    QStringList out;
+    for (auto it = versions.cbegin(); it != versions.cend(); ++it)
+        out << names.value(it.key(), it.key()) + u' ' + it.value();
+    return AboutDialog::tr("%1 (in %2)").arg(out.join(QStringLiteral(", ")), image);
+}
+} // namespace
+
+AboutDialog::AboutDialog(QWidget *parent, PersonaRuntime *runtime, const QString &image)
     : QDialog(parent)
 {
     setObjectName(QStringLiteral("aboutDialog"));
@@ -44,35 +68,13 @@ AboutDialog::AboutDialog(QWidget *parent, std::optional<EngineClient::Endpoint> 
            tr("%1 (built with %2)").arg(QString::fromLatin1(qVersion()), QStringLiteral(QT_VERSION_STR)));
     addRow(tr("System:"), QSysInfo::prettyProductName());
     const QString agentImage = image.isEmpty() ? defaultAgentImage() : image;
-    addRow(tr("Agents:"), endpoint ? tr("reading %1…").arg(agentImage) : tr("no container engine to ask"));
+    addRow(tr("Agents:"), runtime ? tr("reading %1…").arg(agentImage) : tr("no container engine to ask"));
     m_agents = qobject_cast<QLabel *>(details->itemAtPosition(row - 1, 1)->widget());
     m_agents->setObjectName(QStringLiteral("aboutAgents"));
     m_agents->setWordWrap(true);
-    if (endpoint) {
-        QtConcurrent::run([endpoint = *endpoint, agentImage]() -> QString {
-            EngineClient client(endpoint);
-            if (auto connected = client.connect(); !connected)
-                return tr("the container engine does not answer");
-            auto info = client.inspectImage(agentImage);
-            if (!info)
-                return info.error().code == Error::Code::NotFound
-                           ? tr("%1 is not built yet (Build agent image on the Personas page)")
-                                 .arg(agentImage)
-                           : info.error().text();
-            const auto versions = ImageBuilder::agentVersions(*info);
-            if (versions.isEmpty())
-                return tr("none in %1 (built without them)").arg(agentImage);
-            static const QMap<QString, QString> names{
-                {QStringLiteral("claude"), QStringLiteral("Claude Code")},
-                {QStringLiteral("codex"), QStringLiteral("Codex")},
-                {QStringLiteral("opencode"), QStringLiteral("opencode")},
-                {QStringLiteral("copilot"), QStringLiteral("Copilot CLI")}};
-            QStringList out;
-            for (auto it = versions.cbegin(); it != versions.cend(); ++it)
-                out << names.value(it.key(), it.key()) + u' ' + it.value();
-            return tr("%1 (in %2)").arg(out.join(QStringLiteral(", ")), agentImage);
-        }).then(this, [this](const QString &text) {
-            m_agents->setText(text);
+    if (runtime) {
+        runtime->inspectImage(agentImage, this, [this, agentImage](const Result<QJsonObject> &info) {
+            m_agents->setText(agentsLine(agentImage, info));
             emit agentsRead();
         });
     }

@@ -1,25 +1,25 @@
 #pragma once
 
-#include "runtime/EngineClient.h"
-
 #include <QDialog>
-
-#include <optional>
 
 class QLabel;
 
 namespace paddock {
+class PersonaRuntime;
+}
+
+namespace paddock {
 
 // What this is, which version, where it keeps its files, the agents in the agent image (read from
-// its labels off the UI thread, when there is an engine), and the licence.
+// its labels, asked of the persona runtime, off the UI thread), and the licence.
 class AboutDialog final : public QDialog
 {
     Q_OBJECT
     Q_DISABLE_COPY_MOVE(AboutDialog)
 
 public:
-    explicit AboutDialog(QWidget *parent = nullptr,
-                         std::optional<EngineClient::Endpoint> endpoint = std::nullopt,
+    // The agents are asked of `runtime` (the engine's persona service; none: not asked).
+    explicit AboutDialog(QWidget *parent = nullptr, PersonaRuntime *runtime = nullptr,
                          const QString &image = {});
 
     QString agentsText() const;

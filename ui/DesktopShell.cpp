@@ -209,7 +209,7 @@ void DesktopShell::openPreferences()
 
 void DesktopShell::openAbout()
 {
-    auto *dialog = new AboutDialog(m_window, m_engine.personaRuntime()->endpoint());
+    auto *dialog = new AboutDialog(m_window, m_engine.personaRuntime());
     dialog->setAttribute(Qt::WA_DeleteOnClose);
     dialog->open();
 }

@@ -3,6 +3,7 @@
 #include "agents/McpServer.h"
 #include "common/ShellQuote.h"
 #include "secrets/SecretDelivery.h"
+#include "secrets/SecretStore.h"
 
 #include <QJsonArray>
 #include <QJsonDocument>
@@ -337,12 +338,8 @@ QMap<QString, QByteArray> files(const Persona &persona, const QMap<QString, QByt
 
 bool isOwnFile(const QString &name)
 {
-    static const QStringList names{
-        QStringLiteral("_agent.env"),           QStringLiteral("_claude-settings.json"),
-        QStringLiteral("_claude-state.json"),   QStringLiteral("_codex-config.toml"),
-        QStringLiteral("_codex-auth.json"),     QStringLiteral("_opencode.json"),
-        QStringLiteral("_copilot-config.json"), QStringLiteral("_copilot-mcp.json")};
-    return names.contains(name);
+    // A secret's name never starts with "_": "_" and a name of a secret's shape is Paddock's.
+    return name.startsWith(u'_') && SecretStore::validateName(name.mid(1)).has_value();
 }
 
 } // namespace AgentConfig

@@ -32,7 +32,8 @@ inline constexpr const char *GitHubToken = "github-token";
 QMap<QString, QByteArray> files(const Persona &persona, const QMap<QString, QByteArray> &secrets,
                                 const QList<McpServer> &mcp);
 
-// Whether `name` is one of Paddock's own files in the tmpfs (these files), not a secret.
+// Whether `name` is one of Paddock's own files in the tmpfs ("_" and a secret-shaped name, which no
+// secret can have), not a secret.
 bool isOwnFile(const QString &name);
 
 // The Claude Code permissions Paddock relaxes in a container, with why: for docs and the UI.

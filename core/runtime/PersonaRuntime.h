@@ -145,6 +145,11 @@ public:
     // Where the engine was last reached (for a client of one's own, e.g. ImageBuildDialog's);
     // empty until it has been.
     std::optional<EngineClient::Endpoint> endpoint() const;
+    // The engine's inspection of `image`, asked on a worker thread of the global pool (any thread
+    // may call this); `done` runs on `context`'s thread. NotFound when the engine has no such
+    // image, Unavailable when there is no engine.
+    void inspectImage(const QString &image, QObject *context,
+                      std::function<void(Result<QJsonObject>)> done) const;
     // Where workspaces and mirrors are made (Options::dataDir, else Paths::dataDir()).
     QString dataDir() const;
     // The paddock-relay mounted into the containers (empty when none was found: no persona starts).

@@ -4,11 +4,22 @@
 #include "agents/McpServer.h"
 
 #include <QCoreApplication>
+#include <QPointer>
+#include <QThreadPool>
+
+#include <QCoreApplication>
 
 // What a persona's container gets once it runs: its secrets from the keychain and its agents'
 // configuration (AgentConfig, with the MCP servers of mcp.toml), delivered into its tmpfs before
-// the .ready its entrypoint waits for.
+// the .ready its entrypoint waits for; and what the windows ask of the engine about images.
 namespace paddock {
+
+namespace {
+struct Text
+{
+    Q_DECLARE_TR_FUNCTIONS(paddock::PersonaRuntime)
+};
+} // namespace
 
 void PersonaRuntime::deliverAndFinish(const Persona &persona, const QString &action)
 {
@@ -46,6 +57,23 @@ void PersonaRuntime::deliverAndFinish(const Persona &persona, const QString &act
             return;
         }
         deliver(*secrets);
+    });
+}
+
+void PersonaRuntime::inspectImage(const QString &image, QObject *context,
+                                  std::function<void(Result<QJsonObject>)> done) const
+{
+    QThreadPool::globalInstance()->start([endpoint = endpoint(), image, context = QPointer<QObject>(context),
+                                          done = std::move(done)] {
+        Result<QJsonObject> info = fail(Error::Code::Unavailable, Text::tr("no container engine is running"));
+        if (endpoint) {
+            EngineClient client(*endpoint);
+            auto connected = client.connect();
+            info = connected ? client.inspectImage(image)
+                             : Result<QJsonObject>(std::unexpected(connected.error()));
+        }
+        if (context)
+            QMetaObject::invokeMethod(context.data(), [done, info] { done(info); }, Qt::QueuedConnection);
     });
 }
 

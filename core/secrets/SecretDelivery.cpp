@@ -23,6 +23,14 @@ struct Text
 {
     Q_DECLARE_TR_FUNCTIONS(paddock::SecretDelivery)
 };
+// A secret's name, or one of Paddock's own files for the agents (AgentConfig).
+Result<void> validFileName(const QString &name)
+{
+    if (AgentConfig::isOwnFile(name))
+        return {};
+    return SecretStore::validateName(name);
+}
+
 // Writes each secret as a 0400 file of `uid` into `folder` on the host (a folder bind-mounted as the
 // container's secrets folder: Docker cannot extract into a tmpfs, see deliver), `.ready` last.
 Result<void> writeToFolder(const QString &folder, const QMap<QString, QByteArray> &secrets, int uid)
@@ -51,8 +59,8 @@ Result<void> writeToFolder(const QString &folder, const QMap<QString, QByteArray
         return {};
     };
     for (auto it = secrets.cbegin(); it != secrets.cend(); ++it) {
-        if (auto valid = SecretStore::validateName(it.key()); !valid && !AgentConfig::isOwnFile(it.key()))
-            return std::unexpected(valid.error());
+        if (auto valid = validFileName(it.key()); !valid)
+            return valid;
         if (auto written = write(it.key(), it.value()); !written)
             return written;
     }
@@ -91,8 +99,8 @@ Result<void> SecretDelivery::deliver(EngineClient &client, const QString &contai
     const qint64 now = QDateTime::currentSecsSinceEpoch();
     QByteArray tar;
     for (auto it = secrets.cbegin(); it != secrets.cend(); ++it) {
-        if (auto valid = SecretStore::validateName(it.key()); !valid && !AgentConfig::isOwnFile(it.key()))
-            return std::unexpected(valid.error());
+        if (auto valid = validFileName(it.key()); !valid)
+            return valid;
         tar += Tar::entry({it.key(), 0400, uid, uid, now, '0'}, it.value());
     }
     if (!secrets.isEmpty()) {

@@ -19,6 +19,7 @@
 #include "secrets/SecretStore.h"
 
 #include <QDirIterator>
+#include <QElapsedTimer>
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QProcess>
@@ -50,6 +51,7 @@ class TestAgentE2e : public QObject
     QString m_fakeLog;
     QByteArray m_key;
     QByteArray m_openAiKey;
+    int m_runs = 0;
     std::unique_ptr<EngineClient> m_client;
     std::unique_ptr<Engine> m_engine;
     Persona m_persona;
@@ -102,6 +104,50 @@ class TestAgentE2e : public QObject
     {
         QFile f(m_fakeLog);
         return f.open(QIODevice::ReadOnly) ? QString::fromUtf8(f.readAll()) : QString();
+    }
+
+    // An agent's turn may outlast one exec: `command` runs in the background (within `seconds`, in
+    // `dir`, its stdin closed) and what it wrote is read from a file until it has ended. Ends with
+    // "exit=STATUS".
+    QByteArray runToEnd(const QString &command, int seconds = 150, const QString &dir = {})
+    {
+        const QString log = QStringLiteral("/tmp/run-%1.log").arg(++m_runs);
+        run(QStringLiteral("%1(timeout %2 %3 </dev/null >%4 2>&1; echo exit=$? >>%4) &")
+                .arg(dir.isEmpty() ? QString() : QStringLiteral("cd %1 && ").arg(dir))
+                .arg(seconds)
+                .arg(command, log));
+        QByteArray out;
+        QElapsedTimer t;
+        t.start();
+        while (!out.contains("\nexit=") && !out.startsWith("exit=") && t.elapsed() < (seconds + 20) * 1000) {
+            QTest::qWait(500);
+            out = run(QStringLiteral("cat ") + log).stdoutText;
+        }
+        return out;
+    }
+
+    // The scripted prompt that has an agent write NAME.txt, commit it and push it to ai/NAME.
+    static QString pushPrompt(const QString &name)
+    {
+        return QStringLiteral(
+                   "\"RUN: echo written by %1 > %1.txt && git add %1.txt && git -c user.name=%1 "
+                   "-c user.email=%1@example.org commit -qm %1 && git push local HEAD:refs/heads/ai/%1 "
+                   "2>&1; echo push-rc=\\$?\"")
+            .arg(name);
+    }
+
+    // That the agent's turn ran the push: its answer, the commit in the mirror, the allow audited.
+    void checkPushed(const QString &name, const QByteArray &log)
+    {
+        QVERIFY2(log.contains("DONE: ") && log.contains("push-rc=0") && log.contains("\nexit=0"),
+                 log.constData());
+        QCOMPARE(git(m_workspace.mirror, {QStringLiteral("show"), QStringLiteral("ai/%1:%1.txt").arg(name)}),
+                 QStringLiteral("written by %1").arg(name));
+        bool pushAllowed = false;
+        for (const AuditEvent &e : audit(QStringLiteral("git.push")))
+            pushAllowed |= e.resource.contains(QStringLiteral("ai/") + name) &&
+                           e.decision == AuditEvent::Decision::Allow;
+        QVERIFY(pushAllowed);
     }
 
 private slots:
@@ -404,31 +450,13 @@ when { resource.name == "%1" && resource.port == %2 };
     // gateway a provider of its config.toml, its CA from the persona's environment.
     void codexPushesToItsBranchToo()
     {
-        // In the background: a turn may outlast one exec; its output is read from a file.
-        run(QStringLiteral(
-            "(timeout 150 codex exec --skip-git-repo-check \"RUN: echo written by codex > codex.txt && "
-            "git add codex.txt && git -c user.name=Codex -c user.email=codex@example.org commit -qm codex && "
-            "git push local HEAD:refs/heads/ai/codex 2>&1; echo push-rc=\\$?\" </dev/null >/tmp/codex.log "
-            "2>&1; "
-            "echo codex-exit=$? >>/tmp/codex.log) &"));
-        EngineClient::ExecResult r;
-        QTRY_VERIFY2_WITH_TIMEOUT(
-            (r = run(QStringLiteral("cat /tmp/codex.log"))).stdoutText.contains("codex-exit="),
-            r.stdoutText.right(3000).constData(), 170000);
-        const QByteArray raw = r.stdoutText + "\n--- ~/.codex/config.toml:\n" +
-                               run(QStringLiteral("cat ~/.codex/config.toml; echo HOME=$HOME")).stdoutText;
-        QVERIFY2(r.stdoutText.contains("DONE: ") && r.stdoutText.contains("push-rc=0"), raw.constData());
-        QCOMPARE(git(m_workspace.mirror, {QStringLiteral("show"), QStringLiteral("ai/codex:codex.txt")}),
-                 QStringLiteral("written by codex"));
-        const QString log = fakeLog();
-        QVERIFY2(log.contains(QStringLiteral("\"path\": \"/v1/responses\", \"credential\": \"%1\"")
-                                  .arg(QString::fromLatin1(m_openAiKey))),
-                 qPrintable(log.right(3000)));
-        bool pushAllowed = false;
-        for (const AuditEvent &e : audit(QStringLiteral("git.push")))
-            pushAllowed |=
-                e.resource.contains(QStringLiteral("ai/codex")) && e.decision == AuditEvent::Decision::Allow;
-        QVERIFY(pushAllowed);
+        const QByteArray log = runToEnd(QStringLiteral("codex exec --skip-git-repo-check ") +
+                                        pushPrompt(QStringLiteral("codex")));
+        checkPushed(QStringLiteral("codex"), log);
+        const QString requests = fakeLog();
+        QVERIFY2(requests.contains(QStringLiteral("\"path\": \"/v1/responses\", \"credential\": \"%1\"")
+                                       .arg(QString::fromLatin1(m_openAiKey))),
+                 qPrintable(requests.right(3000)));
         // Its auth.json is a link into the tmpfs, not a file in the home volume.
         QCOMPARE(run(QStringLiteral("readlink ~/.codex/auth.json")).stdoutText,
                  QByteArray("/run/paddock/secrets/_codex-auth.json\n"));
@@ -438,25 +466,9 @@ when { resource.name == "%1" && resource.port == %2 };
     // gateway its provider's baseURL, through the proxy.
     void opencodePushesToItsBranchToo()
     {
-        run(QStringLiteral(
-            "(timeout 150 opencode run -m anthropic/claude-sonnet-4-5 \"RUN: echo written by opencode > "
-            "opencode.txt && git add opencode.txt && git -c user.name=opencode -c user.email=oc@example.org "
-            "commit -qm opencode && git push local HEAD:refs/heads/ai/opencode 2>&1; echo push-rc=\\$?\" "
-            "</dev/null >/tmp/opencode.log 2>&1; echo opencode-exit=$? >>/tmp/opencode.log) &"));
-        EngineClient::ExecResult r;
-        QTRY_VERIFY2_WITH_TIMEOUT(
-            (r = run(QStringLiteral("cat /tmp/opencode.log"))).stdoutText.contains("opencode-exit="),
-            r.stdoutText.right(3000).constData(), 170000);
-        QVERIFY2(r.stdoutText.contains("DONE: ") && r.stdoutText.contains("push-rc=0"),
-                 r.stdoutText.constData());
-        QCOMPARE(
-            git(m_workspace.mirror, {QStringLiteral("show"), QStringLiteral("ai/opencode:opencode.txt")}),
-            QStringLiteral("written by opencode"));
-        bool pushAllowed = false;
-        for (const AuditEvent &e : audit(QStringLiteral("git.push")))
-            pushAllowed |= e.resource.contains(QStringLiteral("ai/opencode")) &&
-                           e.decision == AuditEvent::Decision::Allow;
-        QVERIFY(pushAllowed);
+        const QByteArray log = runToEnd(QStringLiteral("opencode run -m anthropic/claude-sonnet-4-5 ") +
+                                        pushPrompt(QStringLiteral("opencode")));
+        checkPushed(QStringLiteral("opencode"), log);
     }
 
     void interactiveInItsTmuxSession()
@@ -500,18 +512,14 @@ when { resource.name == "%1" && resource.port == %2 };
     void npxFetchesThroughTheProxy()
     {
         // Outside the workspace, whose node_modules has the package already.
-        run(QStringLiteral(
-                "cd /tmp && (timeout 200 npx -y %1 stdio </dev/null >/tmp/npx.log 2>&1; echo npx-exit=$? "
-                ">>/tmp/npx.log) &")
-                .arg(QString::fromLatin1(McpPackage)));
-        EngineClient::ExecResult r;
-        QTRY_VERIFY2_WITH_TIMEOUT(
-            (r = run(QStringLiteral("cat /tmp/npx.log"))).stdoutText.contains("npx-exit="),
-            r.stdoutText.right(2000).constData(), 220000);
+        const QByteArray log =
+            runToEnd(QStringLiteral("npx -y %1 stdio").arg(QString::fromLatin1(McpPackage)), 200,
+                     QStringLiteral("/tmp"));
+        QVERIFY2(log.contains("\nexit=0") || log.startsWith("exit=0"), log.right(2000).constData());
         QVERIFY2(
             run(QStringLiteral("ls -d ~/.npm/_npx/*/node_modules/@modelcontextprotocol/server-everything"))
                     .exitCode == 0,
-            r.stdoutText.right(2000).constData());
+            log.right(2000).constData());
         bool registry = false;
         for (const AuditEvent &e : audit(QStringLiteral("connect")))
             registry |= e.resource.contains(QStringLiteral("registry.npmjs.org")) &&
