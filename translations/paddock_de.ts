@@ -2892,7 +2892,7 @@ Der Bau erstellt ein minimales Debian-13-System mit git, OpenSSH-Client und -Ser
     </message>
     <message>
         <source>no container engine is running</source>
-        <translation type="unfinished">es läuft kein Container-Dienst</translation>
+        <translation>es läuft kein Container-Dienst</translation>
     </message>
 </context>
 <context>
