@@ -33,6 +33,8 @@ PADDOCK_PACKAGES=(
   nodejs npm
   # proxy baseline for later benchmarks
   tinyproxy
+  # the fake model API (tests/fake-model-api, tomllib in test_mcp_config) and its certificates
+  python3 openssl
 )
 
 # The unprivileged user that tests on rootless podman run as (tests/on-engine rootless). Not uid
