@@ -1,6 +1,7 @@
 #include "agents/AgentConfig.h"
 
 #include "agents/McpServer.h"
+#include "agents/SignIn.h"
 #include "common/ShellQuote.h"
 #include "secrets/SecretDelivery.h"
 #include "secrets/SecretStore.h"
@@ -171,7 +172,9 @@ QByteArray codexConfig(const Persona &persona, const QList<McpServer> &mcp)
                             "own sandbox would stop its git and network, which Paddock already governs.")
           << QStringLiteral("sandbox_mode = \"danger-full-access\"")
           << QStringLiteral("approval_policy = \"on-request\"")
-          << QStringLiteral("check_for_update_on_startup = false") << QString()
+          << QStringLiteral("check_for_update_on_startup = false")
+          << QStringLiteral("# Its sign-in in auth.json, where paddock-agent links it (no keyring here).")
+          << QStringLiteral("cli_auth_credentials_store = \"file\"") << QString()
           << QStringLiteral("[projects.%1]").arg(toml(QLatin1StringView(Workspace)))
           << QStringLiteral("trust_level = \"trusted\"");
     if (!gateway.isEmpty())
@@ -287,9 +290,20 @@ QByteArray sessionEnv(const Persona &persona, const QMap<QString, QByteArray> &s
         lines << QStringLiteral("export %1=%2").arg(it.key(), shellQuoted(it.value()));
     lines << QStringLiteral("export OPENCODE_CONFIG=") + shellQuoted(secretPath("_opencode.json"));
     lines << QStringLiteral("export OPENCODE_DISABLE_AUTOUPDATE=1");
+    // A key wins over a subscription's sign-in (as each agent itself prefers a key).
+    const auto fromFile = [&lines](const char *variable, const QString &path) {
+        lines << QStringLiteral("%1=\"$(cat %2)\"; export %1")
+                     .arg(QLatin1StringView(variable), shellQuoted(path));
+    };
+    const QString folder = QLatin1StringView(SecretDelivery::Folder) + u'/';
+    const QString copilotSignIn = SignIn::secretName(Persona::Agent::Kind::Copilot, persona.name);
     if (secrets.contains(QLatin1StringView(AgentConfig::GitHubToken)))
-        lines << QStringLiteral("COPILOT_GITHUB_TOKEN=\"$(cat %1)\"; export COPILOT_GITHUB_TOKEN")
-                     .arg(shellQuoted(secretPath(AgentConfig::GitHubToken)));
+        fromFile("COPILOT_GITHUB_TOKEN", secretPath(AgentConfig::GitHubToken));
+    else if (secrets.contains(copilotSignIn))
+        fromFile("COPILOT_GITHUB_TOKEN", folder + copilotSignIn);
+    const QString claudeSignIn = SignIn::secretName(Persona::Agent::Kind::Claude, persona.name);
+    if (!secrets.contains(QLatin1StringView(AgentConfig::AnthropicKey)) && secrets.contains(claudeSignIn))
+        fromFile("CLAUDE_CODE_OAUTH_TOKEN", folder + claudeSignIn);
     return (lines.join(u'\n') + u'\n').toUtf8();
 }
 

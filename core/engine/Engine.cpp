@@ -125,6 +125,32 @@ PersonaRuntime::Options Engine::personaRuntimeOptions()
         return McpConfig::forPersona(*servers, persona.name);
     };
     options.deliverSecrets = &SecretDelivery::deliver;
+    // A sign-in's credential (and the one its agent rewrote): a secret of the persona, in the
+    // keychain and the index, so that it is delivered at each start and listed on the Secrets page.
+    auto store = std::make_shared<std::unique_ptr<SecretStore>>();
+    options.storeSecret = [store](const QString &persona, const QString &name, const QByteArray &value,
+                                  std::function<void(Result<void>)> done) {
+        if (!*store)
+            *store = std::make_unique<SecretStore>(SecretStore::defaultIndexPath());
+        SecretStore *s = store->get();
+        (void)s->loadIndex(); // the Secrets page may have changed it meanwhile
+        const quint64 id = s->store(name, value, SecretStore::Kind::Other, persona);
+        // One answer comes for the request; the context (and both connections) go with it.
+        auto *context = new QObject(s);
+        auto once = [context, done](Result<void> result) {
+            context->deleteLater();
+            done(result);
+        };
+        QObject::connect(s, &SecretStore::stored, context, [id, once](quint64 request, const QString &) {
+            if (request == id)
+                once({});
+        });
+        QObject::connect(s, &SecretStore::failed, context,
+                         [id, once](quint64 request, const QString &, const Error &error) {
+                             if (request == id)
+                                 once(std::unexpected(error));
+                         });
+    };
     options.dataDir = Paths::dataDir();
     // The mirrors' pre-receive hooks ask paddockctl: the one beside this program (installed, or in
     // the build tree), else the one on PATH.

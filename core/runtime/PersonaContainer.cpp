@@ -199,11 +199,13 @@ Result<void> checkOwnImage(EngineClient &client, const EngineClient::Version &ve
                 .arg(persona.image, persona.name),
             persona.name, hint);
     if (*exit != 0)
-        return fail(Error::Code::Invalid,
-                    Text::tr("the image %1 of persona %2 failed the check for a shell and a user 1000 (exit status %3)")
-                        .arg(persona.image, persona.name)
-                        .arg(*exit),
-                    persona.name, hint);
+        return fail(
+            Error::Code::Invalid,
+            Text::tr(
+                "the image %1 of persona %2 failed the check for a shell and a user 1000 (exit status %3)")
+                .arg(persona.image, persona.name)
+                .arg(*exit),
+            persona.name, hint);
     QMutexLocker lock(&mutex);
     fit.insert(id);
     return {};
@@ -288,6 +290,64 @@ Result<void> preparePersonaContainer(EngineClient &client, const EngineClient::V
         if (auto removed = client.removeContainer(persona.containerName(), true); !removed)
             return started;
     }
+}
+
+QString signInContainerName(const QString &persona)
+{
+    return QStringLiteral("paddock-") + persona + QStringLiteral("-sign-in");
+}
+
+Result<void> prepareSignInContainer(EngineClient &client, const EngineClient::Version &version, bool rootless,
+                                    const Persona &persona, const QString &relay, const QString &entrypoint,
+                                    const QStringList &login)
+{
+    const QString name = signInContainerName(persona.name);
+    auto image =
+        client.request("GET", QStringLiteral("/images/%1/json").arg(EngineClient::encoded(persona.image)));
+    if (!image)
+        return std::unexpected(image.error());
+    if (image->status == 404)
+        return fail(Error::Code::NotFound,
+                    Text::tr("the image %1 of persona %2 is not there").arg(persona.image, persona.name),
+                    client.endpoint().socketPath,
+                    Text::tr("Build it with \"Build agent image\" on the Personas page, or with "
+                             "\"paddockctl image build\"."));
+    if (auto fits = checkOwnImage(client, version, persona, QJsonDocument::fromJson(image->body).object());
+        !fits)
+        return fits;
+    (void)client.removeContainer(name, true); // a sign-in left from before (Paddock ended during it)
+    Persona bare = persona;
+    bare.volumes.clear();
+    bare.ports.clear();
+    bare.agent = {};
+    bare.entrypoint = QStringList{QLatin1StringView(ContainerEntrypoint), QStringLiteral("sign-in"),
+                                  Persona::Agent::kindName(persona.agent.kind), QStringLiteral("--")} +
+                      login;
+    QJsonObject body = createBody(bare, version, rootless, std::nullopt, relay, entrypoint, bare.command());
+    QJsonObject host = body.value(QStringLiteral("HostConfig")).toObject();
+    QJsonArray mounts;
+    for (const QJsonValue &m : host.value(QStringLiteral("Mounts")).toArray())
+        if (m.toObject().value(QStringLiteral("Target")).toString() !=
+            QLatin1StringView(SecretDelivery::Folder))
+            mounts.append(m); // docker's secrets folder is the persona's: not for this container
+    host.insert(QStringLiteral("Mounts"), mounts);
+    host.remove(QStringLiteral("PortBindings"));
+    body.insert(QStringLiteral("HostConfig"), host);
+    // No secrets come (so none are waited for); the agent's environment (its CA certificates, its
+    // gateway) is the login's too: names checked as the persona's, and no values that are keys.
+    QJsonArray env = body.value(QStringLiteral("Env")).toArray();
+    env.append(QStringLiteral("PADDOCK_SECRETS_WAIT=0"));
+    for (auto it = persona.agent.env.cbegin(); it != persona.agent.env.cend(); ++it)
+        env.append(QString(it.key() + u'=' + it.value()));
+    body.insert(QStringLiteral("Env"), env);
+    QJsonObject labels = body.value(QStringLiteral("Labels")).toObject();
+    labels.remove(QLatin1StringView(PersonaLabel));
+    labels.remove(QStringLiteral("io.paddock.workspace"));
+    labels.insert(QLatin1StringView(SignInLabel), persona.name);
+    body.insert(QStringLiteral("Labels"), labels);
+    if (auto created = client.createContainer(name, body); !created)
+        return std::unexpected(created.error());
+    return client.startContainer(name);
 }
 
 // Hands a folder and everything in it to `uid` (links themselves, never what they point to).

@@ -23,6 +23,17 @@ Result<void> preparePersonaContainer(EngineClient &client, const EngineClient::V
                                      const std::optional<WorkspaceMount> &workspace, const QString &relay,
                                      const QString &entrypoint);
 
+// The throwaway container an agent's login runs in (PersonaRuntime::signIn), named
+// signInContainerName(): the persona's image, hardening, proxy and socket folder, but none of its
+// volumes, ports, workspace or secrets (its home is in /tmp, so what the login writes goes with
+// it), and paddock-agent's sign-in mode running `login` in the tmux session a terminal attaches to.
+// Labelled io.paddock.sign-in (not as the persona's container). One left from before is replaced.
+Result<void> prepareSignInContainer(EngineClient &client, const EngineClient::Version &version, bool rootless,
+                                    const Persona &persona, const QString &relay, const QString &entrypoint,
+                                    const QStringList &login);
+QString signInContainerName(const QString &persona);
+inline constexpr const char *SignInLabel = "io.paddock.sign-in";
+
 // Where Paddock's entrypoint is: paddock-agent beside the image recipe (ImageBuilder::recipePath()).
 QString findEntrypoint();
 inline constexpr const char *ContainerEntrypoint = "/usr/local/bin/paddock-agent";

@@ -158,6 +158,16 @@ void PersonaRuntime::stop()
     for (const auto &cancel : std::as_const(m_workspaceCancels))
         *cancel = true;
     m_streams->stopAll();
+    if (m_signInPool && m_client) {
+        // Sign-ins under way end with their containers.
+        EngineClient client(m_client->endpoint());
+        client.setApiVersion(m_client->apiVersion());
+        for (auto it = m_signIns.cbegin(); it != m_signIns.cend(); ++it) {
+            **it = true;
+            (void)client.removeContainer(signInContainerName(it.key()), true);
+        }
+        m_signInPool->waitForDone();
+    }
     if (m_pool)
         m_pool->waitForDone();
     if (m_transport)
@@ -592,7 +602,10 @@ void PersonaRuntime::beginStart(const QString &name, const std::optional<Workspa
     }
     runAction(
         name, action,
-        [version, rootless, p, workspace, relay = m_relay, entrypoint = m_entrypoint](EngineClient &client) {
+        [this, version, rootless, p, workspace, restart, relay = m_relay,
+         entrypoint = m_entrypoint](EngineClient &client) {
+            if (restart)
+                keepRewritten(p.name, client, p.containerName());
             return preparePersonaContainer(client, version, rootless, p, workspace, relay, entrypoint);
         },
         [this, p, action] { deliverAndFinish(p, action); });
@@ -631,12 +644,14 @@ void PersonaRuntime::stopPersona(const QString &name)
     setStatus(s);
     const int timeout = int(m_options.stopTimeout.count() / 1000);
     const QString container = persona->containerName();
-    runAction(name, QStringLiteral("stop"), [container, timeout](EngineClient &client) -> Result<void> {
-        auto stopped = client.stopContainer(container, timeout);
-        if (!stopped && stopped.error().code != Error::Code::NotFound)
-            return stopped;
-        return {};
-    });
+    runAction(name, QStringLiteral("stop"),
+              [this, name, container, timeout](EngineClient &client) -> Result<void> {
+                  keepRewritten(name, client, container);
+                  auto stopped = client.stopContainer(container, timeout);
+                  if (!stopped && stopped.error().code != Error::Code::NotFound)
+                      return stopped;
+                  return {};
+              });
 }
 
 void PersonaRuntime::stopAll()

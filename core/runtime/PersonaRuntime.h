@@ -128,6 +128,11 @@ public:
         // start; with its secrets, they make the agents' configuration (AgentConfig). Unset: none.
         // A file that cannot be used is a problem(): the persona starts without MCP servers.
         std::function<Result<QList<McpServer>>(const Persona &)> mcpServers;
+        // Stores a credential in the keychain as the persona's secret `name` (a sign-in, or the
+        // sign-in its agent rewrote), and calls `done` on the runtime thread. Unset: a sign-in fails.
+        std::function<void(const QString &persona, const QString &name, const QByteArray &value,
+                           std::function<void(Result<void>)> done)>
+            storeSecret;
     };
     explicit PersonaRuntime(Options options);
     ~PersonaRuntime() override;
@@ -186,6 +191,14 @@ public slots:
                          const QString &base);
     // Stops a workspace being made; workspaceFailed follows once everything it made is removed.
     void cancelWorkspace(const QString &persona);
+    // Signs the persona's agent in with a subscription (SignIn): its login runs in a throwaway
+    // container of the persona (prepareSignInContainer); signInReady says where to attach a
+    // terminal; when the login ends, its credential goes to the keychain as the persona's secret
+    // (SignIn::secretName) and the container is removed: signInFinished, else signInFailed.
+    // `login` replaces the agent's own login command (empty: SignIn::login's).
+    void signIn(const QString &persona, const QStringList &login = {});
+    // Ends a sign-in under way (its container is removed): signInFailed follows.
+    void cancelSignIn(const QString &persona);
 
 signals:
     void engineConnectionChanged(bool connected, const QString &description);
@@ -200,6 +213,11 @@ signals:
     void workspaceProgress(const QString &persona, const paddock::WorkspaceProgress &progress);
     void workspaceCreated(const QString &persona, const paddock::Workspace &workspace);
     void workspaceFailed(const QString &persona, const paddock::Error &error);
+    void signInReady(const QString &persona, const QString &container);
+    void signInFinished(const QString &persona, const QString &secret);
+    void signInFailed(const QString &persona, const paddock::Error &error);
+    // A credential the agent rewrote while it ran (a refreshed sign-in) went back to the keychain.
+    void credentialKept(const QString &persona, const QString &secret);
 
 private:
     class Streams;
@@ -232,6 +250,9 @@ private:
     int socketOwner(const Persona &persona) const;
     void runQueued(const QString &persona);
     PersonaStatus statusFromInspect(const QString &persona, const QJsonObject &inspect) const;
+    // Before a container of the persona goes (stop, restart): the credentials its agent may have
+    // rewritten (SignIn::WritableFolder), read on the worker thread; those that changed are stored.
+    void keepRewritten(const QString &persona, EngineClient &client, const QString &container);
 
     Options m_options;
     std::unique_ptr<PersonaStore> m_store;
@@ -259,6 +280,13 @@ private:
     QString m_relay;
     QString m_entrypoint;
     QHash<QString, std::shared_ptr<std::atomic<bool>>> m_workspaceCancels; // workspaces being made
+    QHash<QString, std::shared_ptr<std::atomic<bool>>> m_signIns;          // sign-ins under way
+    std::unique_ptr<QThreadPool> m_signInPool; // one thread per sign-in, waiting for its login
+    // The sign-ins delivered at each persona's last start (secret name → value): what a rewritten
+    // credential is compared with.
+    QHash<QString, QMap<QString, QByteArray>> m_signInDelivered;
+    // Rewritten credentials on their way to the keychain: a start meanwhile delivers these.
+    QHash<QString, QMap<QString, QByteArray>> m_signInPending;
 
     mutable QMutex m_mutex; // guards the snapshots below
     QList<Persona> m_personas;

@@ -2,12 +2,11 @@
 
 #include "agents/AgentConfig.h"
 #include "agents/McpServer.h"
+#include "agents/SignIn.h"
 
 #include <QCoreApplication>
 #include <QPointer>
 #include <QThreadPool>
-
-#include <QCoreApplication>
 
 // What a persona's container gets once it runs: its secrets from the keychain and its agents'
 // configuration (AgentConfig, with the MCP servers of mcp.toml), delivered into its tmpfs before
@@ -36,6 +35,16 @@ void PersonaRuntime::deliverAndFinish(const Persona &persona, const QString &act
                 emit problem(QStringLiteral("mcp"), servers.error());
             }
         }
+        // A credential its agent rewrote at the last stop, not yet in the keychain, is the newer.
+        const QMap<QString, QByteArray> pending = m_signInPending.value(persona.name);
+        for (auto it = pending.cbegin(); it != pending.cend(); ++it)
+            secrets.insert(it.key(), it.value());
+        // The sign-ins it gets: what a credential its agent rewrites is compared with at a stop.
+        QMap<QString, QByteArray> signIns;
+        for (auto it = secrets.cbegin(); it != secrets.cend(); ++it)
+            if (SignIn::agentOfSecret(it.key(), persona.name))
+                signIns.insert(it.key(), it.value());
+        m_signInDelivered.insert(persona.name, signIns);
         secrets.insert(AgentConfig::files(persona, secrets, mcp));
         runAction(persona.name, action,
                   [deliverSecrets, persona, secrets](EngineClient &client) -> Result<void> {
