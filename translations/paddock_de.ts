@@ -2452,6 +2452,14 @@ Der Bau erstellt ein minimales Debian-13-System mit git, OpenSSH-Client und -Ser
         <source>Update agents…</source>
         <translation>Agenten aktualisieren …</translation>
     </message>
+    <message>
+        <source>Sign in…</source>
+        <translation>Anmelden…</translation>
+    </message>
+    <message>
+        <source>Sign the agent in with your subscription instead of an API key</source>
+        <translation>Den Agenten mit Ihrem Abonnement statt mit einem API-Schlüssel anmelden</translation>
+    </message>
 </context>
 <context>
     <name>paddock::PersonaEditDialog</name>
@@ -2894,6 +2902,42 @@ Der Bau erstellt ein minimales Debian-13-System mit git, OpenSSH-Client und -Ser
         <source>no container engine is running</source>
         <translation>es läuft kein Container-Dienst</translation>
     </message>
+    <message>
+        <source>%1&apos;s agent (%2) has no sign-in</source>
+        <translation>Der Agent von %1 (%2) hat keine Anmeldung</translation>
+    </message>
+    <message>
+        <source>Give it an API key on the Secrets page instead.</source>
+        <translation>Geben Sie ihm stattdessen auf der Seite „Geheimnisse“ einen API-Schlüssel.</translation>
+    </message>
+    <message>
+        <source>no container engine to sign in on</source>
+        <translation>keine Container-Engine für die Anmeldung</translation>
+    </message>
+    <message>
+        <source>there is no keychain to keep a sign-in in</source>
+        <translation>es gibt keinen Schlüsselbund, der eine Anmeldung aufbewahren könnte</translation>
+    </message>
+    <message>
+        <source>Paddock&apos;s relay or entrypoint is not installed</source>
+        <translation>Paddocks Relay oder Einstiegspunkt ist nicht installiert</translation>
+    </message>
+    <message>
+        <source>%1 is signing in already</source>
+        <translation>%1 wird bereits angemeldet</translation>
+    </message>
+    <message>
+        <source>Finish that sign-in in its terminal, or cancel it.</source>
+        <translation>Schließen Sie diese Anmeldung in ihrem Terminal ab oder brechen Sie sie ab.</translation>
+    </message>
+    <message>
+        <source>the sign-in was cancelled</source>
+        <translation>die Anmeldung wurde abgebrochen</translation>
+    </message>
+    <message>
+        <source>the sign-in ended before it was finished</source>
+        <translation>die Anmeldung endete, bevor sie abgeschlossen war</translation>
+    </message>
 </context>
 <context>
     <name>paddock::PersonaSockets</name>
@@ -3266,6 +3310,10 @@ Der Bau erstellt ein minimales Debian-13-System mit git, OpenSSH-Client und -Ser
     <message>
         <source>Could not start VS Code (code).</source>
         <translation>VS Code (code) konnte nicht gestartet werden.</translation>
+    </message>
+    <message>
+        <source>%1 is signed in (%2 in the keychain); restart it to use the sign-in.</source>
+        <translation>%1 ist angemeldet (%2 im Schlüsselbund); starten Sie es neu, um die Anmeldung zu verwenden.</translation>
     </message>
 </context>
 <context>
@@ -4248,6 +4296,204 @@ Der Bau erstellt ein minimales Debian-13-System mit git, OpenSSH-Client und -Ser
     <message>
         <source>a whole number from 0 to 1000000000</source>
         <translation>eine ganze Zahl von 0 bis 1000000000</translation>
+    </message>
+</context>
+<context>
+    <name>paddock::SignIn</name>
+    <message>
+        <source>Claude Code did not show a token: the sign-in was not finished</source>
+        <translation>Claude Code hat kein Token angezeigt: die Anmeldung wurde nicht abgeschlossen</translation>
+    </message>
+    <message>
+        <source>Sign in again and follow it to the end, where it shows &quot;Long-lived authentication token created&quot;.</source>
+        <translation>Melden Sie sich erneut an und folgen Sie der Anmeldung bis zum Ende, wo „Long-lived authentication token created“ erscheint.</translation>
+    </message>
+    <message>
+        <source>Claude Code&apos;s screen has no token after &quot;%1&quot;</source>
+        <translation>Claude Codes Bildschirm zeigt nach „%1“ kein Token</translation>
+    </message>
+    <message>
+        <source>what Claude Code showed after &quot;%1&quot; is not a token</source>
+        <translation>was Claude Code nach „%1“ angezeigt hat, ist kein Token</translation>
+    </message>
+    <message>
+        <source>Sign in again; if it happens again, copy the token from the terminal into a secret by hand (Secrets page) named %1.</source>
+        <translation>Melden Sie sich erneut an; geschieht es wieder, kopieren Sie das Token aus dem Terminal von Hand in ein Geheimnis (Seite „Geheimnisse“) namens %1.</translation>
+    </message>
+    <message>
+        <source>Codex left no ~/.codex/auth.json: the sign-in was not finished</source>
+        <translation>Codex hat keine ~/.codex/auth.json hinterlassen: die Anmeldung wurde nicht abgeschlossen</translation>
+    </message>
+    <message>
+        <source>Sign in again and follow it until Codex says it is signed in.</source>
+        <translation>Melden Sie sich erneut an und folgen Sie der Anmeldung, bis Codex meldet, dass es angemeldet ist.</translation>
+    </message>
+    <message>
+        <source>Codex&apos;s auth.json is not a JSON object: %1</source>
+        <translation>Codex’ auth.json ist kein JSON-Objekt: %1</translation>
+    </message>
+    <message>
+        <source>Codex&apos;s auth.json has neither tokens nor a key</source>
+        <translation>Codex’ auth.json enthält weder Tokens noch einen Schlüssel</translation>
+    </message>
+    <message>
+        <source>Copilot CLI left no GitHub token in ~/.copilot: the sign-in was not finished</source>
+        <translation>Copilot CLI hat kein GitHub-Token in ~/.copilot hinterlassen: die Anmeldung wurde nicht abgeschlossen</translation>
+    </message>
+    <message>
+        <source>Sign in again and follow it until Copilot says it is signed in.</source>
+        <translation>Melden Sie sich erneut an und folgen Sie der Anmeldung, bis Copilot meldet, dass es angemeldet ist.</translation>
+    </message>
+    <message>
+        <source>Claude Pro or Max</source>
+        <translation>Claude Pro oder Max</translation>
+    </message>
+    <message>
+        <source>exchanges the sign-in code for a token</source>
+        <translation>tauscht den Anmeldecode gegen ein Token</translation>
+    </message>
+    <message>
+        <source>makes the long-lived token</source>
+        <translation>erstellt das langlebige Token</translation>
+    </message>
+    <message>
+        <source>Open the address it shows in your browser, sign in to Claude, and paste the code the page gives you into the terminal.</source>
+        <translation>Öffnen Sie die angezeigte Adresse in Ihrem Browser, melden Sie sich bei Claude an und fügen Sie den Code, den die Seite Ihnen gibt, im Terminal ein.</translation>
+    </message>
+    <message>
+        <source>ChatGPT</source>
+        <translation>ChatGPT</translation>
+    </message>
+    <message>
+        <source>the device code and the tokens</source>
+        <translation>der Gerätecode und die Tokens</translation>
+    </message>
+    <message>
+        <source>Open the address it shows in your browser, sign in to ChatGPT, and enter the code the terminal shows.</source>
+        <translation>Öffnen Sie die angezeigte Adresse in Ihrem Browser, melden Sie sich bei ChatGPT an und geben Sie den Code ein, den das Terminal zeigt.</translation>
+    </message>
+    <message>
+        <source>GitHub Copilot</source>
+        <translation>GitHub Copilot</translation>
+    </message>
+    <message>
+        <source>the device code and the token</source>
+        <translation>der Gerätecode und das Token</translation>
+    </message>
+    <message>
+        <source>checks the Copilot subscription</source>
+        <translation>prüft das Copilot-Abonnement</translation>
+    </message>
+    <message>
+        <source>Open https://github.com/login/device in your browser and enter the code the terminal shows.</source>
+        <translation>Öffnen Sie https://github.com/login/device in Ihrem Browser und geben Sie den Code ein, den das Terminal zeigt.</translation>
+    </message>
+    <message>
+        <source>%1 has no sign-in; give it an API key instead</source>
+        <translation>%1 hat keine Anmeldung; geben Sie ihm stattdessen einen API-Schlüssel</translation>
+    </message>
+</context>
+<context>
+    <name>paddock::SignInDialog</name>
+    <message>
+        <source>Sign in</source>
+        <translation>Anmelden</translation>
+    </message>
+    <message>
+        <source>Open terminal again</source>
+        <translation>Terminal erneut öffnen</translation>
+    </message>
+    <message>
+        <source>Copy a policy that allows them</source>
+        <translation>Eine Richtlinie kopieren, die sie erlaubt</translation>
+    </message>
+    <message>
+        <source>Sign in — %1</source>
+        <translation>Anmelden — %1</translation>
+    </message>
+    <message>
+        <source>%1&apos;s agent signs in with your %2 subscription instead of an API key. Its own login runs in a throwaway container of %1, behind its proxy, in a terminal Paddock opens. %3
+
+Paddock keeps the credential in your keychain, never on disk or in a volume, and gives it to the agent at each start.</source>
+        <translation>Der Agent von %1 meldet sich mit Ihrem %2-Abonnement statt mit einem API-Schlüssel an. Seine eigene Anmeldung läuft in einem Wegwerf-Container von %1 hinter dessen Proxy, in einem Terminal, das Paddock öffnet. %3
+
+Paddock bewahrt die Zugangsdaten in Ihrem Schlüsselbund auf, nie auf der Festplatte oder in einem Volume, und gibt sie dem Agenten bei jedem Start.</translation>
+    </message>
+    <message>
+        <source>%1&apos;s agent (%2) has no sign-in; give it an API key on the Secrets page.</source>
+        <translation>Der Agent von %1 (%2) hat keine Anmeldung; geben Sie ihm auf der Seite „Geheimnisse“ einen API-Schlüssel.</translation>
+    </message>
+    <message>
+        <source>The login reaches these hosts from the container:</source>
+        <translation>Die Anmeldung erreicht aus dem Container diese Hosts:</translation>
+    </message>
+    <message>
+        <source>Host</source>
+        <translation>Host</translation>
+    </message>
+    <message>
+        <source>For</source>
+        <translation>Wofür</translation>
+    </message>
+    <message>
+        <source>%1&apos;s policies</source>
+        <translation>Richtlinien von %1</translation>
+    </message>
+    <message>
+        <source>not known</source>
+        <translation>unbekannt</translation>
+    </message>
+    <message>
+        <source>allowed</source>
+        <translation>erlaubt</translation>
+    </message>
+    <message>
+        <source>refused</source>
+        <translation>abgelehnt</translation>
+    </message>
+    <message>
+        <source>A Cedar policy for this persona that permits these hosts on port 443, to paste into its policy set in the policy editor</source>
+        <translation>Eine Cedar-Richtlinie für diese Persona, die diese Hosts auf Port 443 erlaubt, zum Einfügen in ihren Richtliniensatz im Richtlinien-Editor</translation>
+    </message>
+    <message>
+        <source>Copied a policy to the clipboard; add it on the Policies page, then sign in.</source>
+        <translation>Eine Richtlinie wurde in die Zwischenablage kopiert; fügen Sie sie auf der Seite „Richtlinien“ hinzu und melden Sie sich dann an.</translation>
+    </message>
+    <message>
+        <source>The policies refuse %1: the login will fail there until a policy allows them.</source>
+        <translation>Die Richtlinien lehnen %1 ab: die Anmeldung scheitert dort, bis eine Richtlinie sie erlaubt.</translation>
+    </message>
+    <message>
+        <source>Starting the sign-in container of %1…</source>
+        <translation>Der Anmelde-Container von %1 wird gestartet…</translation>
+    </message>
+    <message>
+        <source>Follow the login in the terminal. This window closes its container once the login has ended.</source>
+        <translation>Folgen Sie der Anmeldung im Terminal. Dieses Fenster schließt ihren Container, sobald die Anmeldung beendet ist.</translation>
+    </message>
+    <message>
+        <source>Cannot open a terminal: the container engine is not known yet.</source>
+        <translation>Kein Terminal möglich: die Container-Engine ist noch nicht bekannt.</translation>
+    </message>
+    <message>
+        <source>Could not start the terminal &quot;%1&quot;. Run this in one: %2</source>
+        <translation>Das Terminal „%1“ konnte nicht gestartet werden. Führen Sie dies in einem aus: %2</translation>
+    </message>
+    <message>
+        <source>Signed in. The credential is in your keychain as %1, assigned to %2; its agent gets it at its next start (restart it if it runs).</source>
+        <translation>Angemeldet. Die Zugangsdaten liegen in Ihrem Schlüsselbund als %1, %2 zugeordnet; sein Agent erhält sie beim nächsten Start (starten Sie ihn neu, falls er läuft).</translation>
+    </message>
+    <message>
+        <source>The sign-in failed: %1</source>
+        <translation>Die Anmeldung ist fehlgeschlagen: %1</translation>
+    </message>
+    <message>
+        <source>Try again</source>
+        <translation>Erneut versuchen</translation>
+    </message>
+    <message>
+        <source>Cancelling…</source>
+        <translation>Wird abgebrochen…</translation>
     </message>
 </context>
 <context>

@@ -15,6 +15,7 @@
 #include "mcp/McpPage.h"
 #include "personas/PersonasPage.h"
 #include "policy/PolicyEditorPage.h"
+#include "proxy/EgressProxy.h"
 #include "secrets/SecretsPage.h"
 
 #include <QJsonValue>
@@ -117,6 +118,14 @@ DesktopShell::DesktopShell(Settings &settings, Engine &engine, AppLog *log, QObj
         if (key == Settings::Key::Terminal)
             m_personasPage->setTerminal(m_settings.terminal());
     });
+    // Sign in…: whether the persona's policies let the login's hosts through, as the proxy decides.
+    if (EgressProxy *proxy = m_engine.egressProxy())
+        m_personasPage->setPolicyCheck(
+            [proxy](const Persona &persona, const QString &host, int port) -> std::optional<bool> {
+                if (!persona.isolated())
+                    return true; // full trust: its own network, no proxy
+                return proxy->decideByName(persona, host, port).allow;
+            });
     connect(m_tray, &TrayIcon::openTerminalRequested, this, [this](const QString &persona) {
         if (auto opened = m_personasPage->openTerminal(persona); !opened)
             m_tray->showActionFailure(persona, QStringLiteral("terminal"), opened.error());

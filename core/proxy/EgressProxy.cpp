@@ -1,6 +1,7 @@
 #include "proxy/EgressProxy.h"
 
 #include "common/UnixSocket.h"
+#include "policy/PolicySet.h"
 
 #include "proxy/ProxyWorker.h"
 #include "runtime/PersonaRuntime.h"
@@ -187,6 +188,19 @@ void EgressProxy::Impl::publishStatus()
         f.close();
         ::rename(QFile::encodeName(tmp).constData(), QFile::encodeName(options.statusPath).constData());
     }
+}
+
+ProxyVerdict EgressProxy::decideByName(const Persona &persona, const QString &host, int port) const
+{
+    const ProxyPersona settings = ProxyPersona::from(persona);
+    ProxyRequest request;
+    request.connect = true;
+    request.host = host.toLower();
+    request.port = port;
+    const QString resource = request.host + u':' + QString::number(port);
+    const auto set = m_impl->options.policies ? m_impl->options.policies(settings.policySet) : nullptr;
+    const ProxyQuestion question{settings, request, resource};
+    return ProxyDecision::verdict(ProxyDecision::evaluate(set.get(), question, std::nullopt), settings.mode);
 }
 
 EgressProxy::EgressProxy(Options options)

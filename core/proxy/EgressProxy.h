@@ -4,6 +4,7 @@
 #include "engine/EngineService.h"
 #include "personas/Persona.h"
 #include "proxy/AddressGuard.h"
+#include "proxy/ProxyDecision.h"
 #include "proxy/Resolver.h"
 
 #include <QHash>
@@ -133,6 +134,11 @@ public:
     void follow(PersonaRuntime *runtime);
 
 public:
+    // Any thread. What the proxy would decide by name for `persona` asking to connect to
+    // host:port, before resolving it (a policy about addresses is not known yet: `allow` false
+    // with no policies). For the UI: whether the hosts a sign-in needs are let through.
+    ProxyVerdict decideByName(const Persona &persona, const QString &host, int port) const;
+
     // Any thread.
     ProxyStatus status() const;
     static QByteArray statusJson(const ProxyStatus &status);

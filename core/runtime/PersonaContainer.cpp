@@ -344,6 +344,9 @@ Result<void> prepareSignInContainer(EngineClient &client, const EngineClient::Ve
     labels.remove(QLatin1StringView(PersonaLabel));
     labels.remove(QStringLiteral("io.paddock.workspace"));
     labels.insert(QLatin1StringView(SignInLabel), persona.name);
+    // Whose it is: a sign-in container whose process is gone was left behind (removeStaleSignIns).
+    labels.insert(QStringLiteral("io.paddock.sign-in.owner"),
+                  QString::number(QCoreApplication::applicationPid()));
     body.insert(QStringLiteral("Labels"), labels);
     if (auto created = client.createContainer(name, body); !created)
         return std::unexpected(created.error());

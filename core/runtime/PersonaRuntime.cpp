@@ -277,6 +277,7 @@ void PersonaRuntime::tryConnect()
         }
         emit engineConnectionChanged(true, description);
         refreshAll();
+        removeStaleSignIns();
     });
     m_events->start();
 }

@@ -3,8 +3,13 @@
 #include "runtime/PersonaRuntimePrivate.h"
 
 #include <QCoreApplication>
+#include <QJsonArray>
+#include <QJsonObject>
 #include <QRegularExpression>
 #include <QThreadPool>
+
+#include <cerrno>
+#include <csignal>
 
 // A persona's agent signed in with a subscription (SignIn): its login in a throwaway container,
 // the credential it left into the keychain; and a credential the agent rewrote while it ran (Codex
@@ -153,6 +158,34 @@ void PersonaRuntime::cancelSignIn(const QString &name)
         EngineClient client(endpoint);
         client.setApiVersion(api);
         (void)client.removeContainer(signInContainerName(name), true);
+    });
+}
+
+void PersonaRuntime::removeStaleSignIns()
+{
+    QSet<QString> waiting;
+    for (auto it = m_signIns.cbegin(); it != m_signIns.cend(); ++it)
+        waiting.insert(signInContainerName(it.key()));
+    m_pool->start([endpoint = m_client->endpoint(), api = m_client->apiVersion(), waiting] {
+        EngineClient client(endpoint);
+        client.setApiVersion(api);
+        auto list = client.containers(QLatin1StringView(SignInLabel));
+        for (const QJsonValue &c : list ? *list : QJsonArray{}) {
+            const QJsonObject o = c.toObject();
+            const QJsonArray names = o.value(QStringLiteral("Names")).toArray();
+            const QString name = names.isEmpty() ? QString() : names.first().toString().remove(0, 1);
+            // Another Paddock's (a test's, paddockctl's) sign-in is that process's to end.
+            bool ok = false;
+            const qint64 owner = o.value(QStringLiteral("Labels"))
+                                     .toObject()
+                                     .value(QStringLiteral("io.paddock.sign-in.owner"))
+                                     .toString()
+                                     .toLongLong(&ok);
+            const bool ownerAlive = ok && owner > 0 && (::kill(pid_t(owner), 0) == 0 || errno == EPERM);
+            const bool mine = ok && owner == QCoreApplication::applicationPid();
+            if (!name.isEmpty() && !waiting.contains(name) && (mine || !ownerAlive))
+                (void)client.removeContainer(name, true);
+        }
     });
 }
 

@@ -11,10 +11,12 @@
 #include "GitRepos.h"
 #include "RuntimeTesting.h"
 
+#include "agents/SignIn.h"
 #include "audit/AuditReader.h"
 #include "engine/Engine.h"
 #include "personas/PersonaStore.h"
 #include "runtime/EngineClient.h"
+#include "runtime/PersonaContainer.h"
 #include "runtime/PersonaRuntime.h"
 #include "secrets/SecretStore.h"
 
@@ -83,6 +85,30 @@ class TestAgentE2e : public QObject
             *raw = "exit " + QByteArray::number(r.exitCode) + "\nstdout " + r.stdoutText + "\nstderr " +
                    r.stderrText;
         return QJsonDocument::fromJson(r.stdoutText).object();
+    }
+
+    // A command in the persona's sign-in container, as its user.
+    QByteArray inSignIn(const QString &script)
+    {
+        return test::inContainer(*m_client, m_persona.name + QStringLiteral("-sign-in"), script).stdoutText;
+    }
+
+    // The persona's secret `name` as the keychain has it (empty: none).
+    static QByteArray keychain(const QString &name)
+    {
+        SecretStore secrets;
+        QSignalSpy read(&secrets, &SecretStore::valueRead);
+        QSignalSpy none(&secrets, &SecretStore::notFound);
+        secrets.read(name);
+        if (!QTest::qWaitFor([&] { return !read.isEmpty() || !none.isEmpty(); }, 10000) || read.isEmpty())
+            return {};
+        return read.first().at(2).toByteArray();
+    }
+
+    void invoke(std::function<void(PersonaRuntime *)> call)
+    {
+        PersonaRuntime *runtime = m_engine->personaRuntime();
+        QMetaObject::invokeMethod(runtime, [runtime, call] { call(runtime); });
     }
 
     QList<AuditEvent> audit(const QString &action = {})
@@ -349,7 +375,11 @@ when { resource.name == "%1" && resource.port == %2 };
         secrets.remove(QStringLiteral("anthropic-api-key"));
         secrets.remove(QStringLiteral("model-ca"));
         secrets.remove(QStringLiteral("openai-api-key"));
-        QTRY_COMPARE_WITH_TIMEOUT(removed.size(), 3, 10000);
+        secrets.remove(SignIn::secretName(Persona::Agent::Kind::Codex, m_persona.name));
+        secrets.remove(SignIn::secretName(Persona::Agent::Kind::Claude, m_persona.name));
+        QTRY_COMPARE_WITH_TIMEOUT(removed.size(), 5, 10000);
+        if (m_client)
+            (void)m_client->removeContainer(signInContainerName(m_persona.name), true);
         m_fake.terminate();
         m_fake.waitForFinished(5000);
     }
@@ -557,6 +587,126 @@ when { resource.name == "%1" && resource.port == %2 };
                         .arg(QString::fromLatin1(key)));
             QCOMPARE(home.stdoutText, QByteArray("searched\n"));
         }
+    }
+
+    // Sign in… with Claude Code: its own login (claude setup-token) runs in a throwaway container of
+    // the persona, in the tmux session a terminal attaches to, and waits for the code from the
+    // browser; cancelled, it leaves nothing.
+    void claudeSignInRunsItsOwnLogin()
+    {
+        QSignalSpy ready(m_engine->personaRuntime(), &PersonaRuntime::signInReady);
+        QSignalSpy failed(m_engine->personaRuntime(), &PersonaRuntime::signInFailed);
+        invoke([name = m_persona.name](PersonaRuntime *r) { r->signIn(name); });
+        QTRY_VERIFY_WITH_TIMEOUT(!ready.isEmpty() || !failed.isEmpty(), 60000);
+        QVERIFY2(failed.isEmpty(),
+                 failed.isEmpty() ? "" : qPrintable(failed.first().at(1).value<Error>().text()));
+        const QString container = ready.first().at(1).toString();
+        QCOMPARE(container, signInContainerName(m_persona.name));
+        QByteArray pane;
+        QTRY_VERIFY2_WITH_TIMEOUT((pane = inSignIn(QStringLiteral("tmux capture-pane -p -t agent -S -")))
+                                          .contains("oauth/authorize") &&
+                                      pane.contains("Paste code"),
+                                  pane.constData(), 60000);
+        // Not the persona's container: none of its volumes, its home in /tmp, labelled as a sign-in.
+        auto inspect = m_client->inspectContainer(container);
+        QVERIFY(inspect);
+        for (const QJsonValue &m : inspect->value(QStringLiteral("Mounts")).toArray())
+            QVERIFY2(m.toObject().value(QStringLiteral("Type")).toString() != u"volume",
+                     QJsonDocument(m.toObject()).toJson().constData());
+        const QJsonObject labels =
+            inspect->value(QStringLiteral("Config")).toObject().value(QStringLiteral("Labels")).toObject();
+        QCOMPARE(labels.value(QLatin1StringView(SignInLabel)).toString(), m_persona.name);
+        QVERIFY(!labels.contains(QLatin1StringView(PersonaLabel)));
+        QCOMPARE(inSignIn(QStringLiteral("tmux display -p -t agent '#{pane_current_path}'")),
+                 QByteArray("/tmp/home\n"));
+        invoke([name = m_persona.name](PersonaRuntime *r) { r->cancelSignIn(name); });
+        QTRY_VERIFY_WITH_TIMEOUT(!failed.isEmpty(), 30000);
+        QVERIFY(failed.first().at(1).value<Error>().message.contains(QStringLiteral("cancelled")));
+        QTRY_VERIFY_WITH_TIMEOUT(!m_client->inspectContainer(container), 20000);
+        QVERIFY(keychain(SignIn::secretName(Persona::Agent::Kind::Claude, m_persona.name)).isEmpty());
+        QCOMPARE(m_engine->personaRuntime()->status(m_persona.name)->state, PersonaStatus::State::Running);
+    }
+
+    // Sign in… with Codex, its login scripted as a person would type it (the ChatGPT login needs
+    // auth.openai.com, which cannot be reached here; `codex login --with-api-key` writes the same
+    // auth.json the same way): the auth.json it wrote goes to the keychain, comes back at the next
+    // start as a link to a writable copy in /tmp, and what Codex rewrites there (as it does when it
+    // refreshes its tokens) is back in the keychain once Paddock stops the persona.
+    void codexSignInGoesToTheKeychainAndComesBackRefreshed()
+    {
+        const QString secret = SignIn::secretName(Persona::Agent::Kind::Codex, m_persona.name);
+        {
+            // A key would win over the sign-in: this persona signs in instead.
+            SecretStore secrets;
+            QSignalSpy removed(&secrets, &SecretStore::removed);
+            secrets.remove(QStringLiteral("openai-api-key"));
+            QVERIFY(removed.wait(10000));
+        }
+        Persona codex = m_persona;
+        codex.agent.kind = Persona::Agent::Kind::Codex;
+        invoke([codex](PersonaRuntime *r) { r->updatePersona(codex.name, codex); });
+        const auto kind = [this] {
+            for (const Persona &p : m_engine->personaRuntime()->personas())
+                if (p.name == m_persona.name)
+                    return p.agent.kind;
+            return Persona::Agent::Kind::Shell;
+        };
+        QTRY_COMPARE_WITH_TIMEOUT(kind(), Persona::Agent::Kind::Codex, 10000);
+
+        QSignalSpy ready(m_engine->personaRuntime(), &PersonaRuntime::signInReady);
+        QSignalSpy finished(m_engine->personaRuntime(), &PersonaRuntime::signInFinished);
+        QSignalSpy failed(m_engine->personaRuntime(), &PersonaRuntime::signInFailed);
+        invoke([name = m_persona.name](PersonaRuntime *r) {
+            // Codex takes a key only from a pipe: the key typed into the terminal, piped to it.
+            r->signIn(name, {QStringLiteral("sh"), QStringLiteral("-c"),
+                             QStringLiteral("printf 'API key: '; read -r key; "
+                                            "printf %s \"$key\" | codex login --with-api-key")});
+        });
+        QTRY_VERIFY_WITH_TIMEOUT(!ready.isEmpty() || !failed.isEmpty(), 60000);
+        QVERIFY2(failed.isEmpty(),
+                 failed.isEmpty() ? "" : qPrintable(failed.first().at(1).value<Error>().text()));
+        QByteArray pane;
+        QTRY_VERIFY2_WITH_TIMEOUT(
+            (pane = inSignIn(QStringLiteral("tmux capture-pane -p -t agent -S -"))).contains("API key:") ||
+                !failed.isEmpty(),
+            pane.constData(), 60000);
+        QVERIFY2(failed.isEmpty(),
+                 failed.isEmpty() ? "" : qPrintable(failed.first().at(1).value<Error>().text()));
+        inSignIn(
+            QStringLiteral("tmux send-keys -t agent -l sk-signed-in-e2e; tmux send-keys -t agent Enter"));
+        QTRY_VERIFY_WITH_TIMEOUT(!finished.isEmpty() || !failed.isEmpty(), 60000);
+        QVERIFY2(failed.isEmpty(),
+                 failed.isEmpty() ? "" : qPrintable(failed.first().at(1).value<Error>().text()));
+        QCOMPARE(finished.first().at(1).toString(), secret);
+        QVERIFY2(keychain(secret).contains("sk-signed-in-e2e"), keychain(secret).constData());
+        QTRY_VERIFY_WITH_TIMEOUT(!m_client->inspectContainer(signInContainerName(m_persona.name)), 20000);
+
+        // The next start: Codex signed in, its auth.json a link to a copy in the container's /tmp.
+        invoke([name = m_persona.name](PersonaRuntime *r) { r->restartPersona(name); });
+        QTest::qWait(1000);
+        QVERIFY(
+            waitForState(*m_engine->personaRuntime(), m_persona.name, PersonaStatus::State::Running, 90000));
+        const QString copy = QLatin1StringView(SignIn::WritableFolder) + u'/' + secret;
+        QTRY_COMPARE_WITH_TIMEOUT(run(QStringLiteral("readlink ~/.codex/auth.json")).stdoutText,
+                                  copy.toUtf8() + '\n', 30000);
+        QVERIFY(run(QStringLiteral("codex login status 2>&1")).stdoutText.contains("API key configured"));
+        QCOMPARE(run(QStringLiteral("stat -c '%a %U' ") + copy).stdoutText, QByteArray("600 dev\n"));
+        // Codex rewrites it (here through its own login, as a refresh does): through the link.
+        QCOMPARE(run(QStringLiteral("printf sk-refreshed-e2e | codex login --with-api-key >/dev/null 2>&1; "
+                                    "readlink ~/.codex/auth.json; grep -c sk-refreshed-e2e ") +
+                     copy)
+                     .stdoutText,
+                 copy.toUtf8() + "\n1\n");
+        QCOMPARE(
+            run(QStringLiteral("grep -rl --exclude-dir=workspace -e sk-refreshed-e2e -e sk-signed-in-e2e "
+                               "/home/dev 2>/dev/null; echo searched"))
+                .stdoutText,
+            QByteArray("searched\n"));
+        QSignalSpy kept(m_engine->personaRuntime(), &PersonaRuntime::credentialKept);
+        invoke([name = m_persona.name](PersonaRuntime *r) { r->stopPersona(name); });
+        QTRY_VERIFY_WITH_TIMEOUT(!kept.isEmpty(), 60000);
+        QCOMPARE(kept.first().at(1).toString(), secret);
+        QTRY_VERIFY_WITH_TIMEOUT(keychain(secret).contains("sk-refreshed-e2e"), 10000);
     }
 };
 

@@ -1,6 +1,7 @@
 #include "personas/PersonaCard.h"
 
 #include "Icons.h"
+#include "agents/SignIn.h"
 
 #include <QChart>
 #include <QChartView>
@@ -175,6 +176,10 @@ PersonaCard::PersonaCard(const Persona &persona, QWidget *parent)
         addButton("openVsCodeButton", tr("Open in VS Code"), QStringLiteral("code"), QStyle::SP_DirOpenIcon);
     m_vscode->setToolTip(tr("VS Code attached to the container, on the workspace"));
     m_vscode->hide();
+    m_signIn = addButton("signInButton", tr("Sign in…"), QStringLiteral("dialog-password"),
+                         QStyle::SP_DialogYesButton);
+    m_signIn->setToolTip(tr("Sign the agent in with your subscription instead of an API key"));
+    m_signIn->hide();
     m_suggestPolicy = addButton("suggestPolicyButton", tr("Suggest policy…"), QStringLiteral("document-new"),
                                 QStyle::SP_FileDialogNewFolder);
     m_suggestPolicy->setToolTip(
@@ -196,6 +201,7 @@ PersonaCard::PersonaCard(const Persona &persona, QWidget *parent)
     connect(m_shell, &QToolButton::clicked, this, &PersonaCard::copyShellRequested);
     connect(m_terminal, &QToolButton::clicked, this, &PersonaCard::openTerminalRequested);
     connect(m_vscode, &QToolButton::clicked, this, &PersonaCard::openVsCodeRequested);
+    connect(m_signIn, &QToolButton::clicked, this, &PersonaCard::signInRequested);
     connect(m_edit, &QToolButton::clicked, this, &PersonaCard::editRequested);
     connect(m_duplicate, &QToolButton::clicked, this, &PersonaCard::duplicateRequested);
     connect(m_delete, &QToolButton::clicked, this, &PersonaCard::deleteRequested);
@@ -218,7 +224,7 @@ PersonaCard::PersonaCard(const Persona &persona, QWidget *parent)
     for (QToolButton *button : {m_start, m_stop, m_restart, m_logs, m_terminal, m_vscode})
         actions->addWidget(button);
     actions->addStretch(1);
-    for (QToolButton *button : {m_suggestPolicy, m_shell, m_edit, m_duplicate, m_delete})
+    for (QToolButton *button : {m_signIn, m_suggestPolicy, m_shell, m_edit, m_duplicate, m_delete})
         actions->addWidget(button);
 
     // The image is missing (or was just built): a pale amber strip with what to do.
@@ -492,6 +498,8 @@ void PersonaCard::updateButtons()
     m_vscode->setEnabled(m_engineConnected && s == State::Running);
     m_startNow->setEnabled(m_start->isEnabled());
     m_suggestPolicy->setVisible(m_persona.isolated() && m_persona.policyMode == Persona::PolicyMode::Record);
+    m_signIn->setVisible(SignIn::canSignIn(m_persona.agent.kind));
+    m_signIn->setEnabled(m_engineConnected);
 }
 
 void PersonaCard::updateUptime()

@@ -83,6 +83,7 @@ signals:
     void copyShellRequested();
     void openTerminalRequested();
     void openVsCodeRequested();
+    void signInRequested();
     void editRequested();
     void duplicateRequested();
     void deleteRequested();
@@ -162,6 +163,7 @@ private:
     QToolButton *m_shell;
     QToolButton *m_terminal;
     QToolButton *m_vscode;
+    QToolButton *m_signIn;
     QToolButton *m_edit;
     QToolButton *m_duplicate;
     QToolButton *m_delete;

@@ -5,6 +5,7 @@
 #include "personas/LogViewer.h"
 #include "personas/PersonaCard.h"
 #include "personas/PersonaEditDialog.h"
+#include "personas/SignInDialog.h"
 #include "personas/WorkspaceDialog.h"
 #include "runtime/ImageBuilder.h"
 #include "runtime/TerminalCommand.h"
@@ -293,6 +294,7 @@ PersonaCard *PersonasPage::addCard(const Persona &persona)
     connect(c, &PersonaCard::copyShellRequested, this, [this, c] { copyShellCommand(c->name()); });
     connect(c, &PersonaCard::openTerminalRequested, this, [this, c] { openTerminal(c->name()); });
     connect(c, &PersonaCard::openVsCodeRequested, this, [this, c] { openVsCode(c->name()); });
+    connect(c, &PersonaCard::signInRequested, this, [this, c] { signIn(c->name()); });
     c->setVsCodeAvailable(m_vscode);
     connect(c, &PersonaCard::editRequested, this, [this, c] { editPersona(c->name()); });
     connect(c, &PersonaCard::duplicateRequested, this, [this, c] { duplicatePersona(c->name()); });
@@ -572,6 +574,35 @@ void PersonasPage::openVsCode(const QString &persona)
     if (!m_launch(vscodeCommand(p.containerName())))
         if (PersonaCard *c = m_cards.value(persona))
             c->showMessage(tr("Could not start VS Code (code)."), true);
+}
+
+void PersonasPage::signIn(const QString &persona)
+{
+    const auto it = std::find_if(m_personas.cbegin(), m_personas.cend(),
+                                 [&](const Persona &p) { return p.name == persona; });
+    if (it == m_personas.cend() || !m_runtime)
+        return;
+    SignInDialog::Hooks hooks;
+    if (m_policyCheck)
+        hooks.allows = [check = m_policyCheck, p = *it](const QString &host, int port) {
+            return check(p, host, port);
+        };
+    hooks.terminalCommand = [this](const QString &container) -> QStringList {
+        const auto endpoint = (m_runtime && m_runtime->endpoint()) ? m_runtime->endpoint() : m_endpoint;
+        if (!endpoint)
+            return {};
+        return terminalCommand(m_terminal, attachCommand(*endpoint, m_engineCommand, container));
+    };
+    hooks.launch = m_launch;
+    auto *dialog = new SignInDialog(*it, m_runtime, std::move(hooks), this);
+    dialog->setAttribute(Qt::WA_DeleteOnClose);
+    connect(dialog, &SignInDialog::signedIn, this, [this](const QString &name, const QString &secret) {
+        if (PersonaCard *c = m_cards.value(name))
+            c->showMessage(
+                tr("%1 is signed in (%2 in the keychain); restart it to use the sign-in.").arg(name, secret),
+                false);
+    });
+    dialog->open();
 }
 
 void PersonasPage::copyShellCommand(const QString &persona)

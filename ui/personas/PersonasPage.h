@@ -79,6 +79,12 @@ public:
     // Starts a program without waiting for it (QProcess::startDetached; tests put their own).
     using Launcher = std::function<bool(const QStringList &argv)>;
     void setLauncher(Launcher launcher) { m_launch = std::move(launcher); }
+    // Whether a persona's policies let a connection to host:port through (the egress proxy's
+    // decision by name), for the sign-in's hosts. Unset: not known.
+    using PolicyCheck = std::function<std::optional<bool>(const Persona &, const QString &host, int port)>;
+    void setPolicyCheck(PolicyCheck check) { m_policyCheck = std::move(check); }
+    // "Sign in…": the persona's SignInDialog (open, not exec).
+    void signIn(const QString &persona);
     // Whether "Open in VS Code" is offered (`code` found on PATH, looked up off the UI thread).
     bool isVsCodeAvailable() const { return m_vscode; }
     void setVsCodeAvailable(bool available);
@@ -157,7 +163,8 @@ private:
     QString m_engineCommand = QStringLiteral("podman");
     QString m_terminal;
     Launcher m_launch;
-    std::optional<EngineClient::Endpoint> m_endpoint; // without a runtime
+    PolicyCheck m_policyCheck;
+    std::optional<EngineClient::Endpoint> m_endpoint; // without a runtime, or before it reached one
     QSet<QString> m_outdatedImages;                   // agent images of another recipe: "Update agents…"
     bool m_vscode = false;
     QTimer m_watchTimer;
