@@ -301,6 +301,17 @@ QByteArray sessionEnv(const Persona &persona, const QMap<QString, QByteArray> &s
         fromFile("COPILOT_GITHUB_TOKEN", secretPath(AgentConfig::GitHubToken));
     else if (secrets.contains(copilotSignIn))
         fromFile("COPILOT_GITHUB_TOKEN", folder + copilotSignIn);
+    // Copilot CLI on a provider of the user's own (COPILOT_PROVIDER_BASE_URL, "bring your own key")
+    // instead of GitHub's: the provider's key, read from its file at each request.
+    if (persona.agent.env.contains(QStringLiteral("COPILOT_PROVIDER_BASE_URL"))) {
+        const bool anthropic = persona.agent.env.value(QStringLiteral("COPILOT_PROVIDER_TYPE")) ==
+                               QLatin1StringView("anthropic");
+        const char *key = anthropic ? AgentConfig::AnthropicKey : AgentConfig::OpenAiKey;
+        if (secrets.contains(QLatin1StringView(key)))
+            lines << QStringLiteral("export COPILOT_PROVIDER_API_KEY_COMMAND=") +
+                         shellQuoted(QStringLiteral("cat ") + shellQuoted(secretPath(key)));
+    }
+    lines << QStringLiteral("export COPILOT_AUTO_UPDATE=false");
     const QString claudeSignIn = SignIn::secretName(Persona::Agent::Kind::Claude, persona.name);
     if (!secrets.contains(QLatin1StringView(AgentConfig::AnthropicKey)) && secrets.contains(claudeSignIn))
         fromFile("CLAUDE_CODE_OAUTH_TOKEN", folder + claudeSignIn);

@@ -77,7 +77,8 @@ inline QString agentsImageName()
     return QStringLiteral("localhost/paddock-agent:agents-test");
 }
 
-inline QString ensureAgentsImage()
+// Its recipe, as build-agent-image labels it: the recipe, the entrypoint and the agents' lock file.
+inline QString agentsImageRecipe()
 {
     const QString dir = qEnvironmentVariable("PADDOCK_SOURCE_DIR") + QStringLiteral("/packaging/image/");
     QByteArray all;
@@ -86,8 +87,13 @@ inline QString ensureAgentsImage()
         if (f.open(QIODevice::ReadOnly))
             all += f.readAll();
     }
-    const QString recipe =
-        QString::fromLatin1(QCryptographicHash::hash(all, QCryptographicHash::Sha256).toHex().left(16));
+    return QString::fromLatin1(QCryptographicHash::hash(all, QCryptographicHash::Sha256).toHex().left(16));
+}
+
+inline QString ensureAgentsImage()
+{
+    const QString dir = qEnvironmentVariable("PADDOCK_SOURCE_DIR") + QStringLiteral("/packaging/image/");
+    const QString recipe = agentsImageRecipe();
     QProcess check;
     check.start(QStringLiteral("podman"),
                 {QStringLiteral("image"), QStringLiteral("inspect"), QStringLiteral("--format"),
@@ -102,4 +108,25 @@ inline QString ensureAgentsImage()
     if (!build.waitForFinished(15 * 60 * 1000) || build.exitCode() != 0)
         return QStringLiteral("build-agent-image failed: ") + QString::fromUtf8(build.readAll().right(4000));
     return {};
+}
+
+// The same for the engine `client` speaks to: rootful podman builds it here; rootless podman gets it
+// from tests/load-agents-image (the fixture agents-image, run as root in scripts/test-session).
+inline QString ensureAgentsImage(paddock::EngineClient &client)
+{
+    const QString engine = qEnvironmentVariable("PADDOCK_ENGINE", QStringLiteral("rootful"));
+    if (engine == QLatin1StringView("rootful"))
+        return ensureAgentsImage();
+    auto image = client.inspectImage(agentsImageName());
+    if (image && image->value(QStringLiteral("Config"))
+                         .toObject()
+                         .value(QStringLiteral("Labels"))
+                         .toObject()
+                         .value(QStringLiteral("io.paddock.recipe"))
+                         .toString() == agentsImageRecipe())
+        return {};
+    return QStringLiteral("the %1 engine has no %2 of this recipe: tests/load-agents-image (the fixture "
+                          "agents-image, run as "
+                          "root in scripts/test-session) puts it there")
+        .arg(engine, agentsImageName());
 }

@@ -22,6 +22,7 @@
 
 #include <QDirIterator>
 #include <QElapsedTimer>
+#include <QFileInfo>
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QProcess>
@@ -191,7 +192,7 @@ private slots:
         QVERIFY(endpoint);
         m_client = std::make_unique<EngineClient>(*endpoint);
         QVERIFY(m_client->connect());
-        const QString imageProblem = ensureAgentsImage();
+        const QString imageProblem = ensureAgentsImage(*m_client);
         QVERIFY2(imageProblem.isEmpty(), qPrintable(imageProblem));
 
         // The model API: HTTPS with a certificate of its own, which the agent is told to trust.
@@ -269,10 +270,13 @@ when { resource.name == "%1" && resource.port == %2 };
         env.insert(QStringLiteral("NODE_EXTRA_CA_CERTS"),
                    QStringLiteral("/etc/ssl/certs/ca-certificates.crt"));
         npm.setProcessEnvironment(env);
+        // The build root's npm cache, when this user may write it (not the rootless test user).
+        const QString npmCache = QFileInfo(QStringLiteral("/var/cache/paddock/npm")).isWritable()
+                                     ? QStringLiteral("/var/cache/paddock/npm")
+                                     : m_dir.filePath(QStringLiteral("npm-cache"));
         npm.start(QStringLiteral("npm"),
                   {QStringLiteral("install"), QStringLiteral("--no-audit"), QStringLiteral("--no-fund"),
-                   QStringLiteral("--cache"), QStringLiteral("/var/cache/paddock/npm"),
-                   QString::fromLatin1(McpPackage)});
+                   QStringLiteral("--cache"), npmCache, QString::fromLatin1(McpPackage)});
         QVERIFY(npm.waitForFinished(300000));
         QVERIFY2(npm.exitCode() == 0, npm.readAll().right(3000).constData());
         QVERIFY(!git(m_original, {QStringLiteral("add"), QStringLiteral("-A")}).isNull());
@@ -300,7 +304,11 @@ when { resource.name == "%1" && resource.port == %2 };
             {QStringLiteral("NODE_EXTRA_CA_CERTS"), QStringLiteral("/run/paddock/secrets/model-ca")},
             {QStringLiteral("OPENAI_BASE_URL"),
              QStringLiteral("https://%1:%2/v1").arg(ModelAddress).arg(m_fakePort)},
-            {QStringLiteral("CODEX_CA_CERTIFICATE"), QStringLiteral("/run/paddock/secrets/model-ca")}};
+            {QStringLiteral("CODEX_CA_CERTIFICATE"), QStringLiteral("/run/paddock/secrets/model-ca")},
+            // Copilot CLI on the same gateway, as a provider of the user's own (its BYOK).
+            {QStringLiteral("COPILOT_PROVIDER_BASE_URL"),
+             QStringLiteral("https://%1:%2/v1").arg(ModelAddress).arg(m_fakePort)},
+            {QStringLiteral("COPILOT_MODEL"), QStringLiteral("gpt-4.1")}};
         PersonaStore personas(m_config + QStringLiteral("/personas.json"));
         QVERIFY(personas.load(agentsImageName()));
         QVERIFY(personas.add(m_persona));
@@ -490,6 +498,23 @@ when { resource.name == "%1" && resource.port == %2 };
         // Its auth.json is a link into the tmpfs, not a file in the home volume.
         QCOMPARE(run(QStringLiteral("readlink ~/.codex/auth.json")).stdoutText,
                  QByteArray("/run/paddock/secrets/_codex-auth.json\n"));
+    }
+
+    // Copilot CLI the same way, on a provider of the user's own (its BYOK: GitHub's model API cannot
+    // be reached here), against Chat Completions: the key by COPILOT_PROVIDER_API_KEY_COMMAND from
+    // the tmpfs, through the proxy.
+    void copilotPushesToItsBranchToo()
+    {
+        const QByteArray log =
+            runToEnd(QStringLiteral("copilot --allow-all-tools -p ") + pushPrompt(QStringLiteral("copilot")));
+        checkPushed(QStringLiteral("copilot"), log);
+        const QString requests = fakeLog();
+        QVERIFY2(
+            requests.contains(QStringLiteral("\"path\": \"/v1/chat/completions\", \"credential\": \"%1\"")
+                                  .arg(QString::fromLatin1(m_openAiKey))),
+            qPrintable(requests.right(3000)));
+        QCOMPARE(run(QStringLiteral("echo \"$COPILOT_PROVIDER_API_KEY_COMMAND\"")).stdoutText,
+                 QByteArray("cat /run/paddock/secrets/openai-api-key\n"));
     }
 
     // opencode the same way, against the Messages API: its key by {file:} from the tmpfs, the

@@ -97,7 +97,8 @@ class TestDashboardProxy : public QObject
         const qint64 target = store.lastSeq() + events.size();
         for (AuditEvent &e : events)
             store.append(std::move(e));
-        QTRY_COMPARE(store.lastSeq(), target);
+        // At least: the engine records events of its own meanwhile (its policies loading) on a busy machine.
+        QTRY_VERIFY(store.lastSeq() >= target);
     }
 
 private slots:
