@@ -54,7 +54,7 @@ QString databasePath(const QCommandLineParser &parser)
 // "2026-12-01", "2026-12-01T07:00:00Z", or a span back from now: "30m", "24h", "7d".
 std::optional<qint64> parseTime(const QString &text)
 {
-    static const QRegularExpression span(QStringLiteral("^(\\d+)([smhd])$"));
+    static const QRegularExpression span(QStringLiteral("^(\\d+)([smhd])\\z"));
     if (const auto m = span.match(text); m.hasMatch()) {
         const qint64 n = m.captured(1).toLongLong();
         const QChar unit = m.captured(2).at(0);

@@ -85,7 +85,7 @@ public:
 
     Result<McpServer> server(const QString &name, const toml::node &node) const
     {
-        static const QRegularExpression valid(QStringLiteral("^[a-z0-9][a-z0-9_-]{0,47}$"));
+        static const QRegularExpression valid(QStringLiteral("^[a-z0-9][a-z0-9_-]{0,47}\\z"));
         const auto *table = node.as_table();
         if (!table)
             return wrong(node.source(), Text::tr("servers.%1 must be a table").arg(name),
@@ -132,7 +132,7 @@ public:
             if (key == u"env" || key == u"secrets")
                 for (auto it = (key == u"env" ? s.env : s.secrets).cbegin();
                      it != (key == u"env" ? s.env : s.secrets).cend(); ++it) {
-                    static const QRegularExpression var(QStringLiteral("^[A-Za-z_][A-Za-z0-9_]{0,127}$"));
+                    static const QRegularExpression var(QStringLiteral("^[A-Za-z_][A-Za-z0-9_]{0,127}\\z"));
                     if (!var.match(it.key()).hasMatch())
                         return wrong(value.source(),
                                      Text::tr("\"%1\" is not an environment variable's name").arg(it.key()),

@@ -47,7 +47,8 @@ Result<QByteArray> claudeToken(const QByteArray &screen)
             if (!c.isSpace())
                 token += c;
     }
-    static const QRegularExpression shape(QStringLiteral("^sk-ant-[a-z]+[0-9]*-[A-Za-z0-9_-]{20,}$"));
+    static const QRegularExpression shape(
+        QRegularExpression::anchoredPattern(QStringLiteral("sk-ant-[a-z]+[0-9]*-[A-Za-z0-9_-]{20,}")));
     if (!shape.match(token).hasMatch())
         return fail(Error::Code::Parse,
                     Text::tr("what Claude Code showed after \"%1\" is not a token").arg(TokenHeading), {},
@@ -81,7 +82,9 @@ Result<QByteArray> codexAuth(const QMap<QString, QByteArray> &files)
 // user-to-server token, a fine-grained token); refresh tokens (ghr_) are not one.
 bool isGitHubToken(const QString &s)
 {
-    static const QRegularExpression re(QStringLiteral("^(gho_|ghu_|github_pat_)[A-Za-z0-9_]{20,}$"));
+    // Anchored at the very end: "$" would let a final newline through.
+    static const QRegularExpression re(
+        QRegularExpression::anchoredPattern(QStringLiteral("(gho_|ghu_|github_pat_)[A-Za-z0-9_]{20,}")));
     return re.match(s).hasMatch();
 }
 

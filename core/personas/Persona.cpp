@@ -109,7 +109,7 @@ QStringList Persona::Agent::effortLevels()
 
 QString Persona::Agent::envNameProblem(const QString &name)
 {
-    static const QRegularExpression shell(QStringLiteral("^[A-Za-z_][A-Za-z0-9_]{0,127}$"));
+    static const QRegularExpression shell(QStringLiteral("^[A-Za-z_][A-Za-z0-9_]{0,127}\\z"));
     if (!shell.match(name).hasMatch())
         return Text::tr("\"%1\" is not an environment variable's name (letters, digits and _, not starting "
                         "with a digit)")

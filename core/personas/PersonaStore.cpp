@@ -82,7 +82,7 @@ struct Locator
 
 const QRegularExpression &namePattern()
 {
-    static const QRegularExpression re(QStringLiteral("^[a-z][a-z0-9-]{0,30}$"));
+    static const QRegularExpression re(QStringLiteral("^[a-z][a-z0-9-]{0,30}\\z"));
     return re;
 }
 
@@ -118,7 +118,7 @@ std::expected<void, QString> validateAgent(const Persona &p)
         if (a.kind == Kind::Shell || a.kind == Kind::Custom)
             return wrong(Text::tr("the %1 agent takes no model").arg(kind));
         // One word the agent takes as its model, never as an option of its own.
-        static const QRegularExpression model(QStringLiteral("^[A-Za-z0-9][A-Za-z0-9._:/@+-]{0,199}$"));
+        static const QRegularExpression model(QStringLiteral("^[A-Za-z0-9][A-Za-z0-9._:/@+-]{0,199}\\z"));
         if (!model.match(a.model).hasMatch())
             return wrong(Text::tr("\"%1\" is not a model name (letters, digits and . _ : / @ + -, starting "
                                   "with a letter or digit)")

@@ -98,7 +98,7 @@ QStringList RepositoryInfo::warnings() const
 
 bool RepositoryProbe::isValidFeatureName(const QString &name)
 {
-    static const QRegularExpression allowed(QStringLiteral("^[A-Za-z0-9_][A-Za-z0-9._-]{0,63}$"));
+    static const QRegularExpression allowed(QStringLiteral("^[A-Za-z0-9_][A-Za-z0-9._-]{0,63}\\z"));
     return allowed.match(name).hasMatch() && !name.contains(QStringLiteral("..")) &&
            !name.endsWith(QStringLiteral(".lock")) && !name.endsWith(QLatin1Char('.'));
 }

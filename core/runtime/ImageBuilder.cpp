@@ -119,7 +119,7 @@ Result<QStringList> ImageBuilder::readLabels(const QString &path)
     if (!f.open(QIODevice::ReadOnly))
         return fail(Error::Code::Io, Text::tr("cannot read the image's labels: %1").arg(f.errorString()),
                     path, {});
-    static const QRegularExpression line(QStringLiteral("^io\\.paddock\\.[a-z0-9.-]+=[A-Za-z0-9._+-]+$"));
+    static const QRegularExpression line(QStringLiteral("^io\\.paddock\\.[a-z0-9.-]+=[A-Za-z0-9._+-]+\\z"));
     QStringList labels;
     int number = 0;
     for (const QByteArray &raw : f.readAll().split('\n')) {
@@ -164,8 +164,8 @@ void ImageBuilder::start(const QString &imageName)
     m_image = imageName;
     m_repository = colon > slash ? imageName.left(colon) : imageName;
     m_tag = colon > slash ? imageName.mid(colon + 1) : QStringLiteral("latest");
-    static const QRegularExpression valid(QStringLiteral("^[a-z0-9]+([._/:-][a-z0-9]+)*$"));
-    static const QRegularExpression validTag(QStringLiteral("^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$"));
+    static const QRegularExpression valid(QStringLiteral("^[a-z0-9]+([._/:-][a-z0-9]+)*\\z"));
+    static const QRegularExpression validTag(QStringLiteral("^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}\\z"));
     if (!valid.match(m_repository).hasMatch() || !validTag.match(m_tag).hasMatch())
         return failLater({Error::Code::Invalid,
                           Text::tr("\"%1\" is not an image name").arg(imageName),
@@ -253,7 +253,7 @@ void ImageBuilder::report(int percent, const QString &text)
 void ImageBuilder::readOutput()
 {
     m_pending += m_process->readAll();
-    static const QRegularExpression line(QStringLiteral("^progress: (\\d+) (.*)$"));
+    static const QRegularExpression line(QStringLiteral("^progress: (\\d+) (.*)\\z"));
     qsizetype end;
     while ((end = m_pending.indexOf('\n')) >= 0) {
         const QString text = QString::fromUtf8(m_pending.left(end)).trimmed();

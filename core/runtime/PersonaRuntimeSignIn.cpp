@@ -39,7 +39,7 @@ Result<QMap<QString, QByteArray>> readFolder(EngineClient &client, const QString
     QMap<QString, QByteArray> files;
     if (listing->exitCode != 0)
         return files; // no folder: nothing was left
-    static const QRegularExpression name(QStringLiteral("^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$"));
+    static const QRegularExpression name(QStringLiteral("^[A-Za-z0-9][A-Za-z0-9._-]{0,127}\\z"));
     for (const QByteArray &line : listing->stdoutText.split('\n')) {
         const QString file = QString::fromUtf8(line);
         if (!name.match(file).hasMatch())

@@ -27,7 +27,7 @@ Q_LOGGING_CATEGORY(lcSecrets, "paddock.secrets")
 
 const QRegularExpression &namePattern()
 {
-    static const QRegularExpression re(QStringLiteral("^[a-z0-9][a-z0-9._-]{0,63}$"));
+    static const QRegularExpression re(QStringLiteral("^[a-z0-9][a-z0-9._-]{0,63}\\z"));
     return re;
 }
 

@@ -153,6 +153,7 @@ private slots:
         QVERIFY(!QFile::exists(store.indexPath()));
         QVERIFY(SecretStore::validateName(QStringLiteral("a")));
         QVERIFY(SecretStore::validateName(QStringLiteral("dev-ssh-key.v2_1")));
+        QVERIFY(!SecretStore::validateName(QStringLiteral("name\n"))); // "$" would let it through
     }
 
     void aCorruptIndexIsReportedAndNotOverwritten()

@@ -29,7 +29,7 @@ private slots:
                                                    QStringLiteral("~")};
         QTest::newRow("separators") << QStringList{QStringLiteral("a;b"), QStringLiteral("a|b"),
                                                    QStringLiteral("a&b"), QStringLiteral("a\nb"),
-                                                   QStringLiteral("\\")};
+                                                   QStringLiteral("\\"),  QStringLiteral("trailing\n")};
         QTest::newRow("empty") << QStringList{QString(), QStringLiteral("x")};
         QTest::newRow("a leading dash") << QStringList{QStringLiteral("-c"), QStringLiteral("--")};
     }

@@ -106,6 +106,10 @@ private slots:
         QVERIFY(!SignIn::credential(Kind::Copilot,
                                     {{QStringLiteral("copilot-config.json"), "{\"trusted_folders\": []}"}}));
         QVERIFY(!SignIn::credential(Kind::Opencode, {}));
+        // A token with a line break after it is not one (found by fuzz_sign_in).
+        QVERIFY(!SignIn::credential(Kind::Copilot,
+                                    {{QStringLiteral("copilot-config.json"),
+                                      "{\"token\": \"gho_0123456789abcdefghijklmnopqrstuvwxy\\n\"}"}}));
     }
 
     void codexsAuthFileWhole()
