@@ -44,6 +44,28 @@ Result<bool> exists(EngineClient &client, const QString &what, const QString &pa
                 client.endpoint().socketPath, {});
 }
 
+// Rootless podman can create a keep-id container without its user mapping when several are
+// created at once through its Docker API (podman#20107): runc then refuses to start it. One
+// container of this process is made at a time there, and one made without its mapping anyway
+// (another client's at the same moment) is made once more.
+Result<void> createAndStart(EngineClient &client, bool rootless, const QString &name, const QJsonObject &body)
+{
+    static QMutex oneAtATime;
+    std::optional<QMutexLocker<QMutex>> lock;
+    if (rootless)
+        lock.emplace(&oneAtATime);
+    for (int attempt = 0;; ++attempt) {
+        if (auto created = client.createContainer(name, body); !created)
+            return std::unexpected(created.error());
+        auto started = client.startContainer(name);
+        if (started || attempt > 0 || !rootless ||
+            !started.error().message.contains(QStringLiteral("no user mapping found")))
+            return started;
+        if (auto removed = client.removeContainer(name, true); !removed)
+            return started;
+    }
+}
+
 // The persona's hardened create body, with the workspace, its socket folder and the relay in front
 // of its entrypoint (`command`: the persona's, else the image's); an isolated persona's tools are
 // pointed at the relay's proxy port, its one way out.
@@ -272,24 +294,7 @@ Result<void> preparePersonaContainer(EngineClient &client, const EngineClient::V
         !fits)
         return fits;
     const QJsonObject body = createBody(persona, version, rootless, workspace, relay, entrypoint, command);
-    // Rootless podman can create a keep-id container without its user mapping when several are
-    // created at once through its Docker API (podman#20107): runc then refuses to start it. One
-    // container of this process is made at a time there, and one made without its mapping anyway
-    // (another client's at the same moment) is made once more.
-    static QMutex oneAtATime;
-    std::optional<QMutexLocker<QMutex>> lock;
-    if (rootless)
-        lock.emplace(&oneAtATime);
-    for (int attempt = 0;; ++attempt) {
-        if (auto created = client.createContainer(persona.containerName(), body); !created)
-            return std::unexpected(created.error());
-        auto started = client.startContainer(persona.containerName());
-        if (started || attempt > 0 || !rootless ||
-            !started.error().message.contains(QStringLiteral("no user mapping found")))
-            return started;
-        if (auto removed = client.removeContainer(persona.containerName(), true); !removed)
-            return started;
-    }
+    return createAndStart(client, rootless, persona.containerName(), body);
 }
 
 QString signInContainerName(const QString &persona)
@@ -348,9 +353,7 @@ Result<void> prepareSignInContainer(EngineClient &client, const EngineClient::Ve
     labels.insert(QStringLiteral("io.paddock.sign-in.owner"),
                   QString::number(QCoreApplication::applicationPid()));
     body.insert(QStringLiteral("Labels"), labels);
-    if (auto created = client.createContainer(name, body); !created)
-        return std::unexpected(created.error());
-    return client.startContainer(name);
+    return createAndStart(client, rootless, name, body);
 }
 
 // Hands a folder and everything in it to `uid` (links themselves, never what they point to).

@@ -158,16 +158,7 @@ void PersonaRuntime::stop()
     for (const auto &cancel : std::as_const(m_workspaceCancels))
         *cancel = true;
     m_streams->stopAll();
-    if (m_signInPool && m_client) {
-        // Sign-ins under way end with their containers.
-        EngineClient client(m_client->endpoint());
-        client.setApiVersion(m_client->apiVersion());
-        for (auto it = m_signIns.cbegin(); it != m_signIns.cend(); ++it) {
-            **it = true;
-            (void)client.removeContainer(signInContainerName(it.key()), true);
-        }
-        m_signInPool->waitForDone();
-    }
+    endSignIns();
     if (m_pool)
         m_pool->waitForDone();
     if (m_transport)

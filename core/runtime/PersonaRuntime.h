@@ -252,6 +252,8 @@ private:
     PersonaStatus statusFromInspect(const QString &persona, const QJsonObject &inspect) const;
     // Before a container of the persona goes (stop, restart): the credentials its agent may have
     // rewritten (SignIn::WritableFolder), read on the worker thread; those that changed are stored.
+    // Sign-ins under way end with their containers (stop()); their threads are waited for.
+    void endSignIns();
     // Sign-in containers no sign-in of this runtime waits for (Paddock ended during one) go.
     void removeStaleSignIns();
     void keepRewritten(const QString &persona, EngineClient &client, const QString &container);

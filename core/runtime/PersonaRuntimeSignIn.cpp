@@ -161,6 +161,19 @@ void PersonaRuntime::cancelSignIn(const QString &name)
     });
 }
 
+void PersonaRuntime::endSignIns()
+{
+    if (!m_signInPool || !m_client)
+        return;
+    EngineClient client(m_client->endpoint());
+    client.setApiVersion(m_client->apiVersion());
+    for (auto it = m_signIns.cbegin(); it != m_signIns.cend(); ++it) {
+        **it = true;
+        (void)client.removeContainer(signInContainerName(it.key()), true);
+    }
+    m_signInPool->waitForDone();
+}
+
 void PersonaRuntime::removeStaleSignIns()
 {
     QSet<QString> waiting;
