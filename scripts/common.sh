@@ -35,6 +35,8 @@ PADDOCK_PACKAGES=(
   tinyproxy
   # the fake model API (tests/fake-model-api, tomllib in test_mcp_config) and its certificates
   python3 openssl
+  # the reference for cron semantics (the scheduler's differential test)
+  python3-cronsim
 )
 
 # The unprivileged user that tests on rootless podman run as (tests/on-engine rootless). Not uid
