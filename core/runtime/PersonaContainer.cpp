@@ -44,6 +44,27 @@ Result<bool> exists(EngineClient &client, const QString &what, const QString &pa
                 client.endpoint().socketPath, {});
 }
 
+// The engine's inspection of the persona's image; NotFound, with how to build it, when it is not there.
+Result<QJsonObject> imageOf(EngineClient &client, const Persona &persona)
+{
+    auto image =
+        client.request("GET", QStringLiteral("/images/%1/json").arg(EngineClient::encoded(persona.image)));
+    if (!image)
+        return std::unexpected(image.error());
+    if (image->status == 404)
+        return fail(Error::Code::NotFound,
+                    Text::tr("the image %1 of persona %2 is not there").arg(persona.image, persona.name),
+                    client.endpoint().socketPath,
+                    Text::tr("Build it with \"Build agent image\" on the Personas page, or with "
+                             "\"paddockctl image build\"."));
+    if (image->status != 200)
+        return fail(
+            Error::Code::Unavailable,
+            Text::tr("looking up the image %1: the engine answered %2").arg(persona.image).arg(image->status),
+            client.endpoint().socketPath, {});
+    return QJsonDocument::fromJson(image->body).object();
+}
+
 // Rootless podman can create a keep-id container without its user mapping when several are
 // created at once through its Docker API (podman#20107): runc then refuses to start it. One
 // container of this process is made at a time there, and one made without its mapping anyway
@@ -250,17 +271,10 @@ Result<void> preparePersonaContainer(EngineClient &client, const EngineClient::V
                                      const QString &entrypoint)
 {
     const QMap<QString, QString> labels{{QLatin1StringView(PersonaLabel), persona.name}};
-    auto image =
-        client.request("GET", QStringLiteral("/images/%1/json").arg(EngineClient::encoded(persona.image)));
+    auto image = imageOf(client, persona);
     if (!image)
         return std::unexpected(image.error());
-    if (image->status == 404)
-        return fail(Error::Code::NotFound,
-                    Text::tr("the image %1 of persona %2 is not there").arg(persona.image, persona.name),
-                    client.endpoint().socketPath,
-                    Text::tr("Build it with \"Build agent image\" on the Personas page, or with "
-                             "\"paddockctl image build\"."));
-    const QStringList command = commandOf(persona, QJsonDocument::fromJson(image->body).object());
+    const QStringList command = commandOf(persona, *image);
     if (command.isEmpty())
         return fail(
             Error::Code::Invalid,
@@ -290,8 +304,7 @@ Result<void> preparePersonaContainer(EngineClient &client, const EngineClient::V
     // The internal network an isolated persona had before it had none: nothing is on it now.
     if (persona.isolated())
         (void)client.removeNetwork(persona.networkName());
-    if (auto fits = checkOwnImage(client, version, persona, QJsonDocument::fromJson(image->body).object());
-        !fits)
+    if (auto fits = checkOwnImage(client, version, persona, *image); !fits)
         return fits;
     const QJsonObject body = createBody(persona, version, rootless, workspace, relay, entrypoint, command);
     return createAndStart(client, rootless, persona.containerName(), body);
@@ -307,18 +320,10 @@ Result<void> prepareSignInContainer(EngineClient &client, const EngineClient::Ve
                                     const QStringList &login)
 {
     const QString name = signInContainerName(persona.name);
-    auto image =
-        client.request("GET", QStringLiteral("/images/%1/json").arg(EngineClient::encoded(persona.image)));
+    auto image = imageOf(client, persona);
     if (!image)
         return std::unexpected(image.error());
-    if (image->status == 404)
-        return fail(Error::Code::NotFound,
-                    Text::tr("the image %1 of persona %2 is not there").arg(persona.image, persona.name),
-                    client.endpoint().socketPath,
-                    Text::tr("Build it with \"Build agent image\" on the Personas page, or with "
-                             "\"paddockctl image build\"."));
-    if (auto fits = checkOwnImage(client, version, persona, QJsonDocument::fromJson(image->body).object());
-        !fits)
+    if (auto fits = checkOwnImage(client, version, persona, *image); !fits)
         return fits;
     (void)client.removeContainer(name, true); // a sign-in left from before (Paddock ended during it)
     Persona bare = persona;

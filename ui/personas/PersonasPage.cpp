@@ -381,7 +381,7 @@ QStringList PersonasPage::personaImages() const
 
 void PersonasPage::checkImages(const QStringList &images)
 {
-    const std::optional<EngineClient::Endpoint> endpoint = m_runtime ? m_runtime->endpoint() : m_endpoint;
+    const std::optional<EngineClient::Endpoint> endpoint = engineEndpoint();
     if (!endpoint || images.isEmpty())
         return;
     using Found = std::pair<QHash<QString, bool>, QSet<QString>>; // missing or not; outdated
@@ -439,7 +439,7 @@ void PersonasPage::buildImage(const QString &persona)
         open->activateWindow();
         return;
     }
-    const std::optional<EngineClient::Endpoint> endpoint = m_runtime ? m_runtime->endpoint() : m_endpoint;
+    const std::optional<EngineClient::Endpoint> endpoint = engineEndpoint();
     if (!endpoint) {
         showMessage(tr("The agent image %1 cannot be built: no container engine is running.").arg(p->image),
                     true);
@@ -519,14 +519,27 @@ void PersonasPage::openLogs(const QString &persona)
     viewer->show();
 }
 
+std::optional<EngineClient::Endpoint> PersonasPage::engineEndpoint() const
+{
+    if (m_runtime)
+        if (auto reached = m_runtime->endpoint())
+            return reached;
+    return m_endpoint;
+}
+
 QStringList PersonasPage::terminalCommandFor(const QString &persona) const
 {
-    const auto endpoint = m_runtime ? m_runtime->endpoint() : m_endpoint;
-    if (!endpoint)
-        return {};
     Persona p;
     p.name = persona;
-    return terminalCommand(m_terminal, attachCommand(*endpoint, m_engineCommand, p.containerName()));
+    return terminalCommandOn(p.containerName());
+}
+
+QStringList PersonasPage::terminalCommandOn(const QString &container) const
+{
+    const std::optional<EngineClient::Endpoint> endpoint = engineEndpoint();
+    if (!endpoint)
+        return {};
+    return terminalCommand(m_terminal, attachCommand(*endpoint, m_engineCommand, container));
 }
 
 void PersonasPage::setVsCodeAvailable(bool available)
@@ -587,12 +600,7 @@ void PersonasPage::signIn(const QString &persona)
         hooks.allows = [check = m_policyCheck, p = *it](const QString &host, int port) {
             return check(p, host, port);
         };
-    hooks.terminalCommand = [this](const QString &container) -> QStringList {
-        const auto endpoint = (m_runtime && m_runtime->endpoint()) ? m_runtime->endpoint() : m_endpoint;
-        if (!endpoint)
-            return {};
-        return terminalCommand(m_terminal, attachCommand(*endpoint, m_engineCommand, container));
-    };
+    hooks.terminalCommand = [this](const QString &container) { return terminalCommandOn(container); };
     hooks.launch = m_launch;
     auto *dialog = new SignInDialog(*it, m_runtime, std::move(hooks), this);
     dialog->setAttribute(Qt::WA_DeleteOnClose);

@@ -165,7 +165,11 @@ private:
     Launcher m_launch;
     PolicyCheck m_policyCheck;
     std::optional<EngineClient::Endpoint> m_endpoint; // without a runtime, or before it reached one
-    QSet<QString> m_outdatedImages;                   // agent images of another recipe: "Update agents…"
+    // Where the runtime last reached the engine, else m_endpoint.
+    std::optional<EngineClient::Endpoint> engineEndpoint() const;
+    // The terminal emulator's command line attached to `container`'s tmux session (empty: no engine).
+    QStringList terminalCommandOn(const QString &container) const;
+    QSet<QString> m_outdatedImages; // agent images of another recipe: "Update agents…"
     bool m_vscode = false;
     QTimer m_watchTimer;
 
