@@ -2938,6 +2938,10 @@ Der Bau erstellt ein minimales Debian-13-System mit git, OpenSSH-Client und -Ser
         <source>the sign-in ended before it was finished</source>
         <translation>die Anmeldung endete, bevor sie abgeschlossen war</translation>
     </message>
+    <message>
+        <source>looking up the image %1: the engine answered %2</source>
+        <translation>Abfrage des Images %1: die Engine antwortete %2</translation>
+    </message>
 </context>
 <context>
     <name>paddock::PersonaSockets</name>
