@@ -240,6 +240,7 @@ Result<EngineClient::Version> EngineClient::connect()
                         .arg(v.minApiVersion, QLatin1StringView(MaxApiVersion)),
                     m_endpoint.socketPath, Text::tr("Use an older engine, or a newer Paddock."));
     m_api = (theirs < ours ? theirs : ours).toString();
+    m_engine = v.engine;
     return v;
 }
 
@@ -351,15 +352,24 @@ Result<QString> EngineClient::importImageFile(const QString &tarPath, const QStr
 Result<QString> EngineClient::import(const QByteArray &tar, QIODevice *upload, const QString &repository,
                                      const QString &tag, const QStringList &changes)
 {
-    QString path =
-        QStringLiteral("/images/create?fromSrc=-&repo=%1&tag=%2").arg(encoded(repository), encoded(tag));
+    if (m_engine.isEmpty())
+        if (auto v = connect(); !v)
+            return std::unexpected(v.error());
+    const bool podman = m_engine == QLatin1StringView("podman");
+    QString path = podman ? QStringLiteral("/libpod/images/import?reference=%1")
+                                .arg(encoded(repository + QLatin1Char(':') + tag))
+                          : QStringLiteral("/images/create?fromSrc=-&repo=%1&tag=%2")
+                                .arg(encoded(repository), encoded(tag));
     for (const QString &change : changes)
         path += QStringLiteral("&changes=") + encoded(change);
     auto response = send("POST", path, tar, "application/x-tar", std::chrono::minutes(10), upload);
     if (!response)
         return std::unexpected(response.error());
-    // The answer is a stream of JSON progress objects; an error is one of them.
+    // Docker answers with a stream of JSON progress objects, an error being one of them; podman's
+    // own endpoint with one object, {"Id": …}, or its error message.
     QString id;
+    if (podman && response->status == 200)
+        return QJsonDocument::fromJson(response->body).object().value(QStringLiteral("Id")).toString();
     for (const QByteArray &line : response->body.split('\n')) {
         const QJsonObject o = QJsonDocument::fromJson(line).object();
         if (o.contains(QStringLiteral("error")) || o.contains(QStringLiteral("errorDetail")))

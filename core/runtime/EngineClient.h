@@ -90,7 +90,10 @@ public:
     // Images: import a root file system from a tar (podman import / docker import), inspect.
     // `changes` are Dockerfile instructions for the image's configuration ("USER dev",
     // "ENTRYPOINT [\"/bin/sh\"]", …), sent as repeated `changes` parameters. The file variant
-    // streams the tar from disk (a root file system is hundreds of megabytes).
+    // streams the tar from disk (a root file system is hundreds of megabytes). On podman this is
+    // its own /libpod/images/import: the compatible /images/create?fromSrc=- leaves a copy of every
+    // upload in the engine's /var/tmp (podman#28531; 1.8 GB per agent image). A client that has not
+    // connected yet asks the engine which it is first.
     Result<QString> importImage(const QByteArray &tar, const QString &repository, const QString &tag,
                                 const QStringList &changes = {});
     Result<QString> importImageFile(const QString &tarPath, const QString &repository, const QString &tag,
@@ -190,6 +193,7 @@ private:
 
     Endpoint m_endpoint;
     QString m_api = QString::fromLatin1(MaxApiVersion);
+    QString m_engine; // "podman" or "docker" once connect() has asked
     void *m_curl = nullptr;
 };
 
