@@ -6,6 +6,7 @@
 #include "PersonaCommands.h"
 #include "PolicyCommands.h"
 #include "ProxyCommands.h"
+#include "ScheduleCommands.h"
 #include "WorkspaceCommands.h"
 #include "config/Paths.h"
 #include "config/Settings.h"
@@ -113,7 +114,8 @@ int main(int argc, char *argv[])
                  "workspace create|list: workspaces made from repositories (see paddockctl workspace "
                  "COMMAND --help).\n"
                  "image build|status: the agent image (see paddockctl image COMMAND --help).\n"
-                 "proxy listen|status: the egress proxy (see paddockctl proxy COMMAND --help)."));
+                 "proxy listen|status: the egress proxy (see paddockctl proxy COMMAND --help).\n"
+                 "schedule next: when a job's schedule fires (see paddockctl schedule next --help)."));
     // Options after the command belong to it (paddockctl policy authorize --policies …).
     parser.setOptionsAfterPositionalArgumentsMode(QCommandLineParser::ParseAsPositionalArguments);
     parser.process(app);
@@ -140,6 +142,8 @@ int main(int argc, char *argv[])
         return runImageCommand(args.mid(1));
     if (args.first() == QLatin1StringView("proxy"))
         return runProxyCommand(args.mid(1));
+    if (args.first() == QLatin1StringView("schedule"))
+        return runScheduleCommand(args.mid(1));
     err() << Text::tr("paddockctl: unknown command \"%1\"; see paddockctl --help")
                  .arg(args.join(QLatin1Char(' ')))
           << Qt::endl;
