@@ -82,6 +82,7 @@ private slots:
             {u"workspace"_s, u"create"_s, u"list"_s},
             {u"image"_s, u"build"_s, u"status"_s},
             {u"proxy"_s, u"listen"_s, u"status"_s},
+            {u"schedule"_s, u"next"_s},
         };
         QStringList groupNames;
         for (const QStringList &group : groups)
@@ -166,6 +167,49 @@ private slots:
         QVERIFY(p.waitForFinished(10000));
         const QString err = QString::fromUtf8(p.readAllStandardError());
         QVERIFY2(err.contains(QStringLiteral("unbekannter Befehl „frobnicate“")), qPrintable(err));
+    }
+
+    void scheduleNext()
+    {
+        auto run = [&](const QStringList &args, QString *out, QString *errOut = nullptr) {
+            QProcess p;
+            p.start(ctl(), QStringList{u"schedule"_s, u"next"_s} + args);
+            p.waitForFinished(20000);
+            *out = QString::fromUtf8(p.readAllStandardOutput());
+            if (errOut)
+                *errOut = QString::fromUtf8(p.readAllStandardError());
+            return p.exitCode();
+        };
+        QString out, err;
+        // 02:30 does not exist in Berlin on 2021-03-28: the job runs at 03:00.
+        QCOMPARE(run({u"30 2 * * *"_s, u"--tz"_s, u"Europe/Berlin"_s, u"--from"_s, u"2021-03-27T12:00:00Z"_s,
+                      u"--count"_s, u"2"_s},
+                     &out),
+                 0);
+        QCOMPARE(out, u"2021-03-28T03:00:00+02:00\n2021-03-29T02:30:00+02:00\n"_s);
+        // Fields as separate arguments; a local --from in the zone.
+        QCOMPARE(run({u"0"_s, u"4"_s, u"*"_s, u"*"_s, u"*"_s, u"--tz"_s, u"Europe/Moscow"_s, u"--from"_s,
+                      u"2021-03-28T01:00"_s},
+                     &out),
+                 0);
+        QCOMPARE(out, u"2021-03-28T04:00:00+03:00\n"_s);
+        QCOMPARE(run({u"0 0 30 2 *"_s, u"--tz"_s, u"UTC"_s}, &out), 0);
+        QCOMPARE(out, u"never\n"_s);
+        QCOMPARE(run({u"0 0 29 2 *"_s, u"--tz"_s, u"UTC"_s, u"--from"_s, u"2025-01-01T00:00Z"_s, u"--count"_s,
+                      u"1"_s},
+                     &out),
+                 0);
+        QCOMPARE(out, u"2028-02-29T00:00:00+00:00\n"_s);
+        // A bad expression: exit 2, the column and the reason, and where it is.
+        QCOMPARE(run({u"0 61 * * *"_s, u"--tz"_s, u"UTC"_s}, &out, &err), 2);
+        QVERIFY2(err.contains(u"column 3: 61 is out of range for the hour field (0-23)"_s), qPrintable(err));
+        QVERIFY2(err.contains(u"  0 61 * * *\n    ^^\n"_s), qPrintable(err));
+        QCOMPARE(run({u"0 0 * * * *"_s, u"--tz"_s, u"UTC"_s}, &out, &err), 2);
+        QVERIFY2(err.contains(u"6 fields"_s), qPrintable(err));
+        QCOMPARE(run({u"@daily"_s, u"--tz"_s, u"Mars/Olympus"_s}, &out, &err), 2);
+        QVERIFY2(err.contains(u"Mars/Olympus"_s), qPrintable(err));
+        QCOMPARE(run({u"@daily"_s, u"--from"_s, u"yesterday"_s}, &out, &err), 2);
+        QVERIFY2(err.contains(u"--from"_s), qPrintable(err));
     }
 
     void policyCommands()
