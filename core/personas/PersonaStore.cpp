@@ -2,6 +2,7 @@
 
 #include "common/TextPosition.h"
 #include "config/AtomicFile.h"
+#include "config/JsonLocator.h"
 #include "config/Paths.h"
 
 #include <QCoreApplication>
@@ -19,66 +20,6 @@ struct Text
 };
 
 using json = nlohmann::json;
-
-// Where things are in the text, for messages: the offset of persona i's object and of its keys.
-// nlohmann/json keeps no positions, so a small scan of the same text finds them.
-struct Locator
-{
-    QList<qsizetype> personaStart;
-    QList<QHash<QString, qsizetype>> keys;
-
-    explicit Locator(const QByteArray &text)
-    {
-        int depth = 0;
-        bool inPersonas = false;
-        int personasDepth = -1;
-        QString lastKey;
-        for (qsizetype i = 0; i < text.size(); ++i) {
-            const char c = text[i];
-            if (c == '"') {
-                const qsizetype start = i;
-                QByteArray s;
-                for (++i; i < text.size() && text[i] != '"'; ++i) {
-                    if (text[i] == '\\')
-                        ++i;
-                    else
-                        s += text[i];
-                }
-                qsizetype j = i + 1;
-                while (j < text.size() &&
-                       (text[j] == ' ' || text[j] == '\n' || text[j] == '\t' || text[j] == '\r'))
-                    ++j;
-                if (j < text.size() && text[j] == ':') {
-                    lastKey = QString::fromUtf8(s);
-                    if (depth == 1 && lastKey == QLatin1StringView("personas"))
-                        inPersonas = true;
-                    if (inPersonas && depth == personasDepth + 1 && !keys.isEmpty())
-                        keys.last().insert(lastKey, start);
-                }
-            } else if (c == '[' || c == '{') {
-                ++depth;
-                if (c == '[' && inPersonas && personasDepth < 0)
-                    personasDepth = depth;
-                else if (c == '{' && personasDepth >= 0 && depth == personasDepth + 1) {
-                    personaStart << i;
-                    keys << QHash<QString, qsizetype>{};
-                }
-            } else if (c == ']' || c == '}') {
-                if (c == ']' && depth == personasDepth) {
-                    personasDepth = -2; // done
-                    inPersonas = false;
-                }
-                --depth;
-            }
-        }
-    }
-    qsizetype at(int persona, const QString &key = {}) const
-    {
-        if (persona < 0 || persona >= personaStart.size())
-            return 0;
-        return keys[persona].value(key, personaStart[persona]);
-    }
-};
 
 const QRegularExpression &namePattern()
 {
@@ -268,7 +209,7 @@ Result<QList<Persona>> PersonaStore::parse(const QByteArray &text, const QString
         Text::tr("Paddock uses its default personas and will not save changes to them until the file "
                  "is fixed or removed (the previous version, if any, is %1).")
             .arg(AtomicFile::backupPath(path));
-    const Locator where(text);
+    const JsonLocator where(text, QLatin1StringView("personas"));
     auto reject = [&](const QString &message, qsizetype offset) -> Result<QList<Persona>> {
         return std::unexpected(
             Error{Error::Code::Parse, message, TextPosition::at(text, offset).format(path), keep});
