@@ -982,6 +982,160 @@
     </message>
 </context>
 <context>
+    <name>paddock::CronExpression</name>
+    <message>
+        <source>minute</source>
+        <translation>Minute</translation>
+    </message>
+    <message>
+        <source>hour</source>
+        <translation>Stunde</translation>
+    </message>
+    <message>
+        <source>day of month</source>
+        <translation>Tag des Monats</translation>
+    </message>
+    <message>
+        <source>month</source>
+        <translation>Monat</translation>
+    </message>
+    <message>
+        <source>day of week</source>
+        <translation>Wochentag</translation>
+    </message>
+    <message>
+        <source>the %1 field has an empty value</source>
+        <translation>das Feld „%1“ hat einen leeren Wert</translation>
+    </message>
+    <message>
+        <source>a number 1-12 or a name (JAN-DEC)</source>
+        <translation>eine Zahl 1-12 oder ein Name (JAN-DEC)</translation>
+    </message>
+    <message>
+        <source>a number 0-7 or a name (SUN-SAT)</source>
+        <translation>eine Zahl 0-7 oder ein Name (SUN-SAT)</translation>
+    </message>
+    <message>
+        <source>a number %1-%2</source>
+        <translation>eine Zahl %1-%2</translation>
+    </message>
+    <message>
+        <source>&quot;%1&quot; in the %2 field is not %3</source>
+        <translation>„%1“ im Feld „%2“ ist ungültig: erwartet wird %3</translation>
+    </message>
+    <message>
+        <source>%1 is out of range for the %2 field (%3-%4)</source>
+        <translation>%1 liegt außerhalb des Bereichs für das Feld „%2“ (%3-%4)</translation>
+    </message>
+    <message>
+        <source>&quot;%1&quot; is not cron syntax that Debian&apos;s cron or Paddock accepts</source>
+        <translation>„%1“ ist keine Cron-Syntax, die Debians cron oder Paddock akzeptiert</translation>
+    </message>
+    <message>
+        <source>the step after &quot;/&quot; in the %1 field must be a number</source>
+        <translation>die Schrittweite nach „/“ im Feld „%1“ muss eine Zahl sein</translation>
+    </message>
+    <message>
+        <source>a step of 0 never advances</source>
+        <translation>eine Schrittweite von 0 kommt nie voran</translation>
+    </message>
+    <message>
+        <source>the range %1 in the %2 field ends before it starts</source>
+        <translation>der Bereich %1 im Feld „%2“ endet, bevor er beginnt</translation>
+    </message>
+    <message>
+        <source>column %1: %2</source>
+        <translation>Spalte %1: %2</translation>
+    </message>
+    <message>
+        <source>the schedule is empty: write 5 fields (minute hour day-of-month month day-of-week), a macro such as @daily, or &quot;on start&quot;</source>
+        <translation>der Zeitplan ist leer: Schreiben Sie 5 Felder (Minute Stunde Tag-des-Monats Monat Wochentag), ein Makro wie @daily oder „on start“</translation>
+    </message>
+    <message>
+        <source>a macro such as %1 stands alone</source>
+        <translation>ein Makro wie %1 steht allein</translation>
+    </message>
+    <message>
+        <source>@reboot is not supported: write &quot;on start&quot; for a job that runs when Paddock&apos;s scheduler starts</source>
+        <translation>@reboot wird nicht unterstützt: Schreiben Sie „on start“ für einen Job, der beim Start des Zeitplaners von Paddock läuft</translation>
+    </message>
+    <message>
+        <source>unknown macro %1: use @yearly, @annually, @monthly, @weekly, @daily, @midnight or @hourly</source>
+        <translation>unbekanntes Makro %1: Verwenden Sie @yearly, @annually, @monthly, @weekly, @daily, @midnight oder @hourly</translation>
+    </message>
+    <message>
+        <source>%1 fields: expressions with seconds or years are not supported; write 5 fields: minute hour day-of-month month day-of-week</source>
+        <translation>%1 Felder: Ausdrücke mit Sekunden oder Jahren werden nicht unterstützt; schreiben Sie 5 Felder: Minute Stunde Tag-des-Monats Monat Wochentag</translation>
+    </message>
+    <message>
+        <source>too many fields (%1): write 5: minute hour day-of-month month day-of-week</source>
+        <translation>zu viele Felder (%1): Schreiben Sie 5: Minute Stunde Tag-des-Monats Monat Wochentag</translation>
+    </message>
+    <message>
+        <source>the %1 field is missing: write 5 fields: minute hour day-of-month month day-of-week</source>
+        <translation>das Feld „%1“ fehlt: Schreiben Sie 5 Felder: Minute Stunde Tag-des-Monats Monat Wochentag</translation>
+    </message>
+    <message>
+        <source>when the scheduler starts</source>
+        <translation>beim Start des Zeitplaners</translation>
+    </message>
+    <message>
+        <source>every minute</source>
+        <translation>jede Minute</translation>
+    </message>
+    <message>
+        <source>at %1</source>
+        <translation>um %1</translation>
+    </message>
+    <message>
+        <source>every %1 minutes</source>
+        <translation>alle %1 Minuten</translation>
+    </message>
+    <message>
+        <source>at minute %1 of the hour</source>
+        <translation>zur Minute %1 der Stunde</translation>
+    </message>
+    <message>
+        <source>%1 during hour %2</source>
+        <translation>%1 in Stunde %2</translation>
+    </message>
+    <message>
+        <source>on day %1 of the month and on every %2</source>
+        <translation>am Monatstag %1 und jeden %2</translation>
+    </message>
+    <message>
+        <source>every day</source>
+        <translation>jeden Tag</translation>
+    </message>
+    <message>
+        <source>on %1</source>
+        <translation>jeden %1</translation>
+    </message>
+    <message>
+        <source>on day %1 of the month</source>
+        <translation>am Monatstag %1</translation>
+    </message>
+    <message>
+        <source>on day %1 of the month when it is a %2</source>
+        <translation>am Monatstag %1, wenn er auf einen %2 fällt</translation>
+    </message>
+    <message>
+        <source>, in %1</source>
+        <translation>, im %1</translation>
+    </message>
+    <message>
+        <source>%1, %2%3</source>
+        <translation>%1, %2%3</translation>
+    </message>
+</context>
+<context>
+    <name>paddock::CronSchedule</name>
+    <message>
+        <source>unknown time zone &quot;%1&quot;: use an IANA name such as Europe/Berlin or America/New_York (timedatectl list-timezones lists them)</source>
+        <translation>unbekannte Zeitzone „%1“: Verwenden Sie einen IANA-Namen wie Europe/Berlin oder America/New_York (timedatectl list-timezones listet sie auf)</translation>
+    </message>
+</context>
+<context>
     <name>paddock::DashboardPage</name>
     <message>
         <source>Paddock itself</source>
@@ -1880,6 +2034,177 @@ Der Bau erstellt ein minimales Debian-13-System mit git, OpenSSH-Client und -Ser
     <message>
         <source>Another program uses that port: stop it, or give the persona another host port.</source>
         <translation>Ein anderes Programm nutzt diesen Port: Beenden Sie es, oder geben Sie der Persona einen anderen Host-Port.</translation>
+    </message>
+</context>
+<context>
+    <name>paddock::JobStore</name>
+    <message>
+        <source>job &quot;%1&quot;: %2</source>
+        <translation>Job „%1“: %2</translation>
+    </message>
+    <message>
+        <source>&quot;%1&quot; is not a job name: a lowercase letter, then up to 30 lowercase letters, digits and hyphens</source>
+        <translation>„%1“ ist kein Job-Name: ein Kleinbuchstabe, dann bis zu 30 Kleinbuchstaben, Ziffern und Bindestriche</translation>
+    </message>
+    <message>
+        <source>&quot;%1&quot; is not a persona&apos;s name</source>
+        <translation>„%1“ ist nicht der Name einer Persona</translation>
+    </message>
+    <message>
+        <source>the repository must be an absolute path to a git repository</source>
+        <translation>das Repository muss ein absoluter Pfad zu einem Git-Repository sein</translation>
+    </message>
+    <message>
+        <source>&quot;%1&quot; is not a branch name</source>
+        <translation>„%1“ ist kein Branch-Name</translation>
+    </message>
+    <message>
+        <source>unknown agent &quot;%1&quot;; use %2, or leave it out for the persona&apos;s</source>
+        <translation>unbekannter Agent „%1“; verwenden Sie %2, oder lassen Sie ihn weg, um den der Persona zu nutzen</translation>
+    </message>
+    <message>
+        <source>&quot;%1&quot; is not a model name</source>
+        <translation>„%1“ ist kein Modellname</translation>
+    </message>
+    <message>
+        <source>give a prompt or a command, not both</source>
+        <translation>geben Sie einen Prompt oder einen Befehl an, nicht beides</translation>
+    </message>
+    <message>
+        <source>a job needs a prompt for its agent, or a command</source>
+        <translation>ein Job braucht einen Prompt für seinen Agenten oder einen Befehl</translation>
+    </message>
+    <message>
+        <source>a command runs without an agent: leave agent, model and effort out</source>
+        <translation>ein Befehl läuft ohne Agenten: Lassen Sie Agent, Modell und Aufwand weg</translation>
+    </message>
+    <message>
+        <source>the prompt is longer than 100,000 characters</source>
+        <translation>der Prompt ist länger als 100.000 Zeichen</translation>
+    </message>
+    <message>
+        <source>schedule &quot;%1&quot;: %2</source>
+        <translation>Zeitplan „%1“: %2</translation>
+    </message>
+    <message>
+        <source>unknown time zone &quot;%1&quot;: use an IANA name such as Europe/Berlin</source>
+        <translation>unbekannte Zeitzone „%1“: Verwenden Sie einen IANA-Namen wie Europe/Berlin</translation>
+    </message>
+    <message>
+        <source>the timeout must be from 1 minute to 7 days (10080)</source>
+        <translation>das Zeitlimit muss zwischen 1 Minute und 7 Tagen (10080) liegen</translation>
+    </message>
+    <message>
+        <source>budgets cannot be negative (0 means no limit)</source>
+        <translation>Budgets können nicht negativ sein (0 bedeutet keine Grenze)</translation>
+    </message>
+    <message>
+        <source>a soft limit above its hard limit would never warn</source>
+        <translation>eine weiche Grenze über ihrer harten Grenze würde nie warnen</translation>
+    </message>
+    <message>
+        <source>catchUpLimit must be from 1 to 100</source>
+        <translation>catchUpLimit muss zwischen 1 und 100 liegen</translation>
+    </message>
+    <message>
+        <source>maxLatenessMinutes must be from 0 to 44640 (31 days)</source>
+        <translation>maxLatenessMinutes muss zwischen 0 und 44640 (31 Tage) liegen</translation>
+    </message>
+    <message>
+        <source>retries must be from 0 to 10</source>
+        <translation>retries muss zwischen 0 und 10 liegen</translation>
+    </message>
+    <message>
+        <source>failureThreshold must be from 1 to 100</source>
+        <translation>failureThreshold muss zwischen 1 und 100 liegen</translation>
+    </message>
+    <message>
+        <source>two jobs are named &quot;%1&quot;</source>
+        <translation>es gibt zwei Jobs namens „%1“</translation>
+    </message>
+    <message>
+        <source>Paddock runs no jobs and will not save changes to them until the file is fixed or removed (the previous version, if any, is %1).</source>
+        <translation>Paddock führt keine Jobs aus und speichert keine Änderungen daran, bis die Datei korrigiert oder entfernt ist (die vorherige Fassung, falls vorhanden, ist %1).</translation>
+    </message>
+    <message>
+        <source>not valid JSON: %1</source>
+        <translation>kein gültiges JSON: %1</translation>
+    </message>
+    <message>
+        <source>expected a JSON object</source>
+        <translation>ein JSON-Objekt wurde erwartet</translation>
+    </message>
+    <message>
+        <source>&quot;version&quot; must be a positive whole number</source>
+        <translation>„version“ muss eine positive ganze Zahl sein</translation>
+    </message>
+    <message>
+        <source>written by a newer Paddock (jobs version %1; this Paddock reads up to %2)</source>
+        <translation>von einem neueren Paddock geschrieben (Jobs-Version %1; dieses Paddock liest bis %2)</translation>
+    </message>
+    <message>
+        <source>&quot;jobs&quot; must be a list</source>
+        <translation>„jobs“ muss eine Liste sein</translation>
+    </message>
+    <message>
+        <source>each job must be an object</source>
+        <translation>jeder Job muss ein Objekt sein</translation>
+    </message>
+    <message>
+        <source>job %1 has no &quot;%2&quot;</source>
+        <translation>Job %1 hat kein „%2“</translation>
+    </message>
+    <message>
+        <source>&quot;%1&quot; has the wrong type or is out of range</source>
+        <translation>„%1“ hat den falschen Typ oder liegt außerhalb des Bereichs</translation>
+    </message>
+    <message>
+        <source>&quot;enabled&quot; must be true or false</source>
+        <translation>„enabled“ muss true oder false sein</translation>
+    </message>
+    <message>
+        <source>&quot;command&quot; must be a list of strings</source>
+        <translation>„command“ muss eine Liste von Zeichenketten sein</translation>
+    </message>
+    <message>
+        <source>&quot;budget&quot; must be an object</source>
+        <translation>„budget“ muss ein Objekt sein</translation>
+    </message>
+    <message>
+        <source>the budget&apos;s limits must be numbers from 0 (no limit) upwards</source>
+        <translation>die Grenzen des Budgets müssen Zahlen ab 0 (keine Grenze) sein</translation>
+    </message>
+    <message>
+        <source>unknown overlap &quot;%1&quot;; use forbid, allow or replace</source>
+        <translation>unbekannter overlap-Wert „%1“; verwenden Sie forbid, allow oder replace</translation>
+    </message>
+    <message>
+        <source>unknown catchUp &quot;%1&quot;; use skip, latest or all</source>
+        <translation>unbekannter catchUp-Wert „%1“; verwenden Sie skip, latest oder all</translation>
+    </message>
+    <message>
+        <source>jobs.json could not be read, so changes are not saved</source>
+        <translation>jobs.json konnte nicht gelesen werden, daher werden Änderungen nicht gespeichert</translation>
+    </message>
+    <message>
+        <source>Fix or remove the file first: %1</source>
+        <translation>Korrigieren oder entfernen Sie zuerst die Datei: %1</translation>
+    </message>
+    <message>
+        <source>a job named &quot;%1&quot; exists already</source>
+        <translation>ein Job namens „%1“ existiert bereits</translation>
+    </message>
+    <message>
+        <source>Choose another name.</source>
+        <translation>Wählen Sie einen anderen Namen.</translation>
+    </message>
+    <message>
+        <source>there is no job named &quot;%1&quot;</source>
+        <translation>es gibt keinen Job namens „%1“</translation>
+    </message>
+    <message>
+        <source>paddockctl job list lists them.</source>
+        <translation>paddockctl job list listet sie auf.</translation>
     </message>
 </context>
 <context>
@@ -6051,14 +6376,60 @@ audit verify|tail|export: the audit log (see paddockctl audit COMMAND --help).
 persona list|start|stop|restart|logs|attach: personas and their containers (see paddockctl persona COMMAND --help).
 workspace create|list: workspaces made from repositories (see paddockctl workspace COMMAND --help).
 image build|status: the agent image (see paddockctl image COMMAND --help).
-proxy listen|status: the egress proxy (see paddockctl proxy COMMAND --help).</source>
-        <translation>serve: den Dienst ohne Fenster bis SIGINT oder SIGTERM ausführen.
+proxy listen|status: the egress proxy (see paddockctl proxy COMMAND --help).
+schedule next: when a job&apos;s schedule fires (see paddockctl schedule next --help).</source>
+        <translation>serve: den Dienst von Paddock ohne Fenster ausführen, bis SIGINT oder SIGTERM eintrifft.
 policy validate|authorize|test|format|check: Cedar-Richtlinien (siehe paddockctl policy BEFEHL --help).
 audit verify|tail|export: das Audit-Protokoll (siehe paddockctl audit BEFEHL --help).
 persona list|start|stop|restart|logs|attach: Personas und ihre Container (siehe paddockctl persona BEFEHL --help).
-workspace create|list: aus Repositorys erstellte Arbeitsbereiche (siehe paddockctl workspace BEFEHL --help).
+workspace create|list: Arbeitsbereiche aus Repositorys (siehe paddockctl workspace BEFEHL --help).
 image build|status: das Agent-Abbild (siehe paddockctl image BEFEHL --help).
-proxy listen|status: der Egress-Proxy (siehe paddockctl proxy BEFEHL --help).</translation>
+proxy listen|status: der Egress-Proxy (siehe paddockctl proxy BEFEHL --help).
+schedule next: wann der Zeitplan eines Jobs auslöst (siehe paddockctl schedule next --help).</translation>
+    </message>
+    <message>
+        <source>Prints the next instants of a schedule strictly after a time (default: now), one per line in ISO 8601 with the zone&apos;s UTC offset, or &quot;never&quot; when there is none. EXPR is 5 cron fields (minute hour day-of-month month day-of-week; quote it), a macro such as @daily, or &quot;on start&quot;. Daylight saving time as Debian&apos;s cron has it; see docs/jobs.md.</source>
+        <translation>Gibt die nächsten Zeitpunkte eines Zeitplans strikt nach einem Zeitpunkt aus (Vorgabe: jetzt), einen pro Zeile in ISO 8601 mit dem UTC-Versatz der Zone, oder „never“, wenn es keinen gibt. EXPR sind 5 Cron-Felder (Minute Stunde Tag-des-Monats Monat Wochentag; in Anführungszeichen setzen), ein Makro wie @daily oder „on start“. Sommerzeit wird wie bei Debians cron behandelt; siehe docs/jobs.md.</translation>
+    </message>
+    <message>
+        <source>The schedule, e.g. &quot;30 2 * * 1-5&quot;.</source>
+        <translation>Der Zeitplan, z. B. „30 2 * * 1-5“.</translation>
+    </message>
+    <message>
+        <source>The IANA time zone (default: the system&apos;s, %1).</source>
+        <translation>Die IANA-Zeitzone (Vorgabe: die des Systems, %1).</translation>
+    </message>
+    <message>
+        <source>ZONE</source>
+        <translation>ZONE</translation>
+    </message>
+    <message>
+        <source>Start after this time: ISO 8601 with an offset or Z, or a local time in the zone (default: now).</source>
+        <translation>Nach diesem Zeitpunkt beginnen: ISO 8601 mit Versatz oder Z, oder eine Ortszeit in der Zone (Vorgabe: jetzt).</translation>
+    </message>
+    <message>
+        <source>How many instants (default 1).</source>
+        <translation>Wie viele Zeitpunkte (Vorgabe 1).</translation>
+    </message>
+    <message>
+        <source>%1: no schedule given; see --help</source>
+        <translation>%1: kein Zeitplan angegeben; siehe --help</translation>
+    </message>
+    <message>
+        <source>%1: --count must be a number from 1 to 100000, not &quot;%2&quot;</source>
+        <translation>%1: --count muss eine Zahl von 1 bis 100000 sein, nicht „%2“</translation>
+    </message>
+    <message>
+        <source>%1: --from &quot;%2&quot; is not a time: write ISO 8601, e.g. 2026-03-29T01:30:00+01:00, 2026-03-29T00:30:00Z or 2026-03-29T01:30 (in the zone)</source>
+        <translation>%1: --from „%2“ ist kein Zeitpunkt: Schreiben Sie ISO 8601, z. B. 2026-03-29T01:30:00+01:00, 2026-03-29T00:30:00Z oder 2026-03-29T01:30 (in der Zone)</translation>
+    </message>
+    <message>
+        <source>Jobs&apos; schedules.</source>
+        <translation>Die Zeitpläne der Jobs.</translation>
+    </message>
+    <message>
+        <source>Prints when a schedule fires next, in a time zone.</source>
+        <translation>Gibt aus, wann ein Zeitplan als Nächstes auslöst, in einer Zeitzone.</translation>
     </message>
 </context>
 </TS>
