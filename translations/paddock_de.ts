@@ -2206,6 +2206,14 @@ Der Bau erstellt ein minimales Debian-13-System mit git, OpenSSH-Client und -Ser
         <source>paddockctl job list lists them.</source>
         <translation>paddockctl job list listet sie auf.</translation>
     </message>
+    <message>
+        <source>the %1 agent has no reasoning effort to set</source>
+        <translation>der Agent %1 hat keinen einstellbaren Denkaufwand</translation>
+    </message>
+    <message>
+        <source>the effort &quot;%1&quot; is not one of %2</source>
+        <translation>der Aufwand „%1“ ist keiner von %2</translation>
+    </message>
 </context>
 <context>
     <name>paddock::LogModel</name>

@@ -4,6 +4,7 @@
 #include "config/AtomicFile.h"
 #include "config/JsonLocator.h"
 #include "config/Paths.h"
+#include "personas/Persona.h"
 #include "scheduler/CronSchedule.h"
 
 #include <QCoreApplication>
@@ -117,7 +118,11 @@ std::optional<Job::CatchUp> Job::catchUpFromName(const QString &name)
 
 QStringList Job::agentNames()
 {
-    return {QStringLiteral("claude"), QStringLiteral("codex"), QStringLiteral("opencode"), QStringLiteral("copilot")};
+    using Kind = Persona::Agent::Kind;
+    QStringList names;
+    for (Kind k : {Kind::Claude, Kind::Codex, Kind::Opencode, Kind::Copilot})
+        names << Persona::Agent::kindName(k);
+    return names;
 }
 
 JobStore::JobStore(QString path)
@@ -180,6 +185,14 @@ std::optional<JobStore::Problem> JobStore::validate(const Job &j)
     static const QRegularExpression model(QStringLiteral("^[A-Za-z0-9][A-Za-z0-9._:/@+-]{0,199}\\z"));
     if (!j.model.isEmpty() && !model.match(j.model).hasMatch())
         return problem("model", Text::tr("\"%1\" is not a model name").arg(j.model.left(80)));
+    if (!j.effort.isEmpty()) {
+        const auto kind = Persona::Agent::kindFromName(j.agent);
+        if (kind && !Persona::Agent::hasEffort(*kind))
+            return problem("effort", Text::tr("the %1 agent has no reasoning effort to set").arg(j.agent));
+        if (!Persona::Agent::effortLevels().contains(j.effort))
+            return problem("effort", Text::tr("the effort \"%1\" is not one of %2")
+                                         .arg(j.effort.left(40), Persona::Agent::effortLevels().join(QStringLiteral(", "))));
+    }
     if (!j.command.isEmpty() && !j.prompt.isEmpty())
         return problem("command", Text::tr("give a prompt or a command, not both"));
     if (j.command.isEmpty() && j.prompt.trimmed().isEmpty())

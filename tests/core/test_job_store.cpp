@@ -101,6 +101,8 @@ private slots:
         QTest::newRow("soft above hard")
             << fileWith("{" + base + R"("schedule": "@daily", "timeZone": "UTC", "budget": {"softTokens": 9, "hardTokens": 5}})")
             << "jobs.json:4:" << "never warn";
+        QTest::newRow("effort") << fileWith("{" + base + R"("schedule": "@daily", "timeZone": "UTC", "effort": "extreme"})")
+                                << "jobs.json:4:" << "the effort \"extreme\" is not one of";
         QTest::newRow("agent") << fileWith("{" + base + R"("schedule": "@daily", "timeZone": "UTC", "agent": "gemini"})")
                                << "jobs.json:4:" << "unknown agent \"gemini\"";
     }
