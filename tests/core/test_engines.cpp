@@ -7,6 +7,7 @@
 // tmpfs modes, ulimits and resource limits, and with an import's changes.
 #include "runtime/EngineClient.h"
 
+#include <QDeadlineTimer>
 #include <QDir>
 #include <QFile>
 #include <QFileInfo>
@@ -366,9 +367,18 @@ private slots:
         QTRY_VERIFY_WITH_TIMEOUT(QFileInfo::exists(containerSocket) || !running(name), 30000);
         QByteArray reply;
         if (QFileInfo::exists(containerSocket)) {
+            // bind() makes the file before listen() takes connections: until then a connect
+            // is refused, so the host tries again for a while.
             QLocalSocket socket;
+            QDeadlineTimer listening(10000);
             socket.connectToServer(containerSocket);
-            if (socket.waitForConnected(5000)) {
+            while (!socket.waitForConnected(5000)
+                   && socket.error() == QLocalSocket::ConnectionRefusedError
+                   && !listening.hasExpired() && running(name)) {
+                QTest::qWait(50);
+                socket.connectToServer(containerSocket);
+            }
+            if (socket.state() == QLocalSocket::ConnectedState) {
                 while (socket.state() == QLocalSocket::ConnectedState && socket.waitForReadyRead(5000))
                     reply += socket.readAll();
                 reply += socket.readAll();
