@@ -1,6 +1,7 @@
 #include "ScheduleCommands.h"
 #include "CommandLine.h"
 #include "Console.h"
+#include "ScheduleError.h"
 
 #include "scheduler/CronSchedule.h"
 
@@ -57,11 +58,7 @@ int next(const QStringList &arguments)
     }
     auto expression = CronExpression::parse(text);
     if (!expression) {
-        const auto &e = expression.error();
-        err() << QStringLiteral("%1: %2").arg(command, e.text()) << Qt::endl
-              << QStringLiteral("  ") << text << Qt::endl
-              << QStringLiteral("  ") << QString(e.column - 1, QLatin1Char(' ')) << QString(e.length, QLatin1Char('^'))
-              << Qt::endl;
+        err() << QStringLiteral("%1: %2").arg(command, scheduleErrorText(text, expression.error())) << Qt::endl;
         return 2;
     }
     const QString zone = parser.isSet(tz) ? parser.value(tz) : CronSchedule::systemZone();

@@ -3,6 +3,7 @@
 #include "CommandLine.h"
 #include "Console.h"
 #include "ImageCommands.h"
+#include "JobCommands.h"
 #include "PersonaCommands.h"
 #include "PolicyCommands.h"
 #include "ProxyCommands.h"
@@ -115,7 +116,9 @@ int main(int argc, char *argv[])
                  "COMMAND --help).\n"
                  "image build|status: the agent image (see paddockctl image COMMAND --help).\n"
                  "proxy listen|status: the egress proxy (see paddockctl proxy COMMAND --help).\n"
-                 "schedule next: when a job's schedule fires (see paddockctl schedule next --help)."));
+                 "schedule next: when a job's schedule fires (see paddockctl schedule next --help).\n"
+                 "job list|show|add|edit|remove|enable|disable: jobs, agent runs on a schedule (see paddockctl "
+                 "job COMMAND --help)."));
     // Options after the command belong to it (paddockctl policy authorize --policies …).
     parser.setOptionsAfterPositionalArgumentsMode(QCommandLineParser::ParseAsPositionalArguments);
     parser.process(app);
@@ -144,6 +147,8 @@ int main(int argc, char *argv[])
         return runProxyCommand(args.mid(1));
     if (args.first() == QLatin1StringView("schedule"))
         return runScheduleCommand(args.mid(1));
+    if (args.first() == QLatin1StringView("job"))
+        return runJobCommand(args.mid(1));
     err() << Text::tr("paddockctl: unknown command \"%1\"; see paddockctl --help")
                  .arg(args.join(QLatin1Char(' ')))
           << Qt::endl;

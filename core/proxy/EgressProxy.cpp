@@ -57,6 +57,15 @@ ProxyPersona ProxyPersona::from(const Persona &persona)
     return p;
 }
 
+ProxyPersona ProxyPersona::forJob(const Persona &persona, const QString &job)
+{
+    ProxyPersona p = from(persona);
+    p.name = jobKey(job);
+    p.job = job;
+    p.parent = persona.name;
+    return p;
+}
+
 // The shared part (ProxyShared) is what the workers see of it.
 struct EgressProxy::Impl : ProxyShared
 {

@@ -29,10 +29,15 @@ class ProxyWorker;
 
 using ProxyLimits = Persona::ProxyLimits;
 
-// A persona as the proxy sees it.
+// A persona as the proxy sees it, or a job's run in its persona.
 struct ProxyPersona
 {
+    // The key its listeners, counters and audit events carry: the persona's name, or for a job's
+    // runs "job:<job>".
     QString name;
+    // For a job's runs: the job, the principal (Paddock::Job::"<job>"), in its persona `parent`.
+    QString job;
+    QString parent;
     QString policySet; // the set its decisions are made by (its trust level's)
     QString trust;     // the Persona entity's trust attribute
     Persona::PolicyMode mode = Persona::PolicyMode::Enforce;
@@ -40,6 +45,9 @@ struct ProxyPersona
     ProxyLimits limits;
 
     static ProxyPersona from(const Persona &persona);
+    // The runs of `job` in `persona`: its trust, policies, mode and limits, as the Job principal.
+    static ProxyPersona forJob(const Persona &persona, const QString &job);
+    static QString jobKey(const QString &job) { return QStringLiteral("job:") + job; }
 };
 
 struct ProxyCounters

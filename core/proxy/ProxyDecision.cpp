@@ -116,14 +116,24 @@ cedar::Decision ProxyDecision::evaluate(const cedar::PolicySet *set, const Proxy
         return Decision{};
     std::vector<Entity> list;
     Entity persona;
-    persona.uid = EntityUid{"Paddock::Persona", q.persona.name.toStdString()};
+    const QString &personaName = q.persona.job.isEmpty() ? q.persona.name : q.persona.parent;
+    persona.uid = EntityUid{"Paddock::Persona", personaName.toStdString()};
     persona.attrs["trust"] = Value(q.persona.trust.toStdString());
+    // A job's run asks as the job, in its persona: policies about the persona cover it too.
+    EntityUid principal = persona.uid;
+    if (!q.persona.job.isEmpty()) {
+        Entity job;
+        job.uid = EntityUid{"Paddock::Job", q.persona.job.toStdString()};
+        job.parents.push_back(persona.uid);
+        principal = job.uid;
+        list.push_back(std::move(job));
+    }
     Entity host;
     host.uid = EntityUid{"Paddock::Host", q.resource.toStdString()};
     host.attrs["name"] = Value(q.request.host.toStdString());
     host.attrs["port"] = Value(int64_t(q.request.port));
     Request request;
-    request.principal = persona.uid;
+    request.principal = principal;
     request.resource = host.uid;
     request.action = EntityUid{"Paddock::Action", q.request.connect ? "connect" : "http"};
     list.push_back(std::move(persona));

@@ -1,11 +1,14 @@
 #include "scheduler/Run.h"
 
 #include <QCoreApplication>
+#include <QJsonValue>
 
 #include <array>
 #include <utility>
 
 namespace paddock {
+
+using namespace Qt::StringLiterals;
 
 namespace {
 struct Text
@@ -90,6 +93,73 @@ std::optional<Run::Trigger> Run::triggerFromName(const QString &name)
         if (name == QStringView(n))
             return t;
     return std::nullopt;
+}
+
+namespace {
+QJsonValue timeValue(const QDateTime &t)
+{
+    return t.isValid() ? QJsonValue(t.toUTC().toString(Qt::ISODateWithMs)) : QJsonValue();
+}
+QDateTime timeFrom(const QJsonValue &v)
+{
+    if (!v.isString())
+        return {};
+    return QDateTime::fromString(v.toString(), Qt::ISODateWithMs).toUTC();
+}
+} // namespace
+
+QJsonObject Run::toJson() const
+{
+    QJsonObject o{
+        {u"id"_s, id},
+        {u"job"_s, job},
+        {u"scheduled"_s, timeValue(scheduled)},
+        {u"started"_s, timeValue(started)},
+        {u"ended"_s, timeValue(ended)},
+        {u"status"_s, statusName(status)},
+        {u"trigger"_s, triggerName(trigger)},
+        {u"reason"_s, reason},
+        {u"exitCode"_s, exitCode},
+        {u"attempt"_s, attempt},
+        {u"inputTokens"_s, inputTokens},
+        {u"outputTokens"_s, outputTokens},
+        {u"cacheTokens"_s, cacheTokens},
+        {u"costUsd"_s, costUsd ? QJsonValue(*costUsd) : QJsonValue()},
+        {u"result"_s, result},
+        {u"container"_s, container},
+        {u"workspace"_s, workspace},
+    };
+    if (slotCount != 1) {
+        o.insert(u"slots"_s, slotCount);
+        o.insert(u"lastSlot"_s, timeValue(lastSlot));
+    }
+    return o;
+}
+
+Run Run::fromJson(const QJsonObject &o)
+{
+    Run run;
+    run.id = qint64(o.value(u"id"_s).toDouble());
+    run.job = o.value(u"job"_s).toString();
+    run.scheduled = timeFrom(o.value(u"scheduled"_s));
+    run.started = timeFrom(o.value(u"started"_s));
+    run.ended = timeFrom(o.value(u"ended"_s));
+    run.status = statusFromName(o.value(u"status"_s).toString()).value_or(Status::Failed);
+    run.trigger = triggerFromName(o.value(u"trigger"_s).toString()).value_or(Trigger::Schedule);
+    run.reason = o.value(u"reason"_s).toString();
+    run.exitCode = o.value(u"exitCode"_s).toInt(-1);
+    run.attempt = o.value(u"attempt"_s).toInt(1);
+    run.inputTokens = qint64(o.value(u"inputTokens"_s).toDouble());
+    run.outputTokens = qint64(o.value(u"outputTokens"_s).toDouble());
+    run.cacheTokens = qint64(o.value(u"cacheTokens"_s).toDouble());
+    if (o.value(u"costUsd"_s).isDouble())
+        run.costUsd = o.value(u"costUsd"_s).toDouble();
+    run.result = o.value(u"result"_s).toString();
+    run.container = o.value(u"container"_s).toString();
+    run.workspace = o.value(u"workspace"_s).toString();
+    run.slotCount = o.value(u"slots"_s).toInt(1);
+    run.lastSlot = timeFrom(o.value(u"lastSlot"_s));
+    return run;
 }
 
 } // namespace paddock

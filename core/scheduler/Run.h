@@ -1,6 +1,7 @@
 #pragma once
 
 #include <QDateTime>
+#include <QJsonObject>
 #include <QMetaType>
 #include <QString>
 
@@ -66,6 +67,10 @@ struct Run
     static QString statusText(Status status); // translated, for people
     static QString triggerName(Trigger trigger);
     static std::optional<Trigger> triggerFromName(const QString &name);
+
+    // As paddockctl prints it (--json) and the scheduler's socket carries it: times ISO 8601 UTC.
+    QJsonObject toJson() const;
+    static Run fromJson(const QJsonObject &object);
 
     bool operator==(const Run &) const = default;
 };

@@ -499,6 +499,7 @@ void Scheduler::finished(qint64 runId, const RunOutcome &outcome)
     run.ended = t;
     store(run);
 
+    QString disable;
     if (entry != m_jobs.end()) {
         JobState &state = entry->state;
         if (run.isFailure()) {
@@ -509,11 +510,10 @@ void Scheduler::finished(qint64 runId, const RunOutcome &outcome)
             }
             if (entry->job.enabled && entry->job.failureThreshold > 0 &&
                 state.failures >= entry->job.failureThreshold)
-                emit disableRequested(
-                    run.job, Text::tr("disabled after %n failure(s) in a row; the last (run %1): %2", nullptr,
-                                      state.failures)
-                                 .arg(run.id)
-                                 .arg(run.reason.isEmpty() ? Run::statusText(run.status) : run.reason));
+                disable = Text::tr("disabled after %n failure(s) in a row; the last (run %1): %2", nullptr,
+                                   state.failures)
+                              .arg(run.id)
+                              .arg(run.reason.isEmpty() ? Run::statusText(run.status) : run.reason);
         } else if (run.status == Run::Status::Ok) {
             state.failures = 0;
             state.notified = false;
@@ -522,6 +522,9 @@ void Scheduler::finished(qint64 runId, const RunOutcome &outcome)
     }
     admit();
     emit wakeupChanged();
+    // Last: whoever disables the job changes the jobs (setJobs) in answer.
+    if (!disable.isEmpty())
+        emit disableRequested(run.job, disable);
 }
 
 QList<Run> Scheduler::active() const

@@ -83,6 +83,7 @@ private slots:
             {u"image"_s, u"build"_s, u"status"_s},
             {u"proxy"_s, u"listen"_s, u"status"_s},
             {u"schedule"_s, u"next"_s},
+            {u"job"_s, u"list"_s, u"show"_s, u"add"_s, u"edit"_s, u"remove"_s, u"enable"_s, u"disable"_s},
         };
         QStringList groupNames;
         for (const QStringList &group : groups)

@@ -275,6 +275,40 @@ private slots:
         QTEST(v.policies, "deciding");
     }
 
+    // A job's run asks as Paddock::Job::"<job>" in its persona: a policy about the persona covers
+    // it, one about jobs covers only it, one about another job does not.
+    void aJobAsksAsTheJobInItsPersona()
+    {
+        const auto set = parse(QStringLiteral(R"(@id("agent-hosts")
+permit (principal in Paddock::Persona::"agent", action == Paddock::Action::"connect", resource)
+when { resource.name == "outside.test" || resource.name == "docs.test" };
+@id("jobs-no-docs")
+forbid (principal is Paddock::Job, action, resource) when { resource.name == "docs.test" };
+@id("nightly-extra")
+permit (principal == Paddock::Job::"nightly", action, resource) when { resource.name == "extra.test" };)"));
+        QVERIFY(set);
+        Persona agent;
+        agent.name = QStringLiteral("agent");
+        agent.trust = Persona::Trust::Restricted;
+        const ProxyPersona persona = ProxyPersona::from(agent);
+        const ProxyPersona nightly = ProxyPersona::forJob(agent, QStringLiteral("nightly"));
+        const ProxyPersona weekly = ProxyPersona::forJob(agent, QStringLiteral("weekly"));
+        QCOMPARE(nightly.name, QStringLiteral("job:nightly"));
+        QCOMPARE(nightly.parent, QStringLiteral("agent"));
+        const auto allowed = [&](const ProxyPersona &who, const QString &host) {
+            const ProxyRequest r = request(host, 443);
+            const QString resource = host + QStringLiteral(":443");
+            return ProxyDecision::evaluate(set.get(), {who, r, resource}, std::nullopt).policyAllowed;
+        };
+        QVERIFY(allowed(persona, QStringLiteral("outside.test")));
+        QVERIFY(allowed(nightly, QStringLiteral("outside.test")));
+        QVERIFY(allowed(persona, QStringLiteral("docs.test")));
+        QVERIFY(!allowed(nightly, QStringLiteral("docs.test")));
+        QVERIFY(allowed(nightly, QStringLiteral("extra.test")));
+        QVERIFY(!allowed(weekly, QStringLiteral("extra.test")));
+        QVERIFY(!allowed(persona, QStringLiteral("extra.test")));
+    }
+
     void plainHttpIsDecidedByMethodAndPath_data()
     {
         QTest::addColumn<QByteArray>("method");
