@@ -210,8 +210,10 @@ std::optional<JobStore::Problem> JobStore::validate(const Job &j)
                                        .arg(j.timeZone.left(60)));
     if (j.timeoutMinutes < 1 || j.timeoutMinutes > 7 * 24 * 60)
         return problem("timeoutMinutes", Text::tr("the timeout must be from 1 minute to 7 days (10080)"));
-    if (j.softTokens < 0 || j.hardTokens < 0 || j.softCostUsd < 0 || j.hardCostUsd < 0)
-        return problem("budget", Text::tr("budgets cannot be negative (0 means no limit)"));
+    // As parse() reads them: a value it would refuse must not be written.
+    if (!(j.softCostUsd >= 0 && j.softCostUsd <= 1e6) || !(j.hardCostUsd >= 0 && j.hardCostUsd <= 1e6) ||
+        j.softTokens < 0 || j.hardTokens < 0 || j.softTokens > 1000000000000LL || j.hardTokens > 1000000000000LL)
+        return problem("budget", Text::tr("budgets are from 0 (no limit) to 10^12 tokens and 10^6 USD"));
     if ((j.hardTokens && j.softTokens > j.hardTokens) || (j.hardCostUsd > 0 && j.softCostUsd > j.hardCostUsd))
         return problem("budget", Text::tr("a soft limit above its hard limit would never warn"));
     if (j.catchUpLimit < 1 || j.catchUpLimit > 100)

@@ -6,6 +6,8 @@
 #include "scheduler/JobStore.h"
 
 #include <QFile>
+
+#include <cmath>
 #include <QTemporaryDir>
 #include <QTest>
 
@@ -160,6 +162,16 @@ private slots:
         const auto refused = store.update(bad.name, bad);
         QVERIFY(!refused);
         QVERIFY(refused.error().message.contains(u"6 fields"_s));
+        QCOMPARE(*AtomicFile::read(path), first);
+        // What the file could not be read back with is not written either.
+        for (double cost : {std::nan(""), 2e6, -1.0}) {
+            Job costly = nightly();
+            costly.hardCostUsd = cost;
+            QVERIFY(!store.update(costly.name, costly));
+        }
+        Job greedy = nightly();
+        greedy.hardTokens = 2000000000000LL;
+        QVERIFY(!store.update(greedy.name, greedy));
         QCOMPARE(*AtomicFile::read(path), first);
 
         QVERIFY(store.setEnabled(u"nightly-tests"_s, false, u"failed 5 times in a row"_s));
