@@ -477,6 +477,12 @@ int checkGitPush(const QStringList &args)
                                   Text::tr("R"));
     const QCommandLineOption ref(QStringLiteral("ref"), Text::tr("The ref updated, e.g. refs/heads/ai/x."),
                                  Text::tr("REF"));
+    const QCommandLineOption job(QStringLiteral("job"),
+                                 Text::tr("A job of the persona pushes (the principal is the job)."),
+                                 Text::tr("JOB"));
+    const QCommandLineOption jobBranch(QStringLiteral("job-branch"),
+                                       Text::tr("The branch of the job's run (Paddock::Job's branch)."),
+                                       Text::tr("BRANCH"));
     const QCommandLineOption force(QStringLiteral("force"), Text::tr("The update is not a fast-forward."));
     const QCommandLineOption remove(QStringLiteral("delete"), Text::tr("The update deletes the ref."));
     const QCommandLineOption config(
@@ -487,7 +493,7 @@ int checkGitPush(const QStringList &args)
                                   Text::tr("Paddock's data folder, where the audit log is (default: %1).")
                                       .arg(paddock::Paths::dataDir()),
                                   Text::tr("DIR"));
-    parser.addOptions({persona, repo, ref, force, remove, config, data});
+    parser.addOptions({persona, job, jobBranch, repo, ref, force, remove, config, data});
     if (const auto done = parseCommand(parser, QStringLiteral("paddockctl policy check git-push"), args))
         return *done;
     for (const auto *required : {&persona, &repo, &ref}) {
@@ -524,10 +530,12 @@ int checkGitPush(const QStringList &args)
     const auto set = store.policies(setName);
     const auto schema = store.schema();
 
-    const QJsonArray entityJson{
+    const QString jobName = parser.value(job);
+    const QJsonObject personaUid{{QStringLiteral("type"), QStringLiteral("Paddock::Persona")},
+                                 {QStringLiteral("id"), name}};
+    QJsonArray entityJson{
         QJsonObject{
-            {QStringLiteral("uid"), QJsonObject{{QStringLiteral("type"), QStringLiteral("Paddock::Persona")},
-                                                {QStringLiteral("id"), name}}},
+            {QStringLiteral("uid"), personaUid},
             {QStringLiteral("attrs"), QJsonObject{{QStringLiteral("trust"), setName}}},
             {QStringLiteral("parents"), QJsonArray{}}},
         QJsonObject{
@@ -536,12 +544,22 @@ int checkGitPush(const QStringList &args)
             {QStringLiteral("attrs"),
              QJsonObject{{QStringLiteral("name"), branch}, {QStringLiteral("repository"), repository}}},
             {QStringLiteral("parents"), QJsonArray{}}}};
+    // A job's run pushes as the job, in its persona.
+    if (!jobName.isEmpty())
+        entityJson.append(QJsonObject{
+            {QStringLiteral("uid"), QJsonObject{{QStringLiteral("type"), QStringLiteral("Paddock::Job")},
+                                                {QStringLiteral("id"), jobName}}},
+            {QStringLiteral("attrs"), parser.value(jobBranch).isEmpty()
+                                          ? QJsonObject{}
+                                          : QJsonObject{{QStringLiteral("branch"), parser.value(jobBranch)}}},
+            {QStringLiteral("parents"), QJsonArray{personaUid}}});
     auto list = entitiesFromJson(QJsonDocument(entityJson).toJson().toStdString(), schema.get());
     if (!list)
         return refuse(QString::fromStdString(list.error()));
     const Entities entities(std::move(*list));
     Request request;
-    request.principal = EntityUid{"Paddock::Persona", name.toStdString()};
+    request.principal = jobName.isEmpty() ? EntityUid{"Paddock::Persona", name.toStdString()}
+                                          : EntityUid{"Paddock::Job", jobName.toStdString()};
     request.action = EntityUid{"Paddock::Action", "git-push"};
     request.resource = EntityUid{"Paddock::Branch", resourceId.toStdString()};
     const QJsonObject contextJson{{QStringLiteral("force"), parser.isSet(force)},
@@ -561,12 +579,13 @@ int checkGitPush(const QStringList &args)
         errors.append(QString::fromStdString(e.policyId + ": " + e.message));
     AuditEvent event;
     event.source = AuditEvent::Source::Git;
-    event.persona = name;
+    event.persona = jobName.isEmpty() ? name : QStringLiteral("job:") + jobName;
     event.action = QStringLiteral("git.push");
     event.resource = resourceId;
     event.decision = d.allowed ? AuditEvent::Decision::Allow : AuditEvent::Decision::Deny;
     event.policies = ids;
     event.setDetails({{QStringLiteral("ref"), fullRef},
+                      {QStringLiteral("persona"), name},
                       {QStringLiteral("set"), setName},
                       {QStringLiteral("force"), parser.isSet(force)},
                       {QStringLiteral("delete"), parser.isSet(remove)},
@@ -586,8 +605,10 @@ int checkGitPush(const QStringList &args)
             Text::tr("the decision cannot be recorded in the audit log (%1)").arg(recorded.error().text()));
     if (d.allowed)
         return 0;
-    err() << Text::tr("paddock: the %1 policy of persona %2 does not allow pushing %3 to %4: %5")
-                 .arg(setName, name, branch, repository,
+    const QString pusher = jobName.isEmpty() ? Text::tr("persona %1").arg(name)
+                                          : Text::tr("job %1 of persona %2").arg(jobName, name);
+    err() << Text::tr("paddock: the %1 policy of %2 does not allow pushing %3 to %4: %5")
+                 .arg(setName, pusher, branch, repository,
                       ids.isEmpty() ? Text::tr("no policy permits it")
                                     : Text::tr("forbidden by %1").arg(ids.join(QStringLiteral(", "))))
           << Qt::endl;

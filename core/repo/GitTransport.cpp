@@ -36,6 +36,8 @@ constexpr int StopTimeoutMs = 3000;
 struct GitTransport::Instance
 {
     QString persona;
+    QString job;       // a job's run: the job pushes (in its persona)
+    QString jobBranch; // and the branch it may push (Paddock::Job's `branch`)
     QString path;
     QStringList mirrors;
     int fd = -1;
@@ -75,6 +77,9 @@ while read -r old new ref; do
         set -- --delete
     elif [ "$old" != "$zero" ] && ! git merge-base --is-ancestor "$old" "$new" 2>/dev/null; then
         set -- --force
+    fi
+    if [ -n "${PADDOCK_JOB:-}" ]; then
+        set -- "$@" --job "$PADDOCK_JOB" --job-branch "${PADDOCK_JOB_BRANCH:-}"
     fi
     @PADDOCKCTL@ policy check git-push @CONFIG@--persona "$PADDOCK_PERSONA" --repo @REPO@ --ref "$ref" "$@" || status=1
 done
@@ -161,6 +166,20 @@ Result<void> GitTransport::serve(const QString &persona, const QString &socketPa
     return {};
 }
 
+Result<void> GitTransport::serveJob(const QString &key, const QString &persona, const QString &job,
+                                    const QString &branch, const QString &socketPath,
+                                    const QStringList &mirrors)
+{
+    if (auto served = serve(key, socketPath, mirrors); !served)
+        return served;
+    if (auto it = m_instances.find(key); it != m_instances.end()) {
+        it->second->persona = persona;
+        it->second->job = job;
+        it->second->jobBranch = branch;
+    }
+    return {};
+}
+
 void GitTransport::accept(Instance &instance)
 {
     while (instance.daemons.size() < MaxConnections) {
@@ -179,6 +198,12 @@ void GitTransport::launch(Instance &instance, int client)
     auto *process = new QProcess(this);
     QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
     env.insert(QStringLiteral("PADDOCK_PERSONA"), instance.persona);
+    env.remove(QStringLiteral("PADDOCK_JOB"));
+    env.remove(QStringLiteral("PADDOCK_JOB_BRANCH"));
+    if (!instance.job.isEmpty()) {
+        env.insert(QStringLiteral("PADDOCK_JOB"), instance.job);
+        env.insert(QStringLiteral("PADDOCK_JOB_BRANCH"), instance.jobBranch);
+    }
     if (!m_options.dataDir.isEmpty())
         env.insert(QStringLiteral("PADDOCK_DATA_DIR"), m_options.dataDir);
     process->setProcessEnvironment(env);

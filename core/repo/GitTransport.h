@@ -52,6 +52,10 @@ public:
     // `mirrors` (folders inside mirrorsDir; their hooks are installed first). What is at the path is
     // replaced; the socket is 0666 (its folder keeps others out). An empty list stops it.
     Result<void> serve(const QString &persona, const QString &socketPath, const QStringList &mirrors);
+    // The same for one run of `job` (in `persona`), under `key`: its pushes are the job's, and
+    // `branch` (its run's) is the one Paddock::Job's policies let it push.
+    Result<void> serveJob(const QString &key, const QString &persona, const QString &job, const QString &branch,
+                          const QString &socketPath, const QStringList &mirrors);
     void stop(const QString &persona);
     void stopAll();
 

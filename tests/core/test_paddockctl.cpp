@@ -1,6 +1,7 @@
 // paddockctl as a user runs it: --version, serve until SIGTERM/SIGINT, errors for bad commands.
 #include <QElapsedTimer>
 #include <QFile>
+#include <QDir>
 #include <QProcess>
 #include <QTemporaryDir>
 #include <QTest>
@@ -286,6 +287,39 @@ private slots:
             QByteArray(
                 "permit (principal, action == Action::\"view\", resource)\nwhen { principal.age >= 18 };\n"));
         QVERIFY(QFile::exists(dir.filePath(QStringLiteral("good.cedar.bak"))));
+    }
+
+    // The pre-receive hook's question, for a persona and for a job of it: the job may push only
+    // its run's own branch (the shipped jobs-* policies), whatever its persona may; both audited.
+    void gitPushAsAJob()
+    {
+        QTemporaryDir dir;
+        const QString config = dir.filePath(u"config"_s), data = dir.filePath(u"data"_s);
+        QDir().mkpath(data);
+        auto push = [&](const QString &ref, const QStringList &job, QByteArray *errOut = nullptr) {
+            QProcess p;
+            p.start(ctl(), QStringList{u"policy"_s, u"check"_s, u"git-push"_s, u"--config"_s, config,
+                                       u"--data-dir"_s, data, u"--persona"_s, u"agent"_s, u"--repo"_s, u"app"_s,
+                                       u"--ref"_s, ref} +
+                               job);
+            p.waitForFinished(30000);
+            if (errOut)
+                *errOut = p.readAllStandardError();
+            return p.exitCode();
+        };
+        const QStringList nightly{u"--job"_s, u"nightly"_s, u"--job-branch"_s, u"agent/job-nightly-3"_s};
+        QByteArray err;
+        QCOMPARE(push(u"refs/heads/ai/x"_s, {}, &err), 0);
+        QCOMPARE(push(u"refs/heads/agent/job-nightly-3"_s, nightly, &err), 0);
+        QCOMPARE(push(u"refs/heads/ai/x"_s, nightly, &err), 1);
+        QVERIFY2(err.contains("job nightly of persona agent") && err.contains("jobs-push-only-their-branch"),
+                 err.constData());
+        QCOMPARE(push(u"refs/heads/main"_s, nightly, &err), 1);
+        // Another job's branch, or its own with --delete, is not its to push.
+        QCOMPARE(push(u"refs/heads/agent/job-nightly-3"_s,
+                      {u"--job"_s, u"weekly"_s, u"--job-branch"_s, u"agent/job-weekly-4"_s}),
+                 1);
+        QCOMPARE(push(u"refs/heads/agent/job-nightly-3"_s, nightly + QStringList{u"--delete"_s}), 1);
     }
 
     void serveRunsUntilSignalled_data()
