@@ -9,12 +9,14 @@
 #include <QCoreApplication>
 #include <QCryptographicHash>
 #include <QDir>
+#include <QFile>
 #include <QFileInfo>
 #include <QFileSystemWatcher>
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QLocalServer>
 #include <QLocalSocket>
+#include <QPointer>
 #include <QTimer>
 
 #include <unistd.h>
@@ -538,6 +540,46 @@ void SchedulerService::cancelRun(qint64 runId)
         return;
     }
     sendToScheduler({{u"type"_s, u"cancel"_s}, {u"id"_s, runId}}, {});
+}
+
+void SchedulerService::history(const QString &job, int limit, qint64 beforeId, QObject *context, Runs done)
+{
+    QMetaObject::invokeMethod(this, [this, job, limit, beforeId, context = QPointer<QObject>(context), done] {
+        Result<QList<Run>> runs = m_runs ? m_runs->history(job, limit, beforeId)
+                                         : fail(Error::Code::Unavailable, Text::tr("the run history is not open"));
+        if (context)
+            QMetaObject::invokeMethod(context.data(), [done, runs] { done(runs); }, Qt::QueuedConnection);
+    });
+}
+
+void SchedulerService::runsBetween(const QDateTime &from, const QDateTime &to, QObject *context, Runs done)
+{
+    QMetaObject::invokeMethod(this, [this, from, to, context = QPointer<QObject>(context), done] {
+        Result<QList<Run>> runs = m_runs ? m_runs->between(from, to)
+                                         : fail(Error::Code::Unavailable, Text::tr("the run history is not open"));
+        if (context)
+            QMetaObject::invokeMethod(context.data(), [done, runs] { done(runs); }, Qt::QueuedConnection);
+    });
+}
+
+void SchedulerService::readLog(qint64 id, qint64 maxBytes, QObject *context,
+                               std::function<void(const Result<QByteArray> &)> done)
+{
+    QMetaObject::invokeMethod(this, [this, id, maxBytes, context = QPointer<QObject>(context), done] {
+        Result<QByteArray> text = fail(Error::Code::Unavailable, Text::tr("the run history is not open"));
+        if (m_runs) {
+            QFile f(m_runs->logPath(id));
+            if (!f.open(QIODevice::ReadOnly)) {
+                text = fail(Error::Code::NotFound, Text::tr("run %1 left no log").arg(id), f.fileName());
+            } else {
+                if (f.size() > maxBytes)
+                    f.seek(f.size() - maxBytes);
+                text = f.read(maxBytes);
+            }
+        }
+        if (context)
+            QMetaObject::invokeMethod(context.data(), [done, text] { done(text); }, Qt::QueuedConnection);
+    });
 }
 
 SchedulerService::Role SchedulerService::role() const

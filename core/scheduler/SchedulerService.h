@@ -85,6 +85,15 @@ public:
     std::optional<Error> jobsError() const;
     QString socketPath() const;
 
+    // Asked of the run history on the service's thread (any thread may call); `done` runs on
+    // `context`'s thread (not at all when it is gone). The newest first; `job` empty: every job's.
+    using Runs = std::function<void(const Result<QList<Run>> &runs)>;
+    void history(const QString &job, int limit, qint64 beforeId, QObject *context, Runs done);
+    // Every run whose span meets [from, to] (the timeline's window), by slot.
+    void runsBetween(const QDateTime &from, const QDateTime &to, QObject *context, Runs done);
+    // The end of run `id`'s log (at most `maxBytes`), as the runner wrote it.
+    void readLog(qint64 id, qint64 maxBytes, QObject *context, std::function<void(const Result<QByteArray> &)> done);
+
 public slots:
     // Scheduling: at once; observing: asked of the scheduling process. requestFailed tells why not.
     void runNow(const QString &job);

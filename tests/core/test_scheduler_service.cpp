@@ -158,6 +158,40 @@ private slots:
         second->stop();
     }
 
+    void theHistoryIsAskedOfTheService()
+    {
+        writeJobs({job(u"nightly"_s), job(u"flaky"_s)});
+        auto s = service();
+        QSignalSpy runs(s.get(), &SchedulerService::runChanged);
+        s->runNow(u"nightly"_s);
+        QTRY_VERIFY_WITH_TIMEOUT(!runs.isEmpty() && runs.last().first().value<Run>().isFinal(), 5000);
+        const Run done = runs.last().first().value<Run>();
+        QObject context;
+        std::optional<Result<QList<Run>>> history, window;
+        s->history(u"nightly"_s, 10, 0, &context, [&](const Result<QList<Run>> &r) { history = r; });
+        s->runsBetween(done.scheduled.addSecs(-60), done.scheduled.addSecs(60), &context,
+                       [&](const Result<QList<Run>> &r) { window = r; });
+        QTRY_VERIFY(history && window);
+        QVERIFY(*history && *window);
+        QCOMPARE((*history)->first().id, done.id);
+        QVERIFY(std::any_of((*window)->cbegin(), (*window)->cend(), [&](const Run &r) { return r.id == done.id; }));
+        // A log: what the runner wrote, the end of it when it is long.
+        QFile log(m_dir.filePath(u"data/runs/%1.log"_s.arg(done.id)));
+        QVERIFY(log.open(QIODevice::WriteOnly));
+        log.write(QByteArray(1000, 'a') + "the end\n");
+        log.close();
+        std::optional<Result<QByteArray>> text, none;
+        s->readLog(done.id, 100, &context, [&](const Result<QByteArray> &t) { text = t; });
+        s->readLog(done.id + 1000, 100, &context, [&](const Result<QByteArray> &t) { none = t; });
+        QTRY_VERIFY(text && none);
+        QVERIFY(*text);
+        QCOMPARE((*text)->size(), 100);
+        QVERIFY((*text)->endsWith("the end\n"));
+        QVERIFY(!*none);
+        QCOMPARE(none->error().code, Error::Code::NotFound);
+        s->stop();
+    }
+
     void jobsEditedElsewhereArePickedUp()
     {
         auto s = service();
