@@ -29,6 +29,8 @@ PADDOCK_PACKAGES=(
   docker.io docker-cli containerd acl
   # packaging checks
   desktop-file-utils appstream
+  # systemd-analyze, to verify the systemd user unit
+  systemd
   # Cedar reference implementation (npm) for later tests and benchmarks
   nodejs npm
   # proxy baseline for later benchmarks

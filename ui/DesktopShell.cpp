@@ -12,6 +12,8 @@
 #include "audit/DenyNotifier.h"
 #include "config/Settings.h"
 #include "engine/Engine.h"
+#include "jobs/JobNotifier.h"
+#include "jobs/JobsPage.h"
 #include "mcp/McpPage.h"
 #include "personas/PersonasPage.h"
 #include "policy/PolicyEditorPage.h"
@@ -24,6 +26,16 @@
 
 namespace paddock {
 
+namespace {
+QStringList personaNames(const QList<Persona> &personas)
+{
+    QStringList names;
+    for (const Persona &p : personas)
+        names << p.name;
+    return names;
+}
+} // namespace
+
 DesktopShell::DesktopShell(Settings &settings, Engine &engine, AppLog *log, QObject *parent)
     : QObject(parent)
     , m_settings(settings)
@@ -33,6 +45,8 @@ DesktopShell::DesktopShell(Settings &settings, Engine &engine, AppLog *log, QObj
     , m_auditPage(new AuditLogPage(engine))
     , m_personasPage(new PersonasPage(engine.personaRuntime()))
     , m_secretsPage(new SecretsPage(engine.personaRuntime()))
+    , m_jobsPage(new JobsPage(engine.scheduler()))
+    , m_jobNotifier(new JobNotifier(engine.scheduler(), this))
     , m_tray(nullptr)
     , m_denyNotifier(new DenyNotifier(*engine.auditStore(), settings, this))
 {
@@ -52,6 +66,10 @@ DesktopShell::DesktopShell(Settings &settings, Engine &engine, AppLog *log, QObj
                       Icons::themed(QStringLiteral("network-server"),
                                     m_window->style()->standardIcon(QStyle::SP_DriveNetIcon)),
                       tr("MCP servers"), new McpPage(engine.personaRuntime()));
+    m_window->addPage(QStringLiteral("jobs"),
+                      Icons::themed(QStringLiteral("view-calendar-timeline"),
+                                    m_window->style()->standardIcon(QStyle::SP_FileDialogInfoView)),
+                      tr("Jobs"), m_jobsPage);
     m_window->addPage(QStringLiteral("policies"),
                       Icons::themed(QStringLiteral("security-high"),
                                     m_window->style()->standardIcon(QStyle::SP_FileDialogContentsView)),
@@ -131,6 +149,18 @@ DesktopShell::DesktopShell(Settings &settings, Engine &engine, AppLog *log, QObj
             m_tray->showActionFailure(persona, QStringLiteral("terminal"), opened.error());
     });
     connect(m_denyNotifier, &DenyNotifier::notify, m_tray, &TrayIcon::showDenyNotification);
+    // Jobs: the running ones in the tray's menu, one message per incident, the page on a click.
+    connect(m_jobNotifier, &JobNotifier::notify, m_tray, &TrayIcon::showJobNotification);
+    connect(m_jobNotifier, &JobNotifier::changed, m_tray,
+            [this] { m_tray->applyJobs(m_jobNotifier->active(), m_jobNotifier->failing()); });
+    m_tray->applyJobs(m_jobNotifier->active(), m_jobNotifier->failing());
+    connect(m_tray, &TrayIcon::jobsRequested, this, &DesktopShell::showJobs);
+    // The personas a job may run as.
+    if (PersonaRuntime *runtime = m_engine.personaRuntime()) {
+        connect(runtime, &PersonaRuntime::personasChanged, m_jobsPage,
+                [this](const QList<Persona> &personas) { m_jobsPage->setPersonas(personaNames(personas)); });
+        m_jobsPage->setPersonas(personaNames(runtime->personas()));
+    }
 }
 
 DesktopShell::~DesktopShell()
@@ -200,6 +230,12 @@ void DesktopShell::showPersonas()
 {
     activate();
     m_window->showPage(QStringLiteral("personas"));
+}
+
+void DesktopShell::showJobs()
+{
+    activate();
+    m_window->showPage(QStringLiteral("jobs"));
 }
 
 void DesktopShell::showAudit()

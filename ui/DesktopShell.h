@@ -9,6 +9,8 @@ class AppLog;
 class AuditLogPage;
 class DenyNotifier;
 class Engine;
+class JobNotifier;
+class JobsPage;
 class MainWindow;
 class PersonasPage;
 class PolicyEditorPage;
@@ -39,6 +41,7 @@ public:
     void showPolicies();
     void showAudit();
     void showPersonas();
+    void showJobs();
     void openPreferences();
     void openAbout();
 
@@ -50,6 +53,8 @@ public:
     AuditLogPage *auditPage() const { return m_auditPage; }
     PersonasPage *personasPage() const { return m_personasPage; }
     SecretsPage *secretsPage() const { return m_secretsPage; }
+    JobsPage *jobsPage() const { return m_jobsPage; }
+    JobNotifier *jobNotifier() const { return m_jobNotifier; }
     TrayIcon *tray() const { return m_tray; }
     DenyNotifier *denyNotifier() const { return m_denyNotifier; }
 
@@ -64,6 +69,8 @@ private:
     AuditLogPage *m_auditPage;
     PersonasPage *m_personasPage;
     SecretsPage *m_secretsPage;
+    JobsPage *m_jobsPage;
+    JobNotifier *m_jobNotifier;
     TrayIcon *m_tray;
     DenyNotifier *m_denyNotifier;
 };

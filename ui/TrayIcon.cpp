@@ -4,6 +4,7 @@
 #include "engine/Engine.h"
 
 #include <QEvent>
+#include <QLocale>
 #include <QMenu>
 #include <QSystemTrayIcon>
 #include <QWidget>
@@ -26,6 +27,9 @@ TrayIcon::TrayIcon(Engine &engine, QWidget *window, QObject *parent)
     m_toggle->setObjectName(QStringLiteral("trayToggleAction"));
     m_policies = m_menu->addAction(tr("&Policies…"));
     m_policies->setObjectName(QStringLiteral("trayPoliciesAction"));
+    m_jobsMenu = m_menu->addMenu(QString());
+    m_jobsMenu->setObjectName(QStringLiteral("trayJobsMenu"));
+    applyJobs({}, {});
     m_menu->addSeparator();
     // The personas: a submenu each (inserted before m_stopAll), then Stop all agents.
     m_personasAction = m_menu->addAction(tr("P&ersonas…"));
@@ -53,6 +57,8 @@ TrayIcon::TrayIcon(Engine &engine, QWidget *window, QObject *parent)
             emit auditRequested();
         else if (m_showingActionFailure)
             emit personasRequested();
+        else if (m_showingJobs)
+            emit jobsRequested();
     });
     connect(&m_engine, &Engine::stateChanged, this, &TrayIcon::updateState);
     connect(&m_engine, &Engine::problemsChanged, this, &TrayIcon::updateState);
@@ -126,6 +132,40 @@ void TrayIcon::applyStatus(const PersonaStatus &status)
     updatePersonaMenu(status.persona);
 }
 
+void TrayIcon::applyJobs(const QList<Run> &active, const QHash<QString, int> &failing)
+{
+    m_jobsMenu->clear();
+    m_jobsRunning = 0;
+    for (const Run &run : active) {
+        const bool running = run.status == Run::Status::Running;
+        m_jobsRunning += running ? 1 : 0;
+        const QString since = QLocale().toString(
+            (running && run.started.isValid() ? run.started : run.scheduled).toLocalTime().time(),
+            QLocale::ShortFormat);
+        QAction *item = m_jobsMenu->addAction(running ? tr("%1 — running since %2").arg(run.job, since)
+                                                      : tr("%1 — waiting since %2").arg(run.job, since));
+        connect(item, &QAction::triggered, this, &TrayIcon::jobsRequested);
+    }
+    if (active.isEmpty())
+        m_jobsMenu->addAction(tr("No job is running"))->setEnabled(false);
+    QStringList names = failing.keys();
+    names.sort();
+    if (!names.isEmpty())
+        m_jobsMenu->addSeparator();
+    for (const QString &job : std::as_const(names)) {
+        QAction *item =
+            m_jobsMenu->addAction(Icons::themed(QStringLiteral("dialog-warning")),
+                                  tr("%1 — %n failure(s) in a row", nullptr, failing.value(job)).arg(job));
+        connect(item, &QAction::triggered, this, &TrayIcon::jobsRequested);
+    }
+    m_jobsMenu->addSeparator();
+    QAction *open = m_jobsMenu->addAction(tr("&Jobs…"));
+    open->setObjectName(QStringLiteral("trayOpenJobsAction"));
+    connect(open, &QAction::triggered, this, &TrayIcon::jobsRequested);
+    m_jobsMenu->setTitle(m_jobsRunning ? tr("&Jobs — %n running", nullptr, m_jobsRunning) : tr("&Jobs"));
+    updateState();
+}
+
 void TrayIcon::applyEngine(bool connected)
 {
     m_engineConnected = connected;
@@ -179,6 +219,7 @@ void TrayIcon::showHiddenNotice()
 {
     m_showingDenies = false;
     m_showingActionFailure = false;
+    m_showingJobs = false;
     m_tray->showMessage(tr("Paddock is still running"),
                         tr("Paddock keeps watching your agents from the system tray. Use Quit in the tray "
                            "menu to stop it, or turn this off in Preferences."),
@@ -202,6 +243,7 @@ void TrayIcon::showActionFailure(const QString &persona, const QString &action, 
     else
         title = tr("Could not remove %1").arg(persona);
     m_showingDenies = false;
+    m_showingJobs = false;
     m_showingActionFailure = true;
     m_lastActionFailure = title;
     m_tray->showMessage(title, error.text(), QSystemTrayIcon::Critical, 10000);
@@ -210,7 +252,16 @@ void TrayIcon::showActionFailure(const QString &persona, const QString &action, 
 void TrayIcon::showDenyNotification(const QString &title, const QString &text)
 {
     m_showingActionFailure = false;
+    m_showingJobs = false;
     m_showingDenies = true;
+    m_tray->showMessage(title, text, QSystemTrayIcon::Warning, 10000);
+}
+
+void TrayIcon::showJobNotification(const QString &title, const QString &text)
+{
+    m_showingActionFailure = false;
+    m_showingDenies = false;
+    m_showingJobs = true;
     m_tray->showMessage(title, text, QSystemTrayIcon::Warning, 10000);
 }
 
@@ -226,6 +277,8 @@ void TrayIcon::updateState()
     QString status = m_engine.statusText();
     if (m_engine.isAuditFailing())
         status += QStringLiteral(" — ") + tr("Audit log failing");
+    if (m_jobsRunning > 0)
+        status += QStringLiteral(" — ") + tr("%n job(s) running", nullptr, m_jobsRunning);
     m_tray->setIcon(Icons::tray(m_engine.health()));
     m_tray->setToolTip(tr("Paddock") + QLatin1Char('\n') + status);
     m_status->setText(status);

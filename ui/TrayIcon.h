@@ -1,6 +1,7 @@
 #pragma once
 
 #include "runtime/PersonaRuntime.h"
+#include "scheduler/Run.h"
 
 #include <QHash>
 #include <QMetaMethod>
@@ -16,9 +17,10 @@ namespace paddock {
 class Engine;
 
 // Paddock in the system tray: an icon that shows the engine's health, a menu with a status line,
-// Show/Hide, a submenu per persona (its state, Start, Stop and Open terminal), Stop all agents, and Quit; a
-// click toggles the main window. Also shows deny-burst notifications; a click on one asks for the audit log
-// (auditRequested). The persona section follows the engine's PersonaRuntime through the apply… slots and asks
+// Show/Hide, the jobs (running, failing; applyJobs), a submenu per persona (its state, Start, Stop and Open
+// terminal), Stop all agents, and Quit; a click toggles the main window. Also shows deny-burst notifications;
+// a click on one asks for the audit log (auditRequested); a job's notification asks for the Jobs page
+// (jobsRequested). The persona section follows the engine's PersonaRuntime through the apply… slots and asks
 // it through the …Requested signals (queued).
 class TrayIcon final : public QObject
 {
@@ -41,6 +43,8 @@ public:
     // notification (clicking it opens the Personas page).
     void showActionFailure(const QString &persona, const QString &action, const paddock::Error &error);
     QString lastActionFailure() const { return m_lastActionFailure; } // the newest one's title
+    // A job keeps failing or was disabled (see JobNotifier); clicking it emits jobsRequested.
+    void showJobNotification(const QString &title, const QString &text);
 
     QSystemTrayIcon *systemTrayIcon() const { return m_tray; }
     QMenu *menu() const { return m_menu; }
@@ -50,6 +54,8 @@ public:
     QAction *policiesAction() const { return m_policies; }
     QAction *quitAction() const { return m_quit; }
     QAction *stopAllAction() const { return m_stopAll; }
+    // The running jobs and those that keep failing, and "Jobs…".
+    QMenu *jobsMenu() const { return m_jobsMenu; }
     // The submenu of a persona (null when there is none).
     QMenu *personaMenu(const QString &persona) const { return m_personaMenus.value(persona); }
     // Whether something acts on the menu's Quit (for --self-test).
@@ -62,6 +68,8 @@ public slots:
     void applyPersonas(const QList<paddock::Persona> &personas);
     void applyStatus(const paddock::PersonaStatus &status);
     void applyEngine(bool connected);
+    // Queued and running runs, and the jobs in an incident with their failures in a row.
+    void applyJobs(const QList<paddock::Run> &active, const QHash<QString, int> &failing);
 
 signals:
     void startPersonaRequested(const QString &persona);
@@ -72,6 +80,7 @@ signals:
     void personasRequested();
     void policiesRequested();
     void auditRequested();
+    void jobsRequested();
     void quitRequested();
 
 protected:
@@ -93,12 +102,15 @@ private:
     QAction *m_quit;
     QAction *m_personasAction; // "Personas…": opens the Personas page
     QAction *m_stopAll;
+    QMenu *m_jobsMenu;
+    int m_jobsRunning = 0;
     QStringList m_personaOrder;
     QHash<QString, QMenu *> m_personaMenus;
     QHash<QString, PersonaStatus> m_personaStatus;
     bool m_engineConnected = false;
     bool m_showingDenies = false;        // the newest message is a deny notification
     bool m_showingActionFailure = false; // … or a persona action that failed
+    bool m_showingJobs = false;          // … or a job that needs the user
     QString m_lastActionFailure;
 };
 

@@ -2,6 +2,7 @@
 #include "CommandLine.h"
 #include "Console.h"
 #include "JobOptions.h"
+#include "JobRunCommands.h"
 
 #include "common/ShellQuote.h"
 #include "personas/PersonaStore.h"
@@ -491,7 +492,9 @@ int runJobCommand(const QStringList &arguments)
          {QStringLiteral("remove"), Text::tr("Removes a job."), changing(QStringLiteral("remove"))},
          {QStringLiteral("enable"), Text::tr("Enables a job."), changing(QStringLiteral("enable"))},
          {QStringLiteral("disable"), Text::tr("Disables a job, with a reason."),
-          changing(QStringLiteral("disable"))}},
+          changing(QStringLiteral("disable"))},
+         {QStringLiteral("run"), Text::tr("Runs a job now, in the Paddock that runs the jobs."), runJobNow},
+         {QStringLiteral("history"), Text::tr("The runs of a job, or of every job."), jobHistory}},
         arguments,
         Text::tr(
             "Exit codes: 0 done, 1 jobs.json or personas.json could not be read or written (the file is left "

@@ -2,6 +2,6 @@
 
 #include <QStringList>
 
-// `paddockctl job list | show | add | edit | remove | enable | disable`: the jobs (scheduled agent
+// `paddockctl job list | show | add | edit | remove | enable | disable | run | history`: the jobs (scheduled agent
 // runs) in jobs.json, read and changed through JobStore.
 int runJobCommand(const QStringList &arguments);

@@ -14,6 +14,7 @@
 #include "engine/Engine.h"
 #include "engine/TerminationSignals.h"
 #include "log/AppLog.h"
+#include "scheduler/SchedulerService.h"
 
 #include <QCommandLineParser>
 #include <QCoreApplication>
@@ -75,6 +76,14 @@ int serve(const QStringList &arguments)
             QCoreApplication::quit();
         }
     });
+    // Whether this one runs the jobs, or follows the Paddock that does (and takes over when it ends).
+    QObject::connect(engine.scheduler(), &SchedulerService::roleChanged, &engine,
+                     [](SchedulerService::Role role) {
+                         if (role == SchedulerService::Role::Scheduling)
+                             out() << Text::tr("paddockctl: running the jobs of this configuration") << Qt::endl;
+                         else if (role == SchedulerService::Role::Observing)
+                             out() << Text::tr("paddockctl: another Paddock runs the jobs; following it") << Qt::endl;
+                     });
     engine.start();
     QCoreApplication::exec();
     (void)settings.flush();
@@ -117,7 +126,7 @@ int main(int argc, char *argv[])
                  "image build|status: the agent image (see paddockctl image COMMAND --help).\n"
                  "proxy listen|status: the egress proxy (see paddockctl proxy COMMAND --help).\n"
                  "schedule next: when a job's schedule fires (see paddockctl schedule next --help).\n"
-                 "job list|show|add|edit|remove|enable|disable: jobs, agent runs on a schedule (see paddockctl "
+                 "job list|show|add|edit|remove|enable|disable|run|history: jobs, agent runs on a schedule (see paddockctl "
                  "job COMMAND --help)."));
     // Options after the command belong to it (paddockctl policy authorize --policies …).
     parser.setOptionsAfterPositionalArgumentsMode(QCommandLineParser::ParseAsPositionalArguments);

@@ -1,5 +1,8 @@
 #include "engine/Engine.h"
 
+#include "engine/JobLauncher.h"
+#include "scheduler/SchedulerService.h"
+
 #include "agents/McpConfig.h"
 
 #include "audit/AuditStore.h"
@@ -84,9 +87,28 @@ Engine::Engine(QObject *parent)
     runtimeOptions.serveEgress = [proxy = m_egressProxy](const QString &persona, const QString &path) {
         return proxy->listenUnix(persona, path);
     };
+    // A job's run of an isolated persona: the proxy on the run's own egress socket, as the job.
+    runtimeOptions.serveJobEgress = [proxy = m_egressProxy](const Persona &persona, const QString &job,
+                                                           const QString &path) {
+        proxy->setPersona(ProxyPersona::forJob(persona, job));
+        return proxy->listenUnix(ProxyPersona::jobKey(job), path);
+    };
+    runtimeOptions.closeJobEgress = [proxy = m_egressProxy](const QString &job, const QString &path) {
+        proxy->closeListener(ProxyPersona::jobKey(job), path, 0);
+    };
     auto personas = std::make_unique<PersonaRuntime>(std::move(runtimeOptions));
     m_personaRuntime = personas.get();
     addService(std::move(personas));
+    // The scheduler starts after the personas its jobs run as, and stops before them.
+    SchedulerService::Options schedulerOptions;
+    schedulerOptions.audit = m_auditStore;
+    schedulerOptions.launcher = [runtime = m_personaRuntime](SchedulerService::Options::Finished finished,
+                                                             const RunStore &runs) {
+        return std::make_unique<JobLauncher>(runtime, runs, std::move(finished));
+    };
+    auto scheduler = std::make_unique<SchedulerService>(std::move(schedulerOptions));
+    m_scheduler = scheduler.get();
+    addService(std::move(scheduler));
     // The personas' settings, and the loopback listeners they ask for.
     m_egressProxy->follow(m_personaRuntime);
     // A set saved from the editor replaces one that failed to load: its problem is gone.

@@ -15,6 +15,7 @@ class QThread;
 namespace paddock {
 
 class EgressProxy;
+class SchedulerService;
 
 class AuditStore;
 class ConfigWriter;
@@ -75,6 +76,9 @@ public:
     // The egress proxy, on the engine's paddock-proxy thread: each isolated persona's egress socket,
     // and the loopback listeners personas ask for.
     EgressProxy *egressProxy() const { return m_egressProxy; }
+    // The jobs and their runs, on the engine's paddock-scheduler thread (scheduling here, or
+    // following the Paddock that does).
+    SchedulerService *scheduler() const { return m_scheduler; }
     // Loads `settings` (a file that cannot be used becomes a problem the user sees) and has their
     // changes written on the config thread from now on.
     void loadSettings(Settings &settings);
@@ -110,6 +114,7 @@ private:
     PolicyStore *m_policyStore = nullptr;
     PersonaRuntime *m_personaRuntime = nullptr;
     EgressProxy *m_egressProxy = nullptr;
+    SchedulerService *m_scheduler = nullptr;
     QMap<QString, Error> m_problems;
     State m_state = State::Stopped;
     bool m_startFailed = false;

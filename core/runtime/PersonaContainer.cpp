@@ -361,6 +361,49 @@ Result<void> prepareSignInContainer(EngineClient &client, const EngineClient::Ve
     return createAndStart(client, rootless, name, body);
 }
 
+QString jobContainerName(const QString &runKey)
+{
+    return QStringLiteral("paddock-") + runKey;
+}
+
+Result<void> prepareJobContainer(EngineClient &client, const EngineClient::Version &version, bool rootless,
+                                 const Persona &persona, const JobContainer &run, const QString &relay,
+                                 const QString &entrypoint)
+{
+    auto image = imageOf(client, persona);
+    if (!image)
+        return std::unexpected(image.error());
+    if (auto fits = checkOwnImage(client, version, persona, *image); !fits)
+        return fits;
+    const QString name = jobContainerName(run.key);
+    (void)client.removeContainer(name, true); // one left from before (Paddock ended during its run)
+    // The persona's image, hardening, trust and limits; its own socket folder (the run's key); no
+    // volumes (a fresh home each run) and no published ports; the command after paddock-agent's
+    // secrets and agent configuration, in the workspace.
+    Persona fresh = persona;
+    fresh.name = run.key;
+    fresh.volumes.clear();
+    fresh.ports.clear();
+    fresh.proxyLoopbackPort = 0;
+    fresh.entrypoint = QStringList{QLatin1StringView(ContainerEntrypoint), QStringLiteral("--")} + run.command;
+    QJsonObject body = createBody(fresh, version, rootless, run.workspace, relay, entrypoint, fresh.command());
+    QJsonObject host = body.value(QStringLiteral("HostConfig")).toObject();
+    host.remove(QStringLiteral("PortBindings"));
+    body.insert(QStringLiteral("HostConfig"), host);
+    QJsonArray env = body.value(QStringLiteral("Env")).toArray();
+    for (auto it = persona.agent.env.cbegin(); it != persona.agent.env.cend(); ++it)
+        env.append(QString(it.key() + u'=' + it.value()));
+    body.insert(QStringLiteral("Env"), env);
+    QJsonObject labels = body.value(QStringLiteral("Labels")).toObject();
+    labels.remove(QLatin1StringView(PersonaLabel)); // not the persona's container
+    labels.insert(QLatin1StringView(JobLabel), run.job);
+    labels.insert(QStringLiteral("io.paddock.job.persona"), persona.name);
+    labels.insert(QStringLiteral("io.paddock.job.run"), QString::number(run.runId));
+    labels.insert(QStringLiteral("io.paddock.job.owner"), QString::number(QCoreApplication::applicationPid()));
+    body.insert(QStringLiteral("Labels"), labels);
+    return createAndStart(client, rootless, name, body);
+}
+
 // Hands a folder and everything in it to `uid` (links themselves, never what they point to).
 Result<void> chownTree(const QString &root, int uid)
 {

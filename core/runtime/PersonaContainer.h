@@ -34,6 +34,26 @@ Result<void> prepareSignInContainer(EngineClient &client, const EngineClient::Ve
 QString signInContainerName(const QString &persona);
 inline constexpr const char *SignInLabel = "io.paddock.sign-in";
 
+// One run of a scheduled job: a fresh container of its persona (JobRunner), named
+// jobContainerName(key): the persona's image, hardening, trust, limits and proxy, a socket folder of
+// its own (PersonaSockets under `key`, where the job is the principal), the run's workspace, and
+// paddock-agent running `command` (the agent headless, or the job's command) once its secrets and
+// the agents' configuration are delivered; no volumes (a fresh home) and no published ports.
+// Labelled io.paddock.job (not as the persona's container). One left from before is replaced.
+struct JobContainer
+{
+    QString key; // job.<job>.<run id>: its socket folder's and its container's name
+    QString job;
+    qint64 runId = 0;
+    std::optional<WorkspaceMount> workspace;
+    QStringList command;
+};
+Result<void> prepareJobContainer(EngineClient &client, const EngineClient::Version &version, bool rootless,
+                                 const Persona &persona, const JobContainer &run, const QString &relay,
+                                 const QString &entrypoint);
+QString jobContainerName(const QString &runKey);
+inline constexpr const char *JobLabel = "io.paddock.job";
+
 // Where Paddock's entrypoint is: paddock-agent beside the image recipe (ImageBuilder::recipePath()).
 QString findEntrypoint();
 inline constexpr const char *ContainerEntrypoint = "/usr/local/bin/paddock-agent";

@@ -159,6 +159,7 @@ void PersonaRuntime::stop()
         *cancel = true;
     m_streams->stopAll();
     endSignIns();
+    endJobRuns();
     if (m_pool)
         m_pool->waitForDone();
     if (m_transport)

@@ -5,6 +5,8 @@
 #include "repo/WorkspaceBuilder.h"
 #include "runtime/EngineClient.h"
 #include "runtime/EngineEvents.h"
+#include "scheduler/Job.h"
+#include "scheduler/Run.h"
 
 #include <QDateTime>
 #include <QHash>
@@ -109,8 +111,9 @@ public:
         std::function<void(const Persona &, std::function<void(Result<Secrets>)> done)> readSecrets;
         // Writes them into the running container's secrets tmpfs, then the `.ready` marker. Called on
         // a worker thread with a client of its own. Unset: nothing is delivered.
-        std::function<Result<void>(EngineClient &, const QString &container, const Secrets &, int uid)>
-            deliverSecrets;
+        using SecretDelivery =
+            std::function<Result<void>(EngineClient &, const QString &container, const Secrets &, int uid)>;
+        SecretDelivery deliverSecrets;
         // Where workspaces and mirrors live (empty: Paths::dataDir()), and the paddockctl that the
         // mirrors' pre-receive hooks run (empty: no git transport is served).
         QString dataDir;
@@ -124,6 +127,10 @@ public:
         // thread before its container starts and whenever it is seen running. Unset: nobody serves it
         // (its connections fail: no way out).
         std::function<Result<void>(const QString &persona, const QString &socketPath)> serveEgress;
+        // The same for a job's run of an isolated persona (the job is the principal), and its end.
+        std::function<Result<void>(const Persona &persona, const QString &job, const QString &socketPath)>
+            serveJobEgress;
+        std::function<void(const QString &job, const QString &socketPath)> closeJobEgress;
         // The MCP servers a persona's agents get (mcp.toml), read on the runtime thread at each
         // start; with its secrets, they make the agents' configuration (AgentConfig). Unset: none.
         // A file that cannot be used is a problem(): the persona starts without MCP servers.
@@ -199,6 +206,13 @@ public slots:
     void signIn(const QString &persona, const QStringList &login = {});
     // Ends a sign-in under way (its container is removed): signInFailed follows.
     void cancelSignIn(const QString &persona);
+    // One run of a scheduled job (PersonaRuntimeJobs.cpp): a fresh workspace of its repository's
+    // base branch and a fresh container of its persona where the job is the principal, running its
+    // agent headless (or its command), its output in `logPath` and read for tokens and cost; stopped
+    // at its timeout (from run.started, the setup included), at its hard budget, or by
+    // cancelJobRun. jobRunEnded follows once, whatever happens.
+    void runJob(const paddock::Run &run, const paddock::Job &job, const QString &logPath);
+    void cancelJobRun(qint64 runId);
 
 signals:
     void engineConnectionChanged(bool connected, const QString &description);
@@ -218,6 +232,8 @@ signals:
     void signInFailed(const QString &persona, const paddock::Error &error);
     // A credential the agent rewrote while it ran (a refreshed sign-in) went back to the keychain.
     void credentialKept(const QString &persona, const QString &secret);
+    // A job's run ended (runJob).
+    void jobRunEnded(qint64 runId, const paddock::RunOutcome &outcome);
 
 private:
     class Streams;
@@ -257,6 +273,21 @@ private:
     // Sign-in containers no sign-in of this runtime waits for (Paddock ended during one) go.
     void removeStaleSignIns();
     void keepRewritten(const QString &persona, EngineClient &client, const QString &container);
+    // A job's run, after its workspace is made: its sockets, secrets, then superviseJob on a thread.
+    struct JobRun;
+    void continueJob(const Run &run, const Job &job, const Persona &persona, const QStringList &command,
+                     std::optional<Persona::Agent::Kind> agent, std::shared_ptr<JobRun> state,
+                     const QDateTime &deadline, const QString &logPath, const Result<Workspace> &made);
+    // Blocking, on the run's thread: its container from start to end.
+    static RunOutcome superviseJob(EngineClient &client, const EngineClient::Version &version, bool rootless,
+                                   const Persona &persona, const struct JobContainer &spec, const Job &job,
+                                   std::optional<Persona::Agent::Kind> agent, std::shared_ptr<JobRun> state,
+                                   const QDateTime &deadline, const QString &logPath,
+                                   const QMap<QString, QByteArray> &files, const Options::SecretDelivery &deliver,
+                                   const QString &relay, const QString &entrypoint);
+    void endJob(qint64 runId, const RunOutcome &outcome);
+    // Paddock stops: every run is stopped and its thread waited for.
+    void endJobRuns();
 
     Options m_options;
     std::unique_ptr<PersonaStore> m_store;
@@ -286,6 +317,8 @@ private:
     QHash<QString, std::shared_ptr<std::atomic<bool>>> m_workspaceCancels; // workspaces being made
     QHash<QString, std::shared_ptr<std::atomic<bool>>> m_signIns;          // sign-ins under way
     std::unique_ptr<QThreadPool> m_signInPool; // one thread per sign-in, waiting for its login
+    QHash<qint64, std::shared_ptr<JobRun>> m_jobRuns; // job runs under way, by run id
+    std::unique_ptr<QThreadPool> m_jobPool;            // one thread per job run, waiting for it
     // The sign-ins delivered at each persona's last start (secret name → value): what a rewritten
     // credential is compared with.
     QHash<QString, QMap<QString, QByteArray>> m_signInDelivered;

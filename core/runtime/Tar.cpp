@@ -69,6 +69,11 @@ QByteArray end()
 
 std::optional<Header> firstHeader(const QByteArray &archive)
 {
+    return firstEntry(archive).transform([](const std::pair<Header, QByteArray> &e) { return e.first; });
+}
+
+std::optional<std::pair<Header, QByteArray>> firstEntry(const QByteArray &archive)
+{
     for (qsizetype at = 0; at + Block <= archive.size();) {
         const char *b = archive.constData() + at;
         if (std::memcmp(b + 257, "ustar", 5) != 0 || readOctal(b + 148, 8) != qint64(checksum(b)))
@@ -88,7 +93,9 @@ std::optional<Header> firstHeader(const QByteArray &archive)
         h.gid = int(readOctal(b + 116, 8));
         h.mtime = readOctal(b + 136, 12);
         h.type = type == '\0' ? '0' : type;
-        return h;
+        if (at + Block + size > archive.size())
+            return std::nullopt; // cut short
+        return std::pair{h, archive.mid(at + Block, size)};
     }
     return std::nullopt;
 }

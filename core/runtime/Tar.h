@@ -4,6 +4,7 @@
 #include <QString>
 
 #include <optional>
+#include <utility>
 
 namespace paddock::Tar {
 
@@ -29,5 +30,7 @@ QByteArray end();
 // The first real entry's header (PAX and GNU long-name records are skipped), if `archive` starts
 // with a valid ustar or GNU header; its checksum is verified.
 std::optional<Header> firstHeader(const QByteArray &archive);
+// The same with its data (a file's contents; none when the archive is cut short).
+std::optional<std::pair<Header, QByteArray>> firstEntry(const QByteArray &archive);
 
 } // namespace paddock::Tar

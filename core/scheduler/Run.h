@@ -75,6 +75,24 @@ struct Run
     bool operator==(const Run &) const = default;
 };
 
+// How a run ended, as its launcher tells the scheduler.
+struct RunOutcome
+{
+    Run::Status status = Run::Status::Failed; // Ok, Failed, Timeout, Budget, Cancelled, Interrupted
+    // A failure before the agent ran (no engine, image missing): retried within the slot.
+    bool transient = false;
+    int exitCode = -1;
+    QString reason;
+    qint64 inputTokens = 0;
+    qint64 outputTokens = 0;
+    qint64 cacheTokens = 0;
+    std::optional<double> costUsd;
+    QString result;
+    QString container;
+    QString workspace;
+};
+
 } // namespace paddock
 
 Q_DECLARE_METATYPE(paddock::Run)
+Q_DECLARE_METATYPE(paddock::RunOutcome)

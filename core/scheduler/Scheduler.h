@@ -24,23 +24,6 @@ public:
     virtual QDateTime now() const = 0; // UTC
 };
 
-// How a run ended, as its launcher tells the scheduler.
-struct RunOutcome
-{
-    Run::Status status = Run::Status::Failed; // Ok, Failed, Timeout, Budget, Cancelled, Interrupted
-    // A failure before the agent ran (no engine, image missing): retried within the slot.
-    bool transient = false;
-    int exitCode = -1;
-    QString reason;
-    qint64 inputTokens = 0;
-    qint64 outputTokens = 0;
-    qint64 cacheTokens = 0;
-    std::optional<double> costUsd;
-    QString result;
-    QString container;
-    QString workspace;
-};
-
 // Runs what the scheduler admits: a fresh container of the job's persona (JobRunner), or a test's
 // stand-in. launch() returns at once; the launcher calls Scheduler::finished later (never from
 // within launch() or cancel()), on the

@@ -79,9 +79,9 @@ QString SchedulerService::defaultLockPath()
         .filePath(QStringLiteral("paddock-%1-%2-scheduler.lock").arg(::getuid()).arg(QString::fromLatin1(hash)));
 }
 
-QString SchedulerService::socketPath() const
+QString SchedulerService::socketPathFor(const QString &lockPath)
 {
-    QString path = m_options.lockPath;
+    QString path = lockPath;
     if (path.endsWith(u".lock"_s))
         path.chop(5);
     return path + u".sock"_s;
@@ -183,10 +183,12 @@ void SchedulerService::becomeScheduler()
         emit problem(u"scheduler"_s, Error{Error::Code::Internal, Text::tr("nothing can run jobs"), {}, {}});
         return;
     }
-    m_launcher = m_options.launcher([this](qint64 id, const RunOutcome &outcome) {
-        if (m_scheduler)
-            m_scheduler->finished(id, outcome);
-    });
+    m_launcher = m_options.launcher(
+        [this](qint64 id, const RunOutcome &outcome) {
+            if (m_scheduler)
+                m_scheduler->finished(id, outcome);
+        },
+        *m_runs);
     m_scheduler = std::make_unique<Scheduler>(*m_runs, *m_options.clock, *m_launcher, m_options.scheduler);
     connect(m_scheduler.get(), &Scheduler::runChanged, this, &SchedulerService::onRunChanged);
     connect(m_scheduler.get(), &Scheduler::wakeupChanged, this, &SchedulerService::arm);
@@ -351,7 +353,30 @@ void SchedulerService::arm()
         QMutexLocker lock(&m_mutex);
         m_active = m_scheduler->active();
     }
+    publishSchedule();
     emit armed(at);
+}
+
+void SchedulerService::publishSchedule()
+{
+    if (!m_scheduler)
+        return;
+    QHash<QString, QDateTime> next;
+    QHash<QString, JobState> states;
+    for (const Job &job : std::as_const(m_jobs)) {
+        if (const auto slot = m_scheduler->nextSlot(job.name))
+            next.insert(job.name, *slot);
+        if (const auto state = m_scheduler->jobState(job.name))
+            states.insert(job.name, *state);
+    }
+    {
+        QMutexLocker lock(&m_mutex);
+        if (next == m_next && states == m_states)
+            return;
+        m_next = next;
+        m_states = states;
+    }
+    emit scheduleChanged();
 }
 
 void SchedulerService::onRunChanged(const Run &run)
@@ -604,6 +629,12 @@ QHash<QString, QDateTime> SchedulerService::nextRuns() const
 {
     QMutexLocker lock(&m_mutex);
     return m_next;
+}
+
+QHash<QString, JobState> SchedulerService::jobStates() const
+{
+    QMutexLocker lock(&m_mutex);
+    return m_states;
 }
 
 std::optional<Error> SchedulerService::jobsError() const

@@ -55,9 +55,10 @@ public:
         QString lockPath; // who schedules; its socket is beside it (empty: defaultLockPath())
         Scheduler::Options scheduler;
         // Runs what the scheduler admits; made on the service's thread when it starts to schedule.
-        // It reports each run's end with `finished`, on that thread.
+        // It reports each run's end with `finished`, on that thread, and writes each run's log where
+        // `runs` says (RunStore::logPath).
         using Finished = std::function<void(qint64 runId, const RunOutcome &outcome)>;
-        std::function<std::unique_ptr<RunLauncher>(Finished finished)> launcher;
+        std::function<std::unique_ptr<RunLauncher>(Finished finished, const RunStore &runs)> launcher;
         // The clock to schedule by (unset: the system's).
         const SchedulerClock *clock = nullptr;
         // Follow the machine's sleep and clock and zone changes (WallClock); off in some tests.
@@ -79,11 +80,17 @@ public:
     Role role() const;
     QList<Job> jobs() const;
     QList<Run> active() const;
-    // The next slot of each enabled job (as the scheduler, or this process, computes it).
+    // The next slot of each enabled job (as the scheduler, or this process, computes it), kept up
+    // to date after every tick; scheduleChanged() tells when it changed.
     QHash<QString, QDateTime> nextRuns() const;
+    // Each job's state as the scheduling process keeps it (failures in a row, the breaker's
+    // notification); empty while observing.
+    QHash<QString, JobState> jobStates() const;
     // The last error reading jobs.json (its file:line:column), if it cannot be used now.
     std::optional<Error> jobsError() const;
-    QString socketPath() const;
+    QString socketPath() const { return socketPathFor(m_options.lockPath); }
+    // The socket beside a lock (paddockctl job run talks to it): the lock's path with .sock.
+    static QString socketPathFor(const QString &lockPath);
 
     // Asked of the run history on the service's thread (any thread may call); `done` runs on
     // `context`'s thread (not at all when it is gone). The newest first; `job` empty: every job's.
@@ -118,6 +125,8 @@ signals:
     void requestFailed(const QString &job, const paddock::Error &error);
     // The wall-clock timer was armed (none: nothing to do); for the status line and tests.
     void armed(const std::optional<QDateTime> &at);
+    // nextRuns() or jobStates() changed (a tick, a run's end).
+    void scheduleChanged();
 
 private:
     class Peer;
@@ -135,6 +144,7 @@ private:
     void onDisableRequested(const QString &job, const QString &reason);
     void audit(const Run &run);
     void publishJobs();
+    void publishSchedule(); // m_next and m_states from the scheduler
     void setRole(Role role);
     void editJobs(const QString &job, const std::function<Result<void>(JobStore &)> &edit);
     void sendToScheduler(const QJsonObject &message, const QString &job);
@@ -160,6 +170,7 @@ private:
     QList<Job> m_jobsSnapshot;
     QList<Run> m_active;
     QHash<QString, QDateTime> m_next;
+    QHash<QString, JobState> m_states;
     std::optional<Error> m_jobsError;
 };
 

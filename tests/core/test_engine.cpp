@@ -75,7 +75,7 @@ private slots:
         Journal journal;
         Engine engine;
         engine.addService(std::make_unique<RecordingService>(QStringLiteral("mcp"), journal));
-        engine.addService(std::make_unique<RecordingService>(QStringLiteral("scheduler"), journal));
+        engine.addService(std::make_unique<RecordingService>(QStringLiteral("briefing"), journal));
         QSignalSpy states(&engine, &Engine::stateChanged);
         QCOMPARE(engine.state(), Engine::State::Stopped);
         engine.start();
@@ -84,8 +84,8 @@ private slots:
         QCOMPARE(engine.threadNames(),
                  (QStringList{QStringLiteral("paddock-config"), QStringLiteral("paddock-audit"),
                               QStringLiteral("paddock-policy"), QStringLiteral("paddock-proxy"),
-                              QStringLiteral("paddock-runtime"), QStringLiteral("paddock-mcp"),
-                              QStringLiteral("paddock-scheduler")}));
+                              QStringLiteral("paddock-runtime"), QStringLiteral("paddock-scheduler"),
+                              QStringLiteral("paddock-mcp"), QStringLiteral("paddock-briefing")}));
         const QStringList os = osThreadNames();
         QVERIFY2(os.contains(QStringLiteral("paddock-audit")) &&
                      os.contains(QStringLiteral("paddock-config")) &&
@@ -93,12 +93,12 @@ private slots:
                      os.contains(QStringLiteral("paddock-proxy-1")),
                  qPrintable(os.join(QLatin1Char(','))));
         QVERIFY(journal.events.contains(QStringLiteral("start mcp on paddock-mcp")));
-        QVERIFY(journal.events.contains(QStringLiteral("start scheduler on paddock-scheduler")));
+        QVERIFY(journal.events.contains(QStringLiteral("start briefing on paddock-briefing")));
 
         engine.stop();
         QCOMPARE(engine.state(), Engine::State::Stopped);
         const int stopScheduler =
-            int(journal.events.indexOf(QStringLiteral("stop scheduler on paddock-scheduler")));
+            int(journal.events.indexOf(QStringLiteral("stop briefing on paddock-briefing")));
         const int stopMcp = int(journal.events.indexOf(QStringLiteral("stop mcp on paddock-mcp")));
         QVERIFY(stopScheduler >= 0 && stopMcp > stopScheduler); // reverse order of start
         // QThread::wait() returns before the kernel has reaped the thread: give it a moment.

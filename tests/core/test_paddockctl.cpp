@@ -84,7 +84,8 @@ private slots:
             {u"image"_s, u"build"_s, u"status"_s},
             {u"proxy"_s, u"listen"_s, u"status"_s},
             {u"schedule"_s, u"next"_s},
-            {u"job"_s, u"list"_s, u"show"_s, u"add"_s, u"edit"_s, u"remove"_s, u"enable"_s, u"disable"_s},
+            {u"job"_s, u"list"_s, u"show"_s, u"add"_s, u"edit"_s, u"remove"_s, u"enable"_s, u"disable"_s,
+             u"run"_s, u"history"_s},
         };
         QStringList groupNames;
         for (const QStringList &group : groups)
@@ -353,6 +354,39 @@ private slots:
         QCOMPARE(p.exitStatus(), QProcess::NormalExit);
         QCOMPARE(p.exitCode(), 0);
         QVERIFY2(out.contains("stopped"), out.constData());
+    }
+
+    // Two engines on one configuration (the systemd service and a second serve, or the app): one
+    // runs the jobs, the other follows it, and takes over the moment it ends.
+    void twoServesRunTheJobsOnce()
+    {
+        QTemporaryDir config;
+        const auto serve = [&](QProcess &p) {
+            p.start(ctl(), {QStringLiteral("--config-dir"), config.path(), QStringLiteral("serve")});
+            return p.waitForStarted();
+        };
+        const auto waitFor = [](QProcess &p, QByteArray &out, const QByteArray &text) {
+            QElapsedTimer clock;
+            clock.start();
+            while (!out.contains(text) && clock.elapsed() < 15000) {
+                p.waitForReadyRead(200);
+                out += p.readAllStandardOutput();
+            }
+            return out.contains(text);
+        };
+        QProcess first, second;
+        QByteArray out1, out2;
+        QVERIFY(serve(first));
+        QVERIFY2(waitFor(first, out1, "running the jobs of this configuration"), out1.constData());
+        QVERIFY(serve(second));
+        QVERIFY2(waitFor(second, out2, "another Paddock runs the jobs; following it"), out2.constData());
+        QVERIFY(!out2.contains("running the jobs of this configuration"));
+        ::kill(pid_t(first.processId()), SIGTERM);
+        QVERIFY(first.waitForFinished(10000));
+        QVERIFY2(waitFor(second, out2, "running the jobs of this configuration"), out2.constData());
+        ::kill(pid_t(second.processId()), SIGTERM);
+        QVERIFY(second.waitForFinished(10000));
+        QCOMPARE(second.exitCode(), 0);
     }
 
     void serveReportsABrokenSettingsFileButRuns()

@@ -81,7 +81,7 @@ class TestSchedulerService : public QObject
         o.lockPath = m_dir.filePath(u"run/scheduler.lock"_s);
         o.followSystem = false;
         o.takeOverRetry = std::chrono::milliseconds(200);
-        o.launcher = [this](SchedulerService::Options::Finished finished) {
+        o.launcher = [this](SchedulerService::Options::Finished finished, const RunStore &) {
             return std::make_unique<QuickLauncher>(std::move(finished), &m_outcomes);
         };
         return o;
@@ -238,9 +238,13 @@ private slots:
         QVERIFY(store.load());
         QCOMPARE(store.find(u"flaky"_s)->enabled, false);
         QCOMPARE(store.find(u"flaky"_s)->disabledReason, disabled.first().at(1).toString());
+        QCOMPARE(s->jobStates().value(u"flaky"_s).failures, 3);
+        QVERIFY(s->jobStates().value(u"flaky"_s).notified);
+        QVERIFY(observer->jobStates().isEmpty()); // the scheduling process keeps it
         // Enabled again from the observer (an edit of the file): the count starts over.
         observer->setJobEnabled(u"flaky"_s, true);
         QTRY_VERIFY_WITH_TIMEOUT(s->jobs().size() == 2 && s->jobs().at(1).enabled, 5000);
+        QTRY_COMPARE(s->jobStates().value(u"flaky"_s).failures, 0);
         observer->stop();
         s->stop();
     }

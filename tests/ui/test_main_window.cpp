@@ -64,7 +64,7 @@ private slots:
         QCOMPARE(w->windowTitle(), QStringLiteral("Paddock"));
         QCOMPARE(w->pageIds(),
                  (QStringList{QStringLiteral("dashboard"), QStringLiteral("personas"),
-                              QStringLiteral("secrets"), QStringLiteral("mcp"), QStringLiteral("policies"),
+                              QStringLiteral("secrets"), QStringLiteral("mcp"), QStringLiteral("jobs"), QStringLiteral("policies"),
                               QStringLiteral("audit"), QStringLiteral("log")}));
         QCOMPARE(w->currentPageId(), QStringLiteral("dashboard")); // the first page
         QVERIFY(w->showPage(QStringLiteral("log")));
