@@ -18,6 +18,8 @@
 #include "runtime/EngineClient.h"
 #include "runtime/PersonaContainer.h"
 #include "runtime/PersonaRuntime.h"
+#include "scheduler/JobStore.h"
+#include "scheduler/SchedulerService.h"
 #include "secrets/SecretStore.h"
 
 #include <QDirIterator>
@@ -112,14 +114,15 @@ class TestAgentE2e : public QObject
         QMetaObject::invokeMethod(runtime, [runtime, call] { call(runtime); });
     }
 
-    QList<AuditEvent> audit(const QString &action = {})
+    // The persona's events (or those of `persona`: a job's are "job:<job>").
+    QList<AuditEvent> audit(const QString &action = {}, const QString &persona = {})
     {
         QList<AuditEvent> out;
         auto reader = AuditReader::open(m_data + QStringLiteral("/audit.db"));
         if (!reader)
             return out;
         AuditFilter filter;
-        filter.persona = m_persona.name;
+        filter.persona = persona.isEmpty() ? m_persona.name : persona;
         auto events = reader->after(0, filter, 10000);
         for (const AuditEvent &e : events ? *events : AuditBatch{})
             if (action.isEmpty() || e.action == action)
@@ -450,6 +453,55 @@ when { resource.name == "%1" && resource.port == %2 };
             pushAllowed |=
                 e.resource.contains(QStringLiteral("ai/e2e")) && e.decision == AuditEvent::Decision::Allow;
         QVERIFY(pushAllowed);
+    }
+
+    // The same agent as a scheduled job's run: a fresh container of the persona on a fresh copy,
+    // Claude Code headless (stream-json), the job as the principal of its connections and pushes;
+    // its tokens and cost come from Claude's own JSON into the run's history.
+    void aJobRunsClaudeCodeHeadless()
+    {
+        Job job;
+        job.name = QStringLiteral("nightly-e2e");
+        job.persona = m_persona.name;
+        job.repository = m_original;
+        job.prompt = QStringLiteral("RUN: echo written by the job > job.txt && git add job.txt && "
+                                    "git -c user.name=Job -c user.email=job@example.org commit -qm job && "
+                                    "git push local HEAD 2>&1; echo push-rc=$?");
+        job.schedule = QStringLiteral("0 3 1 1 *");
+        job.timeZone = QStringLiteral("UTC");
+        job.timeoutMinutes = 10;
+        job.hardCostUsd = 5;
+        JobStore jobs(m_config + QStringLiteral("/jobs.json"));
+        QVERIFY(jobs.load());
+        QVERIFY(jobs.add(job));
+        SchedulerService *scheduler = m_engine->scheduler();
+        QTRY_VERIFY_WITH_TIMEOUT(!scheduler->jobs().isEmpty(), 10000); // it follows the file
+        QSignalSpy runs(scheduler, &SchedulerService::runChanged);
+        QMetaObject::invokeMethod(scheduler, [scheduler, name = job.name] { scheduler->runNow(name); });
+        QTRY_VERIFY_WITH_TIMEOUT(!runs.isEmpty() && runs.last().first().value<Run>().isFinal(), 300000);
+        const Run run = runs.last().first().value<Run>();
+        QFile log(m_data + QStringLiteral("/runs/%1.log").arg(run.id));
+        QVERIFY(log.open(QIODevice::ReadOnly));
+        const QByteArray text = log.readAll();
+        QVERIFY2(run.status == Run::Status::Ok, qPrintable(run.reason + u'\n' + QString::fromUtf8(text.right(4000))));
+        QVERIFY2(run.result.startsWith(QStringLiteral("DONE: ")) && run.result.contains(QStringLiteral("push-rc=0")),
+                 qPrintable(run.result));
+        QVERIFY2(run.inputTokens > 0 && run.outputTokens > 0, qPrintable(QString::number(run.outputTokens)));
+        QVERIFY(run.costUsd && *run.costUsd > 0);
+        QVERIFY(text.contains("\"type\":\"result\"")); // Claude's own stream, in the log
+        // Its branch in the mirror, pushed as the job; the model API reached as the job.
+        const QString branch = m_persona.name + QStringLiteral("/job-nightly-e2e-%1").arg(run.id);
+        QCOMPARE(git(m_workspace.mirror, {QStringLiteral("show"), branch + QStringLiteral(":job.txt")}),
+                 QStringLiteral("written by the job"));
+        bool asJob = false, modelAsJob = false;
+        for (const AuditEvent &e : audit(QStringLiteral("git.push"), QStringLiteral("job:nightly-e2e")))
+            asJob |= e.persona == QStringLiteral("job:nightly-e2e") && e.decision == AuditEvent::Decision::Allow;
+        for (const AuditEvent &e : audit(QStringLiteral("connect"), QStringLiteral("job:nightly-e2e")))
+            modelAsJob |= e.persona == QStringLiteral("job:nightly-e2e") && e.resource.contains(ModelAddress) &&
+                          e.decision == AuditEvent::Decision::Allow;
+        QVERIFY(asJob);
+        QVERIFY(modelAsJob);
+        QVERIFY(!m_client->inspectContainer(jobContainerName(QStringLiteral("job.nightly-e2e.%1").arg(run.id))));
     }
 
     void pushToMainIsRefused()
