@@ -223,6 +223,109 @@
     </message>
 </context>
 <context>
+    <name>paddock::AgentOutput</name>
+    <message>
+        <source>a line of more than %1 MiB was skipped</source>
+        <translation>eine Zeile mit mehr als %1 MiB wurde übersprungen</translation>
+    </message>
+    <message>
+        <source>%1 ended without reporting how its run went</source>
+        <translation>%1 wurde beendet, ohne zu melden, wie sein Lauf verlief</translation>
+    </message>
+    <message>
+        <source>a request to the model failed (%1), retrying: attempt %2 of %3</source>
+        <translation>eine Anfrage an das Modell ist fehlgeschlagen (%1), neuer Versuch: Versuch %2 von %3</translation>
+    </message>
+    <message>
+        <source>Claude Code reported an error</source>
+        <translation>Claude Code hat einen Fehler gemeldet</translation>
+    </message>
+    <message>
+        <source>Codex reported that its turn failed</source>
+        <translation>Codex hat gemeldet, dass sein Durchgang fehlgeschlagen ist</translation>
+    </message>
+    <message>
+        <source>%1 (failed: %2)</source>
+        <translation>%1 (fehlgeschlagen: %2)</translation>
+    </message>
+    <message>
+        <source>opencode&apos;s model stopped early (%1)</source>
+        <translation>das Modell von opencode hat vorzeitig aufgehört (%1)</translation>
+    </message>
+    <message>
+        <source>opencode reported an error</source>
+        <translation>opencode hat einen Fehler gemeldet</translation>
+    </message>
+    <message>
+        <source>a request to the model failed (%1), retrying</source>
+        <translation>eine Anfrage an das Modell ist fehlgeschlagen (%1), neuer Versuch</translation>
+    </message>
+    <message>
+        <source>Copilot CLI reported an error (%1)</source>
+        <translation>Copilot CLI hat einen Fehler gemeldet (%1)</translation>
+    </message>
+    <message>
+        <source>Copilot CLI ended with exit code %1</source>
+        <translation>Copilot CLI wurde mit Exit-Code %1 beendet</translation>
+    </message>
+    <message>
+        <source>Copilot CLI ended without an exit code</source>
+        <translation>Copilot CLI wurde ohne Exit-Code beendet</translation>
+    </message>
+    <message>
+        <source>Copilot CLI&apos;s usage report is not a JSON object (%1 at byte %2)</source>
+        <translation>der Nutzungsbericht von Copilot CLI ist kein JSON-Objekt (%1 bei Byte %2)</translation>
+    </message>
+    <message>
+        <source>Copilot CLI&apos;s usage report has no token counts (modelMetrics)</source>
+        <translation>der Nutzungsbericht von Copilot CLI enthält keine Token-Zahlen (modelMetrics)</translation>
+    </message>
+    <message>
+        <source>the %1 agent has no headless mode to run a prompt in</source>
+        <translation>der Agent %1 hat keinen Modus ohne Oberfläche, in dem er einen Prompt ausführen könnte</translation>
+    </message>
+    <message>
+        <source>Choose Claude Code, Codex, opencode or Copilot CLI for a job with a prompt.</source>
+        <translation>Wählen Sie Claude Code, Codex, opencode oder Copilot CLI für einen Job mit Prompt.</translation>
+    </message>
+    <message>
+        <source>the prompt is empty</source>
+        <translation>der Prompt ist leer</translation>
+    </message>
+    <message>
+        <source>the prompt contains a NUL character, which no command line can</source>
+        <translation>der Prompt enthält ein NUL-Zeichen, das keine Befehlszeile aufnehmen kann</translation>
+    </message>
+    <message>
+        <source>the prompt is %1 KiB, more than the %2 KiB one argument of a command may have</source>
+        <translation>der Prompt ist %1 KiB groß, mehr als die %2 KiB, die ein einzelnes Argument eines Befehls haben darf</translation>
+    </message>
+    <message>
+        <source>Put the long part in a file of the repository and ask the agent to read it.</source>
+        <translation>Legen Sie den langen Teil in eine Datei des Repositorys und bitten Sie den Agenten, sie zu lesen.</translation>
+    </message>
+    <message>
+        <source>&quot;%1&quot; is not a model name</source>
+        <translation>„%1“ ist kein Modellname</translation>
+    </message>
+    <message>
+        <source>the %1 agent has no reasoning effort to set</source>
+        <translation>der Agent %1 hat keinen einstellbaren Denkaufwand</translation>
+    </message>
+    <message>
+        <source>the effort &quot;%1&quot; is not one of %2</source>
+        <translation>der Aufwand „%1“ ist keiner von %2</translation>
+    </message>
+    <message>
+        <source>the cost limit must be a positive number of dollars</source>
+        <translation>die Kostengrenze muss ein positiver Dollarbetrag sein</translation>
+    </message>
+    <message>
+        <source>no headless command for the %1 agent</source>
+        <translation>kein Befehl ohne Oberfläche für den Agenten %1</translation>
+    </message>
+</context>
+<context>
     <name>paddock::AtomicFile</name>
     <message>
         <source>cannot create the folder</source>
@@ -1334,6 +1437,10 @@
         <source>MCP servers</source>
         <translation>MCP-Server</translation>
     </message>
+    <message>
+        <source>Jobs</source>
+        <translation>Jobs</translation>
+    </message>
 </context>
 <context>
     <name>paddock::EgressProxy</name>
@@ -2037,6 +2144,342 @@ Der Bau erstellt ein minimales Debian-13-System mit git, OpenSSH-Client und -Ser
     </message>
 </context>
 <context>
+    <name>paddock::JobEditDialog</name>
+    <message>
+        <source>The agent, with a &amp;prompt</source>
+        <translation>Der &amp;Agent, mit einem Prompt</translation>
+    </message>
+    <message>
+        <source>A co&amp;mmand instead of an agent</source>
+        <translation>Ein Be&amp;fehl statt eines Agenten</translation>
+    </message>
+    <message>
+        <source> min</source>
+        <translation> min</translation>
+    </message>
+    <message>
+        <source>no limit</source>
+        <translation>unbegrenzt</translation>
+    </message>
+    <message>
+        <source>US$</source>
+        <translation>US$</translation>
+    </message>
+    <message>
+        <source>&amp;Enabled: runs on its schedule</source>
+        <translation>A&amp;ktiviert: läuft nach seinem Zeitplan</translation>
+    </message>
+    <message>
+        <source>New job</source>
+        <translation>Neuer Job</translation>
+    </message>
+    <message>
+        <source>Edit job %1</source>
+        <translation>Job %1 bearbeiten</translation>
+    </message>
+    <message>
+        <source>nightly-tests: lowercase letters, digits, hyphens</source>
+        <translation>nightly-tests: Kleinbuchstaben, Ziffern, Bindestriche</translation>
+    </message>
+    <message>
+        <source>/home/you/src/app: a git repository on this computer</source>
+        <translation>/home/you/src/app: ein Git-Repository auf diesem Computer</translation>
+    </message>
+    <message>
+        <source>&amp;Browse…</source>
+        <translation>&amp;Durchsuchen …</translation>
+    </message>
+    <message>
+        <source>What the agent is asked to do, e.g. &quot;Fix the flaky tests and push a branch&quot;</source>
+        <translation>Was der Agent tun soll, z. B. „Repariere die wackeligen Tests und pushe einen Branch“</translation>
+    </message>
+    <message>
+        <source>make -k test</source>
+        <translation>make -k test</translation>
+    </message>
+    <message>
+        <source>The persona&apos;s</source>
+        <translation>Vorgabe der Persona</translation>
+    </message>
+    <message>
+        <source>the persona&apos;s</source>
+        <translation>Vorgabe der Persona</translation>
+    </message>
+    <message>
+        <source>30 2 * * 1-5, @daily, or &quot;on start&quot;</source>
+        <translation>30 2 * * 1-5, @daily oder „on start“</translation>
+    </message>
+    <message>
+        <source>Skip the new run while one still runs</source>
+        <translation>Den neuen Lauf überspringen, solange noch einer läuft</translation>
+    </message>
+    <message>
+        <source>Run both</source>
+        <translation>Beide ausführen</translation>
+    </message>
+    <message>
+        <source>Cancel the running one, start the new one</source>
+        <translation>Den laufenden abbrechen, den neuen starten</translation>
+    </message>
+    <message>
+        <source>Skip them (recorded as missed)</source>
+        <translation>Überspringen (als verpasst vermerkt)</translation>
+    </message>
+    <message>
+        <source>Run once for all of them</source>
+        <translation>Einmal für alle ausführen</translation>
+    </message>
+    <message>
+        <source>Run each of them, up to a limit</source>
+        <translation>Jeden einzeln ausführen, bis zu einer Grenze</translation>
+    </message>
+    <message>
+        <source>What runs</source>
+        <translation>Was ausgeführt wird</translation>
+    </message>
+    <message>
+        <source>&amp;Name:</source>
+        <translation>&amp;Name:</translation>
+    </message>
+    <message>
+        <source>&amp;Persona:</source>
+        <translation>&amp;Persona:</translation>
+    </message>
+    <message>
+        <source>&amp;Repository:</source>
+        <translation>&amp;Repository:</translation>
+    </message>
+    <message>
+        <source>&amp;Base branch:</source>
+        <translation>&amp;Basis-Branch:</translation>
+    </message>
+    <message>
+        <source>A&amp;gent:</source>
+        <translation>A&amp;gent:</translation>
+    </message>
+    <message>
+        <source>M&amp;odel:</source>
+        <translation>M&amp;odell:</translation>
+    </message>
+    <message>
+        <source>E&amp;ffort:</source>
+        <translation>Auf&amp;wand:</translation>
+    </message>
+    <message>
+        <source>When</source>
+        <translation>Wann</translation>
+    </message>
+    <message>
+        <source>&amp;Schedule:</source>
+        <translation>&amp;Zeitplan:</translation>
+    </message>
+    <message>
+        <source>&amp;Time zone:</source>
+        <translation>Zei&amp;tzone:</translation>
+    </message>
+    <message>
+        <source>Next runs:</source>
+        <translation>Nächste Läufe:</translation>
+    </message>
+    <message>
+        <source>Limits and rules</source>
+        <translation>Grenzen und Regeln</translation>
+    </message>
+    <message>
+        <source>T&amp;imeout:</source>
+        <translation>Zeitl&amp;imit:</translation>
+    </message>
+    <message>
+        <source>Tokens, warn at:</source>
+        <translation>Tokens, warnen ab:</translation>
+    </message>
+    <message>
+        <source>Tokens, stop at:</source>
+        <translation>Tokens, anhalten bei:</translation>
+    </message>
+    <message>
+        <source>Cost, warn at:</source>
+        <translation>Kosten, warnen ab:</translation>
+    </message>
+    <message>
+        <source>Cost, stop at:</source>
+        <translation>Kosten, anhalten bei:</translation>
+    </message>
+    <message>
+        <source>When the last run still &amp;runs:</source>
+        <translation>Wenn der letzte Lauf noch &amp;läuft:</translation>
+    </message>
+    <message>
+        <source>Runs &amp;missed while off:</source>
+        <translation>&amp;Verpasste Läufe (Paddock aus):</translation>
+    </message>
+    <message>
+        <source>At most, &amp;caught up:</source>
+        <translation>&amp;Höchstens nachgeholt:</translation>
+    </message>
+    <message>
+        <source>Too &amp;late after:</source>
+        <translation>Zu &amp;spät nach:</translation>
+    </message>
+    <message>
+        <source>Re&amp;tries (engine away):</source>
+        <translation>Wied&amp;erholungen (ohne Container-Dienst):</translation>
+    </message>
+    <message>
+        <source>&amp;Disable after failures in a row:</source>
+        <translation>Deaktivieren na&amp;ch Fehlschlägen in Folge:</translation>
+    </message>
+    <message>
+        <source>A missed run later than this is not caught up, whatever the rule says.</source>
+        <translation>Ein verpasster Lauf, der mehr als diese Zeit zu spät wäre, wird nicht nachgeholt, gleich was die Regel sagt.</translation>
+    </message>
+    <message>
+        <source>Retries of a failure that is not the job&apos;s own (no container engine), within its slot.</source>
+        <translation>Wiederholungen nach einem Fehlschlag, den nicht der Job selbst verursacht hat (kein Container-Dienst), innerhalb seines Zeitfensters.</translation>
+    </message>
+    <message>
+        <source>The job&apos;s repository</source>
+        <translation>Das Repository des Jobs</translation>
+    </message>
+    <message>
+        <source>Disabled: %1</source>
+        <translation>Deaktiviert: %1</translation>
+    </message>
+    <message>
+        <source>disabled by you</source>
+        <translation>von Ihnen deaktiviert</translation>
+    </message>
+    <message>
+        <source>Give a schedule, e.g. 30 2 * * 1-5 (02:30 on weekdays).</source>
+        <translation>Geben Sie einen Zeitplan an, z. B. 30 2 * * 1-5 (montags bis freitags um 02:30).</translation>
+    </message>
+    <message>
+        <source>When Paddock starts</source>
+        <translation>Beim Start von Paddock</translation>
+    </message>
+    <message>
+        <source>Never: no such time in the next 50 years</source>
+        <translation>Nie: kein solcher Zeitpunkt in den nächsten 50 Jahren</translation>
+    </message>
+    <message>
+        <source>No more</source>
+        <translation>Keine weiteren</translation>
+    </message>
+    <message>
+        <source>another job is named &quot;%1&quot;</source>
+        <translation>ein anderer Job heißt bereits „%1“</translation>
+    </message>
+    <message>
+        <source>there is no persona &quot;%1&quot;</source>
+        <translation>es gibt keine Persona „%1“</translation>
+    </message>
+</context>
+<context>
+    <name>paddock::JobLauncher</name>
+    <message>
+        <source>Paddock is stopping</source>
+        <translation>Paddock wird beendet</translation>
+    </message>
+</context>
+<context>
+    <name>paddock::JobListModel</name>
+    <message>
+        <source>Job</source>
+        <translation>Job</translation>
+    </message>
+    <message>
+        <source>Schedule</source>
+        <translation>Zeitplan</translation>
+    </message>
+    <message>
+        <source>Next run</source>
+        <translation>Nächster Lauf</translation>
+    </message>
+    <message>
+        <source>Last run</source>
+        <translation>Letzter Lauf</translation>
+    </message>
+    <message>
+        <source>Failures in a row</source>
+        <translation>Fehlschläge in Folge</translation>
+    </message>
+    <message>
+        <source>Enabled</source>
+        <translation>Aktiviert</translation>
+    </message>
+    <message>
+        <source>%1 (%2)</source>
+        <translation>%1 (%2)</translation>
+    </message>
+    <message>
+        <source>not while disabled</source>
+        <translation>nicht, solange deaktiviert</translation>
+    </message>
+    <message>
+        <source>when Paddock starts</source>
+        <translation>beim Start von Paddock</translation>
+    </message>
+    <message>
+        <source>never</source>
+        <translation>nie</translation>
+    </message>
+    <message>
+        <source>Persona %1 on %2 (branch %3)</source>
+        <translation>Persona %1 auf %2 (Branch %3)</translation>
+    </message>
+    <message>
+        <source>In the job&apos;s time zone, %1</source>
+        <translation>In der Zeitzone des Jobs, %1</translation>
+    </message>
+    <message>
+        <source>never ran</source>
+        <translation>noch nie gelaufen</translation>
+    </message>
+    <message>
+        <source>Run %1: %2
+Ended %3</source>
+        <translation>Lauf %1: %2
+Beendet %3</translation>
+    </message>
+    <message numerus="yes">
+        <source>%n failure(s) in a row; the job is disabled at %1</source>
+        <translation>
+            <numerusform>%n Fehlschlag in Folge; der Job wird bei %1 deaktiviert</numerusform>
+            <numerusform>%n Fehlschläge in Folge; der Job wird bei %1 deaktiviert</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>yes</source>
+        <translation>ja</translation>
+    </message>
+    <message>
+        <source>no</source>
+        <translation>nein</translation>
+    </message>
+    <message>
+        <source>no: %1</source>
+        <translation>nein: %1</translation>
+    </message>
+</context>
+<context>
+    <name>paddock::JobNotifier</name>
+    <message>
+        <source>Job %1 keeps failing</source>
+        <translation>Job %1 schlägt wiederholt fehl</translation>
+    </message>
+    <message numerus="yes">
+        <source>%n failure(s) in a row; the last (run %1): %2</source>
+        <translation>
+            <numerusform>%n Fehlschlag in Folge; der letzte (Lauf %1): %2</numerusform>
+            <numerusform>%n Fehlschläge in Folge; der letzte (Lauf %1): %2</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>Job %1 was disabled</source>
+        <translation>Job %1 wurde deaktiviert</translation>
+    </message>
+</context>
+<context>
     <name>paddock::JobStore</name>
     <message>
         <source>job &quot;%1&quot;: %2</source>
@@ -2093,10 +2536,6 @@ Der Bau erstellt ein minimales Debian-13-System mit git, OpenSSH-Client und -Ser
     <message>
         <source>the timeout must be from 1 minute to 7 days (10080)</source>
         <translation>das Zeitlimit muss zwischen 1 Minute und 7 Tagen (10080) liegen</translation>
-    </message>
-    <message>
-        <source>budgets cannot be negative (0 means no limit)</source>
-        <translation>Budgets können nicht negativ sein (0 bedeutet keine Grenze)</translation>
     </message>
     <message>
         <source>a soft limit above its hard limit would never warn</source>
@@ -2213,6 +2652,137 @@ Der Bau erstellt ein minimales Debian-13-System mit git, OpenSSH-Client und -Ser
     <message>
         <source>the effort &quot;%1&quot; is not one of %2</source>
         <translation>der Aufwand „%1“ ist keiner von %2</translation>
+    </message>
+    <message>
+        <source>budgets are from 0 (no limit) to 10^12 tokens and 10^6 USD</source>
+        <translation>Budgets reichen von 0 (keine Grenze) bis 10^12 Tokens und 10^6 USD</translation>
+    </message>
+</context>
+<context>
+    <name>paddock::JobsPage</name>
+    <message>
+        <source>to come</source>
+        <translation>kommend</translation>
+    </message>
+    <message>
+        <source>the slot it was due</source>
+        <translation>der Termin, zu dem er fällig war</translation>
+    </message>
+    <message>
+        <source>&amp;New job…</source>
+        <translation>&amp;Neuer Job …</translation>
+    </message>
+    <message>
+        <source>&amp;Run now</source>
+        <translation>&amp;Jetzt ausführen</translation>
+    </message>
+    <message>
+        <source>&amp;Pause</source>
+        <translation>&amp;Anhalten</translation>
+    </message>
+    <message>
+        <source>&amp;Edit…</source>
+        <translation>&amp;Bearbeiten …</translation>
+    </message>
+    <message>
+        <source>D&amp;uplicate…</source>
+        <translation>D&amp;uplizieren …</translation>
+    </message>
+    <message>
+        <source>&amp;Delete…</source>
+        <translation>&amp;Löschen …</translation>
+    </message>
+    <message>
+        <source>Hours</source>
+        <translation>Stunden</translation>
+    </message>
+    <message>
+        <source>Six hours across (ctrl+wheel zooms)</source>
+        <translation>Sechs Stunden Breite (Strg+Mausrad zoomt)</translation>
+    </message>
+    <message>
+        <source>Day</source>
+        <translation>Tag</translation>
+    </message>
+    <message>
+        <source>A day across</source>
+        <translation>Ein Tag Breite</translation>
+    </message>
+    <message>
+        <source>Week</source>
+        <translation>Woche</translation>
+    </message>
+    <message>
+        <source>A week across</source>
+        <translation>Eine Woche Breite</translation>
+    </message>
+    <message>
+        <source>Today</source>
+        <translation>Heute</translation>
+    </message>
+    <message>
+        <source>Back to now</source>
+        <translation>Zurück zu jetzt</translation>
+    </message>
+    <message>
+        <source>Timeline:</source>
+        <translation>Zeitleiste:</translation>
+    </message>
+    <message>
+        <source>The scheduler is not running: jobs can be neither shown nor run.</source>
+        <translation>Der Zeitplaner läuft nicht: Jobs können weder angezeigt noch ausgeführt werden.</translation>
+    </message>
+    <message>
+        <source>%1 was disabled: %2</source>
+        <translation>%1 wurde deaktiviert: %2</translation>
+    </message>
+    <message>
+        <source>%1: %2</source>
+        <translation>%1: %2</translation>
+    </message>
+    <message>
+        <source>Starting the scheduler…</source>
+        <translation>Der Zeitplaner wird gestartet …</translation>
+    </message>
+    <message>
+        <source>Scheduling here: this Paddock runs the jobs.</source>
+        <translation>Zeitplanung hier: Dieses Paddock führt die Jobs aus.</translation>
+    </message>
+    <message>
+        <source>Following the scheduler of another Paddock (paddockctl serve): it runs the jobs, and what you do here is sent to it.</source>
+        <translation>Folgt dem Zeitplaner eines anderen Paddock (paddockctl serve): Es führt die Jobs aus, und was Sie hier tun, wird dorthin gesendet.</translation>
+    </message>
+    <message>
+        <source>The jobs file cannot be used; the jobs go on as they were.</source>
+        <translation>Die Jobs-Datei kann nicht verwendet werden; die Jobs laufen weiter wie bisher.</translation>
+    </message>
+    <message>
+        <source>The history of %1 could not be read: %2</source>
+        <translation>Der Verlauf von %1 konnte nicht gelesen werden: %2</translation>
+    </message>
+    <message>
+        <source>The run history could not be read: %1</source>
+        <translation>Der Verlauf der Läufe konnte nicht gelesen werden: %1</translation>
+    </message>
+    <message>
+        <source>Res&amp;ume</source>
+        <translation>F&amp;ortsetzen</translation>
+    </message>
+    <message>
+        <source>%1: asked to run now.</source>
+        <translation>%1: sofortige Ausführung angefordert.</translation>
+    </message>
+    <message>
+        <source>Delete job</source>
+        <translation>Job löschen</translation>
+    </message>
+    <message>
+        <source>Delete the job &quot;%1&quot;? Its runs stay in the history.</source>
+        <translation>Den Job „%1“ löschen? Seine Läufe bleiben im Verlauf.</translation>
+    </message>
+    <message>
+        <source>&amp;Delete</source>
+        <translation>&amp;Löschen</translation>
     </message>
 </context>
 <context>
@@ -3275,6 +3845,112 @@ Der Bau erstellt ein minimales Debian-13-System mit git, OpenSSH-Client und -Ser
         <source>looking up the image %1: the engine answered %2</source>
         <translation>Abfrage des Images %1: die Engine antwortete %2</translation>
     </message>
+    <message>
+        <source>%1 tokens</source>
+        <translation>%1 Tokens</translation>
+    </message>
+    <message>
+        <source> or </source>
+        <translation> oder </translation>
+    </message>
+    <message>
+        <source>its persona %1 does not exist</source>
+        <translation>seine Persona %1 existiert nicht</translation>
+    </message>
+    <message>
+        <source>no container engine answers: %1</source>
+        <translation>kein Container-Dienst antwortet: %1</translation>
+    </message>
+    <message>
+        <source>Paddock&apos;s relay or entrypoint is not installed; reinstall Paddock</source>
+        <translation>Relay oder Einstiegspunkt von Paddock ist nicht installiert; installieren Sie Paddock neu</translation>
+    </message>
+    <message>
+        <source>unknown agent &quot;%1&quot;</source>
+        <translation>unbekannter Agent „%1“</translation>
+    </message>
+    <message>
+        <source>its workspace could not be made: %1</source>
+        <translation>sein Arbeitsbereich konnte nicht angelegt werden: %1</translation>
+    </message>
+    <message>
+        <source>its secrets could not be read: %1</source>
+        <translation>seine Geheimnisse konnten nicht gelesen werden: %1</translation>
+    </message>
+    <message>
+        <source>its log cannot be written: %1</source>
+        <translation>sein Protokoll kann nicht geschrieben werden: %1</translation>
+    </message>
+    <message>
+        <source>run %1 of job %2 in a fresh container of %3: %4</source>
+        <translation>Lauf %1 von Job %2 in einem frischen Container von %3: %4</translation>
+    </message>
+    <message>
+        <source>its container could not start: %1</source>
+        <translation>sein Container konnte nicht starten: %1</translation>
+    </message>
+    <message>
+        <source>its secrets could not be delivered: %1</source>
+        <translation>seine Geheimnisse konnten nicht übergeben werden: %1</translation>
+    </message>
+    <message>
+        <source>it passed its soft budget (%1)</source>
+        <translation>er hat sein weiches Budget überschritten (%1)</translation>
+    </message>
+    <message>
+        <source>cancelled: stopping it</source>
+        <translation>abgebrochen: er wird angehalten</translation>
+    </message>
+    <message numerus="yes">
+        <source>its timeout of %n minute(s) is over: stopping it</source>
+        <translation>
+            <numerusform>sein Zeitlimit von %n Minute ist abgelaufen: er wird angehalten</numerusform>
+            <numerusform>sein Zeitlimit von %n Minuten ist abgelaufen: er wird angehalten</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>its hard budget (%1) is spent: stopping it</source>
+        <translation>sein hartes Budget (%1) ist aufgebraucht: er wird angehalten</translation>
+    </message>
+    <message numerus="yes">
+        <source>stopped at its timeout of %n minute(s)</source>
+        <translation>
+            <numerusform>bei seinem Zeitlimit von %n Minute angehalten</numerusform>
+            <numerusform>bei seinem Zeitlimit von %n Minuten angehalten</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>stopped at its hard budget (%1)</source>
+        <translation>bei seinem harten Budget (%1) angehalten</translation>
+    </message>
+    <message>
+        <source>its container went away while it ran</source>
+        <translation>sein Container ist während des Laufs verschwunden</translation>
+    </message>
+    <message>
+        <source>exit code %1: %2</source>
+        <translation>Exit-Code %1: %2</translation>
+    </message>
+    <message>
+        <source>exit code %1</source>
+        <translation>Exit-Code %1</translation>
+    </message>
+    <message>
+        <source>the agent reported a failure: %1</source>
+        <translation>der Agent hat einen Fehlschlag gemeldet: %1</translation>
+    </message>
+    <message>
+        <source>the agent ended without reporting its result</source>
+        <translation>der Agent wurde beendet, ohne sein Ergebnis zu melden</translation>
+    </message>
+    <message>
+        <source>passed its soft budget (%1)</source>
+        <translation>hat sein weiches Budget überschritten (%1)</translation>
+    </message>
+    <message>
+        <source>ended: %1 (exit code %2)%3</source>
+        <translation>beendet: %1 (Exit-Code %2)%3</translation>
+    </message>
 </context>
 <context>
     <name>paddock::PersonaSockets</name>
@@ -4145,6 +4821,448 @@ Der Bau erstellt ein minimales Debian-13-System mit git, OpenSSH-Client und -Ser
     </message>
 </context>
 <context>
+    <name>paddock::Run</name>
+    <message>
+        <source>queued</source>
+        <translation>in der Warteschlange</translation>
+    </message>
+    <message>
+        <source>running</source>
+        <translation>läuft</translation>
+    </message>
+    <message>
+        <source>succeeded</source>
+        <translation>erfolgreich</translation>
+    </message>
+    <message>
+        <source>failed</source>
+        <translation>fehlgeschlagen</translation>
+    </message>
+    <message>
+        <source>timed out</source>
+        <translation>Zeitlimit überschritten</translation>
+    </message>
+    <message>
+        <source>stopped at its budget</source>
+        <translation>am Budget angehalten</translation>
+    </message>
+    <message>
+        <source>skipped</source>
+        <translation>übersprungen</translation>
+    </message>
+    <message>
+        <source>missed</source>
+        <translation>verpasst</translation>
+    </message>
+    <message>
+        <source>interrupted</source>
+        <translation>unterbrochen</translation>
+    </message>
+    <message>
+        <source>cancelled</source>
+        <translation>abgebrochen</translation>
+    </message>
+</context>
+<context>
+    <name>paddock::RunDetailsDialog</name>
+    <message>
+        <source>&amp;Cancel run</source>
+        <translation>Lauf a&amp;bbrechen</translation>
+    </message>
+    <message>
+        <source>%1 — run %2</source>
+        <translation>%1 — Lauf %2</translation>
+    </message>
+    <message>
+        <source>Job:</source>
+        <translation>Job:</translation>
+    </message>
+    <message>
+        <source>Trigger:</source>
+        <translation>Auslöser:</translation>
+    </message>
+    <message>
+        <source>Scheduled for:</source>
+        <translation>Geplant für:</translation>
+    </message>
+    <message>
+        <source>Started:</source>
+        <translation>Gestartet:</translation>
+    </message>
+    <message>
+        <source>Ended:</source>
+        <translation>Beendet:</translation>
+    </message>
+    <message>
+        <source>Status:</source>
+        <translation>Status:</translation>
+    </message>
+    <message>
+        <source>Exit code:</source>
+        <translation>Exit-Code:</translation>
+    </message>
+    <message>
+        <source>Tokens:</source>
+        <translation>Tokens:</translation>
+    </message>
+    <message>
+        <source>Cost:</source>
+        <translation>Kosten:</translation>
+    </message>
+    <message>
+        <source>Container:</source>
+        <translation>Container:</translation>
+    </message>
+    <message>
+        <source>Workspace:</source>
+        <translation>Arbeitsbereich:</translation>
+    </message>
+    <message>
+        <source>Result:</source>
+        <translation>Ergebnis:</translation>
+    </message>
+    <message>
+        <source>&amp;Reload log</source>
+        <translation>Protokoll &amp;neu laden</translation>
+    </message>
+    <message>
+        <source>The end of its log:</source>
+        <translation>Das Ende seines Protokolls:</translation>
+    </message>
+    <message>
+        <source>%1, attempt %2</source>
+        <translation>%1, Versuch %2</translation>
+    </message>
+    <message numerus="yes">
+        <source>%n slot(s) from %1 to %2</source>
+        <translation>
+            <numerusform>%n Termin von %1 bis %2</numerusform>
+            <numerusform>%n Termine von %1 bis %2</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>did not start</source>
+        <translation>nicht gestartet</translation>
+    </message>
+    <message>
+        <source>%1 (took %2)</source>
+        <translation>%1 (Dauer %2)</translation>
+    </message>
+    <message>
+        <source>The run&apos;s log cannot be read: no scheduler.</source>
+        <translation>Das Protokoll des Laufs kann nicht gelesen werden: kein Zeitplaner.</translation>
+    </message>
+    <message>
+        <source>Reading the log…</source>
+        <translation>Das Protokoll wird gelesen …</translation>
+    </message>
+    <message>
+        <source>This run left no log.</source>
+        <translation>Dieser Lauf hat kein Protokoll hinterlassen.</translation>
+    </message>
+    <message>
+        <source>[… the beginning is left out: only the last %L1 KiB are shown]
+</source>
+        <translation>[… der Anfang ist ausgelassen: nur die letzten %L1 KiB werden angezeigt]
+</translation>
+    </message>
+</context>
+<context>
+    <name>paddock::RunStore</name>
+    <message>
+        <source>cannot make the folder of the run history</source>
+        <translation>der Ordner für den Verlauf der Läufe kann nicht angelegt werden</translation>
+    </message>
+    <message>
+        <source>Check that it can be written.</source>
+        <translation>Prüfen Sie, ob er beschreibbar ist.</translation>
+    </message>
+    <message>
+        <source>cannot open the run history: %1</source>
+        <translation>der Verlauf der Läufe kann nicht geöffnet werden: %1</translation>
+    </message>
+    <message>
+        <source>the run history is of a newer Paddock (format %1; this one reads %2)</source>
+        <translation>der Verlauf der Läufe stammt von einem neueren Paddock (Format %1; dieses liest %2)</translation>
+    </message>
+    <message>
+        <source>Use the newer Paddock, or move the file away to start a new history.</source>
+        <translation>Verwenden Sie das neuere Paddock, oder verschieben Sie die Datei, um einen neuen Verlauf zu beginnen.</translation>
+    </message>
+    <message>
+        <source>cannot record a run</source>
+        <translation>ein Lauf kann nicht aufgezeichnet werden</translation>
+    </message>
+    <message>
+        <source>cannot read the run history</source>
+        <translation>der Verlauf der Läufe kann nicht gelesen werden</translation>
+    </message>
+    <message>
+        <source>cannot record a job&apos;s state</source>
+        <translation>der Zustand eines Jobs kann nicht aufgezeichnet werden</translation>
+    </message>
+</context>
+<context>
+    <name>paddock::RunText</name>
+    <message>
+        <source>%1 s</source>
+        <translation>%1 s</translation>
+    </message>
+    <message>
+        <source>%1 min %2 s</source>
+        <translation>%1 min %2 s</translation>
+    </message>
+    <message>
+        <source>%1 h %2 min</source>
+        <translation>%1 h %2 min</translation>
+    </message>
+    <message>
+        <source>%1 d %2 h</source>
+        <translation>%1 T %2 h</translation>
+    </message>
+    <message>
+        <source>%1: %2</source>
+        <translation>%1: %2</translation>
+    </message>
+    <message>
+        <source>none reported</source>
+        <translation>keine gemeldet</translation>
+    </message>
+    <message>
+        <source>%L1 (in %L2, out %L3, cache %L4)</source>
+        <translation>%L1 (Eingabe %L2, Ausgabe %L3, Cache %L4)</translation>
+    </message>
+    <message>
+        <source>US$%L1</source>
+        <translation>%L1 US$</translation>
+    </message>
+    <message>
+        <source>not reported</source>
+        <translation>nicht gemeldet</translation>
+    </message>
+    <message>
+        <source>on schedule</source>
+        <translation>nach Zeitplan</translation>
+    </message>
+    <message>
+        <source>caught up after it was missed</source>
+        <translation>nachgeholt, nachdem er verpasst wurde</translation>
+    </message>
+    <message>
+        <source>run now</source>
+        <translation>„Jetzt ausführen“</translation>
+    </message>
+    <message>
+        <source>on start</source>
+        <translation>beim Start</translation>
+    </message>
+    <message>
+        <source>%1 — run %2 (%3)</source>
+        <translation>%1 — Lauf %2 (%3)</translation>
+    </message>
+    <message>
+        <source>Missed:</source>
+        <translation>Verpasst:</translation>
+    </message>
+    <message numerus="yes">
+        <source>%n slot(s)</source>
+        <translation>
+            <numerusform>%n Termin</numerusform>
+            <numerusform>%n Termine</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>From:</source>
+        <translation>Von:</translation>
+    </message>
+    <message>
+        <source>To:</source>
+        <translation>Bis:</translation>
+    </message>
+    <message>
+        <source>Scheduled:</source>
+        <translation>Geplant:</translation>
+    </message>
+    <message>
+        <source>Started:</source>
+        <translation>Gestartet:</translation>
+    </message>
+    <message>
+        <source>Ended:</source>
+        <translation>Beendet:</translation>
+    </message>
+    <message>
+        <source>%1 (took %2)</source>
+        <translation>%1 (Dauer %2)</translation>
+    </message>
+    <message>
+        <source>Running for:</source>
+        <translation>Läuft seit:</translation>
+    </message>
+    <message>
+        <source>Status:</source>
+        <translation>Status:</translation>
+    </message>
+    <message>
+        <source>Exit code:</source>
+        <translation>Exit-Code:</translation>
+    </message>
+    <message>
+        <source>Attempt:</source>
+        <translation>Versuch:</translation>
+    </message>
+    <message>
+        <source>Tokens:</source>
+        <translation>Tokens:</translation>
+    </message>
+    <message>
+        <source>Cost:</source>
+        <translation>Kosten:</translation>
+    </message>
+</context>
+<context>
+    <name>paddock::Scheduler</name>
+    <message>
+        <source>Paddock stopped while it ran</source>
+        <translation>Paddock wurde während des Laufs beendet</translation>
+    </message>
+    <message>
+        <source>Paddock stopped before it ran</source>
+        <translation>Paddock wurde vor dem Lauf beendet</translation>
+    </message>
+    <message>
+        <source>the job was removed</source>
+        <translation>der Job wurde entfernt</translation>
+    </message>
+    <message>
+        <source>the job was disabled</source>
+        <translation>der Job wurde deaktiviert</translation>
+    </message>
+    <message>
+        <source>Paddock was not running</source>
+        <translation>Paddock lief nicht</translation>
+    </message>
+    <message>
+        <source>the computer was asleep</source>
+        <translation>der Computer war im Ruhezustand</translation>
+    </message>
+    <message>
+        <source>the system clock was changed</source>
+        <translation>die Systemuhr wurde verstellt</translation>
+    </message>
+    <message>
+        <source>Paddock was too busy to start it on time</source>
+        <translation>Paddock war zu beschäftigt, um ihn rechtzeitig zu starten</translation>
+    </message>
+    <message numerus="yes">
+        <source>more than %n minute(s) late (its maximum lateness)</source>
+        <translation>
+            <numerusform>mehr als %n Minute zu spät (seine maximale Verspätung)</numerusform>
+            <numerusform>mehr als %n Minuten zu spät (seine maximale Verspätung)</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>its catch-up rule is skip</source>
+        <translation>seine Nachholregel ist skip</translation>
+    </message>
+    <message numerus="yes">
+        <source>over its catch-up limit of %n run(s)</source>
+        <translation>
+            <numerusform>über seiner Nachholgrenze von %n Lauf</numerusform>
+            <numerusform>über seiner Nachholgrenze von %n Läufen</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>caught up by the run for %1</source>
+        <translation>nachgeholt durch den Lauf für %1</translation>
+    </message>
+    <message>
+        <source>still running (run %1)</source>
+        <translation>läuft noch (Lauf %1)</translation>
+    </message>
+    <message>
+        <source>an earlier run is still waiting to start</source>
+        <translation>ein früherer Lauf wartet noch auf seinen Start</translation>
+    </message>
+    <message>
+        <source>replaced by the run for %1</source>
+        <translation>ersetzt durch den Lauf für %1</translation>
+    </message>
+    <message numerus="yes">
+        <source>waited for a free place longer than its maximum lateness (%n minute(s))</source>
+        <translation>
+            <numerusform>hat länger als seine maximale Verspätung (%n Minute) auf einen freien Platz gewartet</numerusform>
+            <numerusform>hat länger als seine maximale Verspätung (%n Minuten) auf einen freien Platz gewartet</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>there is no job &quot;%1&quot;</source>
+        <translation>es gibt keinen Job „%1“</translation>
+    </message>
+    <message>
+        <source>See the job list for the names.</source>
+        <translation>Die Namen stehen in der Job-Liste.</translation>
+    </message>
+    <message>
+        <source>job &quot;%1&quot; is already running or waiting to run</source>
+        <translation>Job „%1“ läuft bereits oder wartet auf seine Ausführung</translation>
+    </message>
+    <message>
+        <source>Wait for it to end, or cancel it first.</source>
+        <translation>Warten Sie, bis er endet, oder brechen Sie ihn zuerst ab.</translation>
+    </message>
+    <message>
+        <source>cancelled by you</source>
+        <translation>von Ihnen abgebrochen</translation>
+    </message>
+    <message>
+        <source>attempt %1 failed: %2; trying again at %3</source>
+        <translation>Versuch %1 fehlgeschlagen: %2; neuer Versuch um %3</translation>
+    </message>
+    <message numerus="yes">
+        <source>disabled after %n failure(s) in a row; the last (run %1): %2</source>
+        <translation>
+            <numerusform>nach %n Fehlschlag in Folge deaktiviert; der letzte (Lauf %1): %2</numerusform>
+            <numerusform>nach %n Fehlschlägen in Folge deaktiviert; der letzte (Lauf %1): %2</numerusform>
+        </translation>
+    </message>
+</context>
+<context>
+    <name>paddock::SchedulerService</name>
+    <message>
+        <source>nothing can run jobs</source>
+        <translation>nichts kann Jobs ausführen</translation>
+    </message>
+    <message>
+        <source>other Paddock windows cannot follow the jobs: %1</source>
+        <translation>andere Paddock-Fenster können den Jobs nicht folgen: %1</translation>
+    </message>
+    <message>
+        <source>run %1 is neither waiting nor running</source>
+        <translation>Lauf %1 wartet nicht und läuft nicht</translation>
+    </message>
+    <message>
+        <source>paused by you</source>
+        <translation>von Ihnen angehalten</translation>
+    </message>
+    <message>
+        <source>the Paddock that runs the jobs does not answer</source>
+        <translation>das Paddock, das die Jobs ausführt, antwortet nicht</translation>
+    </message>
+    <message>
+        <source>Try again in a moment.</source>
+        <translation>Versuchen Sie es gleich noch einmal.</translation>
+    </message>
+    <message>
+        <source>the run history is not open</source>
+        <translation>der Verlauf der Läufe ist nicht geöffnet</translation>
+    </message>
+    <message>
+        <source>run %1 left no log</source>
+        <translation>Lauf %1 hat kein Protokoll hinterlassen</translation>
+    </message>
+</context>
+<context>
     <name>paddock::SecretDelivery</name>
     <message>
         <source>cannot deliver secrets to container %1: it is not running</source>
@@ -4888,6 +6006,49 @@ Paddock bewahrt die Zugangsdaten in Ihrem Schlüsselbund auf, nie auf der Festpl
     </message>
 </context>
 <context>
+    <name>paddock::TimelineView</name>
+    <message>
+        <source>Your time (%1)</source>
+        <translation>Ihre Zeit (%1)</translation>
+    </message>
+    <message>
+        <source>%1 (disabled)</source>
+        <translation>%1 (deaktiviert)</translation>
+    </message>
+    <message>
+        <source>No jobs yet: New job… makes one.</source>
+        <translation>Noch keine Jobs: „Neuer Job …“ legt einen an.</translation>
+    </message>
+    <message>
+        <source>%1 (%2)</source>
+        <translation>%1 (%2)</translation>
+    </message>
+    <message>
+        <source>Disabled</source>
+        <translation>Deaktiviert</translation>
+    </message>
+    <message>
+        <source>Disabled: %1</source>
+        <translation>Deaktiviert: %1</translation>
+    </message>
+    <message>
+        <source>On schedule, often, from %1 to %2</source>
+        <translation>Laut Zeitplan häufig, von %1 bis %2</translation>
+    </message>
+    <message>
+        <source>Next on schedule: %1</source>
+        <translation>Als Nächstes laut Zeitplan: %1</translation>
+    </message>
+    <message>
+        <source>Clocks in %1 go forward at %2 to %3 (%4 → %5): the times in between do not happen; a job due then runs right after.</source>
+        <translation>Die Uhren in %1 werden um %2 auf %3 vorgestellt (%4 → %5): Die Zeiten dazwischen gibt es nicht; ein dann fälliger Job läuft direkt danach.</translation>
+    </message>
+    <message>
+        <source>Clocks in %1 go back at %2 to %3 (%4 → %5): the times in between happen twice; a job due then runs once.</source>
+        <translation>Die Uhren in %1 werden um %2 auf %3 zurückgestellt (%4 → %5): Die Zeiten dazwischen gibt es zweimal; ein dann fälliger Job läuft einmal.</translation>
+    </message>
+</context>
+<context>
     <name>paddock::TrayIcon</name>
     <message>
         <source>&amp;Quit Paddock</source>
@@ -4969,6 +6130,47 @@ Paddock bewahrt die Zugangsdaten in Ihrem Schlüsselbund auf, nie auf der Festpl
         <source>Could not open a terminal on %1</source>
         <translation>Für %1 konnte kein Terminal geöffnet werden</translation>
     </message>
+    <message>
+        <source>%1 — running since %2</source>
+        <translation>%1 — läuft seit %2</translation>
+    </message>
+    <message>
+        <source>%1 — waiting since %2</source>
+        <translation>%1 — wartet seit %2</translation>
+    </message>
+    <message>
+        <source>No job is running</source>
+        <translation>Kein Job läuft</translation>
+    </message>
+    <message numerus="yes">
+        <source>%1 — %n failure(s) in a row</source>
+        <translation>
+            <numerusform>%1 — %n Fehlschlag in Folge</numerusform>
+            <numerusform>%1 — %n Fehlschläge in Folge</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>&amp;Jobs…</source>
+        <translation>&amp;Jobs …</translation>
+    </message>
+    <message numerus="yes">
+        <source>&amp;Jobs — %n running</source>
+        <translation>
+            <numerusform>&amp;Jobs — %n läuft</numerusform>
+            <numerusform>&amp;Jobs — %n laufen</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>&amp;Jobs</source>
+        <translation>&amp;Jobs</translation>
+    </message>
+    <message numerus="yes">
+        <source>%n job(s) running</source>
+        <translation>
+            <numerusform>%n Job läuft</numerusform>
+            <numerusform>%n Jobs laufen</numerusform>
+        </translation>
+    </message>
 </context>
 <context>
     <name>paddock::UnixSocket</name>
@@ -4999,6 +6201,37 @@ Paddock bewahrt die Zugangsdaten in Ihrem Schlüsselbund auf, nie auf der Festpl
     <message>
         <source>the socket is gone</source>
         <translation>der Socket ist verschwunden</translation>
+    </message>
+</context>
+<context>
+    <name>paddock::WallClock</name>
+    <message>
+        <source>No timerfd (%1): the timer keeps to the wall clock within a minute, and a changed clock is not noticed.</source>
+        <translation>Kein timerfd (%1): Der Timer hält sich auf eine Minute genau an die Uhrzeit, und eine verstellte Uhr wird nicht bemerkt.</translation>
+    </message>
+    <message>
+        <source>The kernel does not report a changed clock to timers: a clock set by hand is noticed at the next scheduled time.</source>
+        <translation>Der Kernel meldet Timern keine verstellte Uhr: Eine von Hand gestellte Uhr wird zum nächsten geplanten Zeitpunkt bemerkt.</translation>
+    </message>
+    <message>
+        <source>Sleep and wake come from systemd-logind.</source>
+        <translation>Ruhezustand und Aufwachen meldet systemd-logind.</translation>
+    </message>
+    <message>
+        <source>No system bus (%1): a sleep is noticed from the clocks after the machine wakes.</source>
+        <translation>Kein Systembus (%1): Ein Ruhezustand wird nach dem Aufwachen des Rechners an den Uhren erkannt.</translation>
+    </message>
+    <message>
+        <source>Cannot follow systemd-logind (%1): a sleep is noticed from the clocks after the machine wakes.</source>
+        <translation>systemd-logind kann nicht verfolgt werden (%1): Ein Ruhezustand wird nach dem Aufwachen des Rechners an den Uhren erkannt.</translation>
+    </message>
+    <message>
+        <source>Asking the system bus for systemd-logind.</source>
+        <translation>systemd-logind wird über den Systembus angefragt.</translation>
+    </message>
+    <message>
+        <source>systemd-logind is not there: a sleep is noticed from the clocks after the machine wakes.</source>
+        <translation>systemd-logind ist nicht vorhanden: Ein Ruhezustand wird nach dem Aufwachen des Rechners an den Uhren erkannt.</translation>
     </message>
 </context>
 <context>
@@ -5834,10 +7067,6 @@ Erstellen Sie es mit: paddockctl image build --tag %1</translation>
         <translation>die Entscheidung kann nicht im Audit-Protokoll aufgezeichnet werden (%1)</translation>
     </message>
     <message>
-        <source>paddock: the %1 policy of persona %2 does not allow pushing %3 to %4: %5</source>
-        <translation>paddock: die Richtlinie %1 der Persona %2 erlaubt nicht, %3 nach %4 zu pushen: %5</translation>
-    </message>
-    <message>
         <source>no policy permits it</source>
         <translation>keine Richtlinie erlaubt es</translation>
     </message>
@@ -6378,24 +7607,6 @@ Erstellen Sie es mit: paddockctl image build --tag %1</translation>
         <translation>Ein Terminal am Agenten einer Persona (seine tmux-Sitzung).</translation>
     </message>
     <message>
-        <source>serve: run the engine without a window until SIGINT or SIGTERM.
-policy validate|authorize|test|format|check: Cedar policies (see paddockctl policy COMMAND --help).
-audit verify|tail|export: the audit log (see paddockctl audit COMMAND --help).
-persona list|start|stop|restart|logs|attach: personas and their containers (see paddockctl persona COMMAND --help).
-workspace create|list: workspaces made from repositories (see paddockctl workspace COMMAND --help).
-image build|status: the agent image (see paddockctl image COMMAND --help).
-proxy listen|status: the egress proxy (see paddockctl proxy COMMAND --help).
-schedule next: when a job&apos;s schedule fires (see paddockctl schedule next --help).</source>
-        <translation>serve: den Dienst von Paddock ohne Fenster ausführen, bis SIGINT oder SIGTERM eintrifft.
-policy validate|authorize|test|format|check: Cedar-Richtlinien (siehe paddockctl policy BEFEHL --help).
-audit verify|tail|export: das Audit-Protokoll (siehe paddockctl audit BEFEHL --help).
-persona list|start|stop|restart|logs|attach: Personas und ihre Container (siehe paddockctl persona BEFEHL --help).
-workspace create|list: Arbeitsbereiche aus Repositorys (siehe paddockctl workspace BEFEHL --help).
-image build|status: das Agent-Abbild (siehe paddockctl image BEFEHL --help).
-proxy listen|status: der Egress-Proxy (siehe paddockctl proxy BEFEHL --help).
-schedule next: wann der Zeitplan eines Jobs auslöst (siehe paddockctl schedule next --help).</translation>
-    </message>
-    <message>
         <source>Prints the next instants of a schedule strictly after a time (default: now), one per line in ISO 8601 with the zone&apos;s UTC offset, or &quot;never&quot; when there is none. EXPR is 5 cron fields (minute hour day-of-month month day-of-week; quote it), a macro such as @daily, or &quot;on start&quot;. Daylight saving time as Debian&apos;s cron has it; see docs/jobs.md.</source>
         <translation>Gibt die nächsten Zeitpunkte eines Zeitplans strikt nach einem Zeitpunkt aus (Vorgabe: jetzt), einen pro Zeile in ISO 8601 mit dem UTC-Versatz der Zone, oder „never“, wenn es keinen gibt. EXPR sind 5 Cron-Felder (Minute Stunde Tag-des-Monats Monat Wochentag; in Anführungszeichen setzen), ein Makro wie @daily oder „on start“. Sommerzeit wird wie bei Debians cron behandelt; siehe docs/jobs.md.</translation>
     </message>
@@ -6438,6 +7649,666 @@ schedule next: wann der Zeitplan eines Jobs auslöst (siehe paddockctl schedule 
     <message>
         <source>Prints when a schedule fires next, in a time zone.</source>
         <translation>Gibt aus, wann ein Zeitplan als Nächstes auslöst, in einer Zeitzone.</translation>
+    </message>
+    <message>
+        <source>there is no job &quot;%1&quot; (see paddockctl job list)</source>
+        <translation>es gibt keinen Job „%1“ (siehe paddockctl job list)</translation>
+    </message>
+    <message>
+        <source>name one job (see paddockctl job list)</source>
+        <translation>Geben Sie einen Job an (siehe paddockctl job list)</translation>
+    </message>
+    <message>
+        <source>unexpected &quot;%1&quot; after the job&apos;s name: quote a schedule (--schedule &apos;30 2 * * *&apos;); a command goes after --command --</source>
+        <translation>unerwartetes „%1“ nach dem Namen des Jobs: Setzen Sie einen Zeitplan in Anführungszeichen (--schedule &apos;30 2 * * *&apos;); ein Befehl gehört hinter --command --</translation>
+    </message>
+    <message>
+        <source>disabled</source>
+        <translation>deaktiviert</translation>
+    </message>
+    <message>
+        <source>on start</source>
+        <translation>beim Start</translation>
+    </message>
+    <message>
+        <source>never</source>
+        <translation>nie</translation>
+    </message>
+    <message>
+        <source>yes</source>
+        <translation>ja</translation>
+    </message>
+    <message>
+        <source>no</source>
+        <translation>nein</translation>
+    </message>
+    <message>
+        <source>no: %1</source>
+        <translation>nein: %1</translation>
+    </message>
+    <message>
+        <source>disabled (%1)</source>
+        <translation>deaktiviert (%1)</translation>
+    </message>
+    <message>
+        <source>runs when the scheduler starts</source>
+        <translation>läuft beim Start des Zeitplaners</translation>
+    </message>
+    <message>
+        <source>never runs: no time matches its schedule</source>
+        <translation>läuft nie: kein Zeitpunkt passt zu seinem Zeitplan</translation>
+    </message>
+    <message>
+        <source>runs next at %1</source>
+        <translation>läuft als Nächstes um %1</translation>
+    </message>
+    <message>
+        <source>The jobs: their persona, schedule and time zone, when each runs next (in its zone, ISO 8601 with the UTC offset) and whether it is enabled.</source>
+        <translation>Die Jobs: ihre Persona, ihr Zeitplan und ihre Zeitzone, wann jeder als Nächstes läuft (in seiner Zone, ISO 8601 mit dem UTC-Versatz) und ob er aktiviert ist.</translation>
+    </message>
+    <message>
+        <source>A JSON array: each job as jobs.json has it, with &quot;next&quot; (null when it runs at no time: disabled, on start, never).</source>
+        <translation>Ein JSON-Array: jeder Job wie in jobs.json, mit „next“ (null, wenn er zu keinem Zeitpunkt läuft: deaktiviert, on start, nie).</translation>
+    </message>
+    <message>
+        <source>unexpected argument &quot;%1&quot;; see paddockctl job list --help</source>
+        <translation>unerwartetes Argument „%1“; siehe paddockctl job list --help</translation>
+    </message>
+    <message>
+        <source>SCHEDULE</source>
+        <translation>ZEITPLAN</translation>
+    </message>
+    <message>
+        <source>NEXT RUN</source>
+        <translation>NÄCHSTER LAUF</translation>
+    </message>
+    <message>
+        <source>ENABLED</source>
+        <translation>AKTIVIERT</translation>
+    </message>
+    <message>
+        <source>%1 (%2)</source>
+        <translation>%1 (%2)</translation>
+    </message>
+    <message>
+        <source>No jobs yet; paddockctl job add makes one (see paddockctl job add --help).</source>
+        <translation>Noch keine Jobs; paddockctl job add legt einen an (siehe paddockctl job add --help).</translation>
+    </message>
+    <message>
+        <source>Every setting of a job, its schedule in words, and the next 5 times the schedule fires.</source>
+        <translation>Jede Einstellung eines Jobs, sein Zeitplan in Worten und die nächsten 5 Zeitpunkte, zu denen der Zeitplan auslöst.</translation>
+    </message>
+    <message>
+        <source>A JSON object: the job as jobs.json has it, with &quot;next&quot; (as in job list --json), &quot;description&quot; and &quot;nextRuns&quot; (the next 5 times, enabled or not).</source>
+        <translation>Ein JSON-Objekt: der Job wie in jobs.json, mit „next“ (wie bei job list --json), „description“ und „nextRuns“ (die nächsten 5 Zeitpunkte, ob aktiviert oder nicht).</translation>
+    </message>
+    <message>
+        <source>The job.</source>
+        <translation>Der Job.</translation>
+    </message>
+    <message>
+        <source>the persona&apos;s</source>
+        <translation>Vorgabe der Persona</translation>
+    </message>
+    <message>
+        <source>no limit</source>
+        <translation>unbegrenzt</translation>
+    </message>
+    <message>
+        <source>name</source>
+        <translation>Name</translation>
+    </message>
+    <message>
+        <source>persona</source>
+        <translation>Persona</translation>
+    </message>
+    <message>
+        <source>repository</source>
+        <translation>Repository</translation>
+    </message>
+    <message>
+        <source>base branch</source>
+        <translation>Basis-Branch</translation>
+    </message>
+    <message>
+        <source>prompt</source>
+        <translation>Prompt</translation>
+    </message>
+    <message>
+        <source>command</source>
+        <translation>Befehl</translation>
+    </message>
+    <message>
+        <source>agent</source>
+        <translation>Agent</translation>
+    </message>
+    <message>
+        <source>none (a command)</source>
+        <translation>keiner (ein Befehl)</translation>
+    </message>
+    <message>
+        <source>model</source>
+        <translation>Modell</translation>
+    </message>
+    <message>
+        <source>effort</source>
+        <translation>Aufwand</translation>
+    </message>
+    <message>
+        <source>schedule</source>
+        <translation>Zeitplan</translation>
+    </message>
+    <message>
+        <source>%1 in %2</source>
+        <translation>%1 in %2</translation>
+    </message>
+    <message>
+        <source>in words</source>
+        <translation>in Worten</translation>
+    </message>
+    <message>
+        <source>timeout</source>
+        <translation>Zeitlimit</translation>
+    </message>
+    <message>
+        <source>soft tokens</source>
+        <translation>weiche Token-Grenze</translation>
+    </message>
+    <message>
+        <source>hard tokens</source>
+        <translation>harte Token-Grenze</translation>
+    </message>
+    <message>
+        <source>soft cost</source>
+        <translation>weiche Kostengrenze</translation>
+    </message>
+    <message>
+        <source>%1 USD</source>
+        <translation>%1 USD</translation>
+    </message>
+    <message>
+        <source>hard cost</source>
+        <translation>harte Kostengrenze</translation>
+    </message>
+    <message>
+        <source>overlap</source>
+        <translation>Überlappung</translation>
+    </message>
+    <message>
+        <source>catch-up</source>
+        <translation>Nachholen</translation>
+    </message>
+    <message>
+        <source>catch-up limit</source>
+        <translation>Nachholgrenze</translation>
+    </message>
+    <message>
+        <source>max lateness</source>
+        <translation>maximale Verspätung</translation>
+    </message>
+    <message>
+        <source>retries</source>
+        <translation>Wiederholungen</translation>
+    </message>
+    <message>
+        <source>failure threshold</source>
+        <translation>Fehlschlag-Schwelle</translation>
+    </message>
+    <message>
+        <source>enabled</source>
+        <translation>aktiviert</translation>
+    </message>
+    <message>
+        <source>next runs:</source>
+        <translation>nächste Läufe:</translation>
+    </message>
+    <message>
+        <source>next runs, once enabled:</source>
+        <translation>nächste Läufe, sobald aktiviert:</translation>
+    </message>
+    <message>
+        <source>when the scheduler starts</source>
+        <translation>beim Start des Zeitplaners</translation>
+    </message>
+    <message>
+        <source>there is no persona &quot;%1&quot;; the personas are %2 (see paddockctl persona list)</source>
+        <translation>es gibt keine Persona „%1“; die Personas sind %2 (siehe paddockctl persona list)</translation>
+    </message>
+    <message>
+        <source>Adds a job: an agent run unattended on a schedule, in a fresh container of its persona on a fresh copy of the repository&apos;s base branch; or a command run there instead of an agent. Give --persona, --repository, --schedule, and --prompt or --command -- CMD ARGS…</source>
+        <translation>Fügt einen Job hinzu: einen Agenten, der unbeaufsichtigt nach einem Zeitplan läuft, in einem frischen Container seiner Persona auf einer frischen Kopie des Basis-Branches des Repositorys; oder einen Befehl, der dort statt eines Agenten läuft. Anzugeben sind --persona, --repository, --schedule sowie --prompt oder --command -- CMD ARGS…</translation>
+    </message>
+    <message>
+        <source>The job&apos;s name: a lowercase letter, then up to 30 lowercase letters, digits and hyphens.</source>
+        <translation>Der Name des Jobs: ein Kleinbuchstabe, dann bis zu 30 Kleinbuchstaben, Ziffern und Bindestriche.</translation>
+    </message>
+    <message>
+        <source>a job needs %1 (see paddockctl job add --help)</source>
+        <translation>ein Job braucht %1 (siehe paddockctl job add --help)</translation>
+    </message>
+    <message>
+        <source>a job needs --prompt TEXT for its agent, or --command -- CMD ARGS… to run instead</source>
+        <translation>ein Job braucht --prompt TEXT für seinen Agenten oder --command -- CMD ARGS…, um stattdessen einen Befehl auszuführen</translation>
+    </message>
+    <message>
+        <source>%1: added; %2</source>
+        <translation>%1: hinzugefügt; %2</translation>
+    </message>
+    <message>
+        <source>Changes a job: only the settings whose options are given. --prompt replaces a command and --command -- CMD ARGS… a prompt; an empty --agent, --model or --effort means the persona&apos;s.</source>
+        <translation>Ändert einen Job: nur die Einstellungen, deren Optionen angegeben sind. --prompt ersetzt einen Befehl und --command -- CMD ARGS… einen Prompt; ein leeres --agent, --model oder --effort bedeutet die Vorgabe der Persona.</translation>
+    </message>
+    <message>
+        <source>Give the job a new name.</source>
+        <translation>Dem Job einen neuen Namen geben.</translation>
+    </message>
+    <message>
+        <source>NEW</source>
+        <translation>NEU</translation>
+    </message>
+    <message>
+        <source>nothing to change: give the options to change (see paddockctl job edit --help)</source>
+        <translation>nichts zu ändern: Geben Sie die zu ändernden Optionen an (siehe paddockctl job edit --help)</translation>
+    </message>
+    <message>
+        <source>--rename: a job named &quot;%1&quot; exists already; choose another name</source>
+        <translation>--rename: ein Job namens „%1“ existiert bereits; wählen Sie einen anderen Namen</translation>
+    </message>
+    <message>
+        <source>%1: changed; %2</source>
+        <translation>%1: geändert; %2</translation>
+    </message>
+    <message>
+        <source>%1: changed, now named %2; %3</source>
+        <translation>%1: geändert, heißt jetzt %2; %3</translation>
+    </message>
+    <message>
+        <source>Removes a job from jobs.json.</source>
+        <translation>Entfernt einen Job aus jobs.json.</translation>
+    </message>
+    <message>
+        <source>Disables a job: it does not run until enabled again; the reason is shown with it.</source>
+        <translation>Deaktiviert einen Job: Er läuft nicht, bis er wieder aktiviert wird; der Grund wird bei ihm angezeigt.</translation>
+    </message>
+    <message>
+        <source>Enables a job (clearing the reason it was disabled for).</source>
+        <translation>Aktiviert einen Job (und löscht den Grund, aus dem er deaktiviert war).</translation>
+    </message>
+    <message>
+        <source>Why, as job list shows it (default: &quot;disabled by you&quot;).</source>
+        <translation>Warum, wie job list es anzeigt (Vorgabe: „von Ihnen deaktiviert“).</translation>
+    </message>
+    <message>
+        <source>%1: removed</source>
+        <translation>%1: entfernt</translation>
+    </message>
+    <message>
+        <source>%1: %2</source>
+        <translation>%1: %2</translation>
+    </message>
+    <message>
+        <source>Jobs: agent runs on a schedule, kept in %1.</source>
+        <translation>Jobs: Agentenläufe nach Zeitplan, gespeichert in %1.</translation>
+    </message>
+    <message>
+        <source>The jobs, their schedules and when each runs next.</source>
+        <translation>Die Jobs, ihre Zeitpläne und wann jeder als Nächstes läuft.</translation>
+    </message>
+    <message>
+        <source>Every setting of a job and its next runs.</source>
+        <translation>Jede Einstellung eines Jobs und seine nächsten Läufe.</translation>
+    </message>
+    <message>
+        <source>Adds a job.</source>
+        <translation>Fügt einen Job hinzu.</translation>
+    </message>
+    <message>
+        <source>Changes settings of a job.</source>
+        <translation>Ändert Einstellungen eines Jobs.</translation>
+    </message>
+    <message>
+        <source>Removes a job.</source>
+        <translation>Entfernt einen Job.</translation>
+    </message>
+    <message>
+        <source>Enables a job.</source>
+        <translation>Aktiviert einen Job.</translation>
+    </message>
+    <message>
+        <source>Disables a job, with a reason.</source>
+        <translation>Deaktiviert einen Job, mit einem Grund.</translation>
+    </message>
+    <message>
+        <source>Runs a job now, in the Paddock that runs the jobs.</source>
+        <translation>Führt einen Job jetzt aus, in dem Paddock, das die Jobs ausführt.</translation>
+    </message>
+    <message>
+        <source>The runs of a job, or of every job.</source>
+        <translation>Die Läufe eines Jobs oder aller Jobs.</translation>
+    </message>
+    <message>
+        <source>Exit codes: 0 done, 1 jobs.json or personas.json could not be read or written (the file is left as it is), 2 bad usage, a setting that is not acceptable, or an unknown job or persona.</source>
+        <translation>Exit-Codes: 0 erledigt, 1 jobs.json oder personas.json konnte nicht gelesen oder geschrieben werden (die Datei bleibt unverändert), 2 falscher Aufruf, eine unzulässige Einstellung oder ein unbekannter Job oder eine unbekannte Persona.</translation>
+    </message>
+    <message>
+        <source>%1 Default: %2.</source>
+        <translation>%1 Vorgabe: %2.</translation>
+    </message>
+    <message>
+        <source>disabled by you</source>
+        <translation>von Ihnen deaktiviert</translation>
+    </message>
+    <message>
+        <source>The persona whose container runs the job.</source>
+        <translation>Die Persona, deren Container den Job ausführt.</translation>
+    </message>
+    <message>
+        <source>The git repository the job works on, a fresh copy of its base branch each run (a relative path is made absolute).</source>
+        <translation>Das Git-Repository, an dem der Job arbeitet, bei jedem Lauf eine frische Kopie seines Basis-Branches (ein relativer Pfad wird absolut gemacht).</translation>
+    </message>
+    <message>
+        <source>When it runs: 5 cron fields (quote them), a macro such as @daily, or &quot;on start&quot;; see paddockctl schedule next --help.</source>
+        <translation>Wann er läuft: 5 Cron-Felder (in Anführungszeichen), ein Makro wie @daily oder „on start“; siehe paddockctl schedule next --help.</translation>
+    </message>
+    <message>
+        <source>EXPR</source>
+        <translation>EXPR</translation>
+    </message>
+    <message>
+        <source>What the agent is asked (instead of a command; replaces one).</source>
+        <translation>Worum der Agent gebeten wird (statt eines Befehls; ersetzt einen).</translation>
+    </message>
+    <message>
+        <source>Run the command after -- instead of an agent, e.g. --command -- make test (replaces the prompt, and the agent, model and effort a command does not use).</source>
+        <translation>Den Befehl nach -- statt eines Agenten ausführen, z. B. --command -- make test (ersetzt den Prompt sowie Agent, Modell und Aufwand, die ein Befehl nicht verwendet).</translation>
+    </message>
+    <message>
+        <source>The IANA time zone the schedule counts in.</source>
+        <translation>Die IANA-Zeitzone, in der der Zeitplan rechnet.</translation>
+    </message>
+    <message>
+        <source>The branch each run starts from.</source>
+        <translation>Der Branch, von dem jeder Lauf ausgeht.</translation>
+    </message>
+    <message>
+        <source>The agent: %1; empty for the persona&apos;s.</source>
+        <translation>Der Agent: %1; leer für die Vorgabe der Persona.</translation>
+    </message>
+    <message>
+        <source>A</source>
+        <translation>A</translation>
+    </message>
+    <message>
+        <source>The agent&apos;s model; empty for the persona&apos;s.</source>
+        <translation>Das Modell des Agenten; leer für die Vorgabe der Persona.</translation>
+    </message>
+    <message>
+        <source>M</source>
+        <translation>M</translation>
+    </message>
+    <message>
+        <source>The agent&apos;s reasoning effort: %1; empty for the persona&apos;s.</source>
+        <translation>Der Denkaufwand des Agenten: %1; leer für die Vorgabe der Persona.</translation>
+    </message>
+    <message>
+        <source>E</source>
+        <translation>E</translation>
+    </message>
+    <message>
+        <source>Minutes a run may take, its container&apos;s setup included.</source>
+        <translation>Minuten, die ein Lauf dauern darf, einschließlich der Einrichtung seines Containers.</translation>
+    </message>
+    <message>
+        <source>MIN</source>
+        <translation>MIN</translation>
+    </message>
+    <message>
+        <source>Tokens after which a run warns (0: no limit).</source>
+        <translation>Tokens, ab denen ein Lauf warnt (0: keine Grenze).</translation>
+    </message>
+    <message>
+        <source>Tokens at which a run is stopped (0: no limit).</source>
+        <translation>Tokens, bei denen ein Lauf angehalten wird (0: keine Grenze).</translation>
+    </message>
+    <message>
+        <source>US dollars after which a run warns (0: no limit).</source>
+        <translation>US-Dollar, ab denen ein Lauf warnt (0: keine Grenze).</translation>
+    </message>
+    <message>
+        <source>USD</source>
+        <translation>USD</translation>
+    </message>
+    <message>
+        <source>US dollars at which a run is stopped (0: no limit).</source>
+        <translation>US-Dollar, bei denen ein Lauf angehalten wird (0: keine Grenze).</translation>
+    </message>
+    <message>
+        <source>When a run is due while the last one still runs: forbid (skip the new one), allow (both run) or replace (cancel the old one).</source>
+        <translation>Wenn ein Lauf fällig ist, während der letzte noch läuft: forbid (den neuen überspringen), allow (beide laufen) oder replace (den alten abbrechen).</translation>
+    </message>
+    <message>
+        <source>MODE</source>
+        <translation>MODUS</translation>
+    </message>
+    <message>
+        <source>Runs missed while Paddock was not running: skip them, run the latest once, or all (up to --catch-up-limit).</source>
+        <translation>Läufe, die verpasst wurden, während Paddock nicht lief: skip (überspringen), latest (den letzten einmal ausführen) oder all (alle, bis zu --catch-up-limit).</translation>
+    </message>
+    <message>
+        <source>With --catch-up all: at most this many missed runs.</source>
+        <translation>Mit --catch-up all: höchstens so viele verpasste Läufe.</translation>
+    </message>
+    <message>
+        <source>Minutes after which a missed run is not caught up.</source>
+        <translation>Minuten, nach denen ein verpasster Lauf nicht mehr nachgeholt wird.</translation>
+    </message>
+    <message>
+        <source>Retries of a run that failed for a passing reason (the engine away).</source>
+        <translation>Wiederholungen eines Laufs, der aus einem vorübergehenden Grund fehlschlug (Container-Dienst nicht erreichbar).</translation>
+    </message>
+    <message>
+        <source>Failures in a row that disable the job.</source>
+        <translation>Fehlschläge in Folge, die den Job deaktivieren.</translation>
+    </message>
+    <message>
+        <source>Disable the job (&quot;disabled by you&quot;); paddockctl job enable enables it.</source>
+        <translation>Den Job deaktivieren („von Ihnen deaktiviert“); paddockctl job enable aktiviert ihn.</translation>
+    </message>
+    <message>
+        <source>&quot;%1&quot; after --: to run a command instead of an agent, say --command -- %1</source>
+        <translation>„%1“ nach --: Um einen Befehl statt eines Agenten auszuführen, schreiben Sie --command -- %1</translation>
+    </message>
+    <message>
+        <source>--command wants the command after --, e.g. --command -- make test</source>
+        <translation>--command erwartet den Befehl nach --, z. B. --command -- make test</translation>
+    </message>
+    <message>
+        <source>give --prompt or --command, not both: a job runs an agent on a prompt, or a command</source>
+        <translation>geben Sie --prompt oder --command an, nicht beides: ein Job führt einen Agenten mit einem Prompt aus oder einen Befehl</translation>
+    </message>
+    <message>
+        <source>--repository: &quot;%1&quot; is not a folder; give the folder of a git repository</source>
+        <translation>--repository: „%1“ ist kein Ordner; geben Sie den Ordner eines Git-Repositorys an</translation>
+    </message>
+    <message>
+        <source>--repository: %1 is not a git repository; give the top folder of a work tree (the one with .git) or a bare repository</source>
+        <translation>--repository: %1 ist kein Git-Repository; geben Sie den obersten Ordner eines Arbeitsbaums (den mit .git) oder ein Bare-Repository an</translation>
+    </message>
+    <message>
+        <source>--%1 wants a whole number, not &quot;%2&quot;</source>
+        <translation>--%1 erwartet eine ganze Zahl, nicht „%2“</translation>
+    </message>
+    <message>
+        <source>--%1 wants a number of tokens from 0 (no limit) to %2, not &quot;%3&quot;</source>
+        <translation>--%1 erwartet eine Anzahl Tokens von 0 (keine Grenze) bis %2, nicht „%3“</translation>
+    </message>
+    <message>
+        <source>--%1 wants US dollars from 0 (no limit) to %2, such as 2.50, not &quot;%3&quot;</source>
+        <translation>--%1 erwartet US-Dollar von 0 (keine Grenze) bis %2, etwa 2.50, nicht „%3“</translation>
+    </message>
+    <message>
+        <source>--overlap &quot;%1&quot;: use forbid, allow or replace</source>
+        <translation>--overlap „%1“: verwenden Sie forbid, allow oder replace</translation>
+    </message>
+    <message>
+        <source>--catch-up &quot;%1&quot;: use skip, latest or all</source>
+        <translation>--catch-up „%1“: verwenden Sie skip, latest oder all</translation>
+    </message>
+    <message>
+        <source>run %1 of %2: %3</source>
+        <translation>Lauf %1 von %2: %3</translation>
+    </message>
+    <message>
+        <source> (exit code %1)</source>
+        <translation> (Exit-Code %1)</translation>
+    </message>
+    <message>
+        <source>Asks the Paddock that runs the jobs (the app, or paddockctl serve) to run JOB now, and follows the run until it ends. Exit codes: 0 the run succeeded (or was queued, with --detach), 1 it did not, or no Paddock runs the jobs, 2 bad usage or refused.</source>
+        <translation>Bittet das Paddock, das die Jobs ausführt (die App oder paddockctl serve), JOB jetzt auszuführen, und verfolgt den Lauf bis zu seinem Ende. Exit-Codes: 0 der Lauf war erfolgreich (oder wurde mit --detach eingereiht), 1 er war es nicht, oder kein Paddock führt die Jobs aus, 2 falscher Aufruf oder abgelehnt.</translation>
+    </message>
+    <message>
+        <source>Return once the run is queued.</source>
+        <translation>Zurückkehren, sobald der Lauf eingereiht ist.</translation>
+    </message>
+    <message>
+        <source>paddockctl job run: name one job; see paddockctl job run --help</source>
+        <translation>paddockctl job run: Geben Sie einen Job an; siehe paddockctl job run --help</translation>
+    </message>
+    <message>
+        <source>paddockctl job run: no Paddock is running the jobs of this configuration (%1)</source>
+        <translation>paddockctl job run: kein Paddock führt die Jobs dieser Konfiguration aus (%1)</translation>
+    </message>
+    <message>
+        <source>Start it: the app, or paddockctl serve (systemctl --user start paddock).</source>
+        <translation>Starten Sie es: die App oder paddockctl serve (systemctl --user start paddock).</translation>
+    </message>
+    <message>
+        <source>paddockctl job run: the Paddock that runs the jobs went away</source>
+        <translation>paddockctl job run: das Paddock, das die Jobs ausführt, ist nicht mehr erreichbar</translation>
+    </message>
+    <message>
+        <source>run %1 of %2 is %3</source>
+        <translation>Lauf %1 von %2 ist %3</translation>
+    </message>
+    <message>
+        <source>run %1 started at %2</source>
+        <translation>Lauf %1 gestartet um %2</translation>
+    </message>
+    <message>
+        <source>tokens: %1 in, %2 out, %3 cached; cost: %4</source>
+        <translation>Tokens: %1 Eingabe, %2 Ausgabe, %3 aus dem Cache; Kosten: %4</translation>
+    </message>
+    <message>
+        <source>log: %1</source>
+        <translation>Protokoll: %1</translation>
+    </message>
+    <message>
+        <source>The runs of JOB (or of every job), newest first: when each was scheduled and when it really started, how it ended and why, its tokens and cost.</source>
+        <translation>Die Läufe von JOB (oder aller Jobs), die neuesten zuerst: wann jeder geplant war und wann er tatsächlich begann, wie er endete und warum, seine Tokens und Kosten.</translation>
+    </message>
+    <message>
+        <source>The job (none: every job).</source>
+        <translation>Der Job (keiner: alle Jobs).</translation>
+    </message>
+    <message>
+        <source>At most N runs (default 20).</source>
+        <translation>Höchstens N Läufe (Vorgabe 20).</translation>
+    </message>
+    <message>
+        <source>One JSON array.</source>
+        <translation>Ein JSON-Array.</translation>
+    </message>
+    <message>
+        <source>paddockctl job history: name one job at most</source>
+        <translation>paddockctl job history: Geben Sie höchstens einen Job an</translation>
+    </message>
+    <message>
+        <source>paddockctl job history: --limit takes a number from 1 to 100000</source>
+        <translation>paddockctl job history: --limit erwartet eine Zahl von 1 bis 100000</translation>
+    </message>
+    <message>
+        <source>no runs yet</source>
+        <translation>noch keine Läufe</translation>
+    </message>
+    <message>
+        <source>no runs of %1 yet</source>
+        <translation>noch keine Läufe von %1</translation>
+    </message>
+    <message>
+        <source>%1  %2  %3  %4  %5  %6  %7  %8</source>
+        <translation>%1  %2  %3  %4  %5  %6  %7  %8</translation>
+    </message>
+    <message>
+        <source>JOB</source>
+        <translation>JOB</translation>
+    </message>
+    <message>
+        <source>SCHEDULED</source>
+        <translation>GEPLANT</translation>
+    </message>
+    <message>
+        <source>STARTED</source>
+        <translation>GESTARTET</translation>
+    </message>
+    <message>
+        <source>TOOK</source>
+        <translation>DAUER</translation>
+    </message>
+    <message>
+        <source>TOKENS</source>
+        <translation>TOKENS</translation>
+    </message>
+    <message>
+        <source>COST</source>
+        <translation>KOSTEN</translation>
+    </message>
+    <message>
+        <source>paddockctl: running the jobs of this configuration</source>
+        <translation>paddockctl: führt die Jobs dieser Konfiguration aus</translation>
+    </message>
+    <message>
+        <source>paddockctl: another Paddock runs the jobs; following it</source>
+        <translation>paddockctl: ein anderes Paddock führt die Jobs aus; ihm wird gefolgt</translation>
+    </message>
+    <message>
+        <source>serve: run the engine without a window until SIGINT or SIGTERM.
+policy validate|authorize|test|format|check: Cedar policies (see paddockctl policy COMMAND --help).
+audit verify|tail|export: the audit log (see paddockctl audit COMMAND --help).
+persona list|start|stop|restart|logs|attach: personas and their containers (see paddockctl persona COMMAND --help).
+workspace create|list: workspaces made from repositories (see paddockctl workspace COMMAND --help).
+image build|status: the agent image (see paddockctl image COMMAND --help).
+proxy listen|status: the egress proxy (see paddockctl proxy COMMAND --help).
+schedule next: when a job&apos;s schedule fires (see paddockctl schedule next --help).
+job list|show|add|edit|remove|enable|disable|run|history: jobs, agent runs on a schedule (see paddockctl job COMMAND --help).</source>
+        <translation>serve: den Dienst von Paddock ohne Fenster ausführen, bis SIGINT oder SIGTERM eintrifft.
+policy validate|authorize|test|format|check: Cedar-Richtlinien (siehe paddockctl policy BEFEHL --help).
+audit verify|tail|export: das Audit-Protokoll (siehe paddockctl audit BEFEHL --help).
+persona list|start|stop|restart|logs|attach: Personas und ihre Container (siehe paddockctl persona BEFEHL --help).
+workspace create|list: Arbeitsbereiche aus Repositorys (siehe paddockctl workspace BEFEHL --help).
+image build|status: das Agent-Abbild (siehe paddockctl image BEFEHL --help).
+proxy listen|status: der Egress-Proxy (siehe paddockctl proxy BEFEHL --help).
+schedule next: wann der Zeitplan eines Jobs auslöst (siehe paddockctl schedule next --help).
+job list|show|add|edit|remove|enable|disable|run|history: Jobs, Agentenläufe nach Zeitplan (siehe paddockctl job BEFEHL --help).</translation>
+    </message>
+    <message>
+        <source>A job of the persona pushes (the principal is the job).</source>
+        <translation>Ein Job der Persona pusht (der Principal ist der Job).</translation>
+    </message>
+    <message>
+        <source>The branch of the job&apos;s run (Paddock::Job&apos;s branch).</source>
+        <translation>Der Branch des Job-Laufs (der Branch von Paddock::Job).</translation>
+    </message>
+    <message>
+        <source>persona %1</source>
+        <translation>Persona %1</translation>
+    </message>
+    <message>
+        <source>job %1 of persona %2</source>
+        <translation>Job %1 der Persona %2</translation>
+    </message>
+    <message>
+        <source>paddock: the %1 policy of %2 does not allow pushing %3 to %4: %5</source>
+        <translation>paddock: die Richtlinie %1 von %2 erlaubt keinen Push von %3 nach %4: %5</translation>
     </message>
 </context>
 </TS>
