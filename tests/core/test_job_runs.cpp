@@ -5,7 +5,8 @@
 // own branch (allowed: the shipped jobs-* policies) and another branch its persona may push
 // (refused: a job pushes only its run's branch); its history, log and audit events are checked,
 // and its container is gone afterwards. A job killed by its timeout; a job that fails until the
-// breaker notifies once and disables it, with the reason in jobs.json.
+// breaker notifies once and disables it, with the reason in jobs.json; paddockctl job run and
+// history against the scheduling engine; `paddockctl serve` taking the jobs over with no window.
 #include "AgentImage.h"
 #include "GitRepos.h"
 
@@ -285,8 +286,52 @@ private slots:
         QVERIFY2(out.contains("STARTED") && out.contains("quick"), out.constData());
     }
 
+    // With no window: this engine stops, `paddockctl serve` (as the systemd user unit runs it)
+    // takes over the jobs and runs one asked of it.
+    void paddockctlServeRunsTheJobsWithNoWindow()
+    {
+        m_engine->stop();
+        m_engine.reset();
+        QProcess serve;
+        serve.setProcessChannelMode(QProcess::MergedChannels);
+        serve.start(qEnvironmentVariable("PADDOCKCTL"), {u"serve"_s});
+        QVERIFY(serve.waitForStarted(10000));
+        const auto stopServe = qScopeGuard([&] {
+            serve.terminate();
+            if (!serve.waitForFinished(60000))
+                serve.kill();
+        });
+        QByteArray said;
+        QVERIFY2(QTest::qWaitFor(
+                     [&] {
+                         said += serve.readAll();
+                         return said.contains("running the jobs of this configuration");
+                     },
+                     30000),
+                 said.constData());
+        QProcess run;
+        run.setProcessChannelMode(QProcess::MergedChannels);
+        run.start(qEnvironmentVariable("PADDOCKCTL"), {u"job"_s, u"run"_s, u"quick"_s});
+        QVERIFY(run.waitForStarted(10000));
+        QVERIFY(QTest::qWaitFor([&] { return run.state() == QProcess::NotRunning; }, 180000));
+        const QByteArray out = run.readAll();
+        QVERIFY2(run.exitCode() == 0 && out.contains(": ok (exit code 0)"), QByteArray(out + "\nserve:\n" + said + serve.readAll()).constData());
+        const QList<Run> runs = history(u"quick"_s);
+        QVERIFY(runs.size() >= 2);
+        QCOMPARE(runs.last().status, Run::Status::Ok);
+        serve.terminate();
+        QVERIFY(serve.waitForFinished(60000));
+        QCOMPARE(serve.exitCode(), 0);
+    }
+
     void aJobIsStoppedAtItsTimeout()
     {
+        if (!m_engine) { // serve had the jobs: an engine here again
+            m_engine = std::make_unique<Engine>();
+            m_engine->start();
+            QTRY_COMPARE_WITH_TIMEOUT(scheduler()->role(), SchedulerService::Role::Scheduling, 30000);
+            QTRY_VERIFY_WITH_TIMEOUT(m_engine->personaRuntime()->isEngineConnected(), 20000);
+        }
         QMetaObject::invokeMethod(scheduler(), [s = scheduler()] { s->runNow(u"slow"_s); });
         const auto run = finalRun(u"slow"_s, 150000);
         QVERIFY(run);
