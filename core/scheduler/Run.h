@@ -75,6 +75,16 @@ struct Run
     bool operator==(const Run &) const = default;
 };
 
+// What the scheduler keeps about a job between runs of Paddock.
+struct JobState
+{
+    QDateTime cursor;     // the last slot handled (run, skipped or missed); invalid: none yet
+    QString scheduleKey;  // the schedule and zone the cursor belongs to (an edit starts afresh)
+    int failures = 0;     // consecutive failures (the breaker)
+    bool notified = false; // the incident's one notification was sent
+    bool operator==(const JobState &) const = default;
+};
+
 // How a run ended, as its launcher tells the scheduler.
 struct RunOutcome
 {

@@ -12,16 +12,6 @@
 
 namespace paddock {
 
-// What the scheduler keeps about a job between runs of Paddock.
-struct JobState
-{
-    QDateTime cursor;     // the last slot handled (run, skipped or missed); invalid: none yet
-    QString scheduleKey;  // the schedule and zone the cursor belongs to (an edit starts afresh)
-    int failures = 0;     // consecutive failures (the breaker)
-    bool notified = false; // the incident's one notification was sent
-    bool operator==(const JobState &) const = default;
-};
-
 // The run history: SQLite (WAL) at $DATA/runs/runs.db, the runs' logs beside it as <id>.log.
 // Several processes may open it (the scheduling one writes; the app, paddockctl and a
 // non-scheduling instance read). Not thread-safe: one thread per instance.

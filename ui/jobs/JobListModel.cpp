@@ -212,6 +212,18 @@ void JobListModel::applyIncident(const QString &job, int failures, const Run &la
         changed(row, Failures, Failures);
 }
 
+void JobListModel::applyStates(const QHash<QString, JobState> &states)
+{
+    for (auto it = states.cbegin(); it != states.cend(); ++it) {
+        State &s = m_state[it.key()];
+        if (s.failures == it->failures)
+            continue;
+        s.failures = it->failures;
+        if (const int row = rowOf(it.key()); row >= 0)
+            changed(row, Failures, Failures);
+    }
+}
+
 void JobListModel::changed(int row, int firstColumn, int lastColumn)
 {
     emit dataChanged(index(row, firstColumn), index(row, lastColumn));

@@ -44,6 +44,9 @@ public:
     void applyRun(const Run &run);
     // The scheduler's word: `failures` in a row (SchedulerService::incident).
     void applyIncident(const QString &job, int failures, const Run &last);
+    // The scheduling process's own count for each job (SchedulerService::jobStates(); empty
+    // while another process schedules, when the count from the history stands).
+    void applyStates(const QHash<QString, JobState> &states);
 
     const QList<Job> &jobs() const { return m_jobs; }
     int rowOf(const QString &job) const;

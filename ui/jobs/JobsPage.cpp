@@ -190,6 +190,9 @@ JobsPage::JobsPage(SchedulerService *scheduler, QWidget *parent)
     connect(m_scheduler, &SchedulerService::jobsChanged, this, &JobsPage::applyJobs);
     connect(m_scheduler, &SchedulerService::runChanged, this, &JobsPage::applyRun);
     connect(m_scheduler, &SchedulerService::incident, m_list, &JobListModel::applyIncident);
+    // The scheduling process's count and next slots after each tick and each run's end.
+    connect(m_scheduler, &SchedulerService::scheduleChanged, this,
+            [this] { m_list->applyStates(m_scheduler->jobStates()); });
     connect(m_scheduler, &SchedulerService::roleChanged, this, &JobsPage::applyRole);
     connect(m_scheduler, &SchedulerService::jobDisabled, this,
             [this](const QString &job, const QString &reason) {
@@ -260,6 +263,8 @@ void JobsPage::applyJobs(const QList<Job> &jobs)
 {
     const QString selected = m_select.isEmpty() ? selectedJob() : m_select;
     m_list->setJobs(jobs, m_scheduler ? m_scheduler->nextRuns() : QHash<QString, QDateTime>());
+    if (m_scheduler)
+        m_list->applyStates(m_scheduler->jobStates());
     m_timelineModel->setJobs(jobs);
     for (const Job &job : jobs) {
         if (!m_scheduler || m_historyAsked.contains(job.name))
