@@ -283,8 +283,20 @@ RunOutcome PersonaRuntime::superviseJob(EngineClient &client, const EngineClient
     Stop stop = Stop::None;
     bool softTold = false;
     std::optional<int> exitCode;
+    int unanswered = 0;     // inspections in a row the engine did not answer
+    QDateTime stopAsked;    // when SIGTERM went
+    bool engineGone = false;
     for (;;) {
         auto inspected = client.inspectContainer(name);
+        unanswered = inspected || inspected.error().code == Error::Code::NotFound ? 0 : unanswered + 1;
+        // The engine away for a minute: the run cannot be followed any more.
+        if (unanswered >= 120) {
+            engineGone = true;
+            break;
+        }
+        // Stopped, and still there long after its grace period: killed.
+        if (stopAsked.isValid() && stopAsked.secsTo(QDateTime::currentDateTimeUtc()) > StopGraceSeconds + 30)
+            (void)client.killContainer(name);
         if (inspected) {
             const QJsonObject s = inspected->value(QStringLiteral("State")).toObject();
             if (!s.value(QStringLiteral("Running")).toBool() && !s.value(QStringLiteral("StartedAt")).toString().isEmpty()) {
@@ -326,6 +338,7 @@ RunOutcome PersonaRuntime::superviseJob(EngineClient &client, const EngineClient
                                            .arg(budgetText(job.hardTokens, job.hardCostUsd)));
                 }
                 // SIGTERM, then SIGKILL after the grace period.
+                stopAsked = QDateTime::currentDateTimeUtc();
                 (void)client.stopContainer(name, StopGraceSeconds);
                 continue;
             }
@@ -370,8 +383,9 @@ RunOutcome PersonaRuntime::superviseJob(EngineClient &client, const EngineClient
     case Stop::None:
         // Ok only when both say so: the exit code, and the agent's own verdict.
         if (!exitCode) {
-            o.status = Run::Status::Interrupted;
-            o.reason = Text::tr("its container went away while it ran");
+            o.status = engineGone ? Run::Status::Failed : Run::Status::Interrupted;
+            o.reason = engineGone ? Text::tr("the container engine stopped answering while it ran")
+                                  : Text::tr("its container went away while it ran");
         } else if (*exitCode != 0) {
             o.status = Run::Status::Failed;
             o.reason = output->parser && !output->parser->error().isEmpty()
