@@ -3951,6 +3951,10 @@ Beendet %3</translation>
         <source>ended: %1 (exit code %2)%3</source>
         <translation>beendet: %1 (Exit-Code %2)%3</translation>
     </message>
+    <message>
+        <source>the container engine stopped answering while it ran</source>
+        <translation>der Container-Dienst antwortete während des Laufs nicht mehr</translation>
+    </message>
 </context>
 <context>
     <name>paddock::PersonaSockets</name>
