@@ -129,7 +129,7 @@ int runJobNow(const QStringList &arguments)
                          .arg(run.cacheTokens)
                          .arg(costText(run))
                   << Qt::endl;
-        out() << Text::tr("log: %1").arg(RunStore::defaultPath().section(u'/', 0, -2) + u"/%1.log"_s.arg(run.id))
+        out() << Text::tr("log: %1").arg(RunStore::logPathIn(QFileInfo(RunStore::defaultPath()).path(), run.id))
               << Qt::endl;
         return run.status == Run::Status::Ok ? Ok : Failed;
     }

@@ -139,7 +139,7 @@ QJsonObject Run::toJson() const
 Run Run::fromJson(const QJsonObject &o)
 {
     Run run;
-    run.id = qint64(o.value(u"id"_s).toDouble());
+    run.id = o.value(u"id"_s).toInteger();
     run.job = o.value(u"job"_s).toString();
     run.scheduled = timeFrom(o.value(u"scheduled"_s));
     run.started = timeFrom(o.value(u"started"_s));
@@ -149,9 +149,9 @@ Run Run::fromJson(const QJsonObject &o)
     run.reason = o.value(u"reason"_s).toString();
     run.exitCode = o.value(u"exitCode"_s).toInt(-1);
     run.attempt = o.value(u"attempt"_s).toInt(1);
-    run.inputTokens = qint64(o.value(u"inputTokens"_s).toDouble());
-    run.outputTokens = qint64(o.value(u"outputTokens"_s).toDouble());
-    run.cacheTokens = qint64(o.value(u"cacheTokens"_s).toDouble());
+    run.inputTokens = o.value(u"inputTokens"_s).toInteger();
+    run.outputTokens = o.value(u"outputTokens"_s).toInteger();
+    run.cacheTokens = o.value(u"cacheTokens"_s).toInteger();
     if (o.value(u"costUsd"_s).isDouble())
         run.costUsd = o.value(u"costUsd"_s).toDouble();
     run.result = o.value(u"result"_s).toString();

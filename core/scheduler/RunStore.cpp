@@ -164,7 +164,12 @@ Result<RunStore> RunStore::openWith(const QString &path, sqlite::Database::Mode 
 
 QString RunStore::logPath(qint64 id) const
 {
-    return m_logDir + QStringLiteral("/%1.log").arg(id);
+    return logPathIn(m_logDir, id);
+}
+
+QString RunStore::logPathIn(const QString &dir, qint64 id)
+{
+    return dir + QStringLiteral("/%1.log").arg(id);
 }
 
 Error RunStore::error(const QString &what) const
@@ -249,77 +254,47 @@ Result<QList<Run>> RunStore::query(sqlite::Statement &statement)
     }
 }
 
-Result<std::optional<Run>> RunStore::find(qint64 id)
+Result<QList<Run>> RunStore::select(const char *rest, const std::function<void(sqlite::Statement &)> &bind)
 {
-    auto s = m_db.prepare(QByteArray("SELECT ").append(Columns).append(" FROM runs WHERE id = ?1").constData());
+    auto s = m_db.prepare(QByteArray("SELECT ").append(Columns).append(" FROM runs ").append(rest).constData());
     if (!s)
         return std::unexpected(s.error());
-    s->bind(1, id);
-    auto rows = query(*s);
-    if (!rows)
-        return std::unexpected(rows.error());
-    if (rows->isEmpty())
-        return std::optional<Run>{};
-    return std::optional<Run>{rows->first()};
+    if (bind)
+        bind(*s);
+    return query(*s);
+}
+
+Result<std::optional<Run>> RunStore::find(qint64 id)
+{
+    return select("WHERE id = ?1", [&](sqlite::Statement &s) { s.bind(1, id); })
+        .transform([](const QList<Run> &rows) {
+            return rows.isEmpty() ? std::optional<Run>{} : std::optional<Run>{rows.first()};
+        });
 }
 
 Result<QList<Run>> RunStore::history(const QString &job, int limit, qint64 beforeId)
 {
-    auto s = m_db.prepare(QByteArray("SELECT ")
-                              .append(Columns)
-                              .append(" FROM runs WHERE (?1 = '' OR job = ?1) AND (?2 = 0 OR id < ?2) "
-                                      "ORDER BY id DESC LIMIT ?3")
-                              .constData());
-    if (!s)
-        return std::unexpected(s.error());
-    s->bind(1, job);
-    s->bind(2, beforeId);
-    s->bind(3, qint64(limit));
-    return query(*s);
+    return select("WHERE (?1 = '' OR job = ?1) AND (?2 = 0 OR id < ?2) ORDER BY id DESC LIMIT ?3",
+                  [&](sqlite::Statement &s) {
+                      s.bind(1, job);
+                      s.bind(2, beforeId);
+                      s.bind(3, qint64(limit));
+                  });
 }
 
 Result<QList<Run>> RunStore::between(const QDateTime &from, const QDateTime &to)
 {
-    auto s = m_db.prepare(QByteArray("SELECT ")
-                              .append(Columns)
-                              .append(" FROM runs WHERE scheduled <= ?2 AND (scheduled >= ?1 OR ended >= ?1 "
-                                      "OR last_slot >= ?1 OR status IN ('queued', 'running')) "
-                                      "ORDER BY scheduled, id")
-                              .constData());
-    if (!s)
-        return std::unexpected(s.error());
-    s->bind(1, ms(from));
-    s->bind(2, ms(to));
-    return query(*s);
+    return select("WHERE scheduled <= ?2 AND (scheduled >= ?1 OR ended >= ?1 OR last_slot >= ?1 "
+                  "OR status IN ('queued', 'running')) ORDER BY scheduled, id",
+                  [&](sqlite::Statement &s) {
+                      s.bind(1, ms(from));
+                      s.bind(2, ms(to));
+                  });
 }
 
 Result<QList<Run>> RunStore::unfinished()
 {
-    auto s = m_db.prepare(QByteArray("SELECT ")
-                              .append(Columns)
-                              .append(" FROM runs WHERE status IN ('queued', 'running') ORDER BY id")
-                              .constData());
-    if (!s)
-        return std::unexpected(s.error());
-    return query(*s);
-}
-
-Result<std::optional<Run>> RunStore::lastRun(const QString &job)
-{
-    auto s = m_db.prepare(QByteArray("SELECT ")
-                              .append(Columns)
-                              .append(" FROM runs WHERE job = ?1 AND status NOT IN ('queued', 'running', "
-                                      "'skipped', 'missed') ORDER BY id DESC LIMIT 1")
-                              .constData());
-    if (!s)
-        return std::unexpected(s.error());
-    s->bind(1, job);
-    auto rows = query(*s);
-    if (!rows)
-        return std::unexpected(rows.error());
-    if (rows->isEmpty())
-        return std::optional<Run>{};
-    return std::optional<Run>{rows->first()};
+    return select("WHERE status IN ('queued', 'running') ORDER BY id", {});
 }
 
 Result<JobState> RunStore::state(const QString &job)

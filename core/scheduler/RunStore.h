@@ -8,6 +8,7 @@
 #include <QList>
 #include <QString>
 
+#include <functional>
 #include <optional>
 
 namespace paddock {
@@ -33,8 +34,9 @@ public:
     RunStore &operator=(RunStore &&) noexcept = default;
 
     QString path() const { return m_db.path(); }
-    // Where run `id`'s log is (the runner writes it).
+    // Where run `id`'s log is (the runner writes it): beside the history, in `dir` for one not open.
     QString logPath(qint64 id) const;
+    static QString logPathIn(const QString &dir, qint64 id);
 
     // Stores a new run; sets its id.
     Result<void> insert(Run &run);
@@ -52,8 +54,6 @@ public:
     Result<QList<Run>> between(const QDateTime &from, const QDateTime &to);
     // Queued and running runs (of every job).
     Result<QList<Run>> unfinished();
-    // The newest final run of `job` that ran (not skipped or missed).
-    Result<std::optional<Run>> lastRun(const QString &job);
 
     Result<JobState> state(const QString &job);
     Result<void> setState(const QString &job, const JobState &state);
@@ -62,6 +62,8 @@ private:
     RunStore() = default;
     static Result<RunStore> openWith(const QString &path, sqlite::Database::Mode mode);
     Result<QList<Run>> query(sqlite::Statement &statement);
+    // SELECT every column FROM runs `rest` (WHERE … ORDER BY …), its parameters bound by `bind`.
+    Result<QList<Run>> select(const char *rest, const std::function<void(sqlite::Statement &)> &bind);
     Error error(const QString &what) const;
 
     sqlite::Database m_db;

@@ -65,9 +65,7 @@ void Scheduler::begin(const QList<Job> &jobs)
     }
     take(jobs, true);
     for (const QString &name : std::as_const(m_order))
-        if (Entry &entry = m_jobs[name]; entry.job.enabled && CronExpression::parse(entry.job.schedule).transform([](const CronExpression &e) {
-                                     return e.isOnStart();
-                                 }).value_or(false))
+        if (Entry &entry = m_jobs[name]; entry.job.enabled && entry.onStart)
             offer(entry, m_began, Run::Trigger::OnStart, {});
     tick(Cause::Start);
 }
@@ -87,9 +85,12 @@ void Scheduler::take(const QList<Job> &jobs, bool starting)
         m_order.append(job.name);
         Entry entry;
         entry.job = job;
-        if (auto expression = CronExpression::parse(job.schedule); expression && !expression->isOnStart())
-            if (auto schedule = CronSchedule::create(*expression, job.timeZone))
-                entry.schedule = std::move(*schedule);
+        if (auto expression = CronExpression::parse(job.schedule)) {
+            entry.onStart = expression->isOnStart();
+            if (!entry.onStart)
+                if (auto schedule = CronSchedule::create(*expression, job.timeZone))
+                    entry.schedule = std::move(*schedule);
+        }
         const auto old = m_jobs.constFind(job.name);
         if (old != m_jobs.cend()) {
             entry.state = old->state;

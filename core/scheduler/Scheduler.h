@@ -123,6 +123,7 @@ private:
     {
         Job job;
         std::optional<CronSchedule> schedule; // none: on start, or a schedule that cannot be used
+        bool onStart = false;                 // the schedule "on start"
         JobState state;
     };
     struct Pending

@@ -311,7 +311,7 @@ void SchedulerService::onClientMessage(QLocalSocket *client, const QByteArray &t
         else
             client->write(line({{u"type"_s, u"queued"_s}, {u"job"_s, job}, {u"run"_s, run->toJson()}}));
     } else if (type == u"cancel"_s) {
-        const qint64 id = qint64(m.value(u"id"_s).toDouble());
+        const qint64 id = m.value(u"id"_s).toInteger();
         if (!m_scheduler->cancel(id))
             refuse(Error{Error::Code::NotFound, Text::tr("run %1 is neither waiting nor running").arg(id), {}, {}});
     }
